@@ -1,0 +1,133 @@
+/*
+ * px_rpc.h - gRPC-style calls over nng req0/rep0.
+ *
+ * Methods come from protobuf-c's generated service descriptors: a server
+ * serves a ProtobufCService (the generated *_Service struct filled with the
+ * implementation's functions, see PRAXIS__HUB__INIT); a client calls a
+ * method by its descriptor. No method table is kept by hand.
+ *
+ * Wire (one nng message each way):
+ *   request  = "PX1" | caller Ed25519 pk (32) | nonce (24) | box(Request)
+ *   reply    = "PX1" | nonce (24) | box(Reply)
+ * box = crypto_box with the per-peer precomputed key (X25519 derived from
+ * both Ed25519 identities), so every call is authenticated and encrypted.
+ * Request (proto/rpc.proto) carries method, request id, deadline and send
+ * time. Replays: a (caller, nonce) seen in the window, a send time outside
+ * +-window, or a send time before the server started, is rejected.
+ *
+ * Only this module includes nng.h.
+ */
+#ifndef PX_RPC_H
+#define PX_RPC_H
+
+#include "px.h"
+#include "px_crypto.h"
+#include <protobuf-c/protobuf-c.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* gRPC status codes (praxis.rpc.Code). */
+typedef enum px_code {
+	PX_CODE_OK = 0,
+	PX_CODE_CANCELLED = 1,
+	PX_CODE_UNKNOWN = 2,
+	PX_CODE_INVALID_ARGUMENT = 3,
+	PX_CODE_DEADLINE_EXCEEDED = 4,
+	PX_CODE_NOT_FOUND = 5,
+	PX_CODE_ALREADY_EXISTS = 6,
+	PX_CODE_PERMISSION_DENIED = 7,
+	PX_CODE_RESOURCE_EXHAUSTED = 8,
+	PX_CODE_FAILED_PRECONDITION = 9,
+	PX_CODE_UNIMPLEMENTED = 12,
+	PX_CODE_INTERNAL = 13,
+	PX_CODE_UNAVAILABLE = 14,
+	PX_CODE_UNAUTHENTICATED = 16,
+} px_code;
+
+typedef struct px_status {
+	px_code code;
+	char message[256];
+} px_status;
+
+#define PX_RPC_MAX_MSG_DEFAULT (4u << 20) /* 4 MiB, enforced before decoding */
+
+/* ---- server ---- */
+
+typedef struct px_rpc_server px_rpc_server;
+/* The call being served: passed as closure_data to the generated service
+ * functions. Valid until the closure is called. */
+typedef struct px_rpc_call px_rpc_call;
+
+/* Decides whether a caller may call a method before anything is decoded
+ * beyond the envelope. Return PX_CODE_OK, PX_CODE_UNAUTHENTICATED (unknown
+ * key) or PX_CODE_PERMISSION_DENIED. NULL authorizer: every key allowed. */
+typedef px_code (*px_rpc_authorize_fn)(void *arg, const uint8_t caller_pk[PX_PK_BYTES],
+                                        const char *method);
+
+typedef struct px_rpc_server_opts {
+	const char *url;              /* "tcp://127.0.0.1:7600", "ipc:///tmp/x" */
+	const px_identity *identity;  /* borrowed; lives as long as the server */
+	ProtobufCService *service;    /* borrowed; generated service with handlers */
+	int contexts;                 /* concurrent calls (nng_ctx + nng_aio); 0 = 64 */
+	size_t max_msg;               /* 0 = PX_RPC_MAX_MSG_DEFAULT */
+	int replay_window_ms;         /* 0 = 60000 */
+	px_rpc_authorize_fn authorize;
+	void *authorize_arg;
+} px_rpc_server_opts;
+
+px_err px_rpc_server_start(px_rpc_server **out, const px_rpc_server_opts *opts) PX_NODISCARD;
+/* Stops accepting, waits for calls in progress, frees. NULL does nothing. */
+void px_rpc_server_stop(px_rpc_server *srv);
+/* The bound URL (useful with port 0). Borrowed. */
+const char *px_rpc_server_url(const px_rpc_server *srv);
+
+/* Inside a handler: who calls, the method, the time left. */
+const uint8_t *px_rpc_call_caller(const px_rpc_call *call);
+const char *px_rpc_call_method(const px_rpc_call *call);
+int64_t px_rpc_call_deadline_ms(const px_rpc_call *call); /* absolute unix ms */
+/* Sets the status the closure will send; with a non-OK code the closure's
+ * message is ignored and may be NULL. */
+void px_rpc_call_set_status(px_rpc_call *call, px_code code, const char *fmt, ...) PX_PRINTF(3, 4);
+
+/* ---- client ---- */
+
+typedef struct px_rpc_client px_rpc_client;
+
+typedef struct px_rpc_client_opts {
+	const char *url;
+	const px_identity *identity;        /* borrowed */
+	const uint8_t *server_pk;           /* pinned server key (32 bytes) */
+	int timeout_ms;                     /* default deadline per call; 0 = 5000 */
+	size_t max_msg;                     /* 0 = PX_RPC_MAX_MSG_DEFAULT */
+	int retries;                        /* for idempotent methods; 0 = 3 */
+	int backoff_ms;                     /* first backoff, doubled; 0 = 100 */
+} px_rpc_client_opts;
+
+/* Dials lazily and reconnects with backoff (nng's reconnect options).
+ * A client may be used by several threads at once (one nng_ctx per call). */
+px_err px_rpc_client_open(px_rpc_client **out, const px_rpc_client_opts *opts) PX_NODISCARD;
+void px_rpc_client_close(px_rpc_client *cl);
+
+/*
+ * Calls method number `method_index` of service `svc`. *resp is the
+ * unpacked response (free with protobuf_c_message_free_unpacked) when the
+ * status is OK, NULL otherwise. Methods whose .proto line carries the
+ * comment "idempotent" are retried on UNAVAILABLE or timeout; see
+ * px_rpc_method_idempotent.
+ */
+px_err px_rpc_call_sync(px_rpc_client *cl, const ProtobufCServiceDescriptor *svc,
+                        unsigned method_index, const ProtobufCMessage *req,
+                        int timeout_ms, ProtobufCMessage **resp, px_status *status) PX_NODISCARD;
+/* Same, by name: "SubmitReport". PX_ENOTFOUND if svc has no such method. */
+px_err px_rpc_call_named(px_rpc_client *cl, const ProtobufCServiceDescriptor *svc,
+                         const char *method, const ProtobufCMessage *req, int timeout_ms,
+                         ProtobufCMessage **resp, px_status *status) PX_NODISCARD;
+/* Marks a method idempotent (retried). Kept per descriptor, process-wide. */
+void px_rpc_method_idempotent(const ProtobufCServiceDescriptor *svc, const char *method);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* PX_RPC_H */

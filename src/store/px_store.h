@@ -1,0 +1,119 @@
+/*
+ * px_store.h - LMDB environment in a data directory, named databases,
+ * typed put/get/scan of packed protobuf-c values, secondary indexes.
+ *
+ * Only this module includes lmdb.h. One environment per process.
+ * Writes are durable when px_txn_commit() returns PX_OK (no MDB_NOSYNC,
+ * MDB_MAPASYNC or MDB_NOMEMINIT, ever). Stale reader slots left by killed
+ * processes are cleared at open (mdb_reader_check).
+ *
+ * Threads: a px_store may be shared by threads; a px_txn belongs to the
+ * thread that began it. One write transaction at a time (LMDB's rule).
+ */
+#ifndef PX_STORE_H
+#define PX_STORE_H
+
+#include "px.h"
+#include <protobuf-c/protobuf-c.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct px_store px_store;
+typedef struct px_txn px_txn;
+
+/* A database handle: index into the names given to px_store_open. */
+typedef struct px_db { int id; } px_db;
+
+typedef struct px_store_opts {
+	const char *dir;          /* data directory, created 0700 if missing */
+	const char *file;         /* environment file name, e.g. "node.mdb" */
+	size_t map_size;          /* bytes; 0 = 1 GiB default */
+	const char *const *dbs;   /* NULL-terminated names of the named databases */
+	uint32_t schema_version;  /* expected version, kept in the "meta" database */
+	/* Called inside a write transaction when the stored version is older
+	 * (from < to); NULL = refuse older stores with PX_EVERSION. */
+	px_err (*migrate)(px_txn *txn, uint32_t from, uint32_t to, void *arg);
+	void *migrate_arg;
+	bool read_only;
+} px_store_opts;
+
+/* Opens (creating if needed) the environment. *out is freed by
+ * px_store_close. Errors: PX_EIO, PX_EVERSION, PX_ECORRUPT, PX_EFULL. */
+px_err px_store_open(px_store **out, const px_store_opts *opts) PX_NODISCARD;
+void px_store_close(px_store *st);           /* NULL does nothing */
+px_db px_store_db(px_store *st, const char *name); /* id -1 if unknown */
+const char *px_store_path(const px_store *st);     /* the data file path */
+/* Copies the environment compacted (MDB_CP_COMPACT) to path and replaces the
+ * data file with it: freed pages, and what was in them, are gone. Needs no
+ * other open transaction in this process. */
+px_err px_store_compact(px_store *st) PX_NODISCARD;
+
+px_err px_txn_begin(px_store *st, bool write, px_txn **out) PX_NODISCARD;
+/* Commits and frees txn. A failed commit (PX_EFULL, PX_EIO) has written
+ * nothing; txn is freed either way. */
+px_err px_txn_commit(px_txn *txn) PX_NODISCARD;
+void px_txn_abort(px_txn *txn);              /* NULL does nothing */
+
+/* A value borrowed from the map: valid until the next write in this
+ * transaction or its end. */
+typedef struct px_val { const void *data; size_t size; } px_val;
+
+px_err px_put(px_txn *txn, px_db db, const void *key, size_t klen, const void *val,
+              size_t vlen) PX_NODISCARD;
+/* As px_put, but PX_EEXISTS if the key is present. */
+px_err px_put_new(px_txn *txn, px_db db, const void *key, size_t klen, const void *val,
+                  size_t vlen) PX_NODISCARD;
+px_err px_get(px_txn *txn, px_db db, const void *key, size_t klen, px_val *out) PX_NODISCARD;
+px_err px_del(px_txn *txn, px_db db, const void *key, size_t klen) PX_NODISCARD;
+
+/* Packed protobuf-c values. px_get_msg returns a message the caller frees
+ * with protobuf_c_message_free_unpacked(msg, NULL); PX_ECORRUPT if the bytes
+ * do not unpack. */
+px_err px_put_msg(px_txn *txn, px_db db, const void *key, size_t klen,
+                  const ProtobufCMessage *msg) PX_NODISCARD;
+px_err px_get_msg(px_txn *txn, px_db db, const void *key, size_t klen,
+                  const ProtobufCMessageDescriptor *desc, ProtobufCMessage **out) PX_NODISCARD;
+
+/* Scan keys starting with prefix (plen 0 = all), in key order. The callback
+ * returns PX_OK to go on, PX_ENOTFOUND to stop early (not an error for the
+ * caller), anything else to stop and have px_scan return it. Key and value
+ * are borrowed for the call only. */
+typedef px_err (*px_scan_fn)(void *arg, px_val key, px_val val);
+px_err px_scan(px_txn *txn, px_db db, const void *prefix, size_t plen, px_scan_fn fn,
+               void *arg) PX_NODISCARD;
+/* Reverse order from the last key with the prefix. */
+px_err px_scan_rev(px_txn *txn, px_db db, const void *prefix, size_t plen, px_scan_fn fn,
+                   void *arg) PX_NODISCARD;
+/* Number of entries of a database. */
+px_err px_count(px_txn *txn, px_db db, size_t *out) PX_NODISCARD;
+
+/* Next id of a named sequence, stored in "meta" (write txn). Starts at 1. */
+px_err px_seq_next(px_txn *txn, const char *name, uint64_t *out) PX_NODISCARD;
+/* Small values in the meta database (write or read txn). */
+px_err px_meta_put(px_txn *txn, const char *name, const void *val, size_t vlen) PX_NODISCARD;
+px_err px_meta_get(px_txn *txn, const char *name, px_val *out) PX_NODISCARD;
+
+/* Key helpers: big-endian so keys sort the way scans need them. */
+static inline void
+px_be64(uint8_t out[8], uint64_t v)
+{
+	for (int i = 7; i >= 0; i--) {
+		out[i] = (uint8_t)v;
+		v >>= 8;
+	}
+}
+static inline uint64_t
+px_rd64(const uint8_t in[8])
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | in[i];
+	return v;
+}
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* PX_STORE_H */
