@@ -82,6 +82,7 @@ typedef struct pxp_member {
 	bool directory_consent;     /* LAU-8 */
 	bool in_directory;          /* listed in the shared directory */
 	bool cancel_reason_recorded;/* LAU-7: a cancellation has its reason in history */
+	bool participation_imposed; /* CIS-2: participation is voluntary; true = imposed */
 } pxp_member;
 
 typedef struct pxp_protocol {
@@ -138,8 +139,15 @@ typedef struct pxp_plan_item {
 	int obtained;
 	bool has_expected;
 	bool has_responsible;
-	const char *category;       /* CIS-7 category, "" if none */
+	const char *category;       /* CIS-7 category, "" if none: one of PXP_CIS7_* */
 } pxp_plan_item;
+
+/* CIS-7 categories of a specific objective (pxp_plan_item.category). */
+#define PXP_CIS7_MUTUAL_AID "mutual_aid"   /* entraide et soutien entre professionnels */
+#define PXP_CIS7_PRACTICE "practice"       /* vérifier ses pratiques, en appliquer de nouvelles */
+#define PXP_CIS7_KNOWLEDGE "knowledge"     /* partager ou produire des connaissances */
+#define PXP_CIS7_SKILLS "skills"           /* développer de nouvelles compétences */
+#define PXP_CIS7_ORG_NEED "org_need"       /* besoin spécifique de l'organisation */
 
 typedef struct pxp_survey {
 	uint64_t member_id;
@@ -180,7 +188,17 @@ typedef struct pxp_community {
 	const pxp_plan_item *plan;         size_t n_plan;
 	const pxp_survey *surveys;         size_t n_surveys;
 	const pxp_facilitator *facilitators; size_t n_facilitators;
+
+	/* Added fields: read them only when PXP_HAS(c, field). All zero-safe. */
+	double membership_fee;      /* LAU-6: yearly fee asked of members, 0 = free */
+	uint32_t tools_produced;    /* LAU-9: tools produced in the period */
+	uint32_t times_called_on;   /* LAU-9: times called on for projects or committees */
 } pxp_community;
+
+/* True when the struct *s (with a leading `size`) as its producer built it
+ * covers field: a plugin reads fields added after its own header only then. */
+#define PXP_HAS(s, field) \
+	((s)->size >= offsetof(__typeof__(*(s)), field) + sizeof((s)->field))
 
 /* ---- changes: what the node is about to commit ---- */
 typedef enum pxp_change_kind {
