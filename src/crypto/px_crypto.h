@@ -41,6 +41,13 @@ px_err px_identity_save(const px_identity *id, const char *path, const char *pas
  * and passphrase is NULL or wrong. */
 px_err px_identity_load(px_identity **out, const char *path, const char *passphrase) PX_NODISCARD;
 void px_identity_free(px_identity *id); /* NULL does nothing */
+/* Identity from a 32-byte Ed25519 seed (known-answer tests, deterministic
+ * fixtures). The seed is copied; the caller wipes its own copy. */
+#define PX_SEED_BYTES 32
+px_err px_identity_from_seed(px_identity **out, const uint8_t seed[PX_SEED_BYTES]) PX_NODISCARD;
+/* Reads the public key of "<path>.pub" (hex text) into pk. PX_ENOTFOUND,
+ * PX_ECORRUPT. Needs no passphrase. */
+px_err px_identity_load_pk(const char *path, uint8_t pk[PX_PK_BYTES]) PX_NODISCARD;
 /* Borrowed pointer valid while id lives. */
 const uint8_t *px_identity_pk(const px_identity *id);
 
@@ -60,6 +67,10 @@ uint64_t px_random_u64(void);
 bool px_memeq(const void *a, const void *b, size_t len);
 /* Wipes len bytes. */
 void px_wipe(void *buf, size_t len);
+/* Guarded memory for secrets (sodium_malloc: guard pages, wiped when
+ * freed). NULL on failure; px_secure_free(NULL) does nothing. */
+void *px_secure_alloc(size_t len);
+void px_secure_free(void *p);
 /* Generic hash (BLAKE2b) of len bytes into out (16..64 bytes). */
 void px_hash(const void *msg, size_t len, uint8_t *out, size_t outlen);
 
