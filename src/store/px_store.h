@@ -50,9 +50,25 @@ const char *px_store_path(const px_store *st);     /* the data file path */
  * other open transaction in this process. */
 px_err px_store_compact(px_store *st) PX_NODISCARD;
 
+/* Sizes of the environment, for "storage full" messages and tests. */
+typedef struct px_store_stats {
+	size_t map_size;    /* bytes the map may reach */
+	size_t page_size;
+	size_t pages_used;  /* last page number + 1 */
+	size_t file_size;   /* bytes of the data file on disk */
+} px_store_stats;
+px_err px_store_info(px_store *st, px_store_stats *out) PX_NODISCARD;
+/* Schema version kept in "meta" (PX_ENOTFOUND in a read-only store never
+ * written). */
+px_err px_store_version(px_txn *txn, uint32_t *out) PX_NODISCARD;
+
 px_err px_txn_begin(px_store *st, bool write, px_txn **out) PX_NODISCARD;
 /* Commits and frees txn. A failed commit (PX_EFULL, PX_EIO) has written
- * nothing; txn is freed either way. */
+ * nothing; txn is freed either way. Once an operation of a write txn failed
+ * with PX_EFULL, PX_EIO, PX_ECORRUPT or PX_ENOMEM, the txn stays failed:
+ * every later call returns that error and commit aborts and returns it
+ * (PX_ENOTFOUND, PX_EEXISTS, PX_EINVAL, PX_ETOOBIG, PX_EPERM leave it usable).
+ * Map full (MDB_MAP_FULL) and a full disk (ENOSPC, EDQUOT, EFBIG) are PX_EFULL. */
 px_err px_txn_commit(px_txn *txn) PX_NODISCARD;
 void px_txn_abort(px_txn *txn);              /* NULL does nothing */
 
@@ -60,6 +76,9 @@ void px_txn_abort(px_txn *txn);              /* NULL does nothing */
  * transaction or its end. */
 typedef struct px_val { const void *data; size_t size; } px_val;
 
+/* Replacing a value by one of another size, and px_del, first overwrite the
+ * old bytes with zeros in place: with px_store_compact, erased personal data
+ * leaves the file. PX_EPERM in a read transaction. */
 px_err px_put(px_txn *txn, px_db db, const void *key, size_t klen, const void *val,
               size_t vlen) PX_NODISCARD;
 /* As px_put, but PX_EEXISTS if the key is present. */
@@ -76,7 +95,8 @@ px_err px_put_msg(px_txn *txn, px_db db, const void *key, size_t klen,
 px_err px_get_msg(px_txn *txn, px_db db, const void *key, size_t klen,
                   const ProtobufCMessageDescriptor *desc, ProtobufCMessage **out) PX_NODISCARD;
 
-/* Scan keys starting with prefix (plen 0 = all), in key order. The callback
+/* Scan keys starting with prefix (plen 0 = all, plen <= 511), in key order.
+ * The callback must not write to db while it scans. The callback
  * returns PX_OK to go on, PX_ENOTFOUND to stop early (not an error for the
  * caller), anything else to stop and have px_scan return it. Key and value
  * are borrowed for the call only. */
