@@ -1,0 +1,349 @@
+/*
+ * main.c - praxis-node entry point: global options, the command table,
+ * --help at every level, dispatch to handlers (which may live in other
+ * engineers' files, see node.h).
+ */
+#define _GNU_SOURCE
+#include "node.h"
+
+#include <locale.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The table: one row per (command, subcommand). Handlers of other
+ * engineers are declared in node.h; pending.c gives weak fallbacks. */
+static const node_cmd main_cmds[] = {
+	{"init", NULL, cmd_init,
+	 "init --name NOM [--sector SECTEUR] [--region RÉGION] [--director NOM] [--passphrase-env VAR]",
+	 "Initialise le nœud : organisme, clé d'identité, base de données.",
+	 "Initialize the node: organization, identity key, store.", NODE_CMD_NOSTORE},
+
+	{"org", "add", cmd_org,
+	 "org add --name NOM [--sector SECTEUR] [--region RÉGION] [--director NOM] [--network RÉSEAU]... [--rocfm] [--venue]",
+	 "Ajoute un organisme partenaire.", "Add a partner organization.", 0},
+	{"org", "list", cmd_org, "org list [--json]", "Liste les organismes.", "List organizations.", 0},
+	{"org", "show", cmd_org, "org show ORG [--json]", "Affiche un organisme.", "Show an organization.", 0},
+	{"org", "edit", cmd_org,
+	 "org edit ORG [--name NOM] [--sector S] [--region R] [--director NOM] [--network RÉSEAU]... [--rocfm yes|no] [--venue yes|no]",
+	 "Modifie un organisme.", "Edit an organization.", 0},
+
+	{"community", "add", cmd_community,
+	 "community add --name NOM --framework PLUGICIEL [--host-org ORG] [--region R] [--facilitator RÔLE:NOM]... "
+	 "[--sponsor NOM] [--job-title TITRE] [--cycle-start DATE] [--cycle-end DATE] [--value V]... [--objective O]... [--param nom=valeur]...",
+	 "Crée une communauté de pratique (le cadre doit être un plugiciel chargé).",
+	 "Create a community of practice (the framework must be a loaded plugin).", 0},
+	{"community", "list", cmd_community, "community list [--json]", "Liste les communautés.",
+	 "List communities.", 0},
+	{"community", "show", cmd_community, "community show COMMUNAUTÉ [--json]",
+	 "Affiche une communauté.", "Show a community.", 0},
+	{"community", "edit", cmd_community,
+	 "community edit COMMUNAUTÉ [mêmes options que add ; --facilitator/--value/--objective/--param remplacent la liste]",
+	 "Modifie une communauté.", "Edit a community.", 0},
+
+	{"member", "add", cmd_member,
+	 "member add --community C --family NOM --first PRÉNOM [--birth JJ/MM] [--org ORG] [--job-title T] [--discipline D] "
+	 "[--email COURRIEL] [--role member|moderator|facilitator|coordinator] [--status candidate|active|...] [--joined DATE] [--consent oui|non]",
+	 "Ajoute un membre.", "Add a member.", 0},
+	{"member", "edit", cmd_member,
+	 "member edit ID [options de add sauf --community] [--status STATUT --reason RAISON] [--left DATE]",
+	 "Modifie un membre ; un changement de statut garde sa raison dans l'historique.",
+	 "Edit a member; a status change keeps its reason in the history.", 0},
+	{"member", "list", cmd_member,
+	 "member list [--community C] [--org ORG] [--status STATUT] [--all] [--json]",
+	 "Liste les membres (sans les effacés, sauf --all).", "List members (erased ones only with --all).", 0},
+	{"member", "show", cmd_member, "member show ID [--json]", "Affiche un membre et son historique.",
+	 "Show a member and her history.", 0},
+	{"member", "search", cmd_member, "member search PRÉFIXE [--org ORG] [--community C] [--json]",
+	 "Cherche par début de nom ou de prénom (sans tenir compte des accents).",
+	 "Search by name prefix (accent-insensitive).", 0},
+	{"member", "remove", cmd_member, "member remove ID",
+	 "Efface les données personnelles d'un membre (droit à l'effacement) ; les comptes anonymes restent justes.",
+	 "Erase a member's personal data (right to erasure); anonymous counts stay right.", 0},
+	{"member", "export", cmd_member, "member export ID",
+	 "Tout ce qui est conservé sur un membre, en JSON (droit d'accès).",
+	 "Everything stored about a member, as JSON (right of access).", 0},
+	{"member", "import", cmd_member_import,
+	 "member import FICHIER.csv --community C [--org ORG] [--status STATUT]",
+	 "Importe des membres d'un CSV (séparateur ; ou , ; tout ou rien).",
+	 "Import members from a CSV file (; or , separator; all or nothing).", 0},
+
+	{"protocol", "new", cmd_protocol, "protocol new MEMBRE [options]",
+	 "Crée le protocole d'engagement d'un membre.", "Create a member's engagement protocol.", 0},
+	{"protocol", "sign", cmd_protocol, "protocol sign PROTOCOLE --as member|director [options]",
+	 "Signe un protocole.", "Sign a protocol.", 0},
+	{"protocol", "verify", cmd_protocol, "protocol verify PROTOCOLE [--json]",
+	 "Vérifie les deux signatures.", "Verify both signatures.", 0},
+	{"protocol", "show", cmd_protocol, "protocol show PROTOCOLE [--json]", "Affiche un protocole.",
+	 "Show a protocol.", 0},
+	{"protocol", "cancel", cmd_protocol, "protocol cancel PROTOCOLE --reason RAISON",
+	 "Annule un protocole (LAU-7).", "Cancel a protocol (LAU-7).", 0},
+	{"protocol", "list", cmd_protocol, "protocol list [--community C] [--json]", "Liste les protocoles.",
+	 "List protocols.", 0},
+
+	{"meeting", "add", cmd_meeting, "meeting add --community C --date DATE [options]",
+	 "Planifie une rencontre.", "Schedule a meeting.", 0},
+	{"meeting", "list", cmd_meeting, "meeting list --community C [--json]", "Liste les rencontres.",
+	 "List meetings.", 0},
+	{"meeting", "show", cmd_meeting, "meeting show RENCONTRE [--json]", "Affiche une rencontre.",
+	 "Show a meeting.", 0},
+	{"rsvp", NULL, cmd_rsvp, "rsvp RENCONTRE MEMBRE confirmed|absent|none",
+	 "Enregistre la réponse d'un membre à une invitation.", "Record a member's RSVP.", 0},
+	{"attend", NULL, cmd_attend, "attend RENCONTRE MEMBRE [--absent] [--hours H]",
+	 "Enregistre la présence et les heures.", "Record attendance and hours.", 0},
+	{"hours", "log", cmd_hours, "hours log MEMBRE --month AAAA-MM --hours H [--activity TEXTE]",
+	 "Note des heures d'implication hors rencontres.", "Log involvement hours outside meetings.", 0},
+	{"survey", "record", cmd_survey, "survey record MEMBRE --period P --answers 1,2,3...",
+	 "Enregistre un sondage de satisfaction.", "Record a satisfaction survey.", 0},
+	{"approval", "add", cmd_approval, "approval add --community C [--member M] --year AAAA --hours H --manager NOM",
+	 "Enregistre l'approbation d'un gestionnaire.", "Record a manager's approval.", 0},
+	{"plan", "import", cmd_plan, "plan import COMMUNAUTÉ FICHIER", "Importe un plan d'action.",
+	 "Import an action plan.", 0},
+	{"plan", "show", cmd_plan, "plan show COMMUNAUTÉ [--json]", "Affiche le plan d'action.",
+	 "Show the action plan.", 0},
+	{"plan", "set-result", cmd_plan, "plan set-result COMMUNAUTÉ ITEM oui|non [--gap TEXTE]",
+	 "Note le résultat obtenu d'un élément du plan.", "Set the obtained result of a plan item.", 0},
+	{"report", "annual", cmd_report, "report annual COMMUNAUTÉ ANNÉE [--format text|csv|json|html]",
+	 "Rapport annuel d'une communauté.", "A community's annual report.", 0},
+
+	{"plugin", "list", cmd_plugin, "plugin list [--json]", "Liste les plugiciels de règles chargés.",
+	 "List the loaded rule plugins.", 0},
+	{"plugin", "info", cmd_plugin, "plugin info NOM [--json]",
+	 "Paramètres, valeurs par défaut et règles d'un plugiciel.",
+	 "A plugin's parameters, defaults and rules.", 0},
+	{"audit", NULL, cmd_audit, "audit [COMMUNAUTÉ] [--from DATE] [--to DATE] [--json]",
+	 "Vérifie les règles du cadre de chaque communauté (ou d'une seule).",
+	 "Check each community (or one) against its framework's rules.", 0},
+
+	{"enroll", NULL, cmd_enroll, "enroll JETON", "Inscrit le nœud auprès d'un carrefour (hub).",
+	 "Enroll the node with a hub.", 0},
+	{"sync", NULL, cmd_sync, "sync", "Envoie les rapports en attente au carrefour.",
+	 "Push pending reports to the hub.", 0},
+	{"serve", NULL, cmd_serve, "serve", "Fonctionne en continu et synchronise périodiquement.",
+	 "Run continuously, syncing on a timer.", 0},
+	{"outbox", NULL, cmd_outbox, "outbox [list]", "Rapports en attente d'envoi.",
+	 "Reports waiting to be sent.", 0},
+	{0},
+};
+
+/* Registered tables (NODE_COMMANDS in other files), searched before
+ * main_cmds so they can replace a row's usage or help. */
+#define MAIN_MAX_EXTRA 16
+static const node_cmd *main_extra[MAIN_MAX_EXTRA];
+static size_t main_n_extra;
+
+void
+node_register_commands(const node_cmd *tbl)
+{
+	if (main_n_extra < MAIN_MAX_EXTRA)
+		main_extra[main_n_extra++] = tbl;
+}
+
+typedef void (*main_visit_fn)(const node_cmd *c, void *arg);
+
+/* Visits every row once, the registered version winning over main_cmds. */
+static void
+main_each(main_visit_fn fn, void *arg)
+{
+	for (size_t t = 0; t < main_n_extra; t++)
+		for (const node_cmd *c = main_extra[t]; c->name != NULL; c++)
+			fn(c, arg);
+	for (const node_cmd *c = main_cmds; c->name != NULL; c++) {
+		bool shadowed = false;
+		for (size_t t = 0; t < main_n_extra && !shadowed; t++)
+			for (const node_cmd *e = main_extra[t]; e->name != NULL; e++)
+				if (strcmp(e->name, c->name) == 0 &&
+				    ((e->sub == NULL && c->sub == NULL) ||
+				     (e->sub != NULL && c->sub != NULL && strcmp(e->sub, c->sub) == 0)))
+					shadowed = true;
+		if (!shadowed)
+			fn(c, arg);
+	}
+}
+
+struct main_find {
+	const char *name, *sub;
+	const node_cmd *found;
+	size_t n_name; /* rows with that name */
+};
+
+static void
+main_find_visit(const node_cmd *c, void *arg)
+{
+	struct main_find *f = arg;
+	if (strcmp(c->name, f->name) != 0)
+		return;
+	f->n_name++;
+	if (f->found != NULL)
+		return;
+	if (c->sub == NULL || (f->sub != NULL && strcmp(c->sub, f->sub) == 0))
+		f->found = c;
+}
+
+struct main_list {
+	const char *only; /* NULL: all commands */
+	const char *last;
+};
+
+static void
+main_list_visit(const node_cmd *c, void *arg)
+{
+	struct main_list *l = arg;
+	if (l->only != NULL && strcmp(c->name, l->only) != 0)
+		return;
+	printf("  %s %s\n      %s\n", l->only == NULL ? "praxis-node" : "praxis-node", c->usage,
+	       PX_T(c->help_fr, c->help_en));
+}
+
+static void
+main_help(const char *only)
+{
+	if (only == NULL) {
+		printf("%s\n\n", PX_T("praxis-node : le nœud d'un organisme (communautés, membres, protocoles, "
+		                      "rencontres, présences, heures, plans, sondages).",
+		                      "praxis-node: an organization's node (communities, members, protocols, "
+		                      "meetings, attendance, hours, plans, surveys)."));
+		printf("%s\n  praxis-node [--data DOSSIER] [--json] [--lang fr|en] %s\n\n",
+		       PX_T("Usage :", "Usage:"), PX_T("COMMANDE [SOUS-COMMANDE] [OPTIONS]",
+		                                       "COMMAND [SUBCOMMAND] [OPTIONS]"));
+		printf("%s\n", PX_T("Options globales :", "Global options:"));
+		printf("  --data DOSSIER  %s\n",
+		       PX_T("dossier de données (sinon $PRAXIS_NODE_DATA, /var/lib/praxis/node pour root, "
+		            "~/.local/share/praxis/node)",
+		            "data directory (else $PRAXIS_NODE_DATA, /var/lib/praxis/node for root, "
+		            "~/.local/share/praxis/node)"));
+		printf("  --json          %s\n", PX_T("sortie JSON pour les scripts", "JSON output for scripts"));
+		printf("  --lang fr|en    %s\n", PX_T("langue des messages (sinon LANG)", "message language (else LANG)"));
+		printf("  --help, -h      %s\n\n", PX_T("aide, à chaque niveau", "help, at every level"));
+		printf("%s\n", PX_T("Codes de sortie : 0 succès, 1 usage, 2 données invalides ou refusées par une règle, "
+		                    "3 introuvable, 4 stockage ou entrée/sortie.",
+		                    "Exit codes: 0 success, 1 usage, 2 invalid data or refused by a rule, "
+		                    "3 not found, 4 storage or input/output."));
+		printf("\n%s\n", PX_T("Commandes :", "Commands:"));
+	} else {
+		printf("%s\n", PX_T("Usage :", "Usage:"));
+	}
+	struct main_list l = {only, NULL};
+	main_each(main_list_visit, &l);
+}
+
+static void
+main_help_one(const node_cmd *c)
+{
+	printf("%s\n  praxis-node %s\n\n%s\n", PX_T("Usage :", "Usage:"), c->usage,
+	       PX_T(c->help_fr, c->help_en));
+}
+
+int
+main(int argc, char **argv)
+{
+	setlocale(LC_CTYPE, "");
+	px_lang_set(-1);
+	px_log_init("praxis-node", PX_LOG_WARN);
+
+	px_node n;
+	memset(&n, 0, sizeof n);
+	n.prog = argv[0];
+
+	/* Global options may appear anywhere before "--"; they are removed so
+	 * handlers see only their own arguments. */
+	const char *data = NULL, *lang = NULL;
+	bool help = false;
+	char **args = calloc((size_t)argc + 1, sizeof *args);
+	if (args == NULL)
+		return NODE_EXIT_IO;
+	int nargs = 0;
+	bool dashdash = false;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!dashdash && strcmp(a, "--") == 0) {
+			dashdash = true;
+			args[nargs++] = argv[i];
+		} else if (!dashdash && strcmp(a, "--json") == 0) {
+			n.json = true;
+		} else if (!dashdash && (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)) {
+			help = true;
+		} else if (!dashdash && strncmp(a, "--data=", 7) == 0) {
+			data = a + 7;
+		} else if (!dashdash && strcmp(a, "--data") == 0) {
+			if (i + 1 >= argc) {
+				free(args);
+				return node_usage(&n, "%s", PX_T("--data demande un dossier", "--data needs a directory"));
+			}
+			data = argv[++i];
+		} else if (!dashdash && strncmp(a, "--lang=", 7) == 0) {
+			lang = a + 7;
+		} else if (!dashdash && strcmp(a, "--lang") == 0) {
+			if (i + 1 >= argc) {
+				free(args);
+				return node_usage(&n, "%s", PX_T("--lang demande fr ou en", "--lang needs fr or en"));
+			}
+			lang = argv[++i];
+		} else if (!dashdash && strcmp(a, "--version") == 0) {
+			printf("praxis-node %s\n", PX_VERSION_STRING);
+			free(args);
+			return NODE_EXIT_OK;
+		} else {
+			args[nargs++] = argv[i];
+		}
+	}
+	if (lang != NULL) {
+		if (strcmp(lang, "fr") != 0 && strcmp(lang, "en") != 0) {
+			free(args);
+			return node_usage(&n, PX_T("langue inconnue « %s » (fr ou en)", "unknown language '%s' (fr or en)"),
+			                  lang);
+		}
+		px_lang_set(strcmp(lang, "en") == 0);
+	}
+
+	int rc = NODE_EXIT_OK;
+	if (nargs == 0) {
+		main_help(NULL);
+		rc = help ? NODE_EXIT_OK : NODE_EXIT_USAGE;
+		goto out;
+	}
+	struct main_find f = {args[0], nargs > 1 ? args[1] : NULL, NULL, 0};
+	main_each(main_find_visit, &f);
+	if (f.n_name == 0) {
+		if (strcmp(args[0], "help") == 0) {
+			main_help(nargs > 1 ? args[1] : NULL);
+			goto out;
+		}
+		rc = node_usage(&n, PX_T("commande inconnue « %s »", "unknown command '%s'"), args[0]);
+		goto out;
+	}
+	if (f.found == NULL) {
+		if (help || f.sub == NULL) {
+			main_help(args[0]);
+			rc = help ? NODE_EXIT_OK : NODE_EXIT_USAGE;
+		} else {
+			rc = node_usage(&n, PX_T("sous-commande inconnue « %s %s »", "unknown subcommand '%s %s'"),
+			                args[0], f.sub);
+		}
+		goto out;
+	}
+	if (help) {
+		main_help_one(f.found);
+		goto out;
+	}
+
+	px_err err = node_init_ctx(&n, data);
+	if (err != PX_OK) {
+		rc = node_fail(&n, err, "%s", PX_T("configuration du nœud illisible", "cannot read the node configuration"));
+		goto out;
+	}
+	if (n.cfg.lang != NULL && lang == NULL && getenv("LANG") == NULL)
+		px_lang_set(strcmp(n.cfg.lang, "en") == 0);
+	if (!(f.found->flags & NODE_CMD_NOSTORE)) {
+		err = node_open(&n, false);
+		if (err != PX_OK) {
+			rc = node_exit_code(err);
+			goto out;
+		}
+	}
+	int skip = f.found->sub != NULL ? 1 : 0;
+	rc = f.found->fn(&n, nargs - skip, args + skip);
+out:
+	node_fini(&n);
+	free(args);
+	return rc;
+}

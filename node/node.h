@@ -1,0 +1,425 @@
+/*
+ * node.h - the praxis-node shared layer: context, store layout, entity
+ * helpers and the CLI framework every node command builds on.
+ *
+ * Owner: engineer "node". Other engineers add commands in their own files
+ * (node/cmd_X.c): node/CMakeLists.txt globs every node .c file, and main.c dispatches
+ * to the handlers declared below. Weak fallbacks live in node/pending.c.
+ *
+ * Data directory, first that applies:
+ *   1. --data DIR on the command line;
+ *   2. the PRAXIS_NODE_DATA environment variable;
+ *   3. /var/lib/praxis/node when running as root;
+ *   4. $XDG_DATA_HOME/praxis/node, else ~/.local/share/praxis/node.
+ * It holds node.mdb (LMDB), node.key + node.key.pub (Ed25519 identity, 0600)
+ * and the optional praxis-node.ini (see node_config below).
+ *
+ * Handlers: int handler(px_node *n, int argc, char **argv). argv[0] is the
+ * word that selected the handler (the subcommand for "member add", i.e.
+ * "add"; the command for single-word commands, e.g. "rsvp"); argv[1..] are
+ * its arguments, global options (--data, --json, --lang) already removed.
+ * A handler returns an exit code (NODE_EXIT_*). `--help`/`-h` is handled
+ * by main from the command table before the handler runs.
+ *
+ * Storage: every handler opens its own transactions on n->st (opened by
+ * main unless the table entry says it needs no store, like init).
+ */
+#ifndef PX_NODE_H
+#define PX_NODE_H
+
+#include "px.h"
+#include "px_store.h"
+#include "domain.pb-c.h"
+#include "praxis/plugin.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- exit codes ---- */
+enum {
+	NODE_EXIT_OK = 0,
+	NODE_EXIT_USAGE = 1,    /* bad command line */
+	NODE_EXIT_INVALID = 2,  /* invalid data, or refused by a rule */
+	NODE_EXIT_NOTFOUND = 3, /* unknown community, member, ... or node not initialized */
+	NODE_EXIT_IO = 4,       /* storage, file, key or network error */
+};
+/* Exit code for an error: EINVAL/EPRECOND/EEXISTS/EPERM/EAUTH... -> 2,
+ * ENOTFOUND -> 3, EIO/EFULL/ECORRUPT/ENOMEM/EKEYPERM... -> 4. */
+int node_exit_code(px_err err);
+
+/* ---- the store layout ----
+ * Ids are uint64 from px_seq_next (sequence names = database names below),
+ * written big-endian (px_be64) so keys sort numerically. "|" = concatenation.
+ * Values are packed protobuf (proto/domain.proto) unless said otherwise. */
+#define NODE_STORE_FILE "node.mdb"
+#define NODE_SCHEMA_VERSION 1u
+#define NODE_KEY_FILE "node.key"
+#define NODE_CONFIG_FILE "praxis-node.ini"
+
+#define NODE_DB_LIST(X)                                                                          \
+	X(orgs, "orgs")                   /* org id -> Organization */                          \
+	X(communities, "communities")     /* community id -> Community */                       \
+	X(members, "members")             /* member id -> Member (ERASED = tombstone) */         \
+	X(members_by_name, "members_by_name") /* norm(name)|0x00|member id -> community id(8) */ \
+	X(members_by_org, "members_by_org")   /* org id|member id -> "" */                       \
+	X(members_by_community, "members_by_community") /* community id|member id -> "" */       \
+	X(protocols, "protocols")         /* protocol id -> Protocol */                         \
+	X(protocols_by_member, "protocols_by_member") /* member id|protocol id -> "" */          \
+	X(meetings, "meetings")           /* meeting id -> Meeting */                           \
+	X(meetings_by_community, "meetings_by_community") /* community id|be32 date|meeting id -> "" */ \
+	X(attendance, "attendance")       /* community id|meeting id|member id -> Attendance */  \
+	X(hours, "hours")                 /* member id|be32 yyyymm -> HoursEntry */              \
+	X(approvals, "approvals")         /* community id|approval id -> Approval */             \
+	X(plans, "plans")                 /* community id|be32 period_start -> Plan */           \
+	X(surveys, "surveys")             /* community id|period|0x00|member id -> SurveyResponse */ \
+	X(signer_keys, "signer_keys")     /* "member/<id>" or "director/<org id>" -> owner-defined */ \
+	X(outbox, "outbox")               /* owned by the hub engineer (outbox.c) */             \
+	X(config, "config")               /* text key -> text value (see NODE_CFG_*) */          \
+	X(erased_counts, "erased_counts") /* community id|be32 year -> be32 count of erasures */ \
+	X(annual_reports, "annual_reports") /* community id|be32 year -> be64 unix time generated (CIS-5) */
+
+typedef struct node_dbs {
+#define NODE_DB_FIELD(f, s) px_db f;
+	NODE_DB_LIST(NODE_DB_FIELD)
+#undef NODE_DB_FIELD
+} node_dbs;
+
+/* Keys of the config database (text values). */
+#define NODE_CFG_ORG_ID "org_id"          /* decimal id of the node's own organization */
+#define NODE_CFG_ORG_NAME "org_name"
+#define NODE_CFG_REGION "region"
+#define NODE_CFG_SECTOR "sector"
+#define NODE_CFG_CREATED "created"        /* yyyy-mm-dd */
+
+/* ---- configuration file (inih): <data>/praxis-node.ini, all optional ----
+ *   [node]
+ *   k = 5                     ; small-cell threshold for reports (>= 1)
+ *   plugin_path = DIR[:DIR]   ; searched before PRAXIS_PLUGIN_PATH and the defaults
+ *   lang = fr|en              ; forces the language (else LANG)
+ *   [plugin.NAME]             ; parameter overrides for plugin NAME, e.g.
+ *   annual_hours_cap = 30     ; (type-checked by the plugin host)
+ * A community's own overrides (Community.params "name=value") win over the
+ * file's. */
+#define NODE_DEFAULT_K 5u
+typedef struct node_param {
+	char *plugin;
+	char *name;
+	char *value;
+} node_param;
+
+typedef struct node_config {
+	unsigned k;
+	char *plugin_path;  /* NULL if unset */
+	char *lang;         /* NULL if unset */
+	node_param *params; /* plugin parameter overrides */
+	size_t n_params;
+} node_config;
+
+/* ---- the node context ---- */
+typedef struct node_host node_host; /* plugin host wrapper, node/host.c */
+struct px_plugin_host;
+
+typedef struct px_node {
+	char *data_dir;       /* owned */
+	px_store *st;         /* NULL until node_open */
+	node_dbs db;
+	node_config cfg;
+	bool json;            /* --json given */
+	node_host *host;      /* loaded on first use by node_host_get */
+	const char *prog;     /* argv[0] */
+} px_node;
+
+/* Resolves the data directory (see top of file) into n->data_dir and reads
+ * the config file. flag_dir may be NULL. */
+px_err node_init_ctx(px_node *n, const char *flag_dir) PX_NODISCARD;
+/* Opens the store; PX_ENOTFOUND (with a message printed) when the node is
+ * not initialized and create is false. */
+px_err node_open(px_node *n, bool create) PX_NODISCARD;
+void node_fini(px_node *n);
+/* "<data_dir>/<name>" into a malloc'd string the caller frees. */
+char *node_path(const px_node *n, const char *name);
+
+/* ---- entity helpers ----
+ * get: *out is the caller's, freed with protobuf_c_message_free_unpacked(
+ * (ProtobufCMessage *)*out, NULL); PX_ENOTFOUND when absent.
+ * put: writes the record under its id (key layouts above); member put also
+ * maintains the three member indexes (reads the previous version). */
+px_err node_next_id(px_txn *txn, const char *seq, uint64_t *out) PX_NODISCARD;
+px_err node_org_get(px_node *n, px_txn *txn, uint64_t id, Praxis__Organization **out) PX_NODISCARD;
+px_err node_org_put(px_node *n, px_txn *txn, const Praxis__Organization *o) PX_NODISCARD;
+px_err node_community_get(px_node *n, px_txn *txn, uint64_t id, Praxis__Community **out) PX_NODISCARD;
+px_err node_community_put(px_node *n, px_txn *txn, const Praxis__Community *c) PX_NODISCARD;
+px_err node_member_get(px_node *n, px_txn *txn, uint64_t id, Praxis__Member **out) PX_NODISCARD;
+px_err node_member_put(px_node *n, px_txn *txn, const Praxis__Member *m) PX_NODISCARD;
+px_err node_protocol_get(px_node *n, px_txn *txn, uint64_t id, Praxis__Protocol **out) PX_NODISCARD;
+/* Also writes protocols_by_member. */
+px_err node_protocol_put(px_node *n, px_txn *txn, const Praxis__Protocol *p) PX_NODISCARD;
+px_err node_meeting_get(px_node *n, px_txn *txn, uint64_t id, Praxis__Meeting **out) PX_NODISCARD;
+/* Also writes meetings_by_community (removes the old date's entry). */
+px_err node_meeting_put(px_node *n, px_txn *txn, const Praxis__Meeting *m) PX_NODISCARD;
+px_err node_attendance_get(px_node *n, px_txn *txn, uint64_t community, uint64_t meeting,
+                           uint64_t member, Praxis__Attendance **out) PX_NODISCARD;
+px_err node_attendance_put(px_node *n, px_txn *txn, uint64_t community,
+                           const Praxis__Attendance *a) PX_NODISCARD;
+px_err node_hours_get(px_node *n, px_txn *txn, uint64_t member, int32_t month,
+                      Praxis__HoursEntry **out) PX_NODISCARD;
+px_err node_hours_put(px_node *n, px_txn *txn, const Praxis__HoursEntry *h) PX_NODISCARD;
+px_err node_approval_put(px_node *n, px_txn *txn, const Praxis__Approval *a) PX_NODISCARD;
+px_err node_plan_get(px_node *n, px_txn *txn, uint64_t community, int32_t period_start,
+                     Praxis__Plan **out) PX_NODISCARD;
+/* The plan with the latest period_start, PX_ENOTFOUND if none. */
+px_err node_plan_latest(px_node *n, px_txn *txn, uint64_t community, Praxis__Plan **out) PX_NODISCARD;
+px_err node_plan_put(px_node *n, px_txn *txn, const Praxis__Plan *p) PX_NODISCARD;
+px_err node_survey_put(px_node *n, px_txn *txn, const Praxis__SurveyResponse *s) PX_NODISCARD;
+/* Text config values; *out malloc'd (caller frees), PX_ENOTFOUND if unset. */
+px_err node_cfg_get(px_node *n, px_txn *txn, const char *key, char **out) PX_NODISCARD;
+px_err node_cfg_put(px_node *n, px_txn *txn, const char *key, const char *val) PX_NODISCARD;
+/* The node's own organization id (config org_id). */
+px_err node_self_org(px_node *n, px_txn *txn, uint64_t *out) PX_NODISCARD;
+
+/* Key builders: write into k, return the length. */
+size_t node_key_id(uint8_t k[8], uint64_t id);
+size_t node_key_2(uint8_t k[16], uint64_t a, uint64_t b);
+size_t node_key_3(uint8_t k[24], uint64_t a, uint64_t b, uint64_t c);
+size_t node_key_id_u32(uint8_t k[12], uint64_t a, uint32_t b);
+static inline void
+node_be32(uint8_t out[4], uint32_t v)
+{
+	out[0] = (uint8_t)(v >> 24), out[1] = (uint8_t)(v >> 16), out[2] = (uint8_t)(v >> 8),
+	out[3] = (uint8_t)v;
+}
+static inline uint32_t
+node_rd32(const uint8_t in[4])
+{
+	return (uint32_t)in[0] << 24 | (uint32_t)in[1] << 16 | (uint32_t)in[2] << 8 | in[3];
+}
+
+/* Resolution of a command-line reference: a decimal id, or a name compared
+ * case- and accent-insensitively. PX_ENOTFOUND (nothing printed) if none. */
+px_err node_resolve_community(px_node *n, px_txn *txn, const char *ref, uint64_t *out) PX_NODISCARD;
+px_err node_resolve_org(px_node *n, px_txn *txn, const char *ref, uint64_t *out) PX_NODISCARD;
+/* Member by decimal id only (names are not unique). */
+px_err node_resolve_member(px_node *n, px_txn *txn, const char *ref, uint64_t *out) PX_NODISCARD;
+
+/* Name normalization for the name index and comparisons: UTF-8 in,
+ * lowercase ASCII out with Latin accents folded (é->e, œ->oe, ß->ss), runs
+ * of spaces/hyphens/apostrophes as one space, trimmed. Returns a malloc'd
+ * string the caller frees (NULL on ENOMEM). */
+char *node_normalize(const char *s);
+
+/* ---- enumerations as words (French and English accepted on input) ---- */
+int node_parse_sector(const char *s);       /* Praxis__Sector, -1 if unknown */
+const char *node_sector_name(int v);        /* in the user's language */
+int node_parse_status(const char *s);       /* Praxis__MemberStatus, -1 */
+const char *node_status_name(int v);
+int node_parse_role(const char *s);         /* Praxis__MemberRole, -1 */
+const char *node_role_name(int v);
+int node_parse_fac_role(const char *s);     /* Praxis__FacilitatorRole, -1 */
+const char *node_fac_role_name(int v);
+/* Tokens for JSON output (stable, English, lowercase): "active", ... */
+const char *node_status_token(int v);
+const char *node_role_token(int v);
+const char *node_sector_token(int v);
+
+/* ---- validation ---- */
+/* "14/03", "14-03", "14/03/1980" (year ignored): day and month, 31/02 refused. */
+px_err node_parse_birth(const char *s, int32_t *day, int32_t *month) PX_NODISCARD;
+bool node_email_valid(const char *s);
+/* Booleans: oui/non/yes/no/true/false/1/0/o/n/x/"" (empty = false); -1 if unknown. */
+int node_parse_bool(const char *s);
+/* Non-negative number of hours "2", "2.5", "2,5"; PX_EINVAL otherwise. */
+px_err node_parse_hours(const char *s, double *out) PX_NODISCARD;
+/* Month "2025-03", "03/2025", "2025-03-01": yyyymm. */
+px_err node_parse_month(const char *s, int32_t *out) PX_NODISCARD;
+
+/* ---- command-line options ----
+ * A table of options terminated by {NULL}; node_args_parse fills value/count
+ * and collects positional arguments. "--name value" and "--name=value" both
+ * work; "--" ends options. Unknown options and missing values print a clear
+ * message and return PX_EINVAL. Options with multi=true may repeat: all
+ * values are kept in values[0..count). */
+typedef struct node_opt {
+	const char *name;   /* without the leading "--" */
+	bool has_arg;
+	bool multi;
+	const char *value;  /* last value (or "1" for a flag) */
+	const char **values;/* malloc'd when multi, freed by node_args_free */
+	size_t count;
+} node_opt;
+
+typedef struct node_args {
+	char **pos;
+	size_t npos;
+} node_args;
+
+px_err node_args_parse(int argc, char **argv, int first, node_opt *opts, node_args *out) PX_NODISCARD;
+void node_args_free(node_opt *opts, node_args *a);
+/* The option named name, or NULL when not in the table or not given. */
+const char *node_opt_get(const node_opt *opts, const char *name);
+const node_opt *node_opt_find(const node_opt *opts, const char *name);
+
+/* ---- output ---- */
+/* Error message on stderr: "praxis-node : erreur : <msg>" and returns the
+ * exit code for err. With --json, also {"ok":false,"error":msg,"code":N} on
+ * stdout. */
+int node_fail(px_node *n, px_err err, const char *fmt, ...) PX_PRINTF(3, 4);
+/* Usage error: message + "see --help", returns NODE_EXIT_USAGE. */
+int node_usage(px_node *n, const char *fmt, ...) PX_PRINTF(2, 3);
+/* Warning on stderr ("avertissement"). */
+void node_warn(px_node *n, const char *fmt, ...) PX_PRINTF(2, 3);
+/* Prints json (unformatted if compact) followed by a newline on stdout and
+ * deletes it. */
+void node_json_print(cJSON *json);
+/* Adds a date "yyyy-mm-dd" (null when 0). */
+void node_json_date(cJSON *obj, const char *name, int32_t ymd);
+
+/* Tables for the terminal: columns aligned by display width (UTF-8 code
+ * points), header underlined. Strings are copied. */
+typedef struct node_table node_table;
+node_table *node_table_new(size_t ncols, const char *const *headers);
+void node_table_row(node_table *t, const char *const *cells);
+/* printf-style single cell helper for building rows. */
+char *node_fmt(const char *fmt, ...) PX_PRINTF(1, 2); /* malloc'd */
+void node_table_print(node_table *t, FILE *out);
+void node_table_free(node_table *t);
+/* Display width of a UTF-8 string (code points). */
+size_t node_utf8_width(const char *s);
+
+/* Progress bar on stderr when it is a terminal (nothing otherwise). */
+typedef struct node_progress {
+	bool tty;
+	size_t total, done, last_pct;
+	const char *label;
+} node_progress;
+void node_progress_start(node_progress *p, const char *label, size_t total);
+void node_progress_step(node_progress *p, size_t done);
+void node_progress_end(node_progress *p);
+
+/* ---- plugins (node/host.c, over src/plugin/px_plugin_host.h) ---- */
+/* The loaded host, created on first call (search path: config plugin_path,
+ * PRAXIS_PLUGIN_PATH, build tree, install prefix). NULL with a message on
+ * failure. Owned by n. */
+node_host *node_host_get(px_node *n);
+/* The loaded plugins (borrowed from n), NULL if the host cannot load. */
+struct px_plugin_host *node_plugins(px_node *n);
+/* True when a plugin named name is loaded. */
+bool node_plugin_exists(px_node *n, const char *name);
+
+/* A finding copied out of a plugin run. */
+typedef struct node_finding {
+	char rule_id[32];
+	pxp_severity severity;
+	char *message_fr, *message_en;
+	uint64_t member_id, meeting_id;
+	int32_t month;
+} node_finding;
+typedef struct node_findings {
+	node_finding *v;
+	size_t n, cap;
+	bool plugin_missing; /* the community's plugin is not loaded */
+} node_findings;
+void node_findings_fini(node_findings *f);
+
+/* ---- the community view (node/view.c) ---- */
+typedef struct node_view node_view; /* opaque; holds what c borrows */
+/* Builds the plugin view of one community from txn (so a change written in
+ * the same open write txn is seen). period 0,0 = the plan's period if any,
+ * else the current calendar year. *out freed by node_view_free; the view
+ * borrows nothing from txn after return. */
+px_err node_view_build(px_node *n, px_txn *txn, uint64_t community, int32_t period_start,
+                       int32_t period_end, node_view **out) PX_NODISCARD;
+const pxp_community *node_view_community(const node_view *v);
+/* The community record the view was built from (borrowed from v). */
+const Praxis__Community *node_view_record(const node_view *v);
+void node_view_free(node_view *v);
+
+/* ---- rules (node/rules.c) ---- */
+/* Change-time check. Call it after writing the change in the open write
+ * txn and before committing. Builds the view from txn, runs the
+ * community's plugin, prints warnings at once on stderr, prints error
+ * findings and returns PX_EPRECOND if any (the caller aborts the txn and
+ * exits NODE_EXIT_INVALID without printing more). A missing plugin is a
+ * warning, not a refusal. */
+px_err node_check_change(px_node *n, px_txn *txn, uint64_t community, const pxp_change *change) PX_NODISCARD;
+/* Full audit of a community over a period (0,0 = default), findings into
+ * *out (caller calls node_findings_fini). */
+px_err node_audit(px_node *n, px_txn *txn, uint64_t community, int32_t period_start,
+                  int32_t period_end, node_findings *out) PX_NODISCARD;
+/* Plugin indicators for a report: calls cb for each. */
+typedef void (*node_indicator_fn)(void *arg, const char *name, double value, uint32_t population);
+px_err node_indicators(px_node *n, px_txn *txn, uint64_t community, int32_t period_start,
+                       int32_t period_end, node_indicator_fn cb, void *arg) PX_NODISCARD;
+/* Host-level functions used by rules.c, implemented in host.c. */
+px_err node_host_run(px_node *n, const char *framework, const Praxis__Community *rec,
+                     const pxp_community *c, const pxp_change *change, node_findings *out,
+                     node_indicator_fn ind_cb, void *ind_arg) PX_NODISCARD;
+/* "LAU-1 (erreur) : message" for one finding in the user's language. */
+const char *node_finding_message(const node_finding *f);
+const char *node_severity_name(pxp_severity s);
+
+/* ---- protocol signatures: provided by the activity engineer (canon.c) ----
+ * Verifies both signatures of p over its canonical encoding. *member_ok /
+ * *director_ok are true only when that signature is present and valid. */
+px_err node_protocol_verify(const Praxis__Protocol *p, bool *member_ok, bool *director_ok);
+
+/* ---- command handlers ---- */
+typedef int (*node_cmd_fn)(px_node *n, int argc, char **argv);
+
+/* Mine (node engineer). */
+int cmd_init(px_node *n, int argc, char **argv);
+int cmd_community(px_node *n, int argc, char **argv);
+int cmd_org(px_node *n, int argc, char **argv);
+int cmd_member(px_node *n, int argc, char **argv);
+int cmd_member_import(px_node *n, int argc, char **argv);
+int cmd_plugin(px_node *n, int argc, char **argv);
+int cmd_audit(px_node *n, int argc, char **argv);
+/* Activity engineer (cmd_protocol.c, cmd_meeting.c, cmd_plan.c, cmd_report.c). */
+int cmd_protocol(px_node *n, int argc, char **argv);
+int cmd_meeting(px_node *n, int argc, char **argv);
+int cmd_rsvp(px_node *n, int argc, char **argv);
+int cmd_attend(px_node *n, int argc, char **argv);
+int cmd_hours(px_node *n, int argc, char **argv);
+int cmd_survey(px_node *n, int argc, char **argv);
+int cmd_plan(px_node *n, int argc, char **argv);
+int cmd_report(px_node *n, int argc, char **argv);
+int cmd_approval(px_node *n, int argc, char **argv);
+/* Hub engineer (cmd_sync.c, outbox.c). */
+int cmd_enroll(px_node *n, int argc, char **argv);
+int cmd_sync(px_node *n, int argc, char **argv);
+int cmd_serve(px_node *n, int argc, char **argv);
+int cmd_outbox(px_node *n, int argc, char **argv);
+
+/* The command table. sub NULL: a one-word command. usage is the line after
+ * the program name; flags: NODE_CMD_NOSTORE for commands that open the
+ * store themselves (init). */
+enum { NODE_CMD_NOSTORE = 1 };
+typedef struct node_cmd {
+	const char *name;
+	const char *sub;
+	node_cmd_fn fn;
+	const char *usage;
+	const char *help_fr;
+	const char *help_en;
+	int flags;
+} node_cmd;
+
+/* Other files may register extra entries or replace the usage/help of an
+ * existing one (same name and sub) without touching main.c:
+ *   static const node_cmd my_cmds[] = {{"protocol", "new", cmd_protocol, "...", "...", "..."}, {0}};
+ *   NODE_COMMANDS(my_cmds)
+ */
+void node_register_commands(const node_cmd *tbl);
+#define NODE_COMMANDS(tbl)                                                        \
+	__attribute__((constructor)) static void node_register_##tbl(void)       \
+	{                                                                         \
+		node_register_commands(tbl);                                      \
+	}
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* PX_NODE_H */
