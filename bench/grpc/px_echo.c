@@ -1,0 +1,380 @@
+/*
+ * px_echo - the Praxis peer of the "RPC vs gRPC" benchmark (issue 8): the
+ * same pxbench.Echo unary call as grpc_bench.cc, served and called through
+ * px_rpc (protobuf-c over nng req/rep, every call authenticated and
+ * encrypted with crypto_box), measured the same way.
+ *
+ *   px_echo server [--url tcp://127.0.0.1:0] [--contexts 64]
+ *       Prints "URL <url>" and "PK <hex>" on stdout once listening, runs
+ *       until SIGTERM/SIGINT.
+ *   px_echo client --url U --server-pk HEX [--payload 300] [--warmup 2000]
+ *       [--calls 20000] [--callers 64] [--clients 8] [--seconds 5]
+ *       Prints one JSON line, same keys as grpc_bench's.
+ *   px_echo report PRAXIS.json GRPC.json
+ *       Writes the three "RPC vs gRPC" rows to the results file and prints
+ *       them.
+ */
+#define _GNU_SOURCE
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bench.h"
+#include "echo.pb-c.h"
+#include "px.h"
+#include "px_crypto.h"
+#include "px_rpc.h"
+
+static void echo_die(const char *fr, const char *en, const char *arg)
+{
+	fprintf(stderr, "px_echo: ");
+	fprintf(stderr, PX_T(fr, en), arg);
+	fprintf(stderr, "\n");
+	exit(2);
+}
+
+static void echo_check(px_err rv, const char *what)
+{
+	if (rv != PX_OK) {
+		fprintf(stderr, "px_echo: %s: %s\n", what, px_strerror_user(rv));
+		exit(2);
+	}
+}
+
+/* ---- command line ---- */
+
+typedef struct echo_opts {
+	const char *url;
+	const char *server_pk;
+	int contexts;
+	size_t payload;
+	int warmup;
+	int calls;
+	int callers;
+	int clients;
+	double seconds;
+} echo_opts;
+
+static long echo_long(const char *s, const char *what)
+{
+	char *end = NULL;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || end == s || *end != '\0' || v < 0 || v > 100000000)
+		echo_die("valeur invalide pour %s", "invalid value for %s", what);
+	return v;
+}
+
+static echo_opts echo_parse(int argc, char **argv)
+{
+	echo_opts o = {
+		.url = "tcp://127.0.0.1:0", .contexts = 64, .payload = 300, .warmup = 2000,
+		.calls = 20000, .callers = 64, .clients = 8, .seconds = 5.0,
+	};
+	for (int i = 2; i < argc; i++) {
+		const char *a = argv[i];
+		if (i + 1 >= argc)
+			echo_die("option sans valeur : %s", "option without a value: %s", a);
+		const char *v = argv[++i];
+		if (!strcmp(a, "--url")) o.url = v;
+		else if (!strcmp(a, "--server-pk")) o.server_pk = v;
+		else if (!strcmp(a, "--contexts")) o.contexts = (int)echo_long(v, a);
+		else if (!strcmp(a, "--payload")) o.payload = (size_t)echo_long(v, a);
+		else if (!strcmp(a, "--warmup")) o.warmup = (int)echo_long(v, a);
+		else if (!strcmp(a, "--calls")) o.calls = (int)echo_long(v, a);
+		else if (!strcmp(a, "--callers")) o.callers = (int)echo_long(v, a);
+		else if (!strcmp(a, "--clients")) o.clients = (int)echo_long(v, a);
+		else if (!strcmp(a, "--seconds")) o.seconds = atof(v);
+		else echo_die("option inconnue : %s", "unknown option: %s", a);
+	}
+	if (o.calls < 1) o.calls = 1;
+	if (o.callers < 1) o.callers = 1;
+	if (o.clients < 1) o.clients = 1;
+	if (o.seconds <= 0) o.seconds = 1;
+	return o;
+}
+
+/* ---- server ---- */
+
+static void echo_handler(Pxbench__Echo_Service *svc, const Pxbench__EchoRequest *in,
+                         Pxbench__EchoReply_Closure closure, void *closure_data)
+{
+	(void)svc;
+	Pxbench__EchoReply rep = PXBENCH__ECHO_REPLY__INIT;
+	rep.payload = in->payload; /* borrowed: packed by the closure before return */
+	closure(&rep, closure_data);
+}
+
+static int echo_server(const echo_opts *o)
+{
+	/* SIGTERM/SIGINT go to sigwait below: blocked before nng starts threads. */
+	sigset_t sigs;
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+
+	px_identity *id = NULL;
+	echo_check(px_identity_generate(&id), "identity");
+	Pxbench__Echo_Service svc = PXBENCH__ECHO__INIT(echo_);
+	px_rpc_server_opts so = {
+		.url = o->url, .identity = id, .service = &svc.base, .contexts = o->contexts,
+	};
+	px_rpc_server *srv = NULL;
+	echo_check(px_rpc_server_start(&srv, &so), o->url);
+	char hex[PX_PK_HEX];
+	px_hex_encode(px_identity_pk(id), PX_PK_BYTES, hex);
+	printf("URL %s\nPK %s\n", px_rpc_server_url(srv), hex);
+	fflush(stdout);
+
+	int sig = 0;
+	sigwait(&sigs, &sig);
+	px_rpc_server_stop(srv);
+	px_identity_free(id);
+	return 0;
+}
+
+/* ---- client ---- */
+
+typedef struct echo_client_ctx {
+	const echo_opts *o;
+	px_rpc_client **clients;
+	Pxbench__EchoRequest req;
+	atomic_long done;
+	atomic_bool stop;
+} echo_client_ctx;
+
+static void echo_call(px_rpc_client *cl, const echo_opts *o, const Pxbench__EchoRequest *req)
+{
+	ProtobufCMessage *resp = NULL;
+	px_status st = {0};
+	px_err rv = px_rpc_call_sync(cl, &pxbench__echo__descriptor, 0, &req->base, 5000, &resp,
+	                             &st);
+	if (rv != PX_OK || st.code != PX_CODE_OK || resp == NULL) {
+		fprintf(stderr, "px_echo: %s: %s %s\n", PX_T("appel échoué", "call failed"),
+		        px_strerror_user(rv), st.message);
+		exit(2);
+	}
+	size_t got = ((Pxbench__EchoReply *)resp)->payload.len;
+	protobuf_c_message_free_unpacked(resp, NULL);
+	if (got != o->payload)
+		echo_die("écho de taille inattendue%s", "echo of unexpected size%s", "");
+}
+
+typedef struct echo_caller {
+	echo_client_ctx *c;
+	px_rpc_client *cl;
+	pthread_t th;
+} echo_caller;
+
+static void *echo_caller_main(void *arg)
+{
+	echo_caller *k = arg;
+	while (!atomic_load_explicit(&k->c->stop, memory_order_relaxed)) {
+		echo_call(k->cl, k->c->o, &k->c->req);
+		atomic_fetch_add_explicit(&k->c->done, 1, memory_order_relaxed);
+	}
+	return NULL;
+}
+
+static int echo_cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static void echo_sleep_s(double s)
+{
+	struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+	}
+}
+
+static int echo_client(const echo_opts *o)
+{
+	if (!o->url || !o->server_pk)
+		echo_die("--url et --server-pk sont requis%s", "--url and --server-pk are required%s", "");
+	uint8_t spk[PX_PK_BYTES];
+	echo_check(px_hex_decode(o->server_pk, spk, sizeof spk), "--server-pk");
+	px_identity *id = NULL;
+	echo_check(px_identity_generate(&id), "identity");
+
+	echo_client_ctx c = {.o = o};
+	c.clients = calloc((size_t)o->clients, sizeof *c.clients);
+	uint8_t *payload = malloc(o->payload ? o->payload : 1);
+	echo_caller *callers = calloc((size_t)o->callers, sizeof *callers);
+	double *lat = malloc(sizeof(double) * (size_t)o->calls);
+	if (!c.clients || !payload || !callers || !lat)
+		echo_check(PX_ENOMEM, "malloc");
+	for (int i = 0; i < o->clients; i++) {
+		px_rpc_client_opts co = {
+			.url = o->url, .identity = id, .server_pk = spk, .timeout_ms = 5000,
+		};
+		echo_check(px_rpc_client_open(&c.clients[i], &co), o->url);
+	}
+	for (size_t i = 0; i < o->payload; i++)
+		payload[i] = (uint8_t)(i * 131u + 7u); /* same bytes as grpc_bench */
+	Pxbench__EchoRequest req = PXBENCH__ECHO_REQUEST__INIT;
+	req.payload.data = payload;
+	req.payload.len = o->payload;
+	c.req = req;
+
+	/* 1 caller: warm-up, then every call timed on its own. */
+	for (int i = 0; i < o->warmup; i++)
+		echo_call(c.clients[0], o, &c.req);
+	for (int i = 0; i < o->calls; i++) {
+		int64_t t0 = px_mono_ns();
+		echo_call(c.clients[0], o, &c.req);
+		lat[i] = (double)(px_mono_ns() - t0) / 1e3;
+	}
+	qsort(lat, (size_t)o->calls, sizeof *lat, echo_cmp_double);
+	double median = lat[o->calls / 2];
+	size_t i99 = (size_t)o->calls * 99 / 100;
+	if (i99 >= (size_t)o->calls)
+		i99 = (size_t)o->calls - 1;
+	double p99 = lat[i99];
+
+	/* Throughput: --callers threads, spread over --clients sockets; the
+	 * first half second warms up and is not counted. */
+	atomic_init(&c.done, 0);
+	atomic_init(&c.stop, false);
+	for (int i = 0; i < o->callers; i++) {
+		callers[i].c = &c;
+		callers[i].cl = c.clients[i % o->clients];
+		if (pthread_create(&callers[i].th, NULL, echo_caller_main, &callers[i]) != 0)
+			echo_check(PX_ENOMEM, "pthread_create");
+	}
+	echo_sleep_s(0.5);
+	int64_t t0 = px_mono_ns();
+	long c0 = atomic_load(&c.done);
+	echo_sleep_s(o->seconds);
+	int64_t t1 = px_mono_ns();
+	long c1 = atomic_load(&c.done);
+	atomic_store(&c.stop, true);
+	for (int i = 0; i < o->callers; i++)
+		pthread_join(callers[i].th, NULL);
+	double secs = (double)(t1 - t0) / 1e9;
+
+	printf("{\"impl\":\"praxis\",\"api\":\"px_rpc_call_sync\",\"payload\":%zu,\"clients\":%d,"
+	       "\"lat_calls\":%d,\"lat_median_us\":%.2f,\"lat_p99_us\":%.2f,"
+	       "\"tput_callers\":%d,\"tput_seconds\":%.3f,\"tput_calls\":%ld,"
+	       "\"tput_calls_per_s\":%.1f}\n",
+	       o->payload, o->clients, o->calls, median, p99, o->callers, secs, c1 - c0,
+	       (double)(c1 - c0) / secs);
+
+	for (int i = 0; i < o->clients; i++)
+		px_rpc_client_close(c.clients[i]);
+	free(c.clients);
+	free(callers);
+	free(payload);
+	free(lat);
+	px_identity_free(id);
+	return 0;
+}
+
+/* ---- report ---- */
+
+static cJSON *echo_read_json(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		echo_die("impossible de lire %s", "cannot read %s", path);
+	char line[4096];
+	cJSON *j = NULL;
+	/* The last JSON line wins: the peers print nothing else on stdout. */
+	while (fgets(line, sizeof line, f)) {
+		if (line[0] != '{')
+			continue;
+		cJSON_Delete(j);
+		j = cJSON_Parse(line);
+	}
+	fclose(f);
+	if (!j)
+		echo_die("aucun résultat JSON dans %s", "no JSON result in %s", path);
+	return j;
+}
+
+static double echo_num(const cJSON *j, const char *key, const char *path)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, key);
+	if (!cJSON_IsNumber(v) || v->valuedouble <= 0)
+		echo_die("champ manquant ou nul dans %s", "missing or zero field in %s", path);
+	return v->valuedouble;
+}
+
+static int echo_report(const char *px_path, const char *grpc_path)
+{
+	cJSON *p = echo_read_json(px_path);
+	cJSON *g = echo_read_json(grpc_path);
+	const cJSON *gapi = cJSON_GetObjectItemCaseSensitive(g, "api");
+	const cJSON *glat = cJSON_GetObjectItemCaseSensitive(g, "lat_api");
+	char gname[160];
+	snprintf(gname, sizeof gname, "gRPC %s C++ insecure (%s/%s API)",
+	         cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(g, "grpc_version"))
+	                 ?: "?",
+	         cJSON_GetStringValue(glat) ?: "?", cJSON_GetStringValue(gapi) ?: "?");
+
+	bench_result rows[3] = {
+		{
+			.name = "RPC vs gRPC latency, 1 caller, 300 B, median",
+			.value = echo_num(p, "lat_median_us", px_path),
+			.unit = "us",
+			.baseline = gname,
+			.baseline_value = echo_num(g, "lat_median_us", grpc_path),
+			.goal = "<= 1.0",
+			.lower_is_better = true,
+			.goal_ratio = 1.0,
+		},
+		{
+			.name = "RPC vs gRPC latency, 1 caller, 300 B, p99",
+			.value = echo_num(p, "lat_p99_us", px_path),
+			.unit = "us",
+			.baseline = gname,
+			.baseline_value = echo_num(g, "lat_p99_us", grpc_path),
+			.goal = "<= 1.0",
+			.lower_is_better = true,
+			.goal_ratio = 1.0,
+		},
+		{
+			.name = "RPC vs gRPC throughput, 64 callers, 300 B",
+			.value = echo_num(p, "tput_calls_per_s", px_path),
+			.unit = "calls/s",
+			.baseline = gname,
+			.baseline_value = echo_num(g, "tput_calls_per_s", grpc_path),
+			.goal = ">= 2.5",
+			.lower_is_better = false,
+			.goal_ratio = 2.5,
+		},
+	};
+	for (size_t i = 0; i < 3; i++)
+		bench_report(&rows[i]);
+	cJSON_Delete(p);
+	cJSON_Delete(g);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc >= 4 && !strcmp(argv[1], "report"))
+		return echo_report(argv[2], argv[3]);
+	if (argc < 2 || (strcmp(argv[1], "server") && strcmp(argv[1], "client"))) {
+		fprintf(stderr,
+		        "usage: px_echo server [--url U] [--contexts N]\n"
+		        "       px_echo client --url U --server-pk HEX [--payload B] [--warmup N]\n"
+		        "                      [--calls N] [--callers N] [--clients N] [--seconds S]\n"
+		        "       px_echo report PRAXIS.json GRPC.json\n");
+		return 2;
+	}
+	echo_check(px_crypto_init(), "px_crypto_init");
+	echo_opts o = echo_parse(argc, argv);
+	if (!strcmp(argv[1], "server"))
+		return echo_server(&o);
+	return echo_client(&o);
+}
