@@ -479,8 +479,27 @@ px_box_precompute(const px_identity *self, const uint8_t peer_pk[PX_PK_BYTES],
 	 * forged or damaged public key, so an authentication failure. */
 	if (crypto_sign_ed25519_pk_to_curve25519(xpk, peer_pk) != 0)
 		return PX_EAUTH;
-	if (crypto_box_beforenm(key, xpk, self->xsk) != 0)
+	uint8_t shared[crypto_box_BEFORENMBYTES];
+	if (crypto_box_beforenm(shared, xpk, self->xsk) != 0)
 		return PX_EAUTH;
+	/* The Ed25519 -> X25519 map ignores the sign bit of the Ed25519 key,
+	 * so two public keys give the same X25519 key: a caller could claim
+	 * its key with the top bit flipped and still open the box. Hashing
+	 * both Ed25519 keys (in a fixed order, so both sides agree) into the
+	 * box key binds the box to the exact identities. */
+	const uint8_t *lo = self->pk, *hi = peer_pk;
+	if (memcmp(lo, hi, PX_PK_BYTES) > 0) {
+		lo = peer_pk;
+		hi = self->pk;
+	}
+	crypto_generichash_state st;
+	crypto_generichash_init(&st, NULL, 0, PX_BOX_KEY_BYTES);
+	crypto_generichash_update(&st, shared, sizeof shared);
+	crypto_generichash_update(&st, lo, PX_PK_BYTES);
+	crypto_generichash_update(&st, hi, PX_PK_BYTES);
+	crypto_generichash_final(&st, key, PX_BOX_KEY_BYTES);
+	sodium_memzero(shared, sizeof shared);
+	sodium_memzero(&st, sizeof st);
 	return PX_OK;
 }
 

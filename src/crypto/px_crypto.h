@@ -77,7 +77,10 @@ void px_hash(const void *msg, size_t len, uint8_t *out, size_t outlen);
 /*
  * Session keys for the RPC box: X25519 keys derived from the Ed25519 pair,
  * and a precomputed crypto_box shared key per peer (cache it: computing it
- * costs ~50x a box).
+ * costs ~50x a box). The key is BLAKE2b(crypto_box_beforenm shared secret
+ * || the two Ed25519 public keys in byte order), so it is bound to the
+ * exact Ed25519 keys (the X25519 conversion alone drops their sign bit).
+ * Sealing is crypto_box_easy_afternm with that key.
  */
 #define PX_BOX_KEY_BYTES 32
 #define PX_BOX_NONCE_BYTES 24

@@ -15,6 +15,19 @@
  * time. Replays: a (caller, nonce) seen in the window, a send time outside
  * +-window, or a send time before the server started, is rejected.
  *
+ * Errors found before a request is authenticated (bad magic, oversize,
+ * unknown or wrong key, replay) cannot be boxed for an unauthenticated
+ * peer: they get a plain reply "PX0" | code (1 byte) | message (UTF-8).
+ * A client accepts a plain reply only as an error, never as OK, so a
+ * forged one can at worst fail a call, which anyone on the path can do.
+ *
+ * Sizes: a wire message longer than max_msg gets RESOURCE_EXHAUSTED without
+ * being decrypted. nng's NNG_OPT_RECVMAXSZ is set to max_msg + 64 KiB, so a
+ * message beyond that is dropped by nng before it is allocated (the
+ * connection is closed and the client sees UNAVAILABLE or
+ * DEADLINE_EXCEEDED); the 64 KiB between lets a slightly-too-big call get
+ * a clear answer.
+ *
  * Only this module includes nng.h.
  */
 #ifndef PX_RPC_H
@@ -57,7 +70,16 @@ typedef struct px_status {
 
 typedef struct px_rpc_server px_rpc_server;
 /* The call being served: passed as closure_data to the generated service
- * functions. Valid until the closure is called. */
+ * functions. Valid until the handler returns.
+ *
+ * Handlers run synchronously on nng's callback threads and must call the
+ * closure before returning (a handler that returns without calling it
+ * answers INTERNAL). The input message is owned by the server and valid
+ * until the handler returns; the message given to the closure is packed at
+ * once and stays the handler's. Handlers of one server run concurrently
+ * (up to `contexts` at once, bounded by nng's task threads): they must be
+ * thread-safe and should not block for long. A method whose handler
+ * pointer is NULL answers UNIMPLEMENTED. */
 typedef struct px_rpc_call px_rpc_call;
 
 /* Decides whether a caller may call a method before anything is decoded
@@ -75,6 +97,9 @@ typedef struct px_rpc_server_opts {
 	int replay_window_ms;         /* 0 = 60000 */
 	px_rpc_authorize_fn authorize;
 	void *authorize_arg;
+	size_t replay_max;            /* nonces remembered per 2 windows; 0 = 1<<20.
+	                                 When full, calls get RESOURCE_EXHAUSTED
+	                                 rather than a weaker replay check. */
 } px_rpc_server_opts;
 
 px_err px_rpc_server_start(px_rpc_server **out, const px_rpc_server_opts *opts) PX_NODISCARD;
@@ -111,6 +136,11 @@ px_err px_rpc_client_open(px_rpc_client **out, const px_rpc_client_opts *opts) P
 void px_rpc_client_close(px_rpc_client *cl);
 
 /*
+ * Returns PX_OK when the status is OK, otherwise the px_err of the status
+ * code (px_code_to_err); status (may be NULL) is always filled, also for
+ * local failures (server unreachable: UNAVAILABLE; deadline passed while
+ * waiting: DEADLINE_EXCEEDED; request over max_msg: RESOURCE_EXHAUSTED).
+ *
  * Calls method number `method_index` of service `svc`. *resp is the
  * unpacked response (free with protobuf_c_message_free_unpacked) when the
  * status is OK, NULL otherwise. Methods whose .proto line carries the

@@ -236,6 +236,13 @@ test_box(void **state)
 		boxed[i] ^= 0x20;
 	}
 	assert_int_equal(px_box_open(kba, nonce, boxed, 3, out), PX_EAUTH);
+	/* The same key with its sign bit flipped maps to the same X25519
+	 * key; the box key must still differ. */
+	uint8_t flipped[PX_PK_BYTES], kf[PX_BOX_KEY_BYTES];
+	memcpy(flipped, px_identity_pk(a), PX_PK_BYTES);
+	flipped[31] ^= 0x80;
+	if (px_box_precompute(b, flipped, kf) == PX_OK)
+		assert_int_equal(px_box_open(kf, nonce, boxed, sizeof boxed, out), PX_EAUTH);
 	/* A public key that is not a curve point. */
 	uint8_t junk[PX_PK_BYTES];
 	memset(junk, 0, sizeof junk);

@@ -1,0 +1,1235 @@
+/*
+ * px_rpc.c - gRPC-style calls over nng req0/rep0, boxed with the callers'
+ * and the server's identities. The only file of Praxis that includes nng.h.
+ *
+ * Server: one rep0 socket, N contexts, each a small state machine driven
+ * by its nng_aio callback (receive -> handle -> send -> receive). The
+ * handler runs inside the callback, so no thread is created per client or
+ * per call, and each context owns its buffers and a bump allocator that
+ * unpacks protobuf messages without malloc.
+ *
+ * Client: one req0 socket with a lazy, reconnecting dialer; each call
+ * borrows a slot (nng_ctx + nng_aio + buffers) from a free list, so
+ * several threads call at once on one socket.
+ */
+#define _GNU_SOURCE
+#include "px_rpc.h"
+
+#include "rpc.pb-c.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/rep.h>
+#include <nng/protocol/reqrep0/req.h>
+
+#define RPC_MAGIC_LEN 3
+static const uint8_t rpc_magic_box[RPC_MAGIC_LEN] = {'P', 'X', '1'};
+static const uint8_t rpc_magic_plain[RPC_MAGIC_LEN] = {'P', 'X', '0'};
+#define RPC_REQ_HDR (RPC_MAGIC_LEN + PX_PK_BYTES + PX_BOX_NONCE_BYTES)
+#define RPC_REP_HDR (RPC_MAGIC_LEN + PX_BOX_NONCE_BYTES)
+/* Bytes above max_msg that nng still accepts, so an oversize call can be
+ * answered RESOURCE_EXHAUSTED instead of silently dropped. */
+#define RPC_OVERSIZE_SLACK (64u * 1024u)
+#define RPC_METHOD_MAX 256
+
+/* ---- growable buffers and the per-call bump allocator ---- */
+
+typedef struct rpc_buf {
+	uint8_t *p;
+	size_t cap;
+} rpc_buf;
+
+static bool
+rpc_buf_reserve(rpc_buf *b, size_t n)
+{
+	if (n <= b->cap)
+		return true;
+	size_t cap = b->cap ? b->cap : 1024;
+	while (cap < n)
+		cap *= 2;
+	uint8_t *p = realloc(b->p, cap);
+	if (p == NULL)
+		return false;
+	b->p = p;
+	b->cap = cap;
+	return true;
+}
+
+/* After a very large call, give the memory back instead of keeping the
+ * peak per context forever. */
+static void
+rpc_buf_trim(rpc_buf *b)
+{
+	if (b->cap > (1u << 20)) {
+		free(b->p);
+		b->p = NULL;
+		b->cap = 0;
+	}
+}
+
+typedef struct rpc_big {
+	struct rpc_big *next;
+	max_align_t align[]; /* the allocation follows, aligned */
+} rpc_big;
+
+/* A bump allocator reset after each call: protobuf-c unpacks the envelope
+ * and the input message with it, so a call costs no malloc unless a message
+ * outgrows the first chunk. */
+typedef struct rpc_arena {
+	uint8_t *base;
+	size_t cap, used;
+	rpc_big *big;
+	ProtobufCAllocator pa;
+} rpc_arena;
+
+#define RPC_ARENA_CHUNK (16u * 1024u)
+
+static void *
+rpc_arena_alloc(void *data, size_t size)
+{
+	rpc_arena *a = data;
+	size_t need = (size + 15) & ~(size_t)15;
+	if (need >= size && a->used + need <= a->cap) {
+		void *p = a->base + a->used;
+		a->used += need;
+		return p;
+	}
+	rpc_big *b = malloc(sizeof *b + size);
+	if (b == NULL)
+		return NULL;
+	b->next = a->big;
+	a->big = b;
+	return b->align;
+}
+
+static void
+rpc_arena_free(void *data, void *p)
+{
+	(void)data;
+	(void)p; /* everything goes at reset */
+}
+
+static bool
+rpc_arena_init(rpc_arena *a)
+{
+	memset(a, 0, sizeof *a);
+	a->base = malloc(RPC_ARENA_CHUNK);
+	if (a->base == NULL)
+		return false;
+	a->cap = RPC_ARENA_CHUNK;
+	a->pa.alloc = rpc_arena_alloc;
+	a->pa.free = rpc_arena_free;
+	a->pa.allocator_data = a;
+	return true;
+}
+
+static void
+rpc_arena_reset(rpc_arena *a)
+{
+	while (a->big != NULL) {
+		rpc_big *n = a->big->next;
+		free(a->big);
+		a->big = n;
+	}
+	a->used = 0;
+}
+
+static void
+rpc_arena_fini(rpc_arena *a)
+{
+	rpc_arena_reset(a);
+	free(a->base);
+	a->base = NULL;
+}
+
+static void
+rpc_status_set(px_status *st, px_code code, const char *fmt, ...) PX_PRINTF(3, 4);
+
+static void
+rpc_status_set(px_status *st, px_code code, const char *fmt, ...)
+{
+	if (st == NULL)
+		return;
+	st->code = code;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(st->message, sizeof st->message, fmt, ap);
+	va_end(ap);
+}
+
+static px_err
+rpc_map_nng(int rv)
+{
+	switch (rv) {
+	case NNG_ENOMEM: return PX_ENOMEM;
+	case NNG_EADDRINUSE: return PX_EEXISTS;
+	case NNG_EADDRINVAL:
+	case NNG_EINVAL:
+	case NNG_ENOTSUP: return PX_EINVAL;
+	case NNG_EPERM: return PX_EPERM;
+	case NNG_ETIMEDOUT: return PX_ETIMEDOUT;
+	default: return PX_EIO;
+	}
+}
+
+/* ---- server: peer key cache ---- */
+
+/* Precomputing a crypto_box key costs ~50 boxes, so keys are cached per
+ * caller: a 4-way set-associative table in guarded memory, bounded, with
+ * the least recently used way replaced. */
+#define RPC_KC_SETS 256
+#define RPC_KC_WAYS 4
+
+typedef struct rpc_kc_entry {
+	uint8_t pk[PX_PK_BYTES];
+	uint8_t key[PX_BOX_KEY_BYTES];
+	uint64_t used; /* 0: empty; else last-use stamp */
+} rpc_kc_entry;
+
+typedef struct rpc_keycache {
+	rpc_kc_entry *e; /* RPC_KC_SETS * RPC_KC_WAYS, px_secure_alloc */
+	uint64_t clock;
+} rpc_keycache;
+
+static size_t
+rpc_kc_set(const uint8_t pk[PX_PK_BYTES])
+{
+	/* Public keys are uniform enough; a peer choosing keys to collide
+	 * only evicts itself and pays the precomputation. */
+	return ((size_t)pk[0] | ((size_t)pk[1] << 8)) % RPC_KC_SETS;
+}
+
+static bool
+rpc_kc_get(rpc_keycache *kc, const uint8_t pk[PX_PK_BYTES], uint8_t key[PX_BOX_KEY_BYTES])
+{
+	rpc_kc_entry *set = kc->e + rpc_kc_set(pk) * RPC_KC_WAYS;
+	for (int w = 0; w < RPC_KC_WAYS; w++) {
+		if (set[w].used != 0 && memcmp(set[w].pk, pk, PX_PK_BYTES) == 0) {
+			set[w].used = ++kc->clock;
+			memcpy(key, set[w].key, PX_BOX_KEY_BYTES);
+			return true;
+		}
+	}
+	return false;
+}
+
+static void
+rpc_kc_put(rpc_keycache *kc, const uint8_t pk[PX_PK_BYTES], const uint8_t key[PX_BOX_KEY_BYTES])
+{
+	rpc_kc_entry *set = kc->e + rpc_kc_set(pk) * RPC_KC_WAYS;
+	rpc_kc_entry *victim = &set[0];
+	for (int w = 0; w < RPC_KC_WAYS; w++) {
+		if (set[w].used != 0 && memcmp(set[w].pk, pk, PX_PK_BYTES) == 0)
+			return; /* another context got there first */
+		if (set[w].used < victim->used)
+			victim = &set[w];
+	}
+	memcpy(victim->pk, pk, PX_PK_BYTES);
+	memcpy(victim->key, key, PX_BOX_KEY_BYTES);
+	victim->used = ++kc->clock;
+}
+
+/* ---- server: replay cache ---- */
+
+/* Nonces seen recently, as two generations of open-addressing sets of
+ * 64-bit nonce prefixes (random 24-byte nonces: a false match needs 2^64
+ * luck, and only costs one refused call). A request is valid while its
+ * send time is within +-window of now, so a nonce must be remembered for
+ * 2 windows after it is first seen: generations rotate every 2 windows and
+ * a nonce is looked up in both. */
+typedef struct rpc_nset {
+	uint64_t *slot; /* 0 = empty */
+	size_t cap;     /* power of two */
+	size_t n;
+} rpc_nset;
+
+typedef struct rpc_replay {
+	rpc_nset gen[2]; /* gen[0] current */
+	int64_t rotated_ms;
+	size_t max;
+} rpc_replay;
+
+static bool
+rpc_nset_has(const rpc_nset *s, uint64_t k)
+{
+	if (s->cap == 0)
+		return false;
+	size_t m = s->cap - 1;
+	for (size_t i = (size_t)(k * 0x9E3779B97F4A7C15ull) & m;; i = (i + 1) & m) {
+		if (s->slot[i] == 0)
+			return false;
+		if (s->slot[i] == k)
+			return true;
+	}
+}
+
+static void
+rpc_nset_put_nogrow(rpc_nset *s, uint64_t k)
+{
+	size_t m = s->cap - 1;
+	size_t i = (size_t)(k * 0x9E3779B97F4A7C15ull) & m;
+	while (s->slot[i] != 0)
+		i = (i + 1) & m;
+	s->slot[i] = k;
+	s->n++;
+}
+
+static bool
+rpc_nset_put(rpc_nset *s, uint64_t k)
+{
+	if (2 * (s->n + 1) > s->cap) {
+		size_t ncap = s->cap ? s->cap * 2 : 1024;
+		uint64_t *ns = calloc(ncap, sizeof *ns);
+		if (ns == NULL)
+			return false;
+		rpc_nset old = *s;
+		s->slot = ns;
+		s->cap = ncap;
+		s->n = 0;
+		for (size_t i = 0; i < old.cap; i++)
+			if (old.slot[i] != 0)
+				rpc_nset_put_nogrow(s, old.slot[i]);
+		free(old.slot);
+	}
+	rpc_nset_put_nogrow(s, k);
+	return true;
+}
+
+static void
+rpc_nset_clear(rpc_nset *s)
+{
+	free(s->slot);
+	memset(s, 0, sizeof *s);
+}
+
+/* ---- server ---- */
+
+enum { RPC_CALL_RECV, RPC_CALL_SEND };
+
+struct px_rpc_call {
+	px_rpc_server *srv;
+	nng_ctx ctx;
+	nng_aio *aio;
+	int state;
+	rpc_arena arena;
+	rpc_buf plain; /* decrypted request, then the packed Reply */
+	rpc_buf out;   /* packed response message */
+	/* The call in progress. */
+	uint8_t caller[PX_PK_BYTES];
+	char method[RPC_METHOD_MAX];
+	int64_t deadline_ms;
+	const ProtobufCMethodDescriptor *mdesc;
+	px_code code;
+	char message[256];
+	bool answered;
+	size_t out_len;
+};
+
+struct px_rpc_server {
+	nng_socket sock;
+	nng_listener listener;
+	char url[512];
+	const px_identity *id;
+	ProtobufCService *svc;
+	size_t max_msg;
+	int64_t window_ms;
+	int64_t start_ms;
+	px_rpc_authorize_fn authorize;
+	void *authorize_arg;
+	int ncalls;
+	px_rpc_call *calls;
+	atomic_bool closing;
+	bool sock_open;
+	pthread_mutex_t kc_mu;
+	rpc_keycache kc;
+	pthread_mutex_t rp_mu;
+	rpc_replay rp;
+};
+
+/* Replaces the message body with a plain error reply. */
+static void
+rpc_reply_plain(nng_msg *msg, px_code code, const char *text)
+{
+	size_t tl = strlen(text);
+	if (tl > 200)
+		tl = 200;
+	nng_msg_clear(msg);
+	uint8_t c = (uint8_t)code;
+	if (nng_msg_append(msg, rpc_magic_plain, RPC_MAGIC_LEN) != 0 ||
+	    nng_msg_append(msg, &c, 1) != 0 || nng_msg_append(msg, text, tl) != 0)
+		nng_msg_clear(msg); /* an empty reply still reads as an error */
+}
+
+/* Packs a Reply with the call's status (and response when OK), boxes it
+ * with key and puts it in msg. */
+static void
+rpc_reply_boxed(px_rpc_call *call, nng_msg *msg, const uint8_t key[PX_BOX_KEY_BYTES],
+                uint64_t request_id)
+{
+	px_rpc_server *srv = call->srv;
+	Praxis__Rpc__Reply rep = PRAXIS__RPC__REPLY__INIT;
+	Praxis__Rpc__Status st = PRAXIS__RPC__STATUS__INIT;
+	rep.request_id = request_id;
+	rep.status = &st;
+	st.code = (Praxis__Rpc__Code)call->code;
+	st.message = call->message;
+	if (call->code == PX_CODE_OK) {
+		rep.payload.len = call->out_len;
+		rep.payload.data = call->out.p;
+	}
+	size_t plen = protobuf_c_message_get_packed_size(&rep.base);
+	size_t wire = RPC_REP_HDR + plen + PX_BOX_MAC_BYTES;
+	if (wire > srv->max_msg && call->code == PX_CODE_OK) {
+		call->code = PX_CODE_RESOURCE_EXHAUSTED;
+		snprintf(call->message, sizeof call->message, "%s",
+		         PX_T("réponse trop volumineuse", "response too big"));
+		rpc_reply_boxed(call, msg, key, request_id);
+		return;
+	}
+	if (!rpc_buf_reserve(&call->plain, plen) || nng_msg_realloc(msg, wire) != 0) {
+		rpc_reply_plain(msg, PX_CODE_RESOURCE_EXHAUSTED,
+		                PX_T("mémoire insuffisante", "out of memory"));
+		return;
+	}
+	protobuf_c_message_pack(&rep.base, call->plain.p);
+	uint8_t *body = nng_msg_body(msg);
+	memcpy(body, rpc_magic_box, RPC_MAGIC_LEN);
+	/* A fresh random nonce: the same shared key boxes both directions, so
+	 * a reply must never reuse its request's nonce. */
+	px_random(body + RPC_MAGIC_LEN, PX_BOX_NONCE_BYTES);
+	px_box_seal(key, body + RPC_MAGIC_LEN, call->plain.p, plen, body + RPC_REP_HDR);
+}
+
+static void
+rpc_call_fail(px_rpc_call *call, px_code code, const char *text)
+{
+	call->code = code;
+	px_strlcpy(call->message, text, sizeof call->message);
+}
+
+/* Checks and records a request's freshness. The nonce is recorded before
+ * the time checks so a stale duplicate costs no more than a fresh one. */
+static px_code
+rpc_replay_check(px_rpc_server *srv, const uint8_t nonce[PX_BOX_NONCE_BYTES], int64_t sent_ms,
+                 int64_t now)
+{
+	if (sent_ms < srv->start_ms || sent_ms < now - srv->window_ms ||
+	    sent_ms > now + srv->window_ms)
+		return PX_CODE_UNAUTHENTICATED;
+	uint64_t k;
+	memcpy(&k, nonce, sizeof k);
+	if (k == 0)
+		k = 1;
+	px_code rc = PX_CODE_OK;
+	pthread_mutex_lock(&srv->rp_mu);
+	rpc_replay *rp = &srv->rp;
+	if (now - rp->rotated_ms >= 2 * srv->window_ms) {
+		rpc_nset_clear(&rp->gen[1]);
+		rp->gen[1] = rp->gen[0];
+		memset(&rp->gen[0], 0, sizeof rp->gen[0]);
+		rp->rotated_ms = now;
+	}
+	if (rpc_nset_has(&rp->gen[0], k) || rpc_nset_has(&rp->gen[1], k))
+		rc = PX_CODE_UNAUTHENTICATED;
+	else if (rp->gen[0].n >= rp->max || !rpc_nset_put(&rp->gen[0], k))
+		rc = PX_CODE_RESOURCE_EXHAUSTED;
+	pthread_mutex_unlock(&srv->rp_mu);
+	return rc;
+}
+
+static void
+rpc_closure(const ProtobufCMessage *msg, void *closure_data)
+{
+	px_rpc_call *call = closure_data;
+	if (call->answered)
+		return;
+	call->answered = true;
+	if (call->code != PX_CODE_OK)
+		return;
+	if (msg == NULL) {
+		rpc_call_fail(call, PX_CODE_INTERNAL,
+		              PX_T("le traitement n'a rien répondu", "the handler gave no response"));
+		return;
+	}
+	if (msg->descriptor != call->mdesc->output) {
+		rpc_call_fail(call, PX_CODE_INTERNAL,
+		              PX_T("réponse d'un mauvais type", "response of the wrong type"));
+		return;
+	}
+	size_t n = protobuf_c_message_get_packed_size(msg);
+	if (!rpc_buf_reserve(&call->out, n)) {
+		rpc_call_fail(call, PX_CODE_RESOURCE_EXHAUSTED,
+		              PX_T("mémoire insuffisante", "out of memory"));
+		return;
+	}
+	call->out_len = protobuf_c_message_pack(msg, call->out.p);
+}
+
+/* Resolves "package.Service/Method" to an index of the served service. */
+static bool
+rpc_find_method(const ProtobufCServiceDescriptor *sd, const char *method, unsigned *index)
+{
+	size_t nl = strlen(sd->name);
+	if (strncmp(method, sd->name, nl) != 0 || method[nl] != '/')
+		return false;
+	const ProtobufCMethodDescriptor *md =
+	    protobuf_c_service_descriptor_get_method_by_name(sd, method + nl + 1);
+	if (md == NULL)
+		return false;
+	*index = (unsigned)(md - sd->methods);
+	return true;
+}
+
+/* True when the generated service has a handler for the method. Only
+ * known for services built with the generated *_INIT macro, whose invoke
+ * is protobuf-c's and whose handlers follow the base struct. */
+static bool
+rpc_has_handler(ProtobufCService *svc, unsigned index)
+{
+	if (svc->invoke != protobuf_c_service_invoke_internal)
+		return true;
+	typedef void (*rpc_generic_fn)(void);
+	rpc_generic_fn const *handlers = (rpc_generic_fn const *)(svc + 1);
+	return handlers[index] != NULL;
+}
+
+/* Turns the request in msg into its reply, in place (the rep0 context
+ * keeps the routing header aside, so the message can be reused). */
+static void
+rpc_serve(px_rpc_call *call, nng_msg *msg)
+{
+	px_rpc_server *srv = call->srv;
+	size_t len = nng_msg_len(msg);
+	const uint8_t *body = nng_msg_body(msg);
+	uint8_t key[PX_BOX_KEY_BYTES];
+	bool cached = false;
+	uint64_t request_id = 0;
+	int64_t now;
+
+	call->code = PX_CODE_OK;
+	call->message[0] = '\0';
+	call->answered = false;
+	call->out_len = 0;
+	call->mdesc = NULL;
+	call->method[0] = '\0';
+
+	if (len > srv->max_msg) {
+		rpc_reply_plain(msg, PX_CODE_RESOURCE_EXHAUSTED,
+		                PX_T("message trop volumineux", "message too big"));
+		return;
+	}
+	if (len < RPC_REQ_HDR + PX_BOX_MAC_BYTES || memcmp(body, rpc_magic_box, RPC_MAGIC_LEN) != 0) {
+		rpc_reply_plain(msg, PX_CODE_INVALID_ARGUMENT,
+		                PX_T("enveloppe invalide", "malformed envelope"));
+		return;
+	}
+	const uint8_t *pk = body + RPC_MAGIC_LEN;
+	const uint8_t *nonce = pk + PX_PK_BYTES;
+	const uint8_t *box = nonce + PX_BOX_NONCE_BYTES;
+	size_t boxlen = len - RPC_REQ_HDR;
+	memcpy(call->caller, pk, PX_PK_BYTES);
+
+	pthread_mutex_lock(&srv->kc_mu);
+	cached = rpc_kc_get(&srv->kc, pk, key);
+	pthread_mutex_unlock(&srv->kc_mu);
+	if (!cached && px_box_precompute(srv->id, pk, key) != PX_OK)
+		goto unauthenticated;
+	if (!rpc_buf_reserve(&call->plain, boxlen)) {
+		rpc_reply_plain(msg, PX_CODE_RESOURCE_EXHAUSTED,
+		                PX_T("mémoire insuffisante", "out of memory"));
+		goto out;
+	}
+	if (px_box_open(key, nonce, box, boxlen, call->plain.p) != PX_OK)
+		goto unauthenticated;
+
+	/* Authenticated from here: errors can be boxed. */
+	Praxis__Rpc__Request *req = praxis__rpc__request__unpack(
+	    &call->arena.pa, boxlen - PX_BOX_MAC_BYTES, call->plain.p);
+	now = px_now_ms();
+	if (req == NULL) {
+		/* Still remember the nonce: a replayed copy must not get a
+		 * second boxed answer. */
+		(void)rpc_replay_check(srv, nonce, now, now);
+		rpc_call_fail(call, PX_CODE_INVALID_ARGUMENT,
+		              PX_T("enveloppe illisible", "unreadable envelope"));
+		goto boxed;
+	}
+	request_id = req->request_id;
+	px_code rc = rpc_replay_check(srv, nonce, req->sent_ms, now);
+	if (rc == PX_CODE_UNAUTHENTICATED) {
+		rpc_reply_plain(msg, PX_CODE_UNAUTHENTICATED,
+		                PX_T("message rejoué ou périmé", "replayed or stale message"));
+		goto out;
+	}
+	if (rc != PX_CODE_OK) {
+		rpc_reply_plain(msg, rc, PX_T("trop d'appels", "too many calls"));
+		goto out;
+	}
+	px_strlcpy(call->method, req->method ? req->method : "", sizeof call->method);
+	call->deadline_ms = req->deadline_ms;
+	if (srv->authorize != NULL) {
+		px_code ac = srv->authorize(srv->authorize_arg, pk, call->method);
+		if (ac != PX_CODE_OK) {
+			rpc_call_fail(call, ac,
+			              ac == PX_CODE_UNAUTHENTICATED
+			                  ? PX_T("clé inconnue", "unknown key")
+			                  : PX_T("permission refusée", "permission denied"));
+			goto boxed;
+		}
+	}
+	if (!cached) {
+		/* Only authorized keys enter the cache, so strangers cannot
+		 * evict the federation's members. */
+		pthread_mutex_lock(&srv->kc_mu);
+		rpc_kc_put(&srv->kc, pk, key);
+		pthread_mutex_unlock(&srv->kc_mu);
+	}
+	if (call->deadline_ms != 0 && now > call->deadline_ms) {
+		rpc_call_fail(call, PX_CODE_DEADLINE_EXCEEDED,
+		              PX_T("délai dépassé avant le traitement",
+		                   "deadline exceeded before handling"));
+		goto boxed;
+	}
+	unsigned index;
+	if (!rpc_find_method(srv->svc->descriptor, call->method, &index) ||
+	    !rpc_has_handler(srv->svc, index)) {
+		call->code = PX_CODE_UNIMPLEMENTED;
+		snprintf(call->message, sizeof call->message, "%s: %.200s",
+		         PX_T("méthode inconnue", "unknown method"), call->method);
+		goto boxed;
+	}
+	call->mdesc = &srv->svc->descriptor->methods[index];
+	ProtobufCMessage *input = protobuf_c_message_unpack(
+	    call->mdesc->input, &call->arena.pa, req->payload.len, req->payload.data);
+	if (input == NULL) {
+		rpc_call_fail(call, PX_CODE_INVALID_ARGUMENT,
+		              PX_T("requête illisible", "unreadable request"));
+		goto boxed;
+	}
+	srv->svc->invoke(srv->svc, index, input, rpc_closure, call);
+	if (!call->answered && call->code == PX_CODE_OK)
+		rpc_call_fail(call, PX_CODE_INTERNAL,
+		              PX_T("le traitement n'a rien répondu", "the handler gave no response"));
+	/* The handler ran synchronously; an answer after the deadline is of
+	 * no use to the caller, who has given up. */
+	if (call->deadline_ms != 0 && px_now_ms() > call->deadline_ms)
+		rpc_call_fail(call, PX_CODE_DEADLINE_EXCEEDED,
+		              PX_T("délai dépassé pendant le traitement",
+		                   "deadline exceeded during handling"));
+boxed:
+	rpc_reply_boxed(call, msg, key, request_id);
+	goto out;
+unauthenticated:
+	rpc_reply_plain(msg, PX_CODE_UNAUTHENTICATED,
+	                PX_T("appelant non authentifié", "caller not authenticated"));
+out:
+	px_wipe(key, sizeof key);
+	rpc_arena_reset(&call->arena);
+	rpc_buf_trim(&call->plain);
+	rpc_buf_trim(&call->out);
+}
+
+static void
+rpc_server_cb(void *arg)
+{
+	px_rpc_call *call = arg;
+	px_rpc_server *srv = call->srv;
+	int rv = nng_aio_result(call->aio);
+
+	if (call->state == RPC_CALL_SEND) {
+		if (rv != 0) {
+			nng_msg *m = nng_aio_get_msg(call->aio);
+			if (m != NULL)
+				nng_msg_free(m); /* still ours when the send failed */
+			nng_aio_set_msg(call->aio, NULL);
+		}
+		if (atomic_load(&srv->closing))
+			return;
+		call->state = RPC_CALL_RECV;
+		nng_ctx_recv(call->ctx, call->aio);
+		return;
+	}
+	if (rv != 0) {
+		if (rv == NNG_ECLOSED || rv == NNG_ECANCELED || atomic_load(&srv->closing))
+			return;
+		nng_ctx_recv(call->ctx, call->aio); /* a transient error: keep serving */
+		return;
+	}
+	nng_msg *msg = nng_aio_get_msg(call->aio);
+	rpc_serve(call, msg);
+	nng_aio_set_msg(call->aio, msg);
+	call->state = RPC_CALL_SEND;
+	nng_ctx_send(call->ctx, call->aio);
+}
+
+px_err
+px_rpc_server_start(px_rpc_server **out, const px_rpc_server_opts *opts)
+{
+	*out = NULL;
+	if (opts == NULL || opts->url == NULL || opts->identity == NULL || opts->service == NULL ||
+	    opts->service->descriptor == NULL || opts->contexts < 0)
+		return PX_EINVAL;
+	px_err rv = PX_ENOMEM;
+	int nrv;
+	px_rpc_server *srv = calloc(1, sizeof *srv);
+	if (srv == NULL)
+		return PX_ENOMEM;
+	srv->id = opts->identity;
+	srv->svc = opts->service;
+	srv->max_msg = opts->max_msg ? opts->max_msg : PX_RPC_MAX_MSG_DEFAULT;
+	srv->window_ms = opts->replay_window_ms > 0 ? opts->replay_window_ms : 60000;
+	srv->authorize = opts->authorize;
+	srv->authorize_arg = opts->authorize_arg;
+	srv->ncalls = opts->contexts ? opts->contexts : 64;
+	srv->start_ms = px_now_ms();
+	srv->rp.rotated_ms = srv->start_ms;
+	srv->rp.max = opts->replay_max ? opts->replay_max : (1u << 20);
+	atomic_init(&srv->closing, false);
+	pthread_mutex_init(&srv->kc_mu, NULL);
+	pthread_mutex_init(&srv->rp_mu, NULL);
+	srv->kc.e = px_secure_alloc(sizeof(rpc_kc_entry) * RPC_KC_SETS * RPC_KC_WAYS);
+	if (srv->kc.e == NULL)
+		goto fail;
+	memset(srv->kc.e, 0, sizeof(rpc_kc_entry) * RPC_KC_SETS * RPC_KC_WAYS);
+	srv->calls = calloc((size_t)srv->ncalls, sizeof *srv->calls);
+	if (srv->calls == NULL)
+		goto fail;
+
+	if ((nrv = nng_rep0_open(&srv->sock)) != 0) {
+		rv = rpc_map_nng(nrv);
+		goto fail;
+	}
+	srv->sock_open = true;
+	size_t recvmax = srv->max_msg + RPC_OVERSIZE_SLACK;
+	if ((nrv = nng_socket_set_size(srv->sock, NNG_OPT_RECVMAXSZ, recvmax)) != 0 ||
+	    (nrv = nng_listener_create(&srv->listener, srv->sock, opts->url)) != 0 ||
+	    (nrv = nng_listener_set_size(srv->listener, NNG_OPT_RECVMAXSZ, recvmax)) != 0) {
+		rv = rpc_map_nng(nrv);
+		goto fail;
+	}
+	for (int i = 0; i < srv->ncalls; i++) {
+		px_rpc_call *c = &srv->calls[i];
+		c->srv = srv;
+		if (!rpc_arena_init(&c->arena))
+			goto fail;
+		if ((nrv = nng_aio_alloc(&c->aio, rpc_server_cb, c)) != 0 ||
+		    (nrv = nng_ctx_open(&c->ctx, srv->sock)) != 0) {
+			rv = rpc_map_nng(nrv);
+			goto fail;
+		}
+	}
+	if ((nrv = nng_listener_start(srv->listener, 0)) != 0) {
+		rv = rpc_map_nng(nrv);
+		goto fail;
+	}
+	/* With port 0 the system picked one: publish the real URL. */
+	px_strlcpy(srv->url, opts->url, sizeof srv->url);
+	int port = 0;
+	size_t ul = strlen(srv->url);
+	if (strncmp(srv->url, "tcp", 3) == 0 && ul >= 2 && strcmp(srv->url + ul - 2, ":0") == 0 &&
+	    nng_listener_get_int(srv->listener, NNG_OPT_TCP_BOUND_PORT, &port) == 0)
+		snprintf(srv->url + ul - 1, sizeof srv->url - (ul - 1), "%d", port);
+	for (int i = 0; i < srv->ncalls; i++) {
+		srv->calls[i].state = RPC_CALL_RECV;
+		nng_ctx_recv(srv->calls[i].ctx, srv->calls[i].aio);
+	}
+	*out = srv;
+	return PX_OK;
+fail:
+	px_rpc_server_stop(srv);
+	return rv;
+}
+
+void
+px_rpc_server_stop(px_rpc_server *srv)
+{
+	if (srv == NULL)
+		return;
+	atomic_store(&srv->closing, true);
+	/* Closing the socket fails pending receives with NNG_ECLOSED; a
+	 * handler still running finishes, its send fails, and its callback
+	 * stops. nng_aio_free waits for callbacks in progress. */
+	if (srv->sock_open)
+		nng_close(srv->sock);
+	if (srv->calls != NULL) {
+		for (int i = 0; i < srv->ncalls; i++) {
+			px_rpc_call *c = &srv->calls[i];
+			if (c->aio != NULL) {
+				nng_aio_stop(c->aio);
+				nng_msg *m = nng_aio_get_msg(c->aio);
+				if (m != NULL && c->state == RPC_CALL_SEND)
+					nng_msg_free(m);
+				nng_aio_free(c->aio);
+			}
+			rpc_arena_fini(&c->arena);
+			free(c->plain.p);
+			free(c->out.p);
+		}
+		free(srv->calls);
+	}
+	if (srv->kc.e != NULL)
+		px_secure_free(srv->kc.e);
+	rpc_nset_clear(&srv->rp.gen[0]);
+	rpc_nset_clear(&srv->rp.gen[1]);
+	pthread_mutex_destroy(&srv->kc_mu);
+	pthread_mutex_destroy(&srv->rp_mu);
+	free(srv);
+}
+
+const char *
+px_rpc_server_url(const px_rpc_server *srv)
+{
+	return srv->url;
+}
+
+const uint8_t *
+px_rpc_call_caller(const px_rpc_call *call)
+{
+	return call->caller;
+}
+
+const char *
+px_rpc_call_method(const px_rpc_call *call)
+{
+	return call->method;
+}
+
+int64_t
+px_rpc_call_deadline_ms(const px_rpc_call *call)
+{
+	return call->deadline_ms;
+}
+
+void
+px_rpc_call_set_status(px_rpc_call *call, px_code code, const char *fmt, ...)
+{
+	call->code = code;
+	call->message[0] = '\0';
+	if (fmt != NULL) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(call->message, sizeof call->message, fmt, ap);
+		va_end(ap);
+	}
+}
+
+/* ---- idempotent methods ---- */
+
+#define RPC_IDEM_MAX 64
+static struct {
+	const ProtobufCServiceDescriptor *svc;
+	uint64_t mask[4]; /* methods 0..255 */
+} rpc_idem[RPC_IDEM_MAX];
+static pthread_mutex_t rpc_idem_mu = PTHREAD_MUTEX_INITIALIZER;
+
+void
+px_rpc_method_idempotent(const ProtobufCServiceDescriptor *svc, const char *method)
+{
+	const ProtobufCMethodDescriptor *md =
+	    protobuf_c_service_descriptor_get_method_by_name(svc, method);
+	if (md == NULL)
+		return;
+	unsigned i = (unsigned)(md - svc->methods);
+	if (i >= 256)
+		return;
+	pthread_mutex_lock(&rpc_idem_mu);
+	for (int k = 0; k < RPC_IDEM_MAX; k++) {
+		if (rpc_idem[k].svc == NULL || rpc_idem[k].svc == svc) {
+			rpc_idem[k].svc = svc;
+			rpc_idem[k].mask[i / 64] |= 1ull << (i % 64);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&rpc_idem_mu);
+}
+
+static bool
+rpc_is_idempotent(const ProtobufCServiceDescriptor *svc, unsigned i)
+{
+	bool r = false;
+	if (i >= 256)
+		return false;
+	pthread_mutex_lock(&rpc_idem_mu);
+	for (int k = 0; k < RPC_IDEM_MAX && rpc_idem[k].svc != NULL; k++) {
+		if (rpc_idem[k].svc == svc) {
+			r = (rpc_idem[k].mask[i / 64] >> (i % 64)) & 1;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&rpc_idem_mu);
+	return r;
+}
+
+/* ---- client ---- */
+
+typedef struct rpc_slot {
+	struct rpc_slot *next;
+	nng_ctx ctx;
+	nng_aio *aio;
+	rpc_buf a; /* packed input message, then the decrypted reply */
+	rpc_buf b; /* packed Request */
+	rpc_arena arena;
+} rpc_slot;
+
+struct px_rpc_client {
+	nng_socket sock;
+	nng_dialer dialer;
+	uint8_t pk[PX_PK_BYTES];
+	uint8_t *key; /* px_secure_alloc, PX_BOX_KEY_BYTES */
+	int timeout_ms;
+	int retries;
+	int backoff_ms;
+	size_t max_msg;
+	pthread_mutex_t mu;
+	rpc_slot *free_slots;
+};
+
+px_err
+px_rpc_client_open(px_rpc_client **out, const px_rpc_client_opts *opts)
+{
+	*out = NULL;
+	if (opts == NULL || opts->url == NULL || opts->identity == NULL || opts->server_pk == NULL)
+		return PX_EINVAL;
+	px_err rv = PX_ENOMEM;
+	int nrv;
+	bool sock_open = false;
+	px_rpc_client *cl = calloc(1, sizeof *cl);
+	if (cl == NULL)
+		return PX_ENOMEM;
+	pthread_mutex_init(&cl->mu, NULL);
+	memcpy(cl->pk, px_identity_pk(opts->identity), PX_PK_BYTES);
+	cl->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : 5000;
+	cl->retries = opts->retries > 0 ? opts->retries : 3;
+	cl->backoff_ms = opts->backoff_ms > 0 ? opts->backoff_ms : 100;
+	cl->max_msg = opts->max_msg ? opts->max_msg : PX_RPC_MAX_MSG_DEFAULT;
+	cl->key = px_secure_alloc(PX_BOX_KEY_BYTES);
+	if (cl->key == NULL)
+		goto fail;
+	/* The one precomputation this client will ever do. */
+	if ((rv = px_box_precompute(opts->identity, opts->server_pk, cl->key)) != PX_OK)
+		goto fail;
+	if ((nrv = nng_req0_open(&cl->sock)) != 0) {
+		rv = rpc_map_nng(nrv);
+		goto fail;
+	}
+	sock_open = true;
+	size_t recvmax = cl->max_msg + RPC_OVERSIZE_SLACK;
+	int maxt = cl->backoff_ms * 64;
+	if (maxt > 30000)
+		maxt = 30000;
+	if (maxt < cl->backoff_ms)
+		maxt = cl->backoff_ms;
+	/* No resend by nng: its timer resend would repeat non-idempotent
+	 * calls (the server would refuse the copy as a replay anyway).
+	 * Retries are ours, for idempotent methods only, with a new nonce. */
+	if ((nrv = nng_socket_set_ms(cl->sock, NNG_OPT_REQ_RESENDTIME, NNG_DURATION_INFINITE)) !=
+	        0 ||
+	    (nrv = nng_socket_set_size(cl->sock, NNG_OPT_RECVMAXSZ, recvmax)) != 0 ||
+	    (nrv = nng_dialer_create(&cl->dialer, cl->sock, opts->url)) != 0 ||
+	    (nrv = nng_dialer_set_size(cl->dialer, NNG_OPT_RECVMAXSZ, recvmax)) != 0 ||
+	    (nrv = nng_dialer_set_ms(cl->dialer, NNG_OPT_RECONNMINT, cl->backoff_ms)) != 0 ||
+	    (nrv = nng_dialer_set_ms(cl->dialer, NNG_OPT_RECONNMAXT, maxt)) != 0 ||
+	    (nrv = nng_dialer_start(cl->dialer, NNG_FLAG_NONBLOCK)) != 0) {
+		rv = rpc_map_nng(nrv);
+		goto fail;
+	}
+	*out = cl;
+	return PX_OK;
+fail:
+	if (sock_open)
+		nng_close(cl->sock);
+	px_secure_free(cl->key);
+	pthread_mutex_destroy(&cl->mu);
+	free(cl);
+	return rv;
+}
+
+static void
+rpc_slot_free(rpc_slot *s)
+{
+	if (s->aio != NULL)
+		nng_aio_free(s->aio);
+	rpc_arena_fini(&s->arena);
+	free(s->a.p);
+	free(s->b.p);
+	free(s);
+}
+
+void
+px_rpc_client_close(px_rpc_client *cl)
+{
+	if (cl == NULL)
+		return;
+	nng_close(cl->sock); /* closes every context */
+	while (cl->free_slots != NULL) {
+		rpc_slot *n = cl->free_slots->next;
+		rpc_slot_free(cl->free_slots);
+		cl->free_slots = n;
+	}
+	px_secure_free(cl->key);
+	pthread_mutex_destroy(&cl->mu);
+	free(cl);
+}
+
+static rpc_slot *
+rpc_slot_take(px_rpc_client *cl)
+{
+	pthread_mutex_lock(&cl->mu);
+	rpc_slot *s = cl->free_slots;
+	if (s != NULL)
+		cl->free_slots = s->next;
+	pthread_mutex_unlock(&cl->mu);
+	if (s != NULL)
+		return s;
+	s = calloc(1, sizeof *s);
+	if (s == NULL)
+		return NULL;
+	if (!rpc_arena_init(&s->arena) || nng_aio_alloc(&s->aio, NULL, NULL) != 0 ||
+	    nng_ctx_open(&s->ctx, cl->sock) != 0) {
+		rpc_slot_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static void
+rpc_slot_put(px_rpc_client *cl, rpc_slot *s)
+{
+	rpc_arena_reset(&s->arena);
+	rpc_buf_trim(&s->a);
+	rpc_buf_trim(&s->b);
+	pthread_mutex_lock(&cl->mu);
+	s->next = cl->free_slots;
+	cl->free_slots = s;
+	pthread_mutex_unlock(&cl->mu);
+}
+
+static int64_t
+rpc_left_ms(int64_t mono_deadline_ns)
+{
+	int64_t left = (mono_deadline_ns - px_mono_ns()) / 1000000;
+	return left;
+}
+
+/* Reads a reply; fills st and, when OK, *resp. */
+static void
+rpc_read_reply(px_rpc_client *cl, rpc_slot *s, nng_msg *m, const ProtobufCMethodDescriptor *md,
+               uint64_t request_id, ProtobufCMessage **resp, px_status *st)
+{
+	size_t len = nng_msg_len(m);
+	const uint8_t *body = nng_msg_body(m);
+	if (len >= RPC_MAGIC_LEN + 1 && memcmp(body, rpc_magic_plain, RPC_MAGIC_LEN) == 0) {
+		int code = body[RPC_MAGIC_LEN];
+		if (code == PX_CODE_OK || code > 16)
+			code = PX_CODE_INTERNAL;
+		size_t tl = len - RPC_MAGIC_LEN - 1;
+		if (tl > 200)
+			tl = 200;
+		rpc_status_set(st, (px_code)code, "%.*s", (int)tl,
+		               (const char *)body + RPC_MAGIC_LEN + 1);
+		return;
+	}
+	if (len < RPC_REP_HDR + PX_BOX_MAC_BYTES || memcmp(body, rpc_magic_box, RPC_MAGIC_LEN) != 0) {
+		rpc_status_set(st, PX_CODE_INTERNAL, "%s",
+		               PX_T("réponse mal formée", "malformed reply"));
+		return;
+	}
+	size_t boxlen = len - RPC_REP_HDR;
+	if (!rpc_buf_reserve(&s->a, boxlen)) {
+		rpc_status_set(st, PX_CODE_RESOURCE_EXHAUSTED, "%s",
+		               PX_T("mémoire insuffisante", "out of memory"));
+		return;
+	}
+	if (px_box_open(cl->key, body + RPC_MAGIC_LEN, body + RPC_REP_HDR, boxlen, s->a.p) !=
+	    PX_OK) {
+		rpc_status_set(st, PX_CODE_UNAUTHENTICATED, "%s",
+		               PX_T("réponse non authentifiée (clé du serveur ?)",
+		                    "reply not authenticated (server key?)"));
+		return;
+	}
+	Praxis__Rpc__Reply *rep =
+	    praxis__rpc__reply__unpack(&s->arena.pa, boxlen - PX_BOX_MAC_BYTES, s->a.p);
+	if (rep == NULL || rep->request_id != request_id) {
+		rpc_status_set(st, PX_CODE_INTERNAL, "%s",
+		               PX_T("réponse illisible ou d'un autre appel",
+		                    "unreadable reply or reply to another call"));
+		return;
+	}
+	int code = rep->status ? (int)rep->status->code : PX_CODE_OK;
+	if (code < 0 || code > 16)
+		code = PX_CODE_UNKNOWN;
+	rpc_status_set(st, (px_code)code, "%s",
+	               rep->status && rep->status->message ? rep->status->message : "");
+	if (code != PX_CODE_OK)
+		return;
+	/* The caller's message, with the default allocator: it outlives
+	 * this slot. */
+	*resp = protobuf_c_message_unpack(md->output, NULL, rep->payload.len, rep->payload.data);
+	if (*resp == NULL)
+		rpc_status_set(st, PX_CODE_INTERNAL, "%s",
+		               PX_T("réponse illisible", "unreadable response"));
+}
+
+/* One attempt: box, send, wait, read. */
+static void
+rpc_attempt(px_rpc_client *cl, rpc_slot *s, const ProtobufCMethodDescriptor *md,
+            const char *method, size_t in_len, int64_t deadline_ms, int64_t mono_deadline,
+            ProtobufCMessage **resp, px_status *st)
+{
+	Praxis__Rpc__Request req = PRAXIS__RPC__REQUEST__INIT;
+	req.method = (char *)method;
+	req.request_id = px_random_u64();
+	req.deadline_ms = deadline_ms;
+	req.sent_ms = px_now_ms();
+	req.payload.len = in_len;
+	req.payload.data = s->a.p;
+	size_t plen = protobuf_c_message_get_packed_size(&req.base);
+	size_t wire = RPC_REQ_HDR + plen + PX_BOX_MAC_BYTES;
+	if (wire > cl->max_msg) {
+		rpc_status_set(st, PX_CODE_RESOURCE_EXHAUSTED, "%s",
+		               PX_T("requête trop volumineuse", "request too big"));
+		return;
+	}
+	nng_msg *m = NULL;
+	if (!rpc_buf_reserve(&s->b, plen) || nng_msg_alloc(&m, wire) != 0) {
+		rpc_status_set(st, PX_CODE_RESOURCE_EXHAUSTED, "%s",
+		               PX_T("mémoire insuffisante", "out of memory"));
+		return;
+	}
+	protobuf_c_message_pack(&req.base, s->b.p);
+	uint8_t *body = nng_msg_body(m);
+	memcpy(body, rpc_magic_box, RPC_MAGIC_LEN);
+	memcpy(body + RPC_MAGIC_LEN, cl->pk, PX_PK_BYTES);
+	px_random(body + RPC_MAGIC_LEN + PX_PK_BYTES, PX_BOX_NONCE_BYTES);
+	px_box_seal(cl->key, body + RPC_MAGIC_LEN + PX_PK_BYTES, s->b.p, plen, body + RPC_REQ_HDR);
+
+	int64_t left = rpc_left_ms(mono_deadline);
+	if (left <= 0) {
+		nng_msg_free(m);
+		rpc_status_set(st, PX_CODE_DEADLINE_EXCEEDED, "%s",
+		               PX_T("délai dépassé", "deadline exceeded"));
+		return;
+	}
+	nng_aio_set_msg(s->aio, m);
+	nng_aio_set_timeout(s->aio, (nng_duration)left);
+	nng_ctx_send(s->ctx, s->aio);
+	nng_aio_wait(s->aio);
+	int rv = nng_aio_result(s->aio);
+	if (rv != 0) {
+		/* Not sent: the message is still ours. req0 holds a send
+		 * until a connection is up, so a timeout here means the
+		 * server could not be reached at all. */
+		m = nng_aio_get_msg(s->aio);
+		nng_aio_set_msg(s->aio, NULL);
+		if (m != NULL)
+			nng_msg_free(m);
+		rpc_status_set(st, PX_CODE_UNAVAILABLE, "%s (%s)",
+		               PX_T("serveur injoignable", "server unreachable"), nng_strerror(rv));
+		return;
+	}
+	left = rpc_left_ms(mono_deadline);
+	nng_aio_set_timeout(s->aio, (nng_duration)(left > 0 ? left : 1));
+	nng_ctx_recv(s->ctx, s->aio);
+	nng_aio_wait(s->aio);
+	rv = nng_aio_result(s->aio);
+	if (rv != 0) {
+		if (rv == NNG_ETIMEDOUT)
+			rpc_status_set(st, PX_CODE_DEADLINE_EXCEEDED, "%s",
+			               PX_T("délai dépassé", "deadline exceeded"));
+		else
+			rpc_status_set(st, PX_CODE_UNAVAILABLE, "%s (%s)",
+			               PX_T("connexion perdue", "connection lost"), nng_strerror(rv));
+		return;
+	}
+	m = nng_aio_get_msg(s->aio);
+	nng_aio_set_msg(s->aio, NULL);
+	rpc_read_reply(cl, s, m, md, req.request_id, resp, st);
+	nng_msg_free(m);
+	rpc_arena_reset(&s->arena);
+}
+
+px_err
+px_rpc_call_sync(px_rpc_client *cl, const ProtobufCServiceDescriptor *svc, unsigned method_index,
+                 const ProtobufCMessage *req, int timeout_ms, ProtobufCMessage **resp,
+                 px_status *status)
+{
+	px_status local;
+	px_status *st = status ? status : &local;
+	*resp = NULL;
+	st->code = PX_CODE_OK;
+	st->message[0] = '\0';
+	if (cl == NULL || svc == NULL || req == NULL || method_index >= svc->n_methods) {
+		rpc_status_set(st, PX_CODE_INVALID_ARGUMENT, "%s",
+		               PX_T("appel invalide", "invalid call"));
+		return PX_EINVAL;
+	}
+	const ProtobufCMethodDescriptor *md = &svc->methods[method_index];
+	if (req->descriptor != md->input) {
+		rpc_status_set(st, PX_CODE_INVALID_ARGUMENT, "%s",
+		               PX_T("requête d'un mauvais type", "request of the wrong type"));
+		return PX_EINVAL;
+	}
+	char method[RPC_METHOD_MAX];
+	if (snprintf(method, sizeof method, "%s/%s", svc->name, md->name) >= (int)sizeof method) {
+		rpc_status_set(st, PX_CODE_INVALID_ARGUMENT, "%s",
+		               PX_T("nom de méthode trop long", "method name too long"));
+		return PX_EINVAL;
+	}
+	int timeout = timeout_ms > 0 ? timeout_ms : cl->timeout_ms;
+	int64_t deadline_ms = px_now_ms() + timeout;
+	int64_t mono_deadline = px_mono_ns() + (int64_t)timeout * 1000000;
+
+	rpc_slot *s = rpc_slot_take(cl);
+	if (s == NULL) {
+		rpc_status_set(st, PX_CODE_RESOURCE_EXHAUSTED, "%s",
+		               PX_T("mémoire insuffisante", "out of memory"));
+		return PX_ENOMEM;
+	}
+	size_t in_len = protobuf_c_message_get_packed_size(req);
+	if (!rpc_buf_reserve(&s->a, in_len ? in_len : 1)) {
+		rpc_slot_put(cl, s);
+		rpc_status_set(st, PX_CODE_RESOURCE_EXHAUSTED, "%s",
+		               PX_T("mémoire insuffisante", "out of memory"));
+		return PX_ENOMEM;
+	}
+	bool idem = rpc_is_idempotent(svc, method_index);
+	int backoff = cl->backoff_ms;
+	for (int attempt = 0;; attempt++) {
+		/* Packed again each attempt: a.p also receives the reply. */
+		protobuf_c_message_pack(req, s->a.p);
+		rpc_attempt(cl, s, md, method, in_len, deadline_ms, mono_deadline, resp, st);
+		if (st->code != PX_CODE_UNAVAILABLE || !idem || attempt >= cl->retries)
+			break;
+		if (rpc_left_ms(mono_deadline) <= backoff)
+			break;
+		struct timespec ts = {backoff / 1000, (long)(backoff % 1000) * 1000000};
+		nanosleep(&ts, NULL);
+		backoff *= 2;
+	}
+	rpc_slot_put(cl, s);
+	return st->code == PX_CODE_OK ? PX_OK : px_code_to_err(st->code);
+}
+
+px_err
+px_rpc_call_named(px_rpc_client *cl, const ProtobufCServiceDescriptor *svc, const char *method,
+                  const ProtobufCMessage *req, int timeout_ms, ProtobufCMessage **resp,
+                  px_status *status)
+{
+	*resp = NULL;
+	const ProtobufCMethodDescriptor *md =
+	    svc ? protobuf_c_service_descriptor_get_method_by_name(svc, method) : NULL;
+	if (md == NULL) {
+		rpc_status_set(status, PX_CODE_UNIMPLEMENTED, "%s: %s",
+		               PX_T("méthode inconnue", "unknown method"), method);
+		return PX_ENOTFOUND;
+	}
+	return px_rpc_call_sync(cl, svc, (unsigned)(md - svc->methods), req, timeout_ms, resp,
+	                        status);
+}
