@@ -7,7 +7,7 @@
 //   grpc_bench client --target 127.0.0.1:PORT [--api sync|async|callback]
 //       [--lat-api sync|async|callback] [--payload 300] [--warmup 2000]
 //       [--calls 20000] [--callers 64] [--channels 8] [--threads 2]
-//       [--seconds 5]
+//       [--seconds 5] [--server-api A --server-threads N]
 //       Measures the 1-caller round trip (median, p99) then the throughput of
 //       --callers concurrent calls for --seconds, and prints one JSON line.
 //
@@ -28,6 +28,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <csignal>
 #include <cstdio>
@@ -70,6 +71,9 @@ struct Opts {
 	int callers = 64;
 	int channels = 8;
 	double seconds = 5.0;
+	// Client: what the server was started with, only echoed in the results.
+	std::string server_api = "?";
+	int server_threads = 0;
 };
 
 long parse_long(const char *s, const char *what)
@@ -100,6 +104,8 @@ Opts parse(int argc, char **argv, int first)
 		else if (a == "--callers") o.callers = (int)parse_long(v, "--callers");
 		else if (a == "--channels") o.channels = (int)parse_long(v, "--channels");
 		else if (a == "--seconds") o.seconds = std::atof(v);
+		else if (a == "--server-api") o.server_api = v;
+		else if (a == "--server-threads") o.server_threads = (int)parse_long(v, "--server-threads");
 		else die("option inconnue / unknown option: %s", a.c_str());
 	}
 	if (o.lat_api.empty())
@@ -187,6 +193,7 @@ int run_server(const Opts &o)
 	int port = 0;
 	b.AddListeningPort(o.addr, grpc::InsecureServerCredentials(), &port);
 	b.AddChannelArgument(GRPC_ARG_MINIMAL_STACK, 1);
+	b.AddChannelArgument(GRPC_ARG_HTTP2_BDP_PROBE, 0);
 	std::vector<std::unique_ptr<grpc::ServerCompletionQueue>> cqs;
 	if (o.api == "sync") {
 		b.RegisterService(&sync_svc);
@@ -243,6 +250,10 @@ std::vector<Conn> connect_all(const Opts &o)
 		args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
 		args.SetInt(GRPC_ARG_MINIMAL_STACK, 1);
 		args.SetInt("pxbench.channel", i); // distinct args: distinct channel
+		// No retry bookkeeping and no BDP pings: nothing to retry or to
+		// tune on loopback, and both cost time on every call.
+		args.SetInt(GRPC_ARG_ENABLE_RETRIES, 0);
+		args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
 		args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
 		args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
 		Conn c;
@@ -492,9 +503,13 @@ int run_client(const Opts &o)
 			lat.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
 		}
 	}
+	// Same order statistics as bench.c: median of an even count is the mean
+	// of the two middle values; p99 is the nearest rank.
 	std::sort(lat.begin(), lat.end());
-	double median = lat[lat.size() / 2];
-	double p99 = lat[std::min(lat.size() - 1, lat.size() * 99 / 100)];
+	size_t n = lat.size();
+	double median = n % 2 ? lat[n / 2] : (lat[n / 2 - 1] + lat[n / 2]) / 2;
+	size_t rank = (size_t)std::ceil(0.99 * (double)n);
+	double p99 = lat[std::min(n, std::max<size_t>(rank, 1)) - 1];
 
 	// Throughput: the first half second warms up and is not counted.
 	Tput t;
@@ -518,12 +533,13 @@ int run_client(const Opts &o)
 	meter.join();
 	double rate = (double)(c1 - c0) / (t1 - t0);
 
-	std::printf("{\"impl\":\"grpc\",\"grpc_version\":\"%s\",\"api\":\"%s\",\"lat_api\":\"%s\","
+	std::printf("{\"impl\":\"grpc\",\"grpc_version\":\"%s\",\"server_api\":\"%s\","
+	            "\"server_threads\":%d,\"api\":\"%s\",\"lat_api\":\"%s\","
 	            "\"payload\":%zu,\"channels\":%d,\"threads\":%d,"
 	            "\"lat_calls\":%d,\"lat_median_us\":%.2f,\"lat_p99_us\":%.2f,"
 	            "\"tput_callers\":%d,\"tput_seconds\":%.3f,\"tput_calls\":%ld,"
 	            "\"tput_calls_per_s\":%.1f}\n",
-	            grpc::Version().c_str(), o.api.c_str(), o.lat_api.c_str(), o.payload,
+	            grpc::Version().c_str(), o.server_api.c_str(), o.server_threads, o.api.c_str(), o.lat_api.c_str(), o.payload,
 	            o.channels, o.threads, o.calls, median, p99, o.callers, t1 - t0, c1 - c0,
 	            rate);
 	return 0;
@@ -538,7 +554,8 @@ int main(int argc, char **argv)
 		             "usage: grpc_bench server [--api async|callback|sync] [--addr A] [--threads N]\n"
 		             "       grpc_bench client --target HOST:PORT [--api ...] [--lat-api ...]\n"
 		             "                  [--payload B] [--warmup N] [--calls N] [--callers N]\n"
-		             "                  [--channels N] [--threads N] [--seconds S]\n");
+		             "                  [--channels N] [--threads N] [--seconds S]\n"
+		             "                  [--server-api A --server-threads N]  (echoed only)\n");
 		return 2;
 	}
 	Opts o = parse(argc, argv, 2);

@@ -1,19 +1,24 @@
 #!/bin/sh
-# RPC vs gRPC (issue 8): runs the Praxis peer (px_echo) and the gRPC peer
-# (grpc_bench) of the same unary Echo call on loopback, one server/client
-# pair after the other, then writes the three rows (median, p99,
-# throughput) with px_echo report. Builds nothing: `make bench` does.
+# RPC vs gRPC (issue 8): the same unary Echo call (echo.proto, 300-byte
+# payload) served and called by Praxis (px_echo: px_rpc, protobuf-c over nng
+# req/rep, crypto_box on every call) and by C++ gRPC (grpc_bench, plaintext),
+# on loopback. Both servers run side by side; the clients take turns, round
+# after round, and each side keeps its best round (lowest median and p99,
+# highest throughput) so that a burst of load from other processes on this
+# shared machine favours neither. px_echo report then writes the three rows
+# to build/bench-results.json. Builds nothing: `make bench` does.
 #
-#   bench/grpc/run.sh [BIN_DIR]           the rows (BIN_DIR: build/bin)
-#   bench/grpc/run.sh --explore [BIN_DIR] gRPC under several configurations,
-#                                         to re-check which one is its best
+#   bench/grpc/run.sh [BIN_DIR]           the rows (BIN_DIR: build/bench)
+#   bench/grpc/run.sh --explore [BIN_DIR] gRPC alone under several
+#                                         configurations, to re-check which
+#                                         one is its best (~2.5 min)
 #
-# Knobs (environment): PX_RPC_SECONDS (5), PX_RPC_CALLS (20000),
-# PX_RPC_WARMUP (2000), PX_RPC_CALLERS (64); the gRPC configuration:
-# GRPC_SERVER_API (async), GRPC_SERVER_THREADS (1), GRPC_CLIENT_API (async),
-# GRPC_LAT_API (sync), GRPC_CHANNELS (8), GRPC_CLIENT_THREADS (1);
-# PX_ECHO_CLIENTS (8). Every server started here is stopped on exit, even on
-# error or Ctrl-C.
+# Knobs (environment): PX_RPC_ROUNDS (2), PX_RPC_SECONDS (2.5, per round),
+# PX_RPC_CALLS (10000, per round), PX_RPC_WARMUP (1000), PX_RPC_CALLERS
+# (64), PX_ECHO_CLIENTS (8 sockets); the gRPC configuration: GRPC_SERVER_API
+# (async), GRPC_SERVER_THREADS (1), GRPC_CLIENT_API (async), GRPC_LAT_API
+# (sync), GRPC_CHANNELS (8), GRPC_CLIENT_THREADS (1). Every server started
+# here is stopped on exit, also on error or Ctrl-C.
 set -eu
 
 explore=0
@@ -22,7 +27,7 @@ if [ "${1:-}" = "--explore" ]; then
 	shift
 fi
 root=$(cd "$(dirname "$0")/../.." && pwd)
-bin=${1:-$root/build/bin}
+bin=${1:-$root/build/bench}
 exes="grpc_bench px_echo"
 [ $explore -eq 0 ] || exes=grpc_bench
 for exe in $exes; do
@@ -32,40 +37,52 @@ for exe in $exes; do
 	fi
 done
 
-seconds=${PX_RPC_SECONDS:-5}
-calls=${PX_RPC_CALLS:-20000}
-warmup=${PX_RPC_WARMUP:-2000}
+rounds=${PX_RPC_ROUNDS:-2}
+seconds=${PX_RPC_SECONDS:-2.5}
+calls=${PX_RPC_CALLS:-10000}
+warmup=${PX_RPC_WARMUP:-1000}
 callers=${PX_RPC_CALLERS:-64}
+g_sapi=${GRPC_SERVER_API:-async}
+g_sth=${GRPC_SERVER_THREADS:-1}
+g_capi=${GRPC_CLIENT_API:-async}
+g_lat=${GRPC_LAT_API:-sync}
+g_ch=${GRPC_CHANNELS:-8}
+g_cth=${GRPC_CLIENT_THREADS:-1}
 
 tmp=$(mktemp -d)
-server_pid=""
-stop_server() {
-	[ -n "$server_pid" ] || return 0
-	kill -TERM "$server_pid" 2>/dev/null || true
-	i=0
-	while kill -0 "$server_pid" 2>/dev/null && [ $i -lt 50 ]; do
-		sleep 0.1
-		i=$((i + 1))
+pids=""
+stop_servers() {
+	for p in $pids; do
+		kill -TERM "$p" 2>/dev/null || true
 	done
-	kill -KILL "$server_pid" 2>/dev/null || true
-	wait "$server_pid" 2>/dev/null || true
-	server_pid=""
+	for p in $pids; do
+		i=0
+		while kill -0 "$p" 2>/dev/null && [ $i -lt 50 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		kill -KILL "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+	pids=""
 }
-trap 'stop_server; rm -rf "$tmp"' EXIT
+trap 'stop_servers; rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
 
-# start_server NAME CMD...: starts a server, waits for its first stdout line.
+# start_server NAME CMD...: starts a server in the background and waits
+# until it has printed its address (its whole first output).
 start_server() {
 	name=$1
 	shift
 	# Removed first: the background shell may truncate it only after the
-	# loop below has read the previous server's port.
+	# loop below has read a previous server's port.
 	rm -f "$tmp/$name.out" "$tmp/$name.err"
 	"$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
-	server_pid=$!
+	pid=$!
+	pids="$pids $pid"
 	i=0
-	while ! grep -q . "$tmp/$name.out" 2>/dev/null; do
-		if ! kill -0 "$server_pid" 2>/dev/null || [ $i -ge 100 ]; then
+	while ! grep -q '^PORT\|^PK' "$tmp/$name.out" 2>/dev/null; do
+		if ! kill -0 "$pid" 2>/dev/null || [ $i -ge 100 ]; then
 			echo "run.sh: le serveur $name n'a pas démarré / server $name did not start:" >&2
 			cat "$tmp/$name.err" >&2
 			exit 1
@@ -75,67 +92,54 @@ start_server() {
 	done
 }
 
-# grpc_pair OUT [server opts] -- [client opts]
-grpc_pair() {
-	out=$1
-	shift
-	sopts=""
-	while [ "$1" != "--" ]; do
-		sopts="$sopts $1"
-		shift
-	done
-	shift
-	# shellcheck disable=SC2086
-	start_server grpc "$bin/grpc_bench" server $sopts
-	port=$(awk '/^PORT/ {print $2}' "$tmp/grpc.out")
-	"$bin/grpc_bench" client --target "127.0.0.1:$port" --warmup "$warmup" --calls "$calls" \
-		--callers "$callers" --seconds "$seconds" "$@" >"$out"
-	stop_server
+# grpc_client OUT(appended) server_api server_threads client_api client_threads lat_api channels
+grpc_client() {
+	"$bin/grpc_bench" client --target "127.0.0.1:$gport" --warmup "$warmup" --calls "$calls" \
+		--callers "$callers" --seconds "$seconds" --server-api "$2" --server-threads "$3" \
+		--api "$4" --threads "$5" --lat-api "$6" --channels "$7" >>"$1"
 }
 
 if [ $explore -eq 1 ]; then
-	# Shorter runs, every combination that could be gRPC's best here.
+	# gRPC alone, shorter runs, every combination that could be its best.
 	seconds=${PX_RPC_SECONDS:-2}
 	calls=${PX_RPC_CALLS:-5000}
 	warmup=${PX_RPC_WARMUP:-500}
-	printf '%-34s %-30s %10s %10s %12s\n' server client median_us p99_us calls/s
-	for s in "async 1" "async 2" "callback 2" "sync 2"; do
-		for c in "async 1 sync 8" "async 2 async 8" "async 1 async 1" "async 2 sync 16" \
+	printf '%-22s %-36s %10s %10s %12s\n' server client median_us p99_us calls/s
+	for s in "async 1" "async 2" "callback 1" "callback 2" "sync 2"; do
+		set -- $s
+		sapi=$1 sth=$2
+		start_server grpc "$bin/grpc_bench" server --api "$sapi" --threads "$sth"
+		gport=$(awk '/^PORT/ {print $2}' "$tmp/grpc.out")
+		for c in "async 1 sync 8" "async 1 async 4" "async 2 async 8" "async 1 sync 1" \
 			"callback 1 callback 8" "sync 1 sync 8"; do
-			set -- $s
-			sapi=$1 sth=$2
 			set -- $c
-			grpc_pair "$tmp/x.json" --api "$sapi" --threads "$sth" -- \
-				--api "$1" --threads "$2" --lat-api "$3" --channels "$4"
-			printf '%-34s %-30s ' "api=$sapi threads=$sth" \
-				"api=$1 thr=$2 lat=$3 ch=$4"
+			rm -f "$tmp/x.json"
+			grpc_client "$tmp/x.json" "$sapi" "$sth" "$1" "$2" "$3" "$4"
+			printf '%-22s %-36s ' "$sapi x$sth" "$1 x$2, lat $3, $4 ch"
 			sed -e 's/.*"lat_median_us":\([0-9.]*\),"lat_p99_us":\([0-9.]*\),.*"tput_calls_per_s":\([0-9.]*\).*/\1 \2 \3/' \
 				"$tmp/x.json" | awk '{printf "%10s %10s %12s\n", $1, $2, $3}'
 		done
+		stop_servers
 	done
 	exit 0
 fi
 
-# Praxis: px_rpc over nng, crypto_box on every call.
 start_server praxis "$bin/px_echo" server --url tcp://127.0.0.1:0 --contexts "$callers"
+start_server grpc "$bin/grpc_bench" server --api "$g_sapi" --threads "$g_sth"
 url=$(awk '/^URL/ {print $2}' "$tmp/praxis.out")
 pk=$(awk '/^PK/ {print $2}' "$tmp/praxis.out")
-if [ -z "$url" ] || [ -z "$pk" ]; then
-	sleep 0.2
-	url=$(awk '/^URL/ {print $2}' "$tmp/praxis.out")
-	pk=$(awk '/^PK/ {print $2}' "$tmp/praxis.out")
-fi
-"$bin/px_echo" client --url "$url" --server-pk "$pk" --warmup "$warmup" --calls "$calls" \
-	--callers "$callers" --clients "${PX_ECHO_CLIENTS:-8}" --seconds "$seconds" \
-	>"$tmp/praxis.json"
-stop_server
+gport=$(awk '/^PORT/ {print $2}' "$tmp/grpc.out")
 
-# gRPC at its best configuration found with --explore (see docs/BENCHMARKS.md).
-grpc_pair "$tmp/grpc.json" --api "${GRPC_SERVER_API:-async}" \
-	--threads "${GRPC_SERVER_THREADS:-1}" -- \
-	--api "${GRPC_CLIENT_API:-async}" --threads "${GRPC_CLIENT_THREADS:-1}" \
-	--lat-api "${GRPC_LAT_API:-sync}" --channels "${GRPC_CHANNELS:-8}"
+r=1
+while [ $r -le "$rounds" ]; do
+	"$bin/px_echo" client --url "$url" --server-pk "$pk" --warmup "$warmup" --calls "$calls" \
+		--callers "$callers" --clients "${PX_ECHO_CLIENTS:-8}" --seconds "$seconds" \
+		>>"$tmp/praxis.json"
+	grpc_client "$tmp/grpc.json" "$g_sapi" "$g_sth" "$g_capi" "$g_cth" "$g_lat" "$g_ch"
+	r=$((r + 1))
+done
+stop_servers
 
-echo "praxis: $(cat "$tmp/praxis.json")"
-echo "grpc:   $(cat "$tmp/grpc.json")"
+sed 's/^/praxis: /' "$tmp/praxis.json"
+sed 's/^/grpc:   /' "$tmp/grpc.json"
 "$bin/px_echo" report "$tmp/praxis.json" "$tmp/grpc.json"
