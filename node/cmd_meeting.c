@@ -1,0 +1,1573 @@
+/*
+ * cmd_meeting.c - meetings and what members do around them:
+ *   meeting add|list|show, rsvp, attend, hours log|list, survey record|list,
+ *   approval add|list.
+ * Every write runs the community's plugin (node_check_change) in the same
+ * transaction before committing: errors (CIS-3 without approval) refuse the
+ * change, warnings (LAU-3, ROC-3) are printed.
+ */
+#define _GNU_SOURCE
+#include "node.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ACT_OPT(nm) {.name = (nm), .has_arg = true}
+#define ACT_MULTI(nm) {.name = (nm), .has_arg = true, .multi = true}
+#define ACT_FLAG(nm) {.name = (nm), .has_arg = false}
+#define ACT_END {.name = NULL}
+
+static const node_cmd meet_cmds[] = {
+	{"meeting", "add", cmd_meeting,
+	 "meeting add --community C --date DATE [--time HH:MM] [--duration H] "
+	 "[--kind welcome|regular|review|training|codev] [--modality virtual|in-person] [--platform NOM] "
+	 "[--venue ORG] [--theme THÈME] [--speaker NOM]... [--members-theme] [--held]",
+	 "Planifie une rencontre (durée 3 h et rencontre régulière virtuelle par défaut).",
+	 "Schedule a meeting (3 h, regular, virtual by default).", 0},
+	{"meeting", "list", cmd_meeting, "meeting list --community C [--from DATE] [--to DATE] [--json]",
+	 "Liste les rencontres d'une communauté, avec présences et réponses.",
+	 "List a community's meetings, with attendance and RSVPs.", 0},
+	{"meeting", "show", cmd_meeting, "meeting show RENCONTRE [--json]",
+	 "Affiche une rencontre, les réponses et présences, et les membres sans réponse (LAU-5).",
+	 "Show a meeting, its RSVPs and attendance, and the members without an answer (LAU-5).", 0},
+	{"rsvp", NULL, cmd_rsvp, "rsvp RENCONTRE MEMBRE confirmed|absent|none",
+	 "Enregistre la réponse d'un membre : présence confirmée, absence avisée ou pas de réponse (LAU-5).",
+	 "Record a member's answer: presence confirmed, absence notified or no answer (LAU-5).", 0},
+	{"attend", NULL, cmd_attend, "attend RENCONTRE MEMBRE [--absent] [--hours H]",
+	 "Enregistre la présence (heures = durée de la rencontre par défaut) ; la rencontre est tenue.",
+	 "Record attendance (hours = the meeting's duration by default); the meeting is held.", 0},
+	{"hours", "log", cmd_hours, "hours log MEMBRE --month AAAA-MM --hours H [--activity TEXTE] [--set]",
+	 "Ajoute des heures d'implication hors rencontres au mois (--set remplace le total du mois).",
+	 "Add involvement hours outside meetings to a month (--set replaces the month's total).", 0},
+	{"hours", "list", cmd_hours, "hours list MEMBRE [--year AAAA] [--json]",
+	 "Heures d'un membre par mois : rencontres et hors rencontres.",
+	 "A member's hours by month: meetings and outside meetings.", 0},
+	{"survey", "record", cmd_survey, "survey record MEMBRE --period AAAA|AAAA-MM --answers 1,2,3...",
+	 "Enregistre les réponses (1 à 5) d'un membre au sondage de satisfaction d'une période.",
+	 "Record a member's answers (1 to 5) to a period's satisfaction survey.", 0},
+	{"survey", "list", cmd_survey, "survey list --community C [--period P] [--json]",
+	 "Liste les sondages d'une communauté.", "List a community's surveys.", 0},
+	{"approval", "add", cmd_approval,
+	 "approval add --community C [--member M] --year AAAA --hours H --manager NOM [--date DATE] [--reason TEXTE]",
+	 "Enregistre l'approbation d'un gestionnaire pour dépasser un plafond d'heures (CIS-3).",
+	 "Record a manager's approval to exceed an hours cap (CIS-3).", 0},
+	{"approval", "list", cmd_approval, "approval list --community C [--year AAAA] [--json]",
+	 "Liste les approbations d'une communauté.", "List a community's approvals.", 0},
+	{0},
+};
+NODE_COMMANDS(meet_cmds)
+
+/* ---------------------------------------------------------------- helpers */
+
+static void
+meet_free(void *msg)
+{
+	if (msg != NULL)
+		protobuf_c_message_free_unpacked((ProtobufCMessage *)msg, NULL);
+}
+
+static bool
+meet_parse_id(const char *s, uint64_t *out)
+{
+	if (s == NULL || *s < '0' || *s > '9')
+		return false;
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v == 0)
+		return false;
+	*out = v;
+	return true;
+}
+
+static int
+meet_kind_parse(const char *s)
+{
+	static const struct {
+		const char *w;
+		int v;
+	} k[] = {{"welcome", 1}, {"accueil", 1}, {"regular", 2}, {"reguliere", 2}, {"régulière", 2},
+	         {"review", 3},  {"bilan", 3},   {"training", 4}, {"formation", 4}, {"codev", 5},
+	         {"co-developpement", 5}, {"co-développement", 5}, {"case", 5}};
+	for (size_t i = 0; i < sizeof k / sizeof k[0]; i++)
+		if (strcmp(s, k[i].w) == 0)
+			return k[i].v;
+	return -1;
+}
+
+static const char *
+meet_kind_name(int v)
+{
+	switch (v) {
+	case 1: return PX_T("accueil", "welcome");
+	case 2: return PX_T("régulière", "regular");
+	case 3: return PX_T("bilan", "review");
+	case 4: return PX_T("formation", "training");
+	case 5: return PX_T("co-développement", "case discussion");
+	default: return "?";
+	}
+}
+
+static const char *
+meet_kind_token(int v)
+{
+	static const char *t[] = {"unspecified", "welcome", "regular", "review", "training", "codev"};
+	return v >= 0 && v <= 5 ? t[v] : "unspecified";
+}
+
+static int
+meet_modality_parse(const char *s)
+{
+	if (!strcmp(s, "virtual") || !strcmp(s, "virtuel") || !strcmp(s, "virtuelle") || !strcmp(s, "online"))
+		return 1;
+	if (!strcmp(s, "in-person") || !strcmp(s, "presentiel") || !strcmp(s, "présentiel") ||
+	    !strcmp(s, "sur-place"))
+		return 2;
+	return -1;
+}
+
+static const char *
+meet_modality_name(int v)
+{
+	return v == 1 ? PX_T("virtuelle", "virtual") : v == 2 ? PX_T("en présence", "in person") : "?";
+}
+
+static const char *
+meet_modality_token(int v)
+{
+	return v == 1 ? "virtual" : v == 2 ? "in_person" : "unspecified";
+}
+
+static const char *
+meet_rsvp_name(int v)
+{
+	return v == 1 ? PX_T("présence confirmée", "confirmed")
+	              : v == 2 ? PX_T("absence avisée", "absence notified") : PX_T("sans réponse", "no answer");
+}
+
+static const char *
+meet_rsvp_token(int v)
+{
+	return v == 1 ? "confirmed" : v == 2 ? "absent" : "none";
+}
+
+/* "18:30", "18h30", "18h", "1830" -> hhmm. */
+static bool
+meet_parse_time(const char *s, int32_t *out)
+{
+	int h = -1, m = 0;
+	char sep = 0, extra = 0;
+	int got = sscanf(s, "%d%c%d%c", &h, &sep, &m, &extra);
+	if (got == 1 && strlen(s) == 4) {
+		m = h % 100;
+		h = h / 100;
+	} else if (got == 2 && (sep == 'h' || sep == 'H')) {
+		m = 0;
+	} else if (!(got == 3 && (sep == ':' || sep == 'h' || sep == 'H'))) {
+		return false;
+	}
+	if (h < 0 || h > 23 || m < 0 || m > 59)
+		return false;
+	*out = h * 100 + m;
+	return true;
+}
+
+static int
+meet_bad_date(px_node *n, const char *s)
+{
+	return node_fail(n, PX_EINVAL,
+	                 PX_T("date invalide « %s » (AAAA-MM-JJ ou JJ-MM-AAAA)", "invalid date '%s' (YYYY-MM-DD or DD-MM-YYYY)"),
+	                 s);
+}
+
+static int
+meet_store_fail(px_node *n, px_err err)
+{
+	return node_fail(n, err, "%s", px_strerror_user(err));
+}
+
+/* Commits after the rule check; returns the exit code. txn is consumed. */
+static int
+meet_check_commit(px_node *n, px_txn **txn, uint64_t community, const pxp_change *ch)
+{
+	px_err err = node_check_change(n, *txn, community, ch);
+	if (err != PX_OK) {
+		px_txn_abort(*txn);
+		*txn = NULL;
+		return err == PX_EPRECOND ? NODE_EXIT_INVALID : meet_store_fail(n, err);
+	}
+	err = px_txn_commit(*txn);
+	*txn = NULL;
+	return err == PX_OK ? NODE_EXIT_OK : meet_store_fail(n, err);
+}
+
+static px_err
+meet_resolve_community(px_node *n, px_txn *txn, const char *ref, uint64_t *out, int *rc)
+{
+	if (ref == NULL || *ref == '\0') {
+		*rc = node_usage(n, "%s", PX_T("--community COMMUNAUTÉ est requis", "--community COMMUNITY is required"));
+		return PX_EINVAL;
+	}
+	if (node_resolve_community(n, txn, ref, out) != PX_OK) {
+		*rc = node_fail(n, PX_ENOTFOUND, PX_T("communauté « %s » introuvable", "community '%s' not found"), ref);
+		return PX_ENOTFOUND;
+	}
+	return PX_OK;
+}
+
+/* A member who can take part (not erased). *m freed by the caller. */
+static px_err
+meet_load_member(px_node *n, px_txn *txn, const char *ref, Praxis__Member **m, int *rc)
+{
+	uint64_t id;
+	if (!meet_parse_id(ref, &id) || node_member_get(n, txn, id, m) != PX_OK) {
+		*rc = node_fail(n, PX_ENOTFOUND, PX_T("membre « %s » introuvable", "member '%s' not found"), ref);
+		return PX_ENOTFOUND;
+	}
+	if ((*m)->status == PRAXIS__MEMBER_STATUS__MEMBER_ERASED) {
+		*rc = node_fail(n, PX_ENOTFOUND, PX_T("le membre %s a été effacé", "member %s was erased"), ref);
+		return PX_ENOTFOUND;
+	}
+	return PX_OK;
+}
+
+static px_err
+meet_load_meeting(px_node *n, px_txn *txn, const char *ref, Praxis__Meeting **m, int *rc)
+{
+	uint64_t id;
+	if (!meet_parse_id(ref, &id) || node_meeting_get(n, txn, id, m) != PX_OK) {
+		*rc = node_fail(n, PX_ENOTFOUND, PX_T("rencontre « %s » introuvable", "meeting '%s' not found"), ref);
+		return PX_ENOTFOUND;
+	}
+	return PX_OK;
+}
+
+static px_err
+meet_begin(px_node *n, bool write, px_txn **txn, int *rc)
+{
+	px_err err = px_txn_begin(n->st, write, txn);
+	if (err != PX_OK)
+		*rc = meet_store_fail(n, err);
+	return err;
+}
+
+static void
+meet_print_ok(px_node *n, const char *what, uint64_t id)
+{
+	if (n->json) {
+		cJSON *j = cJSON_CreateObject();
+		cJSON_AddBoolToObject(j, "ok", true);
+		if (id != 0)
+			cJSON_AddNumberToObject(j, "id", (double)id);
+		node_json_print(j);
+	} else {
+		printf("%s\n", what);
+	}
+}
+
+/* ------------------------------------------------------------ meeting add */
+
+static int
+meet_add(px_node *n, int argc, char **argv)
+{
+	node_opt opts[] = {ACT_OPT("community"), ACT_OPT("date"), ACT_OPT("time"), ACT_OPT("duration"),
+	                   ACT_OPT("kind"),      ACT_OPT("modality"), ACT_OPT("platform"), ACT_OPT("venue"),
+	                   ACT_OPT("theme"),     ACT_MULTI("speaker"), ACT_FLAG("members-theme"), ACT_FLAG("held"),
+	                   ACT_END};
+	node_args a = {0};
+	int rc = NODE_EXIT_OK;
+	px_txn *txn = NULL;
+	px_err err;
+	Praxis__Meeting m = PRAXIS__MEETING__INIT;
+	if (node_args_parse(argc, argv, 1, opts, &a) != PX_OK) {
+		rc = NODE_EXIT_USAGE;
+		goto out;
+	}
+	if (a.npos != 0 || node_opt_get(opts, "date") == NULL) {
+		rc = node_usage(n, "%s", PX_T("usage : meeting add --community C --date DATE [options]",
+		                              "usage: meeting add --community C --date DATE [options]"));
+		goto out;
+	}
+	const char *s;
+	if (px_date_parse(node_opt_get(opts, "date"), &m.date) != PX_OK) {
+		rc = meet_bad_date(n, node_opt_get(opts, "date"));
+		goto out;
+	}
+	if ((s = node_opt_get(opts, "time")) != NULL && !meet_parse_time(s, &m.start_time)) {
+		rc = node_fail(n, PX_EINVAL, PX_T("heure invalide « %s » (HH:MM)", "invalid time '%s' (HH:MM)"), s);
+		goto out;
+	}
+	m.duration_hours = 3;
+	if ((s = node_opt_get(opts, "duration")) != NULL &&
+	    (node_parse_hours(s, &m.duration_hours) != PX_OK || m.duration_hours <= 0 || m.duration_hours > 24)) {
+		rc = node_fail(n, PX_EINVAL, PX_T("durée invalide « %s » (heures, plus de 0 et au plus 24)",
+		                                  "invalid duration '%s' (hours, above 0 and at most 24)"),
+		               s);
+		goto out;
+	}
+	m.kind = PRAXIS__MEETING_KIND__MEETING_REGULAR;
+	if ((s = node_opt_get(opts, "kind")) != NULL) {
+		int k = meet_kind_parse(s);
+		if (k < 0) {
+			rc = node_fail(n, PX_EINVAL,
+			               PX_T("type de rencontre inconnu « %s » (accueil, reguliere, bilan, formation, codev)",
+			                    "unknown meeting kind '%s' (welcome, regular, review, training, codev)"),
+			               s);
+			goto out;
+		}
+		m.kind = (Praxis__MeetingKind)k;
+	}
+	m.modality = PRAXIS__MODALITY__MODALITY_VIRTUAL;
+	if ((s = node_opt_get(opts, "modality")) != NULL) {
+		int k = meet_modality_parse(s);
+		if (k < 0) {
+			rc = node_fail(n, PX_EINVAL,
+			               PX_T("modalité inconnue « %s » (virtuelle ou presentiel)",
+			                    "unknown modality '%s' (virtual or in-person)"),
+			               s);
+			goto out;
+		}
+		m.modality = (Praxis__Modality)k;
+	}
+	m.platform = (char *)(node_opt_get(opts, "platform") ? node_opt_get(opts, "platform") : "");
+	m.theme = (char *)(node_opt_get(opts, "theme") ? node_opt_get(opts, "theme") : "");
+	const node_opt *sp = node_opt_find(opts, "speaker");
+	for (size_t i = 0; sp != NULL && i < sp->count; i++)
+		if (sp->values[i][0] == '\0') {
+			rc = node_fail(n, PX_EINVAL, "%s", PX_T("nom d'invité·e vide", "empty speaker name"));
+			goto out;
+		}
+	m.n_speakers = sp != NULL ? sp->count : 0;
+	m.speakers = sp != NULL ? (char **)sp->values : NULL;
+	m.theme_chosen_by_members = node_opt_get(opts, "members-theme") != NULL;
+	m.held = node_opt_get(opts, "held") != NULL;
+	if (meet_begin(n, true, &txn, &rc) != PX_OK)
+		goto out;
+	if (meet_resolve_community(n, txn, node_opt_get(opts, "community"), &m.community_id, &rc) != PX_OK)
+		goto out;
+	if ((s = node_opt_get(opts, "venue")) != NULL) {
+		if (node_resolve_org(n, txn, s, &m.venue_org_id) != PX_OK) {
+			rc = node_fail(n, PX_ENOTFOUND, PX_T("organisme « %s » introuvable", "organization '%s' not found"), s);
+			goto out;
+		}
+		if (node_opt_get(opts, "modality") == NULL)
+			m.modality = PRAXIS__MODALITY__MODALITY_IN_PERSON;
+	}
+	if ((err = node_next_id(txn, "meetings", &m.id)) != PX_OK || (err = node_meeting_put(n, txn, &m)) != PX_OK) {
+		rc = meet_store_fail(n, err);
+		goto out;
+	}
+	pxp_change ch = {.kind = PXP_CHANGE_MEETING_ADD, .meeting_id = m.id, .month = m.date / 100};
+	if ((rc = meet_check_commit(n, &txn, m.community_id, &ch)) != NODE_EXIT_OK)
+		goto out;
+	char d[11];
+	px_date_format(m.date, d);
+	char *msg = node_fmt(PX_T("Rencontre %llu planifiée le %s (%s, %s, %g h).", "Meeting %llu scheduled on %s (%s, %s, %g h)."),
+	                     (unsigned long long)m.id, d, meet_kind_name(m.kind), meet_modality_name(m.modality),
+	                     m.duration_hours);
+	meet_print_ok(n, msg, m.id);
+	free(msg);
+out:
+	px_txn_abort(txn);
+	node_args_free(opts, &a);
+	return rc;
+}
+
+/* ------------------------------------------------------- attendance scans */
+
+typedef struct meet_att_sum {
+	size_t confirmed, absent, present, records;
+	double hours;
+} meet_att_sum;
+
+static px_err
+meet_att_sum_fn(void *arg, px_val key, px_val val)
+{
+	(void)key;
+	meet_att_sum *s = arg;
+	Praxis__Attendance *at = praxis__attendance__unpack(NULL, val.size, val.data);
+	if (at == NULL)
+		return PX_ECORRUPT;
+	s->records++;
+	if (at->rsvp == PRAXIS__RSVP__RSVP_CONFIRMED)
+		s->confirmed++;
+	else if (at->rsvp == PRAXIS__RSVP__RSVP_ABSENCE_NOTIFIED)
+		s->absent++;
+	if (at->present) {
+		s->present++;
+		s->hours += at->hours;
+	}
+	meet_free(at);
+	return PX_OK;
+}
+
+static px_err
+meet_att_summary(px_node *n, px_txn *txn, const Praxis__Meeting *m, meet_att_sum *s)
+{
+	memset(s, 0, sizeof *s);
+	uint8_t k[16];
+	return px_scan(txn, n->db.attendance, k, node_key_2(k, m->community_id, m->id), meet_att_sum_fn, s);
+}
+
+/* ----------------------------------------------------------- meeting list */
+
+struct meet_list {
+	px_node *n;
+	px_txn *txn;
+	int32_t from, to;
+	cJSON *arr;
+	node_table *t;
+	size_t count;
+	px_err err;
+};
+
+static px_err
+meet_list_one(void *arg, px_val key, px_val val)
+{
+	(void)val;
+	struct meet_list *l = arg;
+	if (key.size != 20)
+		return PX_OK;
+	uint64_t id = px_rd64((const uint8_t *)key.data + 12);
+	int32_t date = (int32_t)node_rd32((const uint8_t *)key.data + 8);
+	if ((l->from && date < l->from) || (l->to && date > l->to))
+		return PX_OK;
+	Praxis__Meeting *m = NULL;
+	px_err err = node_meeting_get(l->n, l->txn, id, &m);
+	if (err != PX_OK)
+		return err;
+	meet_att_sum s;
+	if ((err = meet_att_summary(l->n, l->txn, m, &s)) != PX_OK) {
+		meet_free(m);
+		return err;
+	}
+	l->count++;
+	char d[11];
+	px_date_format(m->date, d);
+	if (l->arr != NULL) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddNumberToObject(o, "id", (double)m->id);
+		cJSON_AddStringToObject(o, "date", d);
+		char t[6];
+		snprintf(t, sizeof t, "%02d:%02d", (int)(m->start_time / 100 % 100), (int)(m->start_time % 100));
+		cJSON_AddStringToObject(o, "time", t);
+		cJSON_AddNumberToObject(o, "duration_hours", m->duration_hours);
+		cJSON_AddStringToObject(o, "kind", meet_kind_token(m->kind));
+		cJSON_AddStringToObject(o, "modality", meet_modality_token(m->modality));
+		cJSON_AddStringToObject(o, "theme", m->theme);
+		cJSON_AddBoolToObject(o, "held", m->held);
+		cJSON_AddNumberToObject(o, "confirmed", (double)s.confirmed);
+		cJSON_AddNumberToObject(o, "absence_notified", (double)s.absent);
+		cJSON_AddNumberToObject(o, "present", (double)s.present);
+		cJSON_AddNumberToObject(o, "hours", s.hours);
+		cJSON_AddItemToArray(l->arr, o);
+	} else {
+		char *id_s = node_fmt("%llu", (unsigned long long)m->id);
+		char *dur = node_fmt("%g h", m->duration_hours);
+		char *pres = node_fmt("%zu", s.present);
+		char *conf = node_fmt("%zu/%zu", s.confirmed, s.absent);
+		const char *cells[] = {id_s, d, meet_kind_name(m->kind), meet_modality_name(m->modality), dur,
+		                       m->held ? PX_T("oui", "yes") : PX_T("non", "no"), conf, pres, m->theme};
+		node_table_row(l->t, cells);
+		free(id_s), free(dur), free(pres), free(conf);
+	}
+	meet_free(m);
+	return PX_OK;
+}
+
+static int
+meet_list(px_node *n, int argc, char **argv)
+{
+	node_opt opts[] = {ACT_OPT("community"), ACT_OPT("from"), ACT_OPT("to"), ACT_END};
+	node_args a = {0};
+	int rc = NODE_EXIT_OK;
+	px_txn *txn = NULL;
+	px_err err;
+	struct meet_list l = {n, NULL, 0, 0, NULL, NULL, 0, PX_OK};
+	if (node_args_parse(argc, argv, 1, opts, &a) != PX_OK) {
+		rc = NODE_EXIT_USAGE;
+		goto out;
+	}
+	const char *cref = node_opt_get(opts, "community");
+	if (cref == NULL && a.npos == 1)
+		cref = a.pos[0];
+	else if (a.npos != 0) {
+		rc = node_usage(n, "%s", PX_T("usage : meeting list --community C", "usage: meeting list --community C"));
+		goto out;
+	}
+	const char *s;
+	if ((s = node_opt_get(opts, "from")) != NULL && px_date_parse(s, &l.from) != PX_OK) {
+		rc = meet_bad_date(n, s);
+		goto out;
+	}
+	if ((s = node_opt_get(opts, "to")) != NULL && px_date_parse(s, &l.to) != PX_OK) {
+		rc = meet_bad_date(n, s);
+		goto out;
+	}
+	if (meet_begin(n, false, &txn, &rc) != PX_OK)
+		goto out;
+	uint64_t cid;
+	if (meet_resolve_community(n, txn, cref, &cid, &rc) != PX_OK)
+		goto out;
+	l.txn = txn;
+	if (n->json) {
+		l.arr = cJSON_CreateArray();
+	} else {
+		const char *h[] = {PX_T("n°", "no."),          "date",
+		                   PX_T("type", "kind"),       PX_T("modalité", "modality"),
+		                   PX_T("durée", "duration"),  PX_T("tenue", "held"),
+		                   PX_T("conf./abs.", "conf./abs."), PX_T("présences", "present"),
+		                   PX_T("thème", "theme")};
+		l.t = node_table_new(9, h);
+	}
+	uint8_t k[8];
+	if ((err = px_scan(txn, n->db.meetings_by_community, k, node_key_id(k, cid), meet_list_one, &l)) != PX_OK) {
+		rc = meet_store_fail(n, err);
+		goto out;
+	}
+	if (l.arr != NULL) {
+		node_json_print(l.arr);
+		l.arr = NULL;
+	} else if (l.count == 0) {
+		printf("%s\n", PX_T("Aucune rencontre.", "No meeting."));
+	} else {
+		node_table_print(l.t, stdout);
+	}
+out:
+	cJSON_Delete(l.arr);
+	node_table_free(l.t);
+	px_txn_abort(txn);
+	node_args_free(opts, &a);
+	return rc;
+}
+
+/* ----------------------------------------------------------- meeting show */
+
+struct meet_show {
+	px_node *n;
+	px_txn *txn;
+	const Praxis__Meeting *m;
+	cJSON *att;       /* JSON: attendance rows */
+	cJSON *noanswer;  /* JSON: member ids without RSVP */
+	node_table *t;
+	size_t n_noanswer;
+	char *noanswer_txt;
+};
+
+static px_err
+meet_show_member(void *arg, px_val key, px_val val)
+{
+	(void)val;
+	struct meet_show *s = arg;
+	if (key.size != 16)
+		return PX_OK;
+	uint64_t mid = px_rd64((const uint8_t *)key.data + 8);
+	Praxis__Member *mem = NULL;
+	Praxis__Attendance *at = NULL;
+	px_err err = node_member_get(s->n, s->txn, mid, &mem);
+	if (err != PX_OK)
+		return err == PX_ENOTFOUND ? PX_OK : err;
+	err = node_attendance_get(s->n, s->txn, s->m->community_id, s->m->id, mid, &at);
+	if (err != PX_OK && err != PX_ENOTFOUND) {
+		meet_free(mem);
+		return err;
+	}
+	bool erased = mem->status == PRAXIS__MEMBER_STATUS__MEMBER_ERASED;
+	/* Who was expected: members not cancelled, suspended or erased, who
+	 * joined by the meeting's date and had not left. */
+	bool expected = (mem->status == PRAXIS__MEMBER_STATUS__MEMBER_ACTIVE ||
+	                 mem->status == PRAXIS__MEMBER_STATUS__MEMBER_CANDIDATE) &&
+	                (mem->joined == 0 || mem->joined <= s->m->date) && (mem->left == 0 || mem->left >= s->m->date);
+	char *name = erased ? strdup(PX_T("(effacé)", "(erased)"))
+	                    : node_fmt("%s %s", mem->first_name, mem->family_name);
+	if (at != NULL) {
+		if (s->att != NULL) {
+			cJSON *o = cJSON_CreateObject();
+			cJSON_AddNumberToObject(o, "member_id", (double)mid);
+			cJSON_AddStringToObject(o, "name", name ? name : "");
+			cJSON_AddStringToObject(o, "rsvp", meet_rsvp_token(at->rsvp));
+			cJSON_AddBoolToObject(o, "present", at->present);
+			cJSON_AddNumberToObject(o, "hours", at->hours);
+			cJSON_AddItemToArray(s->att, o);
+		} else {
+			char *ids = node_fmt("%llu", (unsigned long long)mid);
+			char *h = node_fmt("%g", at->hours);
+			const char *cells[] = {ids, name ? name : "", meet_rsvp_name(at->rsvp),
+			                       at->present ? PX_T("présente", "present") : PX_T("absente", "absent"), h};
+			node_table_row(s->t, cells);
+			free(ids), free(h);
+		}
+	}
+	if (expected && (at == NULL || at->rsvp == PRAXIS__RSVP__RSVP_NONE)) {
+		s->n_noanswer++;
+		if (s->noanswer != NULL) {
+			cJSON_AddItemToArray(s->noanswer, cJSON_CreateNumber((double)mid));
+		} else {
+			char *prev = s->noanswer_txt;
+			s->noanswer_txt = node_fmt("%s%s%llu %s", prev ? prev : "", prev ? ", " : "",
+			                           (unsigned long long)mid, name ? name : "");
+			free(prev);
+		}
+	}
+	free(name);
+	meet_free(mem);
+	meet_free(at);
+	return PX_OK;
+}
+
+static int
+meet_show(px_node *n, int argc, char **argv)
+{
+	node_opt opts[] = {ACT_END};
+	node_args a = {0};
+	int rc = NODE_EXIT_OK;
+	px_txn *txn = NULL;
+	Praxis__Meeting *m = NULL;
+	Praxis__Community *c = NULL;
+	Praxis__Organization *venue = NULL;
+	struct meet_show s = {0};
+	cJSON *j = NULL;
+	px_err err;
+	if (node_args_parse(argc, argv, 1, opts, &a) != PX_OK) {
+		rc = NODE_EXIT_USAGE;
+		goto out;
+	}
+	if (a.npos != 1) {
+		rc = node_usage(n, "%s", PX_T("usage : meeting show RENCONTRE", "usage: meeting show MEETING"));
+		goto out;
+	}
+	if (meet_begin(n, false, &txn, &rc) != PX_OK || meet_load_meeting(n, txn, a.pos[0], &m, &rc) != PX_OK)
+		goto out;
+	(void)node_community_get(n, txn, m->community_id, &c);
+	if (m->venue_org_id != 0)
+		(void)node_org_get(n, txn, m->venue_org_id, &venue);
+	s.n = n;
+	s.txn = txn;
+	s.m = m;
+	char d[11];
+	px_date_format(m->date, d);
+	if (n->json) {
+		j = cJSON_CreateObject();
+		cJSON_AddNumberToObject(j, "id", (double)m->id);
+		cJSON_AddNumberToObject(j, "community_id", (double)m->community_id);
+		cJSON_AddStringToObject(j, "community", c ? c->name : "");
+		cJSON_AddStringToObject(j, "date", d);
+		char t[6];
+		snprintf(t, sizeof t, "%02d:%02d", (int)(m->start_time / 100 % 100), (int)(m->start_time % 100));
+		cJSON_AddStringToObject(j, "time", t);
+		cJSON_AddNumberToObject(j, "duration_hours", m->duration_hours);
+		cJSON_AddStringToObject(j, "kind", meet_kind_token(m->kind));
+		cJSON_AddStringToObject(j, "modality", meet_modality_token(m->modality));
+		cJSON_AddStringToObject(j, "platform", m->platform);
+		if (venue)
+			cJSON_AddStringToObject(j, "venue", venue->name);
+		cJSON_AddStringToObject(j, "theme", m->theme);
+		cJSON *sp = cJSON_AddArrayToObject(j, "speakers");
+		for (size_t i = 0; i < m->n_speakers; i++)
+			cJSON_AddItemToArray(sp, cJSON_CreateString(m->speakers[i]));
+		cJSON_AddBoolToObject(j, "theme_chosen_by_members", m->theme_chosen_by_members);
+		cJSON_AddBoolToObject(j, "held", m->held);
+		s.att = cJSON_AddArrayToObject(j, "attendance");
+		s.noanswer = cJSON_AddArrayToObject(j, "no_rsvp");
+	} else {
+		const char *h[] = {PX_T("membre", "member"), PX_T("nom", "name"), PX_T("réponse", "RSVP"),
+		                   PX_T("présence", "attendance"), PX_T("heures", "hours")};
+		s.t = node_table_new(5, h);
+	}
+	uint8_t k[8];
+	if ((err = px_scan(txn, n->db.members_by_community, k, node_key_id(k, m->community_id), meet_show_member,
+	                   &s)) != PX_OK) {
+		rc = meet_store_fail(n, err);
+		goto out;
+	}
+	if (j != NULL) {
+		node_json_print(j);
+		j = NULL;
+		goto out;
+	}
+	printf(PX_T("Rencontre %llu — %s\n", "Meeting %llu — %s\n"), (unsigned long long)m->id, c ? c->name : "");
+	printf("  %-12s %s %02d:%02d, %g h\n", "date", d, (int)(m->start_time / 100), (int)(m->start_time % 100),
+	       m->duration_hours);
+	printf("  %-12s %s\n", PX_T("type", "kind"), meet_kind_name(m->kind));
+	printf("  %-12s %s%s%s%s\n", PX_T("modalité", "modality"), meet_modality_name(m->modality),
+	       m->platform[0] ? " — " : "", m->platform, venue ? venue->name : "");
+	if (m->theme[0])
+		printf("  %-12s %s%s\n", PX_T("thème", "theme"), m->theme,
+		       m->theme_chosen_by_members ? PX_T(" (choisi par les membres)", " (chosen by the members)") : "");
+	for (size_t i = 0; i < m->n_speakers; i++)
+		printf("  %-12s %s\n", PX_T("invité·e", "speaker"), m->speakers[i]);
+	printf("  %-12s %s\n\n", PX_T("tenue", "held"), m->held ? PX_T("oui", "yes") : PX_T("non", "no"));
+	node_table_print(s.t, stdout);
+	if (s.n_noanswer > 0)
+		printf(PX_T("\nSans réponse (LAU-5) : %s\n", "\nNo answer (LAU-5): %s\n"), s.noanswer_txt);
+out:
+	cJSON_Delete(j);
+	node_table_free(s.t);
+	free(s.noanswer_txt);
+	px_txn_abort(txn);
+	meet_free(m);
+	meet_free(c);
+	meet_free(venue);
+	node_args_free(opts, &a);
+	return rc;
+}
+
+int
+cmd_meeting(px_node *n, int argc, char **argv)
+{
+	const char *sub = argc > 0 ? argv[0] : "";
+	if (strcmp(sub, "add") == 0)
+		return meet_add(n, argc, argv);
+	if (strcmp(sub, "list") == 0)
+		return meet_list(n, argc, argv);
+	if (strcmp(sub, "show") == 0)
+		return meet_show(n, argc, argv);
+	return node_usage(n, PX_T("sous-commande inconnue « meeting %s »", "unknown subcommand 'meeting %s'"), sub);
+}
+
+/* ------------------------------------------------------------ rsvp, attend */
+
+/* Loads meeting and member, checks she belongs to the meeting's community,
+ * and loads (or starts) her attendance record into *at (caller frees with
+ * meet_free when *fresh is false; a fresh one lives in the caller's
+ * storage `blank`). */
+static px_err
+meet_att_prepare(px_node *n, px_txn *txn, const char *mref, const char *pref, Praxis__Meeting **m,
+                 Praxis__Member **mem, Praxis__Attendance **at, int *rc)
+{
+	if (meet_load_meeting(n, txn, mref, m, rc) != PX_OK || meet_load_member(n, txn, pref, mem, rc) != PX_OK)
+		return PX_ENOTFOUND;
+	if ((*mem)->community_id != (*m)->community_id) {
+		*rc = node_fail(n, PX_EINVAL,
+		                PX_T("le membre %s n'est pas de la communauté de la rencontre %s",
+		                     "member %s does not belong to meeting %s's community"),
+		                pref, mref);
+		return PX_EINVAL;
+	}
+	px_err err = node_attendance_get(n, txn, (*m)->community_id, (*m)->id, (*mem)->id, at);
+	if (err == PX_ENOTFOUND) {
+		*at = malloc(sizeof **at);
+		if (*at == NULL) {
+			*rc = meet_store_fail(n, PX_ENOMEM);
+			return PX_ENOMEM;
+		}
+		praxis__attendance__init(*at);
+		(*at)->meeting_id = (*m)->id;
+		(*at)->member_id = (*mem)->id;
+		return PX_OK;
+	}
+	if (err != PX_OK)
+		*rc = meet_store_fail(n, err);
+	return err;
+}
+
+int
+cmd_rsvp(px_node *n, int argc, char **argv)
+{
+	node_opt opts[] = {ACT_END};
+	node_args a = {0};
+	int rc = NODE_EXIT_OK;
+	px_txn *txn = NULL;
+	Praxis__Meeting *m = NULL;
+	Praxis__Member *mem = NULL;
+	Praxis__Attendance *at = NULL;
+	px_err err;
+	if (node_args_parse(argc, argv, 1, opts, &a) != PX_OK) {
+		rc = NODE_EXIT_USAGE;
+		goto out;
+	}
+	if (a.npos != 3) {
+		rc = node_usage(n, "%s", PX_T("usage : rsvp RENCONTRE MEMBRE confirmed|absent|none",
+		                              "usage: rsvp MEETING MEMBER confirmed|absent|none"));
+		goto out;
+	}
+	const char *w = a.pos[2];
+	Praxis__Rsvp r;
+	if (!strcmp(w, "confirmed") || !strcmp(w, "confirme") || !strcmp(w, "confirmé") || !strcmp(w, "oui") ||
+	    !strcmp(w, "yes"))
+		r = PRAXIS__RSVP__RSVP_CONFIRMED;
+	else if (!strcmp(w, "absent") || !strcmp(w, "absente") || !strcmp(w, "absence") || !strcmp(w, "non") ||
+	         !strcmp(w, "no"))
+		r = PRAXIS__RSVP__RSVP_ABSENCE_NOTIFIED;
+	else if (!strcmp(w, "none") || !strcmp(w, "aucune"))
+		r = PRAXIS__RSVP__RSVP_NONE;
+	else {
+		rc = node_fail(n, PX_EINVAL,
+		               PX_T("réponse inconnue « %s » (confirmed, absent ou none)",
+		                    "unknown answer '%s' (confirmed, absent or none)"),
+		               w);
+		goto out;
+	}
+	if (meet_begin(n, true, &txn, &rc) != PX_OK ||
+	    meet_att_prepare(n, txn, a.pos[0], a.pos[1], &m, &mem, &at, &rc) != PX_OK)
+		goto out;
+	at->rsvp = r;
+	if ((err = node_attendance_put(n, txn, m->community_id, at)) != PX_OK) {
+		rc = meet_store_fail(n, err);
+		goto out;
+	}
+	pxp_change ch = {.kind = PXP_CHANGE_ATTENDANCE, .member_id = mem->id, .meeting_id = m->id,
+	                 .month = m->date / 100};
+	if ((rc = meet_check_commit(n, &txn, m->community_id, &ch)) != NODE_EXIT_OK)
+		goto out;
+	char *msg = node_fmt(PX_T("Rencontre %llu, membre %llu : %s.", "Meeting %llu, member %llu: %s."),
+	                     (unsigned long long)m->id, (unsigned long long)mem->id, meet_rsvp_name(r));
+	meet_print_ok(n, msg, 0);
+	free(msg);
+out:
+	px_txn_abort(txn);
+	meet_free(m);
+	meet_free(mem);
+	meet_free(at);
+	node_args_free(opts, &a);
+	return rc;
+}
+
+int
+cmd_attend(px_node *n, int argc, char **argv)
+{
+	node_opt opts[] = {ACT_FLAG("absent"), ACT_OPT("hours"), ACT_END};
+	node_args a = {0};
+	int rc = NODE_EXIT_OK;
+	px_txn *txn = NULL;
+	Praxis__Meeting *m = NULL;
+	Praxis__Member *mem = NULL;
+	Praxis__Attendance *at = NULL;
+	px_err err;
+	if (node_args_parse(argc, argv, 1, opts, &a) != PX_OK) {
+		rc = NODE_EXIT_USAGE;
+		goto out;
+	}
+	if (a.npos != 2) {
+		rc = node_usage(n, "%s", PX_T("usage : attend RENCONTRE MEMBRE [--absent] [--hours H]",
+		                              "usage: attend MEETING MEMBER [--absent] [--hours H]"));
+		goto out;
+	}
+	bool absent = node_opt_get(opts, "absent") != NULL;
+	const char *hs = node_opt_get(opts, "hours");
+	double hours = -1;
+	if (hs != NULL && (node_parse_hours(hs, &hours) != PX_OK || hours > 24)) {
+		rc = node_fail(n, PX_EINVAL, PX_T("heures invalides « %s » (0 à 24)", "invalid hours '%s' (0 to 24)"), hs);
+		goto out;
+	}
+	if (absent && hs != NULL && hours > 0) {
+		rc = node_fail(n, PX_EINVAL, "%s", PX_T("--absent et des heures : choisir l'un ou l'autre",
+		                                        "--absent with hours: choose one"));
+		goto out;
+	}
+	if (meet_begin(n, true, &txn, &rc) != PX_OK ||
+	    meet_att_prepare(n, txn, a.pos[0], a.pos[1], &m, &mem, &at, &rc) != PX_OK)
+		goto out;
+	if (m->date > px_date_today()) {
+		char d[11];
+		px_date_format(m->date, d);
+		rc = node_fail(n, PX_EINVAL,
+		               PX_T("la rencontre %llu est prévue le %s : la présence se note après",
+		                    "meeting %llu is planned on %s: attendance is recorded afterwards"),
+		               (unsigned long long)m->id, d);
+		goto out;
+	}
+	at->present = !absent;
+	at->hours = absent ? 0 : (hours >= 0 ? hours : m->duration_hours);
+	if ((err = node_attendance_put(n, txn, m->community_id, at)) != PX_OK) {
+		rc = meet_store_fail(n, err);
+		goto out;
+	}
+	if (!absent && !m->held) {
+		m->held = true;
+		if ((err = node_meeting_put(n, txn, m)) != PX_OK) {
+			rc = meet_store_fail(n, err);
+			goto out;
+		}
+	}
+	pxp_change ch = {.kind = PXP_CHANGE_ATTENDANCE, .member_id = mem->id, .meeting_id = m->id,
+	                 .month = m->date / 100};
+	if ((rc = meet_check_commit(n, &txn, m->community_id, &ch)) != NODE_EXIT_OK)
+		goto out;
+	char *msg = absent ? node_fmt(PX_T("Rencontre %llu, membre %llu : absente.", "Meeting %llu, member %llu: absent."),
+	                              (unsigned long long)m->id, (unsigned long long)mem->id)
+	                   : node_fmt(PX_T("Rencontre %llu, membre %llu : présente, %g h.",
+	                                   "Meeting %llu, member %llu: present, %g h."),
+	                              (unsigned long long)m->id, (unsigned long long)mem->id, at->hours);
+	meet_print_ok(n, msg, 0);
+	free(msg);
+out:
+	px_txn_abort(txn);
+	meet_free(m);
+	meet_free(mem);
+	meet_free(at);
+	node_args_free(opts, &a);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ hours */
+
+static int
+hours_log(px_node *n, int argc, char **argv)
+{
+	node_opt opts[] = {ACT_OPT("month"), ACT_OPT("hours"), ACT_OPT("activity"), ACT_FLAG("set"), ACT_END};
+	node_args a = {0};
+	int rc = NODE_EXIT_OK;
+	px_txn *txn = NULL;
+	Praxis__Member *mem = NULL;
+	Praxis__HoursEntry *h = NULL;
+	px_err err;
+	if (node_args_parse(argc, argv, 1, opts, &a) != PX_OK) {
+		rc = NODE_EXIT_USAGE;
+		goto out;
+	}
+	const char *ms = node_opt_get(opts, "month"), *hs = node_opt_get(opts, "hours");
+	if (a.npos != 1 || ms == NULL || hs == NULL) {
+		rc = node_usage(n, "%s", PX_T("usage : hours log MEMBRE --month AAAA-MM --hours H [--activity TEXTE] [--set]",
+		                              "usage: hours log MEMBER --month YYYY-MM --hours H [--activity TEXT] [--set]"));
+		goto out;
+	}
+	int32_t month;
+	double hours;
+	if (node_parse_month(ms, &month) != PX_OK) {
+		rc = node_fail(n, PX_EINVAL, PX_T("mois invalide « %s » (AAAA-MM)", "invalid month '%s' (YYYY-MM)"), ms);
+		goto out;
+	}
+	if (node_parse_hours(hs, &hours) != PX_OK || hours > 744) {
+		rc = node_fail(n, PX_EINVAL, PX_T("heures invalides « %s »", "invalid hours '%s'"), hs);
+		goto out;
+	}
+	if (meet_begin(n, true, &txn, &rc) != PX_OK || meet_load_member(n, txn, a.pos[0], &mem, &rc) != PX_OK)
+		goto out;
+	bool set = node_opt_get(opts, "set") != NULL;
+	err = node_hours_get(n, txn, mem->id, month, &h);
+	if (err == PX_ENOTFOUND) {
+		h = malloc(sizeof *h);
+		if (h == NULL) {
+			rc = meet_store_fail(n, PX_ENOMEM);
+			goto out;
+		}
+		praxis__hours_entry__init(h);
+		h->member_id = mem->id;
+		h->month = month;
+	} else if (err != PX_OK) {
+		rc = meet_store_fail(n, err);
+		goto out;
+	}
+	h->hours = set ? hours : h->hours + hours;
+	const char *act = node_opt_get(opts, "activity");
+	if (act != NULL && *act != '\0') {
+		/* Activities of a month accumulate, separated by "; ". */
+		char *na = (!set && h->activity && h->activity[0]) ? node_fmt("%s; %s", h->activity, act) : strdup(act);
+		if (h->activity != NULL && h->activity != protobuf_c_empty_string)
+			free(h->activity);
+		h->activity = na;
+	}
+	if ((err = node_hours_put(n, txn, h)) != PX_OK) {
+		rc = meet_store_fail(n, err);
+		goto out;
+	}
+	pxp_change ch = {.kind = PXP_CHANGE_HOURS, .member_id = mem->id, .month = month};
+	if ((rc = meet_check_commit(n, &txn, mem->community_id, &ch)) != NODE_EXIT_OK)
+		goto out;
+	char *msg = node_fmt(PX_T("Membre %llu, %04d-%02d : %g h d'implication hors rencontres.",
+	                          "Member %llu, %04d-%02d: %g h of involvement outside meetings."),
+	                     (unsigned long long)mem->id, (int)(month / 100), (int)(month % 100), h->hours);
+	meet_print_ok(n, msg, 0);
+	free(msg);
+out:
+	px_txn_abort(txn);
+	meet_free(mem);
+	meet_free(h);
+	node_args_free(opts, &a);
+	return rc;
+}
+
+/* Per-month hours of one member: meetings (attendance) and outside. */
+struct hours_month {
+	int32_t month;
+	double meeting, outside;
+};
+struct hours_acc {
+	px_node *n;
+	px_txn *txn;
+	uint64_t member;
+	int year;
+	struct hours_month v[64];
+	size_t nv;
+};
+
+static struct hours_month *
+hours_slot(struct hours_acc *h, int32_t month)
+{
+	for (size_t i = 0; i < h->nv; i++)
+		if (h->v[i].month == month)
+			return &h->v[i];
+	if (h->nv == sizeof h->v / sizeof h->v[0])
+		return NULL;
+	size_t i = h->nv++;
+	/* Keep months sorted: shift the later ones. */
+	while (i > 0 && h->v[i - 1].month > month) {
+		h->v[i] = h->v[i - 1];
+		i--;
+	}
+	h->v[i] = (struct hours_month){month, 0, 0};
+	return &h->v[i];
+}
+
+static px_err
+hours_out_fn(void *arg, px_val key, px_val val)
+{
+	(void)key;
+	struct hours_acc *h = arg;
+	Praxis__HoursEntry *e = praxis__hours_entry__unpack(NULL, val.size, val.data);
+	if (e == NULL)
+		return PX_ECORRUPT;
+	if (h->year == 0 || e->month / 100 == h->year) {
+		struct hours_month *s = hours_slot(h, e->month);
+		if (s != NULL)
+			s->outside += e->hours;
+	}
+	meet_free(e);
+	return PX_OK;
+}
+
+static px_err
+hours_meet_fn(void *arg, px_val key, px_val val)
+{
+	(void)val;
+	struct hours_acc *h = arg;
+	if (key.size != 20)
+		return PX_OK;
+	int32_t date = (int32_t)node_rd32((const uint8_t *)key.data + 8);
+	if (h->year != 0 && date / 10000 != h->year)
+		return PX_OK;
+	uint64_t cid = px_rd64(key.data), mid = px_rd64((const uint8_t *)key.data + 12);
+	Praxis__Attendance *at = NULL;
+	px_err err = node_attendance_get(h->n, h->txn, cid, mid, h->member, &at);
+	if (err == PX_ENOTFOUND)
+		return PX_OK;
+	if (err != PX_OK)
+		return err;
+	if (at->present) {
+		struct hours_month *s = hours_slot(h, date / 100);
+		if (s != NULL)
+			s->meeting += at->hours;
+	}
+	meet_free(at);
+	return PX_OK;
+}
+
+static int
+hours_list(px_node *n, int argc, char **argv)
+{
+	node_opt opts[] = {ACT_OPT("year"), ACT_END};
+	node_args a = {0};
+	int rc = NODE_EXIT_OK;
+	px_txn *txn = NULL;
+	Praxis__Member *mem = NULL;
+	struct hours_acc *h = calloc(1, sizeof *h);
+	px_err err;
+	if (h == NULL)
+		return meet_store_fail(n, PX_ENOMEM);
+	if (node_args_parse(argc, argv, 1, opts, &a) != PX_OK) {
+		rc = NODE_EXIT_USAGE;
+		goto out;
+	}
+	if (a.npos != 1) {
+		rc = node_usage(n, "%s", PX_T("usage : hours list MEMBRE [--year AAAA]", "usage: hours list MEMBER [--year YYYY]"));
+		goto out;
+	}
+	const char *ys = node_opt_get(opts, "year");
+	if (ys != NULL) {
+		char *end;
+		long y = strtol(ys, &end, 10);
+		if (*end != '\0' || y < 1900 || y > 2200) {
+			rc = node_fail(n, PX_EINVAL, PX_T("année invalide « %s »", "invalid year '%s'"), ys);
+			goto out;
+		}
+		h->year = (int)y;
+	}
+	if (meet_begin(n, false, &txn, &rc) != PX_OK || meet_load_member(n, txn, a.pos[0], &mem, &rc) != PX_OK)
+		goto out;
+	h->n = n;
+	h->txn = txn;
+	h->member = mem->id;
+	uint8_t k[8];
+	if ((err = px_scan(txn, n->db.hours, k, node_key_id(k, mem->id), hours_out_fn, h)) != PX_OK ||
+	    (err = px_scan(txn, n->db.meetings_by_community, k, node_key_id(k, mem->community_id), hours_meet_fn, h)) !=
+	        PX_OK) {
+		rc = meet_store_fail(n, err);
+		goto out;
+	}
+	if (n->json) {
+		cJSON *arr = cJSON_CreateArray();
+		for (size_t i = 0; i < h->nv; i++) {
+			cJSON *o = cJSON_CreateObject();
+			char ms[8];
+			snprintf(ms, sizeof ms, "%04d-%02d", (int)(h->v[i].month / 100 % 10000), (int)(h->v[i].month % 100));
+			cJSON_AddStringToObject(o, "month", ms);
+			cJSON_AddNumberToObject(o, "meeting_hours", h->v[i].meeting);
+			cJSON_AddNumberToObject(o, "outside_hours", h->v[i].outside);
+			cJSON_AddItemToArray(arr, o);
+		}
+		node_json_print(arr);
+		goto out;
+	}
+	const char *hd[] = {PX_T("mois", "month"), PX_T("rencontres", "meetings"), PX_T("hors rencontres", "outside"),
+	                    "total"};
+	node_table *t = node_table_new(4, hd);
+	double tm = 0, to = 0;
+	for (size_t i = 0; i < h->nv; i++) {
+		char *c0 = node_fmt("%04d-%02d", (int)(h->v[i].month / 100), (int)(h->v[i].month % 100));
+		char *c1 = node_fmt("%g", h->v[i].meeting), *c2 = node_fmt("%g", h->v[i].outside);
+		char *c3 = node_fmt("%g", h->v[i].meeting + h->v[i].outside);
+		const char *cells[] = {c0, c1, c2, c3};
+		node_table_row(t, cells);
+		free(c0), free(c1), free(c2), free(c3);
+		tm += h->v[i].meeting;
+		to += h->v[i].outside;
+	}
+	char *c1 = node_fmt("%g", tm), *c2 = node_fmt("%g", to), *c3 = node_fmt("%g", tm + to);
+	const char *cells[] = {"total", c1, c2, c3};
+	node_table_row(t, cells);
+	free(c1), free(c2), free(c3);
+	node_table_print(t, stdout);
+	node_table_free(t);
+out:
+	free(h);
+	px_txn_abort(txn);
+	meet_free(mem);
+	node_args_free(opts, &a);
+	return rc;
+}
+
+int
+cmd_hours(px_node *n, int argc, char **argv)
+{
+	const char *sub = argc > 0 ? argv[0] : "";
+	if (strcmp(sub, "log") == 0)
+		return hours_log(n, argc, argv);
+	if (strcmp(sub, "list") == 0)
+		return hours_list(n, argc, argv);
+	return node_usage(n, PX_T("sous-commande inconnue « hours %s »", "unknown subcommand 'hours %s'"), sub);
+}
+
+/* ----------------------------------------------------------------- survey */
+
+/* A period is "yyyy" or "yyyy-mm". */
+static bool
+survey_period_valid(const char *p)
+{
+	size_t l = strlen(p);
+	if (l != 4 && l != 7)
+		return false;
+	for (size_t i = 0; i < l; i++)
+		if (i == 4 ? p[i] != '-' : (p[i] < '0' || p[i] > '9'))
+			return false;
+	int y = atoi(p);
+	if (y < 1900 || y > 2200)
+		return false;
+	if (l == 7) {
+		int m = atoi(p + 5);
+		if (m < 1 || m > 12)
+			return false;
+	}
+	return true;
+}
+
+static int
+survey_record(px_node *n, int argc, char **argv)
+{
+	node_opt opts[] = {ACT_OPT("period"), ACT_OPT("answers"), ACT_END};
+	node_args a = {0};
+	int rc = NODE_EXIT_OK;
+	px_txn *txn = NULL;
+	Praxis__Member *mem = NULL;
+	int32_t *ans = NULL;
+	px_err err;
+	if (node_args_parse(argc, argv, 1, opts, &a) != PX_OK) {
+		rc = NODE_EXIT_USAGE;
+		goto out;
+	}
+	const char *period = node_opt_get(opts, "period"), *as = node_opt_get(opts, "answers");
+	if (a.npos != 1 || period == NULL || as == NULL) {
+		rc = node_usage(n, "%s", PX_T("usage : survey record MEMBRE --period AAAA|AAAA-MM --answers 1,2,3...",
+		                              "usage: survey record MEMBER --period YYYY|YYYY-MM --answers 1,2,3..."));
+		goto out;
+	}
+	if (!survey_period_valid(period)) {
+		rc = node_fail(n, PX_EINVAL, PX_T("période invalide « %s » (AAAA ou AAAA-MM)", "invalid period '%s' (YYYY or YYYY-MM)"),
+		               period);
+		goto out;
+	}
+	size_t na = 0;
+	ans = calloc(strlen(as) + 1, sizeof *ans);
+	if (ans == NULL) {
+		rc = meet_store_fail(n, PX_ENOMEM);
+		goto out;
+	}
+	for (const char *p = as;;) {
+		while (*p == ' ')
+			p++;
+		if (*p < '1' || *p > '5' || (p[1] != '\0' && p[1] != ',' && p[1] != ';' && p[1] != ' ')) {
+			rc = node_fail(n, PX_EINVAL,
+			               PX_T("réponses invalides « %s » : des nombres de 1 à 5 séparés par des virgules",
+			                    "invalid answers '%s': numbers from 1 to 5 separated by commas"),
+			               as);
+			goto out;
+		}
+		ans[na++] = *p - '0';
+		p++;
+		while (*p == ' ')
+			p++;
+		if (*p == '\0')
+			break;
+		p++; /* separator */
+	}
+	if (meet_begin(n, true, &txn, &rc) != PX_OK || meet_load_member(n, txn, a.pos[0], &mem, &rc) != PX_OK)
+		goto out;
+	Praxis__SurveyResponse s = PRAXIS__SURVEY_RESPONSE__INIT;
+	s.member_id = mem->id;
+	s.community_id = mem->community_id;
+	s.period = (char *)period;
+	s.n_answers = na;
+	s.answers = ans;
+	if ((err = node_survey_put(n, txn, &s)) != PX_OK) {
+		rc = meet_store_fail(n, err);
+		goto out;
+	}
+	err = px_txn_commit(txn);
+	txn = NULL;
+	if (err != PX_OK) {
+		rc = meet_store_fail(n, err);
+		goto out;
+	}
+	double sum = 0;
+	for (size_t i = 0; i < na; i++)
+		sum += ans[i];
+	char *msg = node_fmt(PX_T("Sondage %s du membre %llu : %zu réponses, moyenne %.2f.",
+	                          "Survey %s of member %llu: %zu answers, mean %.2f."),
+	                     period, (unsigned long long)mem->id, na, sum / (double)na);
+	meet_print_ok(n, msg, 0);
+	free(msg);
+out:
+	free(ans);
+	px_txn_abort(txn);
+	meet_free(mem);
+	node_args_free(opts, &a);
+	return rc;
+}
+
+struct survey_list {
+	const char *period;
+	cJSON *arr;
+	node_table *t;
+	size_t count;
+};
+
+static px_err
+survey_list_one(void *arg, px_val key, px_val val)
+{
+	(void)key;
+	struct survey_list *l = arg;
+	Praxis__SurveyResponse *s = praxis__survey_response__unpack(NULL, val.size, val.data);
+	if (s == NULL)
+		return PX_ECORRUPT;
+	if (l->period == NULL || strcmp(l->period, s->period) == 0) {
+		l->count++;
+		double sum = 0;
+		for (size_t i = 0; i < s->n_answers; i++)
+			sum += s->answers[i];
+		double mean = s->n_answers ? sum / (double)s->n_answers : 0;
+		if (l->arr != NULL) {
+			cJSON *o = cJSON_CreateObject();
+			cJSON_AddNumberToObject(o, "member_id", (double)s->member_id);
+			cJSON_AddStringToObject(o, "period", s->period);
+			cJSON_AddItemToObject(o, "answers", cJSON_CreateIntArray(s->answers, (int)s->n_answers));
+			cJSON_AddNumberToObject(o, "mean", mean);
+			cJSON_AddItemToArray(l->arr, o);
+		} else {
+			char *mid = node_fmt("%llu", (unsigned long long)s->member_id);
+			char *ans = strdup("");
+			for (size_t i = 0; i < s->n_answers && ans; i++) {
+				char *nx = node_fmt("%s%s%d", ans, i ? "," : "", (int)s->answers[i]);
+				free(ans);
+				ans = nx;
+			}
+			char *m = node_fmt("%.2f", mean);
+			const char *cells[] = {mid, s->period, ans ? ans : "", m};
+			node_table_row(l->t, cells);
+			free(mid), free(ans), free(m);
+		}
+	}
+	meet_free(s);
+	return PX_OK;
+}
+
+static int
+survey_list(px_node *n, int argc, char **argv)
+{
+	node_opt opts[] = {ACT_OPT("community"), ACT_OPT("period"), ACT_END};
+	node_args a = {0};
+	int rc = NODE_EXIT_OK;
+	px_txn *txn = NULL;
+	px_err err;
+	struct survey_list l = {0};
+	if (node_args_parse(argc, argv, 1, opts, &a) != PX_OK) {
+		rc = NODE_EXIT_USAGE;
+		goto out;
+	}
+	if (a.npos != 0) {
+		rc = node_usage(n, "%s", PX_T("usage : survey list --community C [--period P]",
+		                              "usage: survey list --community C [--period P]"));
+		goto out;
+	}
+	l.period = node_opt_get(opts, "period");
+	if (l.period != NULL && !survey_period_valid(l.period)) {
+		rc = node_fail(n, PX_EINVAL, PX_T("période invalide « %s » (AAAA ou AAAA-MM)", "invalid period '%s' (YYYY or YYYY-MM)"),
+		               l.period);
+		goto out;
+	}
+	uint64_t cid;
+	if (meet_begin(n, false, &txn, &rc) != PX_OK ||
+	    meet_resolve_community(n, txn, node_opt_get(opts, "community"), &cid, &rc) != PX_OK)
+		goto out;
+	if (n->json) {
+		l.arr = cJSON_CreateArray();
+	} else {
+		const char *h[] = {PX_T("membre", "member"), PX_T("période", "period"), PX_T("réponses", "answers"),
+		                   PX_T("moyenne", "mean")};
+		l.t = node_table_new(4, h);
+	}
+	uint8_t k[8];
+	if ((err = px_scan(txn, n->db.surveys, k, node_key_id(k, cid), survey_list_one, &l)) != PX_OK) {
+		rc = meet_store_fail(n, err);
+		goto out;
+	}
+	if (l.arr != NULL) {
+		node_json_print(l.arr);
+		l.arr = NULL;
+	} else if (l.count == 0) {
+		printf("%s\n", PX_T("Aucun sondage.", "No survey."));
+	} else {
+		node_table_print(l.t, stdout);
+	}
+out:
+	cJSON_Delete(l.arr);
+	node_table_free(l.t);
+	px_txn_abort(txn);
+	node_args_free(opts, &a);
+	return rc;
+}
+
+int
+cmd_survey(px_node *n, int argc, char **argv)
+{
+	const char *sub = argc > 0 ? argv[0] : "";
+	if (strcmp(sub, "record") == 0)
+		return survey_record(n, argc, argv);
+	if (strcmp(sub, "list") == 0)
+		return survey_list(n, argc, argv);
+	return node_usage(n, PX_T("sous-commande inconnue « survey %s »", "unknown subcommand 'survey %s'"), sub);
+}
+
+/* --------------------------------------------------------------- approval */
+
+static int
+approval_add(px_node *n, int argc, char **argv)
+{
+	node_opt opts[] = {ACT_OPT("community"), ACT_OPT("member"), ACT_OPT("year"), ACT_OPT("hours"),
+	                   ACT_OPT("manager"),   ACT_OPT("date"),   ACT_OPT("reason"), ACT_END};
+	node_args a = {0};
+	int rc = NODE_EXIT_OK;
+	px_txn *txn = NULL;
+	Praxis__Member *mem = NULL;
+	px_err err;
+	Praxis__Approval ap = PRAXIS__APPROVAL__INIT;
+	if (node_args_parse(argc, argv, 1, opts, &a) != PX_OK) {
+		rc = NODE_EXIT_USAGE;
+		goto out;
+	}
+	const char *ys = node_opt_get(opts, "year"), *hs = node_opt_get(opts, "hours"),
+	           *mgr = node_opt_get(opts, "manager");
+	if (a.npos != 0 || ys == NULL || hs == NULL || mgr == NULL) {
+		rc = node_usage(n, "%s", PX_T("usage : approval add --community C [--member M] --year AAAA --hours H --manager NOM",
+		                              "usage: approval add --community C [--member M] --year YYYY --hours H --manager NAME"));
+		goto out;
+	}
+	char *end;
+	long y = strtol(ys, &end, 10);
+	if (*end != '\0' || y < 1900 || y > 2200) {
+		rc = node_fail(n, PX_EINVAL, PX_T("année invalide « %s »", "invalid year '%s'"), ys);
+		goto out;
+	}
+	ap.year = (int32_t)y;
+	if (node_parse_hours(hs, &ap.extra_hours) != PX_OK || ap.extra_hours <= 0) {
+		rc = node_fail(n, PX_EINVAL, PX_T("heures supplémentaires invalides « %s » (plus de 0)",
+		                                  "invalid extra hours '%s' (above 0)"),
+		               hs);
+		goto out;
+	}
+	while (*mgr == ' ')
+		mgr++;
+	if (*mgr == '\0') {
+		rc = node_fail(n, PX_EINVAL, "%s", PX_T("nom du ou de la gestionnaire vide", "empty manager name"));
+		goto out;
+	}
+	ap.manager = (char *)mgr;
+	ap.date = px_date_today();
+	const char *ds = node_opt_get(opts, "date");
+	if (ds != NULL && px_date_parse(ds, &ap.date) != PX_OK) {
+		rc = meet_bad_date(n, ds);
+		goto out;
+	}
+	ap.reason = (char *)(node_opt_get(opts, "reason") ? node_opt_get(opts, "reason") : "");
+	if (meet_begin(n, true, &txn, &rc) != PX_OK ||
+	    meet_resolve_community(n, txn, node_opt_get(opts, "community"), &ap.community_id, &rc) != PX_OK)
+		goto out;
+	const char *mref = node_opt_get(opts, "member");
+	if (mref != NULL) {
+		if (meet_load_member(n, txn, mref, &mem, &rc) != PX_OK)
+			goto out;
+		if (mem->community_id != ap.community_id) {
+			rc = node_fail(n, PX_EINVAL, PX_T("le membre %s n'est pas de cette communauté",
+			                                  "member %s does not belong to this community"),
+			               mref);
+			goto out;
+		}
+		ap.member_id = mem->id;
+	}
+	if ((err = node_next_id(txn, "approvals", &ap.id)) != PX_OK || (err = node_approval_put(n, txn, &ap)) != PX_OK) {
+		rc = meet_store_fail(n, err);
+		goto out;
+	}
+	pxp_change ch = {.kind = PXP_CHANGE_APPROVAL, .member_id = ap.member_id};
+	if ((rc = meet_check_commit(n, &txn, ap.community_id, &ch)) != NODE_EXIT_OK)
+		goto out;
+	char *msg = ap.member_id ? node_fmt(PX_T("Approbation %llu : %g h de plus en %d pour le membre %llu (%s).",
+	                                         "Approval %llu: %g more hours in %d for member %llu (%s)."),
+	                                    (unsigned long long)ap.id, ap.extra_hours, (int)ap.year,
+	                                    (unsigned long long)ap.member_id, mgr)
+	                         : node_fmt(PX_T("Approbation %llu : %g h de plus en %d pour toute la communauté (%s).",
+	                                         "Approval %llu: %g more hours in %d for the whole community (%s)."),
+	                                    (unsigned long long)ap.id, ap.extra_hours, (int)ap.year, mgr);
+	meet_print_ok(n, msg, ap.id);
+	free(msg);
+out:
+	px_txn_abort(txn);
+	meet_free(mem);
+	node_args_free(opts, &a);
+	return rc;
+}
+
+struct approval_list {
+	int year;
+	cJSON *arr;
+	node_table *t;
+	size_t count;
+};
+
+static px_err
+approval_list_one(void *arg, px_val key, px_val val)
+{
+	(void)key;
+	struct approval_list *l = arg;
+	Praxis__Approval *ap = praxis__approval__unpack(NULL, val.size, val.data);
+	if (ap == NULL)
+		return PX_ECORRUPT;
+	if (l->year == 0 || ap->year == l->year) {
+		l->count++;
+		char d[11];
+		px_date_format(ap->date, d);
+		if (l->arr != NULL) {
+			cJSON *o = cJSON_CreateObject();
+			cJSON_AddNumberToObject(o, "id", (double)ap->id);
+			cJSON_AddNumberToObject(o, "member_id", (double)ap->member_id);
+			cJSON_AddNumberToObject(o, "year", ap->year);
+			cJSON_AddNumberToObject(o, "extra_hours", ap->extra_hours);
+			cJSON_AddStringToObject(o, "manager", ap->manager);
+			cJSON_AddStringToObject(o, "date", d);
+			cJSON_AddStringToObject(o, "reason", ap->reason);
+			cJSON_AddItemToArray(l->arr, o);
+		} else {
+			char *id = node_fmt("%llu", (unsigned long long)ap->id);
+			char *who = ap->member_id ? node_fmt("%llu", (unsigned long long)ap->member_id)
+			                          : strdup(PX_T("communauté", "community"));
+			char *yr = node_fmt("%d", (int)ap->year), *hr = node_fmt("+%g h", ap->extra_hours);
+			const char *cells[] = {id, who, yr, hr, ap->manager, d, ap->reason};
+			node_table_row(l->t, cells);
+			free(id), free(who), free(yr), free(hr);
+		}
+	}
+	meet_free(ap);
+	return PX_OK;
+}
+
+static int
+approval_list(px_node *n, int argc, char **argv)
+{
+	node_opt opts[] = {ACT_OPT("community"), ACT_OPT("year"), ACT_END};
+	node_args a = {0};
+	int rc = NODE_EXIT_OK;
+	px_txn *txn = NULL;
+	px_err err;
+	struct approval_list l = {0};
+	if (node_args_parse(argc, argv, 1, opts, &a) != PX_OK) {
+		rc = NODE_EXIT_USAGE;
+		goto out;
+	}
+	if (a.npos != 0) {
+		rc = node_usage(n, "%s", PX_T("usage : approval list --community C [--year AAAA]",
+		                              "usage: approval list --community C [--year YYYY]"));
+		goto out;
+	}
+	const char *ys = node_opt_get(opts, "year");
+	if (ys != NULL) {
+		char *end;
+		long y = strtol(ys, &end, 10);
+		if (*end != '\0' || y < 1900 || y > 2200) {
+			rc = node_fail(n, PX_EINVAL, PX_T("année invalide « %s »", "invalid year '%s'"), ys);
+			goto out;
+		}
+		l.year = (int)y;
+	}
+	uint64_t cid;
+	if (meet_begin(n, false, &txn, &rc) != PX_OK ||
+	    meet_resolve_community(n, txn, node_opt_get(opts, "community"), &cid, &rc) != PX_OK)
+		goto out;
+	if (n->json) {
+		l.arr = cJSON_CreateArray();
+	} else {
+		const char *h[] = {PX_T("n°", "no."), PX_T("pour", "for"), PX_T("année", "year"), PX_T("heures", "hours"),
+		                   PX_T("gestionnaire", "manager"), "date", PX_T("raison", "reason")};
+		l.t = node_table_new(7, h);
+	}
+	uint8_t k[8];
+	if ((err = px_scan(txn, n->db.approvals, k, node_key_id(k, cid), approval_list_one, &l)) != PX_OK) {
+		rc = meet_store_fail(n, err);
+		goto out;
+	}
+	if (l.arr != NULL) {
+		node_json_print(l.arr);
+		l.arr = NULL;
+	} else if (l.count == 0) {
+		printf("%s\n", PX_T("Aucune approbation.", "No approval."));
+	} else {
+		node_table_print(l.t, stdout);
+	}
+out:
+	cJSON_Delete(l.arr);
+	node_table_free(l.t);
+	px_txn_abort(txn);
+	node_args_free(opts, &a);
+	return rc;
+}
+
+int
+cmd_approval(px_node *n, int argc, char **argv)
+{
+	const char *sub = argc > 0 ? argv[0] : "";
+	if (strcmp(sub, "add") == 0)
+		return approval_add(n, argc, argv);
+	if (strcmp(sub, "list") == 0)
+		return approval_list(n, argc, argv);
+	return node_usage(n, PX_T("sous-commande inconnue « approval %s »", "unknown subcommand 'approval %s'"), sub);
+}
