@@ -1,0 +1,473 @@
+/*
+ * px_agg.c - the hub's aggregation of community reports (rules A1-A4 of
+ * px_report.h): group, sum, weight means by population, suppress again.
+ */
+#define _GNU_SOURCE
+#include "px_report.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const agg_means[] = {PX_IND_ATTENDANCE_RATE, PX_IND_RSVP_RATE,
+                                        PX_IND_HOURS_PER_MEMBER_MEAN, PX_IND_SATISFACTION_MEAN};
+
+bool
+px_agg_is_mean(const char *name)
+{
+	if (name == NULL)
+		return false;
+	for (size_t i = 0; i < sizeof agg_means / sizeof agg_means[0]; i++)
+		if (strcmp(name, agg_means[i]) == 0)
+			return true;
+	size_t n = strlen(name);
+	return (n >= 5 && strcmp(name + n - 5, "_rate") == 0) ||
+	       (n >= 5 && strcmp(name + n - 5, "_mean") == 0);
+}
+
+/* People counts whose population is their value (px_report.h table). */
+static bool
+agg_is_people_count(const char *name)
+{
+	return strcmp(name, PX_IND_MEMBERS_ACTIVE) == 0 || strcmp(name, PX_IND_MEMBERS_NEW) == 0 ||
+	       strcmp(name, PX_IND_MEMBERS_LEFT) == 0 ||
+	       strcmp(name, PX_IND_PROTOCOLS_SIGNED_VALID) == 0 ||
+	       strcmp(name, PX_IND_MEMBERS_OVER_CAP) == 0;
+}
+
+/* One indicator of one group being summed. */
+typedef struct agg_acc {
+	const char *name;     /* borrowed from an input report */
+	bool mean;
+	double sum;           /* values, or value x weight for means */
+	double weight;
+	uint64_t pop;
+	uint32_t contributors, withheld;
+} agg_acc;
+
+typedef struct agg_fc {
+	const char *rule_id;  /* borrowed */
+	int severity;
+	uint64_t count;
+	bool suppressed;
+} agg_fc;
+
+typedef struct agg_group {
+	agg_acc *acc;
+	size_t n_acc, cap_acc;
+	agg_fc *fc;
+	size_t n_fc, cap_fc;
+	uint32_t communities;
+} agg_group;
+
+static const char *
+agg_s(const char *s)
+{
+	return s != NULL ? s : "";
+}
+
+/* ---- A4: one report per (community, period), highest revision ---- */
+
+typedef struct agg_sort_ctx {
+	const px_agg_item *items;
+	unsigned by;
+} agg_sort_ctx;
+
+static int
+agg_cmp_dedupe(const void *a, const void *b, void *arg)
+{
+	const agg_sort_ctx *cx = arg;
+	const Praxis__CommunityReport *x = cx->items[*(const size_t *)a].report;
+	const Praxis__CommunityReport *y = cx->items[*(const size_t *)b].report;
+	int c = strcmp(agg_s(x->community_uid), agg_s(y->community_uid));
+	if (c == 0)
+		c = strcmp(agg_s(x->period), agg_s(y->period));
+	if (c == 0)
+		c = x->revision > y->revision ? -1 : x->revision < y->revision;
+	if (c == 0)
+		c = *(const size_t *)a < *(const size_t *)b ? -1 : 1;
+	return c;
+}
+
+static int
+agg_cmp_key(const px_agg_item *x, const px_agg_item *y, unsigned by)
+{
+	int c = 0;
+	if (by & PX_AGG_BY_FRAMEWORK)
+		c = strcmp(agg_s(x->report->framework), agg_s(y->report->framework));
+	if (c == 0 && (by & PX_AGG_BY_REGION))
+		c = strcmp(agg_s(x->report->region), agg_s(y->report->region));
+	if (c == 0 && (by & PX_AGG_BY_TENANT))
+		c = strcmp(agg_s(x->tenant), agg_s(y->tenant));
+	if (c == 0 && (by & PX_AGG_BY_COMMUNITY))
+		c = strcmp(agg_s(x->report->community_uid), agg_s(y->report->community_uid));
+	if (c == 0 && (by & PX_AGG_BY_PERIOD))
+		c = strcmp(agg_s(x->report->period), agg_s(y->report->period));
+	return c;
+}
+
+static int
+agg_cmp_group(const void *a, const void *b, void *arg)
+{
+	const agg_sort_ctx *cx = arg;
+	size_t i = *(const size_t *)a, j = *(const size_t *)b;
+	int c = agg_cmp_key(&cx->items[i], &cx->items[j], cx->by);
+	return c != 0 ? c : (i < j ? -1 : i > j);
+}
+
+/* ---- summing ---- */
+
+static px_err
+agg_add_report(agg_group *g, const Praxis__CommunityReport *r, uint32_t k)
+{
+	g->communities++;
+	for (size_t i = 0; i < r->n_indicators; i++) {
+		const Praxis__Indicator *in = r->indicators[i];
+		if (in == NULL || in->name == NULL)
+			continue;
+		agg_acc *a = NULL;
+		for (size_t j = 0; j < g->n_acc; j++)
+			if (strcmp(g->acc[j].name, in->name) == 0) {
+				a = &g->acc[j];
+				break;
+			}
+		if (a == NULL) {
+			if (g->n_acc == g->cap_acc) {
+				size_t nc = g->cap_acc ? 2 * g->cap_acc : 24;
+				agg_acc *na = realloc(g->acc, nc * sizeof *na);
+				if (na == NULL)
+					return PX_ENOMEM;
+				g->acc = na;
+				g->cap_acc = nc;
+			}
+			a = &g->acc[g->n_acc++];
+			memset(a, 0, sizeof *a);
+			a->name = in->name;
+			a->mean = px_agg_is_mean(in->name);
+		}
+		/* A1: what the node suppressed, or what falls under the hub's k,
+		 * stays out of every sum. */
+		bool small = in->population > 0 && in->population < k;
+		if (agg_is_people_count(in->name) && in->value > 0 && in->value < k)
+			small = true;
+		if (in->suppressed || small || !isfinite(in->value)) {
+			a->withheld++;
+			continue;
+		}
+		a->contributors++;
+		a->pop += in->population;
+		if (a->mean) {
+			double w = in->population > 0 ? in->population : 1;
+			a->sum += in->value * w;
+			a->weight += w;
+		} else {
+			a->sum += in->value;
+		}
+	}
+	for (size_t i = 0; i < r->n_findings; i++) {
+		const Praxis__FindingCount *f = r->findings[i];
+		if (f == NULL || f->rule_id == NULL)
+			continue;
+		agg_fc *a = NULL;
+		for (size_t j = 0; j < g->n_fc; j++)
+			if (strcmp(g->fc[j].rule_id, f->rule_id) == 0 && g->fc[j].severity == (int)f->severity) {
+				a = &g->fc[j];
+				break;
+			}
+		if (a == NULL) {
+			if (g->n_fc == g->cap_fc) {
+				size_t nc = g->cap_fc ? 2 * g->cap_fc : 8;
+				agg_fc *na = realloc(g->fc, nc * sizeof *na);
+				if (na == NULL)
+					return PX_ENOMEM;
+				g->fc = na;
+				g->cap_fc = nc;
+			}
+			a = &g->fc[g->n_fc++];
+			memset(a, 0, sizeof *a);
+			a->rule_id = f->rule_id;
+			a->severity = (int)f->severity;
+		}
+		if (f->suppressed || (f->count > 0 && f->count < k))
+			a->suppressed = true;
+		else
+			a->count += f->count;
+	}
+	return PX_OK;
+}
+
+static int
+agg_cmp_fc(const void *a, const void *b)
+{
+	const agg_fc *x = a, *y = b;
+	int c = strcmp(x->rule_id, y->rule_id);
+	return c != 0 ? c : x->severity - y->severity;
+}
+
+/* Is a group cell publishable with threshold k (A3, first half)? */
+static bool
+agg_cell_ok(const char *name, const Praxis__Indicator *in, uint32_t k)
+{
+	if (in->contributors == 0)
+		return in->withheld == 0 && !px_agg_is_mean(name);
+	if (in->population == 0)
+		return !agg_is_people_count(name) || in->value == 0;
+	return in->population >= k;
+}
+
+static void
+agg_hide(Praxis__Indicator *in)
+{
+	in->suppressed = true;
+	in->value = 0;
+	in->population = 0;
+}
+
+static px_err
+agg_row_fill(Praxis__AggregateRow *row, agg_group *g, uint32_t k)
+{
+	row->communities = g->communities;
+	if (g->n_acc > 0 && (row->indicators = calloc(g->n_acc, sizeof *row->indicators)) == NULL)
+		return PX_ENOMEM;
+	for (size_t i = 0; i < g->n_acc; i++) {
+		agg_acc *a = &g->acc[i];
+		Praxis__Indicator *in = malloc(sizeof *in);
+		if (in == NULL)
+			return PX_ENOMEM;
+		praxis__indicator__init(in);
+		row->indicators[row->n_indicators++] = in;
+		if ((in->name = strdup(a->name)) == NULL)
+			return PX_ENOMEM;
+		in->value = a->mean ? (a->weight > 0 ? a->sum / a->weight : 0) : a->sum;
+		in->population = a->pop > UINT32_MAX ? UINT32_MAX : (uint32_t)a->pop;
+		in->contributors = a->contributors;
+		in->withheld = a->withheld;
+		if (!agg_cell_ok(a->name, in, k))
+			agg_hide(in);
+	}
+	if (g->n_fc > 0) {
+		qsort(g->fc, g->n_fc, sizeof *g->fc, agg_cmp_fc);
+		if ((row->findings = calloc(g->n_fc, sizeof *row->findings)) == NULL)
+			return PX_ENOMEM;
+	}
+	for (size_t i = 0; i < g->n_fc; i++) {
+		Praxis__FindingCount *f = malloc(sizeof *f);
+		if (f == NULL)
+			return PX_ENOMEM;
+		praxis__finding_count__init(f);
+		row->findings[row->n_findings++] = f;
+		if ((f->rule_id = strdup(g->fc[i].rule_id)) == NULL)
+			return PX_ENOMEM;
+		f->severity = (Praxis__Severity)g->fc[i].severity;
+		f->count = g->fc[i].count > UINT32_MAX ? UINT32_MAX : (uint32_t)g->fc[i].count;
+		f->suppressed = g->fc[i].suppressed;
+	}
+	return PX_OK;
+}
+
+static Praxis__AggregateRow *
+agg_row_new(void)
+{
+	Praxis__AggregateRow *row = malloc(sizeof *row);
+	if (row == NULL)
+		return NULL;
+	praxis__aggregate_row__init(row);
+	row->framework = strdup("");
+	row->region = strdup("");
+	row->tenant = strdup("");
+	row->community_uid = strdup("");
+	row->period = strdup("");
+	if (!row->framework || !row->region || !row->tenant || !row->community_uid || !row->period) {
+		protobuf_c_message_free_unpacked(&row->base, NULL);
+		return NULL;
+	}
+	return row;
+}
+
+static px_err
+agg_set(char **field, const char *v)
+{
+	char *s = strdup(agg_s(v));
+	if (s == NULL)
+		return PX_ENOMEM;
+	free(*field);
+	*field = s;
+	return PX_OK;
+}
+
+static Praxis__Indicator *
+agg_find(Praxis__AggregateRow *row, const char *name)
+{
+	for (size_t i = 0; i < row->n_indicators; i++)
+		if (strcmp(row->indicators[i]->name, name) == 0)
+			return row->indicators[i];
+	return NULL;
+}
+
+/* A3, second half: the people hidden in suppressed rows of one table must be
+ * 0 or >= k, or total minus the published rows would give them. */
+static void
+agg_complement(Praxis__AggregateResponse *a, uint32_t k)
+{
+	Praxis__AggregateRow *t = a->total;
+	for (size_t i = 0; i < t->n_indicators; i++) {
+		Praxis__Indicator *ti = t->indicators[i];
+		if (ti->suppressed || ti->population == 0)
+			continue;
+		for (;;) {
+			uint64_t shown = 0;
+			Praxis__Indicator *smallest = NULL;
+			for (size_t r = 0; r < a->n_rows; r++) {
+				Praxis__Indicator *ri = agg_find(a->rows[r], ti->name);
+				if (ri == NULL || ri->suppressed)
+					continue;
+				shown += ri->population;
+				if (ri->population > 0 && (smallest == NULL || ri->population < smallest->population))
+					smallest = ri;
+			}
+			uint64_t hidden = ti->population - (shown < ti->population ? shown : ti->population);
+			if (hidden == 0 || hidden >= k)
+				break;
+			if (smallest == NULL) {
+				agg_hide(ti);
+				break;
+			}
+			agg_hide(smallest);
+		}
+	}
+}
+
+static void
+agg_group_fini(agg_group *g)
+{
+	free(g->acc);
+	free(g->fc);
+	memset(g, 0, sizeof *g);
+}
+
+px_err
+px_agg_build(const px_agg_item *items, size_t n, unsigned by, uint32_t k,
+             Praxis__AggregateResponse **out)
+{
+	px_err rv = PX_ENOMEM;
+	if (out == NULL || (items == NULL && n > 0))
+		return PX_EINVAL;
+	*out = NULL;
+	for (size_t i = 0; i < n; i++)
+		if (items[i].report == NULL)
+			return PX_EINVAL;
+	if (k == 0)
+		k = PX_REPORT_K_DEFAULT;
+	size_t *idx = calloc(n + 1, sizeof *idx);
+	Praxis__AggregateResponse *a = malloc(sizeof *a);
+	agg_group g = {0}, tot = {0};
+	if (idx == NULL || a == NULL) {
+		free(idx);
+		free(a);
+		return PX_ENOMEM;
+	}
+	praxis__aggregate_response__init(a);
+
+	for (size_t i = 0; i < n; i++)
+		idx[i] = i;
+	/* qsort_r (glibc): the comparators get the items without a global. */
+	agg_sort_ctx cx = {items, by};
+	qsort_r(idx, n, sizeof *idx, agg_cmp_dedupe, &cx);
+	size_t kept = 0;
+	for (size_t i = 0; i < n; i++) {
+		const Praxis__CommunityReport *r = items[idx[i]].report;
+		if (kept > 0) {
+			const Praxis__CommunityReport *p = items[idx[kept - 1]].report;
+			if (strcmp(agg_s(p->community_uid), agg_s(r->community_uid)) == 0 &&
+			    strcmp(agg_s(p->period), agg_s(r->period)) == 0)
+				continue; /* an older or equal revision */
+		}
+		idx[kept++] = idx[i];
+	}
+	qsort_r(idx, kept, sizeof *idx, agg_cmp_group, &cx);
+
+	size_t n_groups = 0;
+	for (size_t i = 0; i < kept; i++)
+		if (i == 0 || agg_cmp_key(&items[idx[i - 1]], &items[idx[i]], by) != 0)
+			n_groups++;
+	if (n_groups > 0 && (a->rows = calloc(n_groups, sizeof *a->rows)) == NULL)
+		goto fail;
+	for (size_t i = 0; i < kept; i++) {
+		const px_agg_item *it = &items[idx[i]];
+		if ((rv = agg_add_report(&g, it->report, k)) != PX_OK ||
+		    (rv = agg_add_report(&tot, it->report, k)) != PX_OK)
+			goto fail;
+		bool last = i + 1 == kept || agg_cmp_key(it, &items[idx[i + 1]], by) != 0;
+		if (!last)
+			continue;
+		rv = PX_ENOMEM;
+		Praxis__AggregateRow *row = agg_row_new();
+		if (row == NULL)
+			goto fail;
+		a->rows[a->n_rows++] = row;
+		if (((by & PX_AGG_BY_FRAMEWORK) && agg_set(&row->framework, it->report->framework)) ||
+		    ((by & PX_AGG_BY_REGION) && agg_set(&row->region, it->report->region)) ||
+		    ((by & PX_AGG_BY_TENANT) && agg_set(&row->tenant, it->tenant)) ||
+		    ((by & PX_AGG_BY_COMMUNITY) && agg_set(&row->community_uid, it->report->community_uid)) ||
+		    ((by & PX_AGG_BY_PERIOD) && agg_set(&row->period, it->report->period)))
+			goto fail;
+		if ((rv = agg_row_fill(row, &g, k)) != PX_OK)
+			goto fail;
+		agg_group_fini(&g);
+	}
+	rv = PX_ENOMEM;
+	if ((a->total = agg_row_new()) == NULL)
+		goto fail;
+	if ((rv = agg_row_fill(a->total, &tot, k)) != PX_OK)
+		goto fail;
+	agg_complement(a, k);
+	agg_group_fini(&tot);
+	free(idx);
+	*out = a;
+	return PX_OK;
+fail:
+	agg_group_fini(&g);
+	agg_group_fini(&tot);
+	free(idx);
+	px_agg_free(a);
+	return rv;
+}
+
+void
+px_agg_free(Praxis__AggregateResponse *a)
+{
+	if (a != NULL)
+		protobuf_c_message_free_unpacked(&a->base, NULL);
+}
+
+px_err
+px_agg_trend(const Praxis__AggregateRow *from, const Praxis__AggregateRow *to, px_trend **out,
+             size_t *n)
+{
+	if (from == NULL || to == NULL || out == NULL || n == NULL)
+		return PX_EINVAL;
+	*out = NULL;
+	*n = 0;
+	px_trend *t = calloc(to->n_indicators + 1, sizeof *t);
+	if (t == NULL)
+		return PX_ENOMEM;
+	for (size_t i = 0; i < to->n_indicators; i++) {
+		const Praxis__Indicator *b = to->indicators[i], *f = NULL;
+		for (size_t j = 0; j < from->n_indicators; j++)
+			if (strcmp(from->indicators[j]->name, b->name) == 0)
+				f = from->indicators[j];
+		px_trend *x = &t[i];
+		x->name = b->name;
+		if (f == NULL || f->suppressed || b->suppressed) {
+			x->suppressed = true;
+			continue;
+		}
+		x->from = f->value;
+		x->to = b->value;
+		x->delta = b->value - f->value;
+		x->ratio = f->value != 0 ? b->value / f->value : 0;
+	}
+	*out = t;
+	*n = to->n_indicators;
+	return PX_OK;
+}
