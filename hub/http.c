@@ -1,0 +1,1134 @@
+/*
+ * http.c - the dashboard: nng's HTTP server, one handler for the whole
+ * tree (routes below), pages drawn by the hub (HTML + inline SVG, no
+ * script, no outside font), and the same pages written as static files.
+ *
+ * Authentication: a viewer token (pxv1.…) in the cookie px_view (set by
+ * /login, HttpOnly; SameSite=Strict), or in an X-Praxis-Token or
+ * "Authorization: Bearer" header. No valid token: 401. Outside the
+ * viewer's scope: 403, logged in the audit database.
+ *
+ * Routes: GET /login[?token=T]  POST /login (token=T)  GET /logout
+ *         GET /                  overview of the scope
+ *         GET /framework/NAME    one framework
+ *         GET /community/UID     one community
+ *         GET /export.csv|/export.json [?framework=&region=&period=&tenant=&community=]
+ *         any page: ?lang=en for English (French by default)
+ */
+#define _GNU_SOURCE
+#include "hub.h"
+#include "hub_render.h"
+#include "px_plugin_host.h"
+
+#include <errno.h>
+#include <math.h>
+#include <nng/nng.h>
+#include <nng/supplemental/http/http.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* ------------------------------------------------------------ buffers */
+
+static void
+hub_buf_grow(hub_buf *b, size_t more)
+{
+	if (b->oom || b->n + more + 1 <= b->cap)
+		return;
+	size_t nc = b->cap ? b->cap : 4096;
+	while (nc < b->n + more + 1)
+		nc *= 2;
+	char *np = realloc(b->p, nc);
+	if (np == NULL) {
+		b->oom = true;
+		return;
+	}
+	b->p = np;
+	b->cap = nc;
+}
+
+void
+hub_buf_put(hub_buf *b, const char *s)
+{
+	size_t l = strlen(s);
+	hub_buf_grow(b, l);
+	if (b->oom)
+		return;
+	memcpy(b->p + b->n, s, l + 1);
+	b->n += l;
+}
+
+void
+hub_buf_printf(hub_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int l = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (l < 0)
+		return;
+	hub_buf_grow(b, (size_t)l);
+	if (b->oom)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(b->p + b->n, (size_t)l + 1, fmt, ap);
+	va_end(ap);
+	b->n += (size_t)l;
+}
+
+void
+hub_buf_html(hub_buf *b, const char *s)
+{
+	for (; s != NULL && *s; s++) {
+		switch (*s) {
+		case '<': hub_buf_put(b, "&lt;"); break;
+		case '>': hub_buf_put(b, "&gt;"); break;
+		case '&': hub_buf_put(b, "&amp;"); break;
+		case '"': hub_buf_put(b, "&quot;"); break;
+		case '\'': hub_buf_put(b, "&#39;"); break;
+		default: {
+			char c[2] = {*s, 0};
+			hub_buf_put(b, c);
+		}
+		}
+	}
+}
+
+void
+hub_buf_free(hub_buf *b)
+{
+	free(b->p);
+	b->p = NULL;
+	b->n = b->cap = 0;
+}
+
+/* Percent-encodes a path segment or query value. */
+static void
+hub_buf_url(hub_buf *b, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '_' || c == '.' || c == '~')
+			hub_buf_printf(b, "%c", c);
+		else
+			hub_buf_printf(b, "%%%02X", c);
+	}
+}
+
+/* File name for a static page: [A-Za-z0-9._-], others '_'. */
+static void
+hub_safe_name(const char *s, char *out, size_t size)
+{
+	size_t i = 0;
+	for (; *s && i + 1 < size; s++, i++) {
+		char c = *s;
+		out[i] = ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		          c == '-' || c == '.')
+		             ? c
+		             : '_';
+	}
+	out[i] = '\0';
+}
+
+/* ------------------------------------------------------------- pages */
+
+typedef struct hub_page {
+	hub *h;
+	const Praxis__HubViewer *scope; /* NULL: everything */
+	bool en;
+	bool is_static;
+} hub_page;
+
+#define L(f_, e_) (pg->en ? (e_) : (f_))
+
+static void
+hub_link_overview(const hub_page *pg, hub_buf *b)
+{
+	if (pg->is_static)
+		hub_buf_put(b, "index.html");
+	else
+		hub_buf_printf(b, "/?lang=%s", pg->en ? "en" : "fr");
+}
+
+static void
+hub_link_framework(const hub_page *pg, hub_buf *b, const char *fw)
+{
+	if (pg->is_static) {
+		char s[128];
+		hub_safe_name(fw, s, sizeof s);
+		hub_buf_printf(b, "framework-%s.html", s);
+	} else {
+		hub_buf_put(b, "/framework/");
+		hub_buf_url(b, fw);
+		hub_buf_printf(b, "?lang=%s", pg->en ? "en" : "fr");
+	}
+}
+
+static void
+hub_link_community(const hub_page *pg, hub_buf *b, const char *uid)
+{
+	if (pg->is_static) {
+		char s[160];
+		hub_safe_name(uid, s, sizeof s);
+		hub_buf_printf(b, "community-%s.html", s);
+	} else {
+		hub_buf_put(b, "/community/");
+		hub_buf_url(b, uid);
+		hub_buf_printf(b, "?lang=%s", pg->en ? "en" : "fr");
+	}
+}
+
+static const char hub_css[] =
+    "body{font-family:sans-serif;margin:0;color:#1d2733;background:#f5f7fa}"
+    "header{background:#23405e;color:#fff;padding:12px 24px;display:flex;justify-content:space-between;align-items:center}"
+    "header a{color:#fff;margin-left:12px}main{padding:16px 24px}"
+    "h1{font-size:1.4em;margin:0}h2{font-size:1.15em;margin-top:28px;border-bottom:1px solid #c9d3de}"
+    "table{border-collapse:collapse;background:#fff;margin:8px 0}"
+    "th,td{border:1px solid #d5dde6;padding:4px 10px;text-align:left}td.num{text-align:right;font-variant-numeric:tabular-nums}"
+    "th{background:#e8eef4}.cards{display:flex;gap:12px;flex-wrap:wrap}"
+    ".card{background:#fff;border:1px solid #d5dde6;border-radius:6px;padding:10px 16px;min-width:140px}"
+    ".card .v{font-size:1.6em;font-weight:bold}.muted{color:#607080}.sup{color:#9a6b00}"
+    "svg text{font-family:sans-serif;font-size:11px}";
+
+static void
+hub_page_head(const hub_page *pg, hub_buf *b, const char *title, const char *self_fr_en)
+{
+	hub_buf_printf(b, "<!DOCTYPE html><html lang=\"%s\"><head><meta charset=\"utf-8\">",
+	               pg->en ? "en" : "fr");
+	hub_buf_put(b, "<meta name=\"viewport\" content=\"width=device-width\"><title>");
+	hub_buf_html(b, title);
+	hub_buf_put(b, " — Praxis</title><style>");
+	hub_buf_put(b, hub_css);
+	hub_buf_put(b, "</style></head><body><header><h1>");
+	hub_buf_html(b, title);
+	hub_buf_put(b, "</h1><nav><a href=\"");
+	hub_link_overview(pg, b);
+	hub_buf_printf(b, "\">%s</a>", L("Vue d'ensemble", "Overview"));
+	if (!pg->is_static && self_fr_en != NULL) {
+		/* The language switch keeps the page. */
+		hub_buf_printf(b, "<a href=\"%s%slang=%s\" id=\"lang-switch\">%s</a>", self_fr_en,
+		               strchr(self_fr_en, '?') ? "&amp;" : "?", pg->en ? "fr" : "en",
+		               pg->en ? "Français" : "English");
+		hub_buf_printf(b, "<a href=\"/logout\">%s</a>", L("Se déconnecter", "Log out"));
+	}
+	hub_buf_put(b, "</nav></header><main>");
+}
+
+static void
+hub_page_tail(hub_buf *b)
+{
+	hub_buf_put(b, "<p class=\"muted\">Praxis " PX_VERSION_STRING "</p></main></body></html>\n");
+}
+
+static void
+hub_scope_text(const hub_page *pg, hub_buf *b)
+{
+	hub_buf_printf(b, "<p class=\"muted\" id=\"scope\">%s ", L("Périmètre :", "Scope:"));
+	if (pg->scope == NULL) {
+		hub_buf_put(b, L("tout", "everything"));
+	} else {
+		hub_buf_printf(b, "%s ", L("organisations", "tenants"));
+		if (pg->scope->n_tenants == 0)
+			hub_buf_put(b, L("toutes", "all"));
+		for (size_t i = 0; i < pg->scope->n_tenants; i++) {
+			if (i)
+				hub_buf_put(b, ", ");
+			hub_buf_html(b, pg->scope->tenants[i]);
+		}
+		hub_buf_printf(b, " · %s ", L("cadre", "framework"));
+		hub_buf_html(b, pg->scope->framework[0] ? pg->scope->framework : L("tous", "all"));
+		hub_buf_printf(b, " · %s ", L("région", "region"));
+		hub_buf_html(b, pg->scope->region[0] ? pg->scope->region : L("toutes", "all"));
+	}
+	hub_buf_put(b, "</p>");
+}
+
+/* A vertical bar chart drawn by the hub: one bar per label. */
+static void
+hub_svg_bars(const hub_page *pg, hub_buf *b, const char *id, const char *title, size_t n,
+             const char *const *labels, const hub_cell *const *cells)
+{
+	const int W = 640, H = 220, left = 48, bottom = 40, top = 28;
+	double max = 0;
+	for (size_t i = 0; i < n; i++)
+		if (cells[i] != NULL && cells[i]->present && !cells[i]->suppressed && cells[i]->value > max)
+			max = cells[i]->value;
+	if (max <= 0)
+		max = 1;
+	hub_buf_printf(b, "<svg id=\"%s\" role=\"img\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
+	                  "xmlns=\"http://www.w3.org/2000/svg\"><title>",
+	               id, W, H, W, H);
+	hub_buf_html(b, title);
+	hub_buf_put(b, "</title><rect width=\"100%\" height=\"100%\" fill=\"#fff\" stroke=\"#d5dde6\"/>");
+	hub_buf_printf(b, "<text x=\"8\" y=\"18\" font-weight=\"bold\">");
+	hub_buf_html(b, title);
+	hub_buf_put(b, "</text>");
+	int plot_h = H - bottom - top, plot_w = W - left - 16;
+	hub_buf_printf(b, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#607080\"/>", left,
+	               H - bottom, W - 16, H - bottom);
+	char mx[32];
+	hub_fmt_num(max, !pg->en, mx, sizeof mx);
+	hub_buf_printf(b, "<text x=\"4\" y=\"%d\">%s</text><text x=\"4\" y=\"%d\">0</text>", top + 10,
+	               mx, H - bottom);
+	if (n == 0) {
+		hub_buf_put(b, "</svg>");
+		return;
+	}
+	double slot = (double)plot_w / (double)n;
+	double bw = slot * 0.6 > 60 ? 60 : slot * 0.6;
+	for (size_t i = 0; i < n; i++) {
+		double x = left + slot * (double)i + (slot - bw) / 2;
+		const hub_cell *c = cells[i];
+		char v[32];
+		hub_fmt_cell(c, !pg->en, v, sizeof v);
+		if (c != NULL && c->present && !c->suppressed) {
+			double hgt = c->value / max * plot_h;
+			if (hgt < 0)
+				hgt = 0;
+			hub_buf_printf(b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#3b7dbf\"/>",
+			               x, H - bottom - hgt, bw, hgt);
+			hub_buf_printf(b, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%s</text>", x + bw / 2,
+			               H - bottom - hgt - 4, v);
+		} else {
+			hub_buf_printf(b, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" fill=\"#9a6b00\">%s</text>",
+			               x + bw / 2, H - bottom - 4, v);
+		}
+		hub_buf_printf(b, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">", x + bw / 2, H - bottom + 16);
+		char lab[24];
+		snprintf(lab, sizeof lab, "%.20s", labels[i]);
+		hub_buf_html(b, lab);
+		hub_buf_put(b, "</text>");
+	}
+	hub_buf_put(b, "</svg>");
+}
+
+/* Indicator names of a row set: union in first-seen order (max 128). */
+static size_t
+hub_names(const hub_row *rows, size_t n, const char **names, size_t max)
+{
+	size_t nn = 0;
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < rows[i].n_cells && nn < max; j++) {
+			size_t k = 0;
+			while (k < nn && strcmp(names[k], rows[i].cells[j].name) != 0)
+				k++;
+			if (k == nn)
+				names[nn++] = rows[i].cells[j].name;
+		}
+	return nn;
+}
+
+typedef enum { HUB_COL_TOTAL, HUB_COL_PERIOD, HUB_COL_FRAMEWORK, HUB_COL_REGION, HUB_COL_TENANT } hub_col;
+
+/* Indicators as rows, groups as columns. Cells carry ids so tests can find
+ * them: id="<table>-<group index>-<indicator>". */
+static void
+hub_table_groups(const hub_page *pg, hub_buf *b, const char *tid, const char *title,
+                 const hub_row *rows, size_t n, hub_col col, const char *fw)
+{
+	if (n == 0)
+		return;
+	const char *names[128];
+	size_t nn = hub_names(rows, n, names, 128);
+	hub_buf_put(b, "<h2>");
+	hub_buf_html(b, title);
+	hub_buf_printf(b, "</h2><table id=\"%s\"><tr><th>%s</th>", tid, L("Indicateur", "Indicator"));
+	for (size_t i = 0; i < n; i++) {
+		hub_buf_put(b, "<th>");
+		switch (col) {
+		case HUB_COL_TOTAL: hub_buf_put(b, "Total"); break;
+		case HUB_COL_PERIOD: hub_buf_html(b, rows[i].period); break;
+		case HUB_COL_FRAMEWORK:
+			hub_buf_put(b, "<a href=\"");
+			hub_link_framework(pg, b, rows[i].framework);
+			hub_buf_put(b, "\">");
+			hub_buf_html(b, hub_label_framework(pg->h, rows[i].framework, pg->en));
+			hub_buf_put(b, "</a>");
+			break;
+		case HUB_COL_REGION: hub_buf_html(b, rows[i].region[0] ? rows[i].region : "–"); break;
+		case HUB_COL_TENANT: hub_buf_html(b, rows[i].tenant); break;
+		}
+		hub_buf_put(b, "</th>");
+	}
+	hub_buf_printf(b, "</tr><tr><td>%s</td>", L("Communautés", "Communities"));
+	for (size_t i = 0; i < n; i++)
+		hub_buf_printf(b, "<td class=\"num\" id=\"%s-%zu-communities\">%u</td>", tid, i,
+		               rows[i].communities);
+	hub_buf_put(b, "</tr>");
+	for (size_t k = 0; k < nn; k++) {
+		hub_buf_put(b, "<tr><td>");
+		hub_buf_html(b, hub_label_indicator(pg->h, fw != NULL ? fw : rows[0].framework, names[k], pg->en));
+		hub_buf_put(b, "</td>");
+		for (size_t i = 0; i < n; i++) {
+			const hub_cell *c = hub_row_cell(&rows[i], names[k]);
+			char v[32];
+			hub_fmt_cell(c, !pg->en, v, sizeof v);
+			hub_buf_printf(b, "<td class=\"num%s\" id=\"%s-%zu-", c != NULL && c->suppressed ? " sup" : "",
+			               tid, i);
+			hub_buf_html(b, names[k]);
+			hub_buf_printf(b, "\">%s</td>", v);
+		}
+		hub_buf_put(b, "</tr>");
+	}
+	hub_buf_put(b, "</table>");
+}
+
+static void
+hub_findings_table(const hub_page *pg, hub_buf *b, const hub_row *r, const char *fw)
+{
+	hub_buf_printf(b, "<h2>%s</h2>", L("Constats des règles", "Rule findings"));
+	if (r->n_findings == 0) {
+		hub_buf_printf(b, "<p>%s</p>", L("Aucun constat.", "No finding."));
+		return;
+	}
+	hub_buf_printf(b, "<table id=\"findings\"><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr>",
+	               L("Règle", "Rule"), L("Gravité", "Severity"), L("Nombre", "Count"),
+	               L("Libellé", "Label"));
+	for (size_t i = 0; i < r->n_findings; i++) {
+		const hub_finding *f = &r->findings[i];
+		hub_buf_put(b, "<tr><td>");
+		hub_buf_html(b, f->rule);
+		hub_buf_printf(b, "</td><td>%s</td><td class=\"num\" id=\"finding-", hub_severity_name(f->severity, pg->en));
+		hub_buf_html(b, f->rule);
+		hub_buf_printf(b, "-%d\">%u</td><td>", f->severity, f->count);
+		hub_buf_html(b, hub_label_rule(pg->h, fw, f->rule, pg->en));
+		hub_buf_put(b, "</td></tr>");
+	}
+	hub_buf_put(b, "</table>");
+}
+
+static void
+hub_trend_charts(const hub_page *pg, hub_buf *b, const hub_result *r, const char *fw)
+{
+	if (r->n_by_period == 0)
+		return;
+	const char *names[128];
+	size_t nn = hub_names(&r->total, 1, names, 128);
+	const char **labels = calloc(r->n_by_period, sizeof *labels);
+	const hub_cell **cells = calloc(r->n_by_period, sizeof *cells);
+	if (labels == NULL || cells == NULL)
+		goto done;
+	hub_buf_printf(b, "<h2>%s</h2><div class=\"charts\">", L("Tendances", "Trends"));
+	/* The first three indicators that have a figure in the total. */
+	size_t drawn = 0;
+	for (size_t k = 0; k < nn && drawn < 3; k++) {
+		const hub_cell *t = hub_row_cell(&r->total, names[k]);
+		if (t == NULL || t->suppressed)
+			continue;
+		for (size_t i = 0; i < r->n_by_period; i++) {
+			labels[i] = r->by_period[i].period;
+			cells[i] = hub_row_cell(&r->by_period[i], names[k]);
+		}
+		char id[160];
+		snprintf(id, sizeof id, "chart-%zu", drawn);
+		hub_svg_bars(pg, b, id, hub_label_indicator(pg->h, fw, names[k], pg->en), r->n_by_period,
+		             labels, cells);
+		drawn++;
+	}
+	hub_buf_put(b, "</div>");
+done:
+	free(labels);
+	free(cells);
+}
+
+static void
+hub_communities_table(const hub_page *pg, hub_buf *b, const hub_result *r)
+{
+	hub_buf_printf(b, "<h2>%s</h2><table id=\"communities\"><tr><th>%s</th><th>%s</th><th>%s</th>"
+	                  "<th>%s</th><th>%s</th></tr>",
+	               L("Communautés", "Communities"), L("Communauté", "Community"),
+	               L("Cadre", "Framework"), L("Organisation", "Tenant"), L("Région", "Region"),
+	               L("Période", "Period"));
+	for (size_t i = 0; i < r->n_rows; i++) {
+		const hub_row *w = &r->rows[i];
+		hub_buf_put(b, "<tr><td><a href=\"");
+		hub_link_community(pg, b, w->community);
+		hub_buf_put(b, "\">");
+		hub_buf_html(b, w->community_name[0] ? w->community_name : w->community);
+		hub_buf_put(b, "</a></td><td><a href=\"");
+		hub_link_framework(pg, b, w->framework);
+		hub_buf_put(b, "\">");
+		hub_buf_html(b, hub_label_framework(pg->h, w->framework, pg->en));
+		hub_buf_put(b, "</a></td><td>");
+		hub_buf_html(b, w->tenant);
+		hub_buf_put(b, "</td><td>");
+		hub_buf_html(b, w->region);
+		hub_buf_put(b, "</td><td>");
+		hub_buf_html(b, w->period);
+		hub_buf_put(b, "</td></tr>");
+	}
+	hub_buf_put(b, "</table>");
+}
+
+static void
+hub_downloads(const hub_page *pg, hub_buf *b, const char *qkey, const char *qval)
+{
+	hub_buf_printf(b, "<h2>%s</h2><p>", L("Téléchargements", "Downloads"));
+	if (pg->is_static) {
+		hub_buf_put(b, "<a href=\"report.csv\">CSV</a> · <a href=\"report.json\">JSON</a>");
+	} else {
+		for (int i = 0; i < 2; i++) {
+			hub_buf_printf(b, "%s<a id=\"dl-%s\" href=\"/export.%s?lang=%s", i ? " · " : "",
+			               i ? "json" : "csv", i ? "json" : "csv", pg->en ? "en" : "fr");
+			if (qkey != NULL) {
+				hub_buf_printf(b, "&amp;%s=", qkey);
+				hub_buf_url(b, qval);
+			}
+			hub_buf_printf(b, "\">%s</a>", i ? "JSON" : "CSV (Excel)");
+		}
+	}
+	hub_buf_put(b, "</p>");
+}
+
+static void
+hub_kpis(const hub_page *pg, hub_buf *b, const hub_result *r)
+{
+	hub_buf_printf(b, "<div class=\"cards\"><div class=\"card\"><div class=\"v\" id=\"kpi-reports\">%zu</div>%s</div>",
+	               r->n_rows, L("rapports de communauté", "community reports"));
+	hub_buf_printf(b, "<div class=\"card\"><div class=\"v\" id=\"kpi-frameworks\">%zu</div>%s</div>",
+	               r->n_by_framework, L("cadres", "frameworks"));
+	hub_buf_printf(b, "<div class=\"card\"><div class=\"v\" id=\"kpi-tenants\">%zu</div>%s</div>",
+	               r->n_by_tenant, L("organisations", "tenants"));
+	hub_buf_printf(b, "<div class=\"card\"><div class=\"v\" id=\"kpi-k\">%u</div>%s</div></div>", r->k,
+	               L("seuil k (cellules masquées sous k personnes)",
+	                 "threshold k (cells under k people suppressed)"));
+}
+
+static void
+hub_body_result(const hub_page *pg, hub_buf *b, const hub_result *r, const char *fw, bool groups)
+{
+	hub_kpis(pg, b, r);
+	hub_trend_charts(pg, b, r, fw);
+	hub_table_groups(pg, b, "total", "Total", &r->total, 1, HUB_COL_TOTAL, fw);
+	hub_table_groups(pg, b, "by-period", L("Par période", "By period"), r->by_period, r->n_by_period,
+	                 HUB_COL_PERIOD, fw);
+	if (groups) {
+		hub_table_groups(pg, b, "by-framework", L("Par cadre", "By framework"), r->by_framework,
+		                 r->n_by_framework, HUB_COL_FRAMEWORK, fw);
+		hub_table_groups(pg, b, "by-region", L("Par région", "By region"), r->by_region,
+		                 r->n_by_region, HUB_COL_REGION, fw);
+		hub_table_groups(pg, b, "by-tenant", L("Par organisation", "By tenant"), r->by_tenant,
+		                 r->n_by_tenant, HUB_COL_TENANT, fw);
+	}
+	hub_findings_table(pg, b, &r->total, fw);
+}
+
+static px_err
+hub_page_overview(const hub_page *pg, hub_buf *b)
+{
+	hub_filter f = {0};
+	f.scope = pg->scope;
+	hub_result r;
+	px_err rv = hub_aggregate(pg->h, &f, &r);
+	if (rv != PX_OK)
+		return rv;
+	hub_page_head(pg, b, L("Praxis — vue d'ensemble", "Praxis — overview"), "/?x=1");
+	hub_scope_text(pg, b);
+	hub_body_result(pg, b, &r, NULL, true);
+	hub_communities_table(pg, b, &r);
+	hub_downloads(pg, b, NULL, NULL);
+	hub_page_tail(b);
+	hub_result_fini(&r);
+	return PX_OK;
+}
+
+static void
+hub_plugin_params(const hub_page *pg, hub_buf *b, const char *fw)
+{
+	const px_plugin *p = pg->h->plugins ? px_plugin_host_find(pg->h->plugins, fw) : NULL;
+	if (p == NULL) {
+		hub_buf_printf(b, "<p class=\"muted\" id=\"no-plugin\">%s</p>",
+		               L("Le hub n'a pas le plugiciel de ce cadre : identifiants bruts.",
+		                 "The hub lacks this framework's plugin: raw ids shown."));
+		return;
+	}
+	const pxp_descriptor *d = px_plugin_descriptor(p);
+	hub_buf_printf(b, "<h2>%s</h2><table id=\"params\"><tr><th>%s</th><th>%s</th><th>%s</th></tr>",
+	               L("Paramètres du cadre", "Framework parameters"), L("Paramètre", "Parameter"),
+	               L("Défaut", "Default"), L("Description", "Description"));
+	for (const pxp_param *pr = d->params; pr != NULL && pr->name != NULL; pr++) {
+		hub_buf_put(b, "<tr><td>");
+		hub_buf_html(b, pr->name);
+		hub_buf_put(b, "</td><td>");
+		hub_buf_html(b, pr->default_value);
+		hub_buf_put(b, "</td><td>");
+		hub_buf_html(b, pg->en ? pr->desc_en : pr->desc_fr);
+		hub_buf_put(b, "</td></tr>");
+	}
+	hub_buf_put(b, "</table>");
+}
+
+static px_err
+hub_page_framework(const hub_page *pg, hub_buf *b, const char *fw)
+{
+	hub_filter f = {0};
+	f.scope = pg->scope;
+	f.framework = fw;
+	hub_result r;
+	px_err rv = hub_aggregate(pg->h, &f, &r);
+	if (rv != PX_OK)
+		return rv;
+	hub_buf self = {0};
+	hub_link_framework(pg, &self, fw);
+	char title[256];
+	snprintf(title, sizeof title, "%s %s", L("Cadre", "Framework"),
+	         hub_label_framework(pg->h, fw, pg->en));
+	hub_page_head(pg, b, title, self.p ? self.p : "/");
+	hub_buf_free(&self);
+	hub_scope_text(pg, b);
+	hub_buf_printf(b, "<p>%s <code id=\"framework-id\">", L("Identifiant :", "Id:"));
+	hub_buf_html(b, fw);
+	hub_buf_put(b, "</code></p>");
+	hub_body_result(pg, b, &r, fw, true);
+	hub_plugin_params(pg, b, fw);
+	hub_communities_table(pg, b, &r);
+	hub_downloads(pg, b, "framework", fw);
+	hub_page_tail(b);
+	hub_result_fini(&r);
+	return PX_OK;
+}
+
+static px_err
+hub_page_community(const hub_page *pg, hub_buf *b, const char *uid, const hub_result *r)
+{
+	const hub_row *w = &r->rows[0];
+	hub_buf self = {0};
+	hub_link_community(pg, &self, uid);
+	char title[256];
+	snprintf(title, sizeof title, "%s %s", L("Communauté", "Community"),
+	         w->community_name[0] ? w->community_name : uid);
+	hub_page_head(pg, b, title, self.p ? self.p : "/");
+	hub_buf_free(&self);
+	hub_buf_printf(b, "<p>%s <a href=\"", L("Cadre :", "Framework:"));
+	hub_link_framework(pg, b, w->framework);
+	hub_buf_put(b, "\">");
+	hub_buf_html(b, hub_label_framework(pg->h, w->framework, pg->en));
+	hub_buf_printf(b, "</a> · %s ", L("organisation", "tenant"));
+	hub_buf_html(b, w->tenant);
+	hub_buf_printf(b, " · %s ", L("région", "region"));
+	hub_buf_html(b, w->region);
+	hub_buf_put(b, "</p>");
+	hub_body_result(pg, b, r, w->framework, false);
+	hub_downloads(pg, b, "community", uid);
+	hub_page_tail(b);
+	return PX_OK;
+}
+
+static void
+hub_page_login(bool en, hub_buf *b, const char *msg)
+{
+	hub_page pg0 = {NULL, NULL, en, true};
+	const hub_page *pg = &pg0;
+	hub_buf_printf(b, "<!DOCTYPE html><html lang=\"%s\"><head><meta charset=\"utf-8\"><title>Praxis</title><style>%s</style></head><body>",
+	               en ? "en" : "fr", hub_css);
+	hub_buf_printf(b, "<header><h1>Praxis</h1><nav><a href=\"/login?lang=%s\">%s</a></nav></header><main>",
+	               en ? "fr" : "en", en ? "Français" : "English");
+	if (msg != NULL)
+		hub_buf_printf(b, "<p class=\"sup\" id=\"login-msg\">%s</p>", msg);
+	hub_buf_printf(b, "<form method=\"post\" action=\"/login?lang=%s\"><p><label>%s<br>"
+	                  "<input name=\"token\" size=\"60\" autocomplete=\"off\"></label></p>"
+	                  "<p><button type=\"submit\">%s</button></p></form>",
+	               en ? "en" : "fr", L("Jeton de lecture (pxv1.…)", "Viewer token (pxv1.…)"),
+	               L("Se connecter", "Log in"));
+	hub_page_tail(b);
+}
+
+/* ------------------------------------------------------------- server */
+
+typedef struct hub_http {
+	nng_http_server *srv;
+	nng_http_handler *handler;
+	hub *h;
+} hub_http;
+
+/* Value of key in a query string or form body, URL-decoded into out. */
+static bool
+hub_query_get(const char *q, const char *key, char *out, size_t size)
+{
+	size_t kl = strlen(key);
+	while (q != NULL && *q) {
+		const char *amp = strchr(q, '&');
+		size_t len = amp ? (size_t)(amp - q) : strlen(q);
+		if (len > kl && strncmp(q, key, kl) == 0 && q[kl] == '=') {
+			size_t o = 0;
+			for (size_t i = kl + 1; i < len && o + 1 < size; i++) {
+				char c = q[i];
+				if (c == '+') {
+					c = ' ';
+				} else if (c == '%') {
+					if (i + 2 >= len)
+						return false;
+					char hx[3] = {q[i + 1], q[i + 2], 0};
+					char *end;
+					long v = strtol(hx, &end, 16);
+					if (*end != '\0' || v <= 0)
+						return false;
+					c = (char)v;
+					i += 2;
+				}
+				out[o++] = c;
+			}
+			out[o] = '\0';
+			return true;
+		}
+		q = amp ? amp + 1 : NULL;
+	}
+	return false;
+}
+
+/* Path decoded (percent-escapes) into out; false on a bad escape or NUL. */
+static bool
+hub_path_decode(const char *s, size_t len, char *out, size_t size)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (o + 1 >= size)
+			return false;
+		char c = s[i];
+		if (c == '%') {
+			if (i + 2 >= len)
+				return false;
+			char hx[3] = {s[i + 1], s[i + 2], 0};
+			char *end;
+			long v = strtol(hx, &end, 16);
+			if (*end != '\0' || v <= 0)
+				return false;
+			c = (char)v;
+			i += 2;
+		}
+		out[o++] = c;
+	}
+	out[o] = '\0';
+	return true;
+}
+
+static const char *
+hub_cookie_token(const char *cookie, char *out, size_t size)
+{
+	for (const char *p = cookie; p != NULL && *p;) {
+		while (*p == ' ' || *p == ';')
+			p++;
+		if (strncmp(p, "px_view=", 8) == 0) {
+			p += 8;
+			size_t n = strcspn(p, ";");
+			if (n >= size)
+				return NULL;
+			memcpy(out, p, n);
+			out[n] = '\0';
+			return out;
+		}
+		p = strchr(p, ';');
+	}
+	return NULL;
+}
+
+static void
+hub_reply(nng_aio *aio, int status, const char *ctype, const char *body, size_t len,
+          const char *set_cookie, const char *location, const char *disposition)
+{
+	nng_http_res *res = NULL;
+	if (nng_http_res_alloc(&res) != 0) {
+		nng_aio_finish(aio, NNG_ENOMEM);
+		return;
+	}
+	nng_http_res_set_status(res, (uint16_t)status);
+	if (ctype != NULL)
+		nng_http_res_set_header(res, "Content-Type", ctype);
+	nng_http_res_set_header(res, "Cache-Control", "no-store");
+	nng_http_res_set_header(res, "X-Content-Type-Options", "nosniff");
+	nng_http_res_set_header(res, "Referrer-Policy", "no-referrer");
+	nng_http_res_set_header(res, "X-Frame-Options", "DENY");
+	nng_http_res_set_header(res, "Content-Security-Policy",
+	                        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+	                        "form-action 'self'; frame-ancestors 'none'");
+	if (set_cookie != NULL)
+		nng_http_res_set_header(res, "Set-Cookie", set_cookie);
+	if (location != NULL)
+		nng_http_res_set_header(res, "Location", location);
+	if (disposition != NULL)
+		nng_http_res_set_header(res, "Content-Disposition", disposition);
+	if (body != NULL && len > 0 && nng_http_res_copy_data(res, body, len) != 0) {
+		nng_http_res_free(res);
+		nng_aio_finish(aio, NNG_ENOMEM);
+		return;
+	}
+	nng_aio_set_output(aio, 0, res);
+	nng_aio_finish(aio, 0);
+}
+
+static void
+hub_reply_html(nng_aio *aio, int status, hub_buf *b)
+{
+	if (b->oom) {
+		hub_reply(aio, 500, "text/plain; charset=utf-8", "ENOMEM\n", 7, NULL, NULL, NULL);
+		return;
+	}
+	hub_reply(aio, status, "text/html; charset=utf-8", b->p, b->n, NULL, NULL, NULL);
+}
+
+static void
+hub_reply_error(nng_aio *aio, int status, bool en, const char *fr_msg, const char *en_msg)
+{
+	hub_buf b = {0};
+	hub_buf_printf(&b, "<!DOCTYPE html><html lang=\"%s\"><head><meta charset=\"utf-8\"><title>%d</title>"
+	                   "<style>%s</style></head><body><main><h1>%d</h1><p id=\"error\">",
+	               en ? "en" : "fr", status, hub_css, status);
+	hub_buf_html(&b, en ? en_msg : fr_msg);
+	hub_buf_printf(&b, "</p><p><a href=\"/?lang=%s\">%s</a></p></main></body></html>\n", en ? "en" : "fr",
+	               en ? "Overview" : "Vue d'ensemble");
+	hub_reply_html(aio, status, &b);
+	hub_buf_free(&b);
+}
+
+static void
+hub_login_ok(nng_aio *aio, const char *token, bool en)
+{
+	char cookie[PX_VT_TEXT_MAX + 96];
+	snprintf(cookie, sizeof cookie, "px_view=%s; HttpOnly; SameSite=Strict; Path=/; Max-Age=28800",
+	         token);
+	hub_reply(aio, 303, "text/plain; charset=utf-8", "", 0, cookie, en ? "/?lang=en" : "/?lang=fr",
+	          NULL);
+}
+
+/* True when asked filters stay inside the scope; asked NULL/"" = any. */
+static bool
+hub_filter_in_scope(const Praxis__HubViewer *v, const char *tenant, const char *framework,
+                    const char *region)
+{
+	if (tenant != NULL && tenant[0] && v->n_tenants > 0) {
+		bool ok = false;
+		for (size_t i = 0; i < v->n_tenants; i++)
+			ok = ok || strcmp(v->tenants[i], tenant) == 0;
+		if (!ok)
+			return false;
+	}
+	if (framework != NULL && framework[0] && v->framework[0] && strcmp(framework, v->framework) != 0)
+		return false;
+	if (region != NULL && region[0] && v->region[0] && strcmp(region, v->region) != 0)
+		return false;
+	return true;
+}
+
+static void
+hub_http_cb(nng_aio *aio)
+{
+	nng_http_req *req = nng_aio_get_input(aio, 0);
+	nng_http_handler *hd = nng_aio_get_input(aio, 1);
+	hub_http *st = nng_http_handler_get_data(hd);
+	hub *h = st->h;
+	const char *method = nng_http_req_get_method(req);
+	const char *uri = nng_http_req_get_uri(req);
+	const char *qm = strchr(uri, '?');
+	size_t plen = qm ? (size_t)(qm - uri) : strlen(uri);
+	const char *query = qm ? qm + 1 : "";
+	char path[512];
+	if (!hub_path_decode(uri, plen, path, sizeof path)) {
+		hub_reply_error(aio, 400, false, "Adresse invalide.", "Bad address.");
+		return;
+	}
+	char lang[8] = "";
+	hub_query_get(query, "lang", lang, sizeof lang);
+	bool en = strcmp(lang, "en") == 0;
+	bool get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+	bool post = strcmp(method, "POST") == 0;
+
+	if (strcmp(path, "/login") == 0 && (get || post)) {
+		char token[PX_VT_TEXT_MAX + 8] = "";
+		bool have = false;
+		if (post) {
+			void *body = NULL;
+			size_t blen = 0;
+			nng_http_req_get_data(req, &body, &blen);
+			char form[1024];
+			if (blen < sizeof form) {
+				memcpy(form, body, blen);
+				form[blen] = '\0';
+				have = hub_query_get(form, "token", token, sizeof token);
+			}
+		} else {
+			have = hub_query_get(query, "token", token, sizeof token);
+		}
+		if (have) {
+			Praxis__HubViewer *v = NULL;
+			if (hub_viewer_lookup(h, token, strlen(token), &v) == PX_OK) {
+				praxis__hub_viewer__free_unpacked(v, NULL);
+				hub_login_ok(aio, token, en);
+				return;
+			}
+			hub_audit(h, "http", "?", "login", "", 16, "%s", "invalid viewer token");
+			hub_buf b = {0};
+			hub_page_login(en, &b, en ? "Unknown or revoked token." : "Jeton inconnu ou révoqué.");
+			hub_reply_html(aio, 401, &b);
+			hub_buf_free(&b);
+			return;
+		}
+		hub_buf b = {0};
+		hub_page_login(en, &b, NULL);
+		hub_reply_html(aio, 200, &b);
+		hub_buf_free(&b);
+		return;
+	}
+	if (strcmp(path, "/logout") == 0 && get) {
+		hub_reply(aio, 303, "text/plain; charset=utf-8", "", 0,
+		          "px_view=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0", "/login", NULL);
+		return;
+	}
+	if (!get) {
+		/* The dashboard is read-only: no write method exists. */
+		hub_reply_error(aio, 405, en, "Méthode non permise : le tableau de bord est en lecture seule.",
+		                "Method not allowed: the dashboard is read-only.");
+		return;
+	}
+	if (strcmp(path, "/favicon.ico") == 0) {
+		hub_reply(aio, 404, "text/plain", "", 0, NULL, NULL, NULL);
+		return;
+	}
+
+	/* Everything else needs a viewer token. */
+	char tbuf[PX_VT_TEXT_MAX + 8];
+	const char *token = hub_cookie_token(nng_http_req_get_header(req, "Cookie"), tbuf, sizeof tbuf);
+	if (token == NULL)
+		token = nng_http_req_get_header(req, "X-Praxis-Token");
+	const char *auth = nng_http_req_get_header(req, "Authorization");
+	if (token == NULL && auth != NULL && strncmp(auth, "Bearer ", 7) == 0)
+		token = auth + 7;
+	Praxis__HubViewer *v = NULL;
+	if (token == NULL || hub_viewer_lookup(h, token, strlen(token), &v) != PX_OK) {
+		if (token != NULL)
+			hub_audit(h, "http", "?", path, "", 16, "%s", "invalid viewer token");
+		hub_buf b = {0};
+		hub_page_login(en, &b, en ? "Log in with a viewer token." : "Connectez-vous avec un jeton de lecture.");
+		hub_reply_html(aio, 401, &b);
+		hub_buf_free(&b);
+		return;
+	}
+	hub_page pg = {h, v, en, false};
+	hub_buf b = {0};
+	px_err rv = PX_OK;
+	if (strcmp(path, "/") == 0 || strcmp(path, "/index.html") == 0) {
+		rv = hub_page_overview(&pg, &b);
+	} else if (strncmp(path, "/framework/", 11) == 0 && path[11] != '\0') {
+		const char *fw = path + 11;
+		if (!hub_filter_in_scope(v, NULL, fw, NULL)) {
+			hub_audit(h, "http", v->name, "framework", fw, 7, "%s", "framework outside the viewer's scope");
+			hub_reply_error(aio, 403, en, "PERMISSION_DENIED : ce cadre est hors de votre périmètre.",
+			                "PERMISSION_DENIED: this framework is outside your scope.");
+			goto done;
+		}
+		rv = hub_page_framework(&pg, &b, fw);
+	} else if (strncmp(path, "/community/", 11) == 0 && path[11] != '\0') {
+		const char *uid = path + 11;
+		/* Unscoped first: a community that exists outside the scope is a
+		 * refusal (logged), one that does not exist is a 404. */
+		hub_filter f = {0};
+		f.community = uid;
+		hub_result all;
+		rv = hub_aggregate(h, &f, &all);
+		if (rv == PX_OK) {
+			bool exists = all.n_rows > 0;
+			bool allowed = exists;
+			for (size_t i = 0; i < all.n_rows; i++)
+				allowed = allowed && hub_scope_allows(v, all.rows[i].tenant, all.rows[i].framework,
+				                                      all.rows[i].region);
+			if (!exists) {
+				hub_reply_error(aio, 404, en, "Communauté inconnue.", "Unknown community.");
+			} else if (!allowed) {
+				hub_audit(h, "http", v->name, "community", uid, 7, "%s",
+				          "community outside the viewer's scope");
+				hub_reply_error(aio, 403, en,
+				                "PERMISSION_DENIED : cette communauté est hors de votre périmètre.",
+				                "PERMISSION_DENIED: this community is outside your scope.");
+			} else {
+				rv = hub_page_community(&pg, &b, uid, &all);
+			}
+			hub_result_fini(&all);
+			if (!exists || !allowed)
+				goto done;
+		}
+	} else if (strcmp(path, "/export.csv") == 0 || strcmp(path, "/export.json") == 0) {
+		char fw[64] = "", rg[96] = "", per[16] = "", ten[72] = "", com[128] = "";
+		hub_query_get(query, "framework", fw, sizeof fw);
+		hub_query_get(query, "region", rg, sizeof rg);
+		hub_query_get(query, "period", per, sizeof per);
+		hub_query_get(query, "tenant", ten, sizeof ten);
+		hub_query_get(query, "community", com, sizeof com);
+		if (!hub_filter_in_scope(v, ten, fw, rg)) {
+			hub_audit(h, "http", v->name, path, query, 7, "%s", "export outside the viewer's scope");
+			hub_reply_error(aio, 403, en, "PERMISSION_DENIED : hors de votre périmètre.",
+			                "PERMISSION_DENIED: outside your scope.");
+			goto done;
+		}
+		hub_filter f = {fw[0] ? fw : NULL, rg[0] ? rg : NULL, per[0] ? per : NULL,
+		                ten[0] ? ten : NULL, com[0] ? com : NULL, v, false};
+		hub_result r;
+		rv = hub_aggregate(h, &f, &r);
+		if (rv == PX_OK) {
+			char *data = NULL;
+			size_t dlen = 0;
+			FILE *mf = open_memstream(&data, &dlen);
+			bool csv = strcmp(path, "/export.csv") == 0;
+			if (mf != NULL) {
+				if (csv)
+					hub_render_csv(h, &r, mf, en);
+				else
+					hub_render_json(h, &r, mf);
+				fclose(mf);
+				hub_reply(aio, 200, csv ? "text/csv; charset=utf-8" : "application/json", data,
+				          dlen, NULL, NULL,
+				          csv ? "attachment; filename=\"praxis-report.csv\""
+				              : "attachment; filename=\"praxis-report.json\"");
+			} else {
+				rv = PX_ENOMEM;
+			}
+			free(data);
+			hub_result_fini(&r);
+			if (rv == PX_OK)
+				goto done;
+		}
+	} else {
+		hub_reply_error(aio, 404, en, "Page inconnue.", "Unknown page.");
+		goto done;
+	}
+	if (rv != PX_OK)
+		hub_reply_error(aio, 500, en, px_strerror_user(rv), px_strerror(rv));
+	else
+		hub_reply_html(aio, 200, &b);
+done:
+	hub_buf_free(&b);
+	praxis__hub_viewer__free_unpacked(v, NULL);
+}
+
+px_err
+hub_http_start(hub *h, const char *addr)
+{
+	char url[300];
+	snprintf(url, sizeof url, "http://%s", addr);
+	hub_http *st = calloc(1, sizeof *st);
+	nng_url *u = NULL;
+	if (st == NULL)
+		return PX_ENOMEM;
+	st->h = h;
+	int rc = nng_url_parse(&u, url);
+	if (rc != 0)
+		goto fail;
+	if ((rc = nng_http_server_hold(&st->srv, u)) != 0)
+		goto fail;
+	if ((rc = nng_http_handler_alloc(&st->handler, "/", hub_http_cb)) != 0)
+		goto fail;
+	nng_http_handler_set_tree(st->handler);
+	nng_http_handler_set_method(st->handler, NULL);
+	nng_http_handler_collect_body(st->handler, true, 4096);
+	nng_http_handler_set_data(st->handler, st, NULL);
+	if ((rc = nng_http_server_add_handler(st->srv, st->handler)) != 0) {
+		nng_http_handler_free(st->handler);
+		goto fail;
+	}
+	if ((rc = nng_http_server_start(st->srv)) != 0)
+		goto fail;
+	nng_url_free(u);
+	h->http = st;
+	return PX_OK;
+fail:
+	px_log(PX_LOG_ERROR, "http %s: %s", url, nng_strerror(rc));
+	if (st->srv != NULL)
+		nng_http_server_release(st->srv);
+	nng_url_free(u);
+	free(st);
+	return rc == NNG_EADDRINUSE ? PX_EUNAVAIL : PX_EIO;
+}
+
+void
+hub_http_stop(hub *h)
+{
+	hub_http *st = h->http;
+	if (st == NULL)
+		return;
+	nng_http_server_stop(st->srv);
+	nng_http_server_release(st->srv);
+	free(st);
+	h->http = NULL;
+}
+
+/* -------------------------------------------------------- static files */
+
+static px_err
+hub_write_file(const char *dir, const char *name, const char *data, size_t len)
+{
+	char path[1024];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	FILE *f = fopen(path, "wb");
+	if (f == NULL)
+		return PX_EIO;
+	bool ok = fwrite(data, 1, len, f) == len;
+	ok = fclose(f) == 0 && ok;
+	return ok ? PX_OK : PX_EIO;
+}
+
+px_err
+hub_dashboard_write(hub *h, const Praxis__HubViewer *scope, const char *dir, bool en)
+{
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+		return PX_EIO;
+	hub_page pg = {h, scope, en, true};
+	hub_buf b = {0};
+	hub_result r;
+	hub_filter f = {0};
+	f.scope = scope;
+	px_err rv = hub_aggregate(h, &f, &r);
+	if (rv != PX_OK)
+		return rv;
+	if ((rv = hub_page_overview(&pg, &b)) == PX_OK)
+		rv = b.oom ? PX_ENOMEM : hub_write_file(dir, "index.html", b.p, b.n);
+	for (size_t i = 0; rv == PX_OK && i < r.n_by_framework; i++) {
+		hub_buf_free(&b);
+		char name[160], safe[128];
+		hub_safe_name(r.by_framework[i].framework, safe, sizeof safe);
+		snprintf(name, sizeof name, "framework-%s.html", safe);
+		if ((rv = hub_page_framework(&pg, &b, r.by_framework[i].framework)) == PX_OK)
+			rv = b.oom ? PX_ENOMEM : hub_write_file(dir, name, b.p, b.n);
+	}
+	/* One page per community (rows hold one per community and period). */
+	for (size_t i = 0; rv == PX_OK && i < r.n_rows; i++) {
+		bool seen = false;
+		for (size_t j = 0; j < i; j++)
+			seen = seen || strcmp(r.rows[j].community, r.rows[i].community) == 0;
+		if (seen)
+			continue;
+		hub_filter cf = {0};
+		cf.scope = scope;
+		cf.community = r.rows[i].community;
+		hub_result cr;
+		if ((rv = hub_aggregate(h, &cf, &cr)) != PX_OK)
+			break;
+		hub_buf_free(&b);
+		char name[200], safe[160];
+		hub_safe_name(r.rows[i].community, safe, sizeof safe);
+		snprintf(name, sizeof name, "community-%s.html", safe);
+		if (cr.n_rows > 0 && (rv = hub_page_community(&pg, &b, r.rows[i].community, &cr)) == PX_OK)
+			rv = b.oom ? PX_ENOMEM : hub_write_file(dir, name, b.p, b.n);
+		hub_result_fini(&cr);
+	}
+	if (rv == PX_OK) {
+		char *data = NULL;
+		size_t dlen = 0;
+		FILE *mf = open_memstream(&data, &dlen);
+		if (mf == NULL) {
+			rv = PX_ENOMEM;
+		} else {
+			hub_render_csv(h, &r, mf, en);
+			fclose(mf);
+			rv = hub_write_file(dir, "report.csv", data, dlen);
+			free(data);
+		}
+	}
+	if (rv == PX_OK) {
+		char *js = hub_result_json(&r);
+		rv = js ? hub_write_file(dir, "report.json", js, strlen(js)) : PX_ENOMEM;
+		free(js);
+	}
+	hub_buf_free(&b);
+	hub_result_fini(&r);
+	return rv;
+}

@@ -1,0 +1,166 @@
+/*
+ * hub.h - internals of praxis-hub (prefix hub_). The binary is a thin
+ * command layer (main.c) over this: storage and tenants (hubdb.c), the
+ * praxis.Hub RPC service (service.c), aggregates (agg.c), the dashboard
+ * (http.c) and its pages (render.c).
+ *
+ * Storage: one LMDB environment DATA/hub.mdb, named databases:
+ *   tenants      name                         -> HubTenant
+ *   keys         node Ed25519 pk (32)         -> HubNodeKey
+ *   tokens       BLAKE2b(secret) (32)         -> HubJoinToken
+ *   viewers      BLAKE2b(secret) (32)         -> HubViewer
+ *   reports      tenant\0uid\0period\0be32(rev) -> HubStoredReport (every revision)
+ *   latest       tenant\0uid\0period          -> HubLatestReport (highest revision)
+ *   communities  uid                          -> tenant name (who owns a community)
+ *   audit        be64(seq)                    -> HubAuditEvent
+ *   meta         "listen", "schema" ...
+ * Identity: DATA/hub.key (+ .pub), 0600.
+ */
+#ifndef HUB_H
+#define HUB_H
+
+#include "px.h"
+#include "px_crypto.h"
+#include "px_store.h"
+#include "px_jointoken.h"
+#include "hub.pb-c.h"
+
+#include <stdio.h>
+
+#define HUB_SCHEMA 1
+#define HUB_DEFAULT_LISTEN "tcp://127.0.0.1:7600"
+#define HUB_DEFAULT_HTTP "127.0.0.1:7680"
+#define HUB_DEFAULT_TTL_MS (7LL * 24 * 3600 * 1000)
+#define HUB_DEFAULT_K 5
+
+struct px_plugin_host;
+struct px_rpc_server;
+
+typedef struct hub {
+	Praxis__Hub_Service service; /* first: handlers get the hub back from it */
+	char dir[512];
+	px_store *st;
+	px_identity *id;
+	px_db tenants, keys, tokens, viewers, reports, latest, communities, audit;
+	struct px_plugin_host *plugins; /* NULL when none could be loaded */
+	struct px_rpc_server *rpc;
+	void *http;                     /* hub_http state, NULL when not serving */
+	char listen[256];
+} hub;
+
+/* hubdb.c */
+px_err hub_init_dir(const char *dir, const char *listen, const char *passphrase) PX_NODISCARD;
+px_err hub_open(const char *dir, const char *passphrase, hub **out) PX_NODISCARD;
+void hub_close(hub *h);
+void hub_load_plugins(hub *h);
+
+px_err hub_tenant_add(hub *h, const char *name, const char *region, int64_t ttl_ms,
+                      const char *addr, char token[PX_JT_TEXT_MAX]) PX_NODISCARD;
+px_err hub_tenant_revoke(hub *h, const char *name) PX_NODISCARD;
+px_err hub_tenant_rotate(hub *h, const char *name, int64_t ttl_ms, const char *addr,
+                         char token[PX_JT_TEXT_MAX]) PX_NODISCARD;
+/* Calls fn for each tenant with its number of live keys and reports. */
+typedef void (*hub_tenant_fn)(void *arg, const Praxis__HubTenant *t, size_t live_keys,
+                              size_t reports);
+px_err hub_tenant_each(hub *h, hub_tenant_fn fn, void *arg) PX_NODISCARD;
+px_err hub_tenant_get(hub *h, const char *name, Praxis__HubTenant **out) PX_NODISCARD;
+
+px_err hub_viewer_add(hub *h, const char *name, const char *scope, char token[PX_VT_TEXT_MAX]) PX_NODISCARD;
+/* The viewer of a token text; *out freed with protobuf_c_message_free_unpacked.
+ * PX_EAUTH when unknown or revoked. */
+px_err hub_viewer_lookup(hub *h, const char *token, size_t len, Praxis__HubViewer **out) PX_NODISCARD;
+px_err hub_viewer_revoke(hub *h, const char *name) PX_NODISCARD;
+typedef void (*hub_viewer_fn)(void *arg, const Praxis__HubViewer *v);
+px_err hub_viewer_each(hub *h, hub_viewer_fn fn, void *arg) PX_NODISCARD;
+/* Parses "tenants=a,b;framework=F;region=R" into v (fields replaced). */
+px_err hub_scope_parse(const char *scope, Praxis__HubViewer *v) PX_NODISCARD;
+void hub_viewer_fields_free(Praxis__HubViewer *v);
+
+/* Records a refusal; never fails the caller (a failed audit write is logged). */
+void hub_audit(hub *h, const char *channel, const char *who, const char *action,
+               const char *target, int code, const char *reason_fmt, ...) PX_PRINTF(7, 8);
+typedef void (*hub_audit_fn)(void *arg, uint64_t seq, const Praxis__HubAuditEvent *e);
+px_err hub_audit_each(hub *h, hub_audit_fn fn, void *arg) PX_NODISCARD;
+
+/* The tenant of a node key; PX_ENOTFOUND unknown, PX_EPERM revoked (key or tenant). */
+px_err hub_key_tenant(hub *h, const uint8_t pk[PX_PK_BYTES], char tenant[PX_JT_TENANT_MAX + 1]) PX_NODISCARD;
+
+/* Enrollment and ingest; code is the RPC status, msg its text. */
+int hub_enroll(hub *h, const uint8_t pk[PX_PK_BYTES], const uint8_t *secret, size_t slen,
+               const char *org, char tenant[PX_JT_TENANT_MAX + 1], char *msg, size_t msz);
+int hub_submit(hub *h, const uint8_t pk[PX_PK_BYTES], const Praxis__SignedReport *sr,
+               bool *duplicate, uint32_t *revision, char *msg, size_t msz);
+
+/* Report key helpers. */
+size_t hub_report_key(uint8_t *out, size_t cap, const char *tenant, const char *uid,
+                      const char *period, uint32_t rev, bool with_rev);
+
+/* service.c */
+px_err hub_rpc_start(hub *h, const char *url) PX_NODISCARD;
+void hub_rpc_stop(hub *h);
+
+/* agg.c: filters and results of aggregation. */
+typedef struct hub_filter {
+	const char *framework, *region, *period, *tenant, *community;
+	/* The viewer scope, NULL = administrator (everything). */
+	const Praxis__HubViewer *scope;
+	bool hide_communities; /* k-anonymity of the listing is kept by suppression anyway */
+} hub_filter;
+
+typedef struct hub_cell {
+	char name[96];
+	double value;
+	uint32_t population;
+	uint32_t withheld;     /* reports whose cell is left out (suppressed) */
+	uint32_t contributors; /* reports whose cell is in value */
+	bool suppressed;
+	bool present;
+} hub_cell;
+
+typedef struct hub_finding {
+	char rule[32];
+	int severity; /* praxis.Severity */
+	uint32_t count;
+	bool suppressed; /* some communities' counts (1..k-1) are not in count */
+} hub_finding;
+
+typedef struct hub_row {
+	char framework[64], region[96], tenant[72], community[128], community_name[128], period[16];
+	uint32_t communities;
+	hub_cell *cells;  size_t n_cells;
+	hub_finding *findings; size_t n_findings;
+} hub_row;
+
+typedef struct hub_result {
+	hub_row *rows;  size_t n_rows;  /* one per (community, period) */
+	hub_row total;                  /* everything in the filter */
+	hub_row *by_framework; size_t n_by_framework;
+	hub_row *by_period; size_t n_by_period; /* trend: sorted by period */
+	hub_row *by_tenant; size_t n_by_tenant;
+	hub_row *by_region; size_t n_by_region;
+	uint32_t k;
+} hub_result;
+
+px_err hub_aggregate(hub *h, const hub_filter *f, hub_result *out) PX_NODISCARD;
+void hub_result_fini(hub_result *r);
+/* True when a report of (tenant, framework, region) is in the viewer's scope. */
+bool hub_scope_allows(const Praxis__HubViewer *v, const char *tenant, const char *framework,
+                      const char *region);
+
+/* render.c: outputs of a result. lang_en chooses the labels. */
+void hub_render_table(hub *h, const hub_result *r, FILE *out, bool en);
+void hub_render_csv(hub *h, const hub_result *r, FILE *out, bool en);
+void hub_render_json(hub *h, const hub_result *r, FILE *out);
+/* Labels through the plugins (French/English); raw ids when unknown.
+ * Returned strings are static or borrowed from the plugin host. */
+const char *hub_label_indicator(hub *h, const char *framework, const char *name, bool en);
+const char *hub_label_rule(hub *h, const char *framework, const char *rule, bool en);
+const char *hub_label_framework(hub *h, const char *framework, bool en);
+
+/* http.c */
+px_err hub_http_start(hub *h, const char *addr) PX_NODISCARD;
+void hub_http_stop(hub *h);
+/* Static pages into dir for a scope (NULL = everything). */
+px_err hub_dashboard_write(hub *h, const Praxis__HubViewer *scope, const char *dir, bool en) PX_NODISCARD;
+
+#endif

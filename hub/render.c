@@ -1,0 +1,400 @@
+/*
+ * render.c - what a hub_result looks like: terminal table, CSV for a
+ * French Excel, JSON, and the labels of ids through the plugins.
+ */
+#define _GNU_SOURCE
+#include "hub.h"
+#include "hub_render.h"
+#include "px_plugin_host.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ------------------------------------------------------------- labels */
+
+/* Labels of the indicators every report carries (src/report); plugin
+ * indicators are labelled by their plugin. */
+static const struct {
+	const char *name, *fr, *en;
+} hub_core_labels[] = {
+#include "hub_labels.inc"
+	{NULL, NULL, NULL},
+};
+
+static const px_plugin *
+hub_plugin(hub *h, const char *framework)
+{
+	if (h == NULL || h->plugins == NULL || framework == NULL)
+		return NULL;
+	return px_plugin_host_find(h->plugins, framework);
+}
+
+const char *
+hub_label_framework(hub *h, const char *framework, bool en)
+{
+	const px_plugin *p = hub_plugin(h, framework);
+	if (p == NULL)
+		return framework;
+	const pxp_descriptor *d = px_plugin_descriptor(p);
+	const char *t = en ? d->title_en : d->title_fr;
+	return t != NULL && t[0] ? t : framework;
+}
+
+const char *
+hub_label_indicator(hub *h, const char *framework, const char *name, bool en)
+{
+	for (size_t i = 0; hub_core_labels[i].name != NULL; i++)
+		if (strcmp(hub_core_labels[i].name, name) == 0)
+			return en ? hub_core_labels[i].en : hub_core_labels[i].fr;
+	/* Plugin indicators: the framework's plugin first, then any plugin
+	 * (totals mix frameworks). */
+	const px_plugin *p = hub_plugin(h, framework);
+	size_t n = h != NULL && h->plugins != NULL ? px_plugin_host_count(h->plugins) : 0;
+	for (size_t k = 0; k <= n; k++) {
+		if (k > 0)
+			p = px_plugin_host_get(h->plugins, k - 1);
+		if (p == NULL)
+			continue;
+		const pxp_descriptor *d = px_plugin_descriptor(p);
+		const char *nm = name;
+		/* Reports may prefix plugin indicators with the framework ("laurentides.tools"). */
+		size_t fl = strlen(d->name);
+		if (strncmp(name, d->name, fl) == 0 && (name[fl] == '.' || name[fl] == ':'))
+			nm = name + fl + 1;
+		for (const pxp_indicator_decl *ind = d->indicators; ind != NULL && ind->name != NULL; ind++)
+			if (strcmp(ind->name, nm) == 0)
+				return en ? ind->label_en : ind->label_fr;
+	}
+	return name;
+}
+
+const char *
+hub_label_rule(hub *h, const char *framework, const char *rule, bool en)
+{
+	const px_plugin *p = hub_plugin(h, framework);
+	size_t n = h != NULL && h->plugins != NULL ? px_plugin_host_count(h->plugins) : 0;
+	for (size_t k = 0; k <= n; k++) {
+		if (k > 0)
+			p = px_plugin_host_get(h->plugins, k - 1);
+		if (p == NULL)
+			continue;
+		const pxp_rule *r = px_plugin_rule(p, rule);
+		if (r != NULL)
+			return en ? r->title_en : r->title_fr;
+	}
+	if (strcmp(rule, PX_PLUGIN_FAILURE_RULE) == 0)
+		return en ? "the plugin could not run" : "le plugiciel n'a pas pu s'exécuter";
+	return "";
+}
+
+const char *
+hub_severity_name(int sev, bool en)
+{
+	switch (sev) {
+	case 2: return en ? "error" : "erreur";
+	case 1: return en ? "warning" : "avertissement";
+	default: return "info";
+	}
+}
+
+const char *
+hub_severity_token(int sev)
+{
+	return sev == 2 ? "error" : sev == 1 ? "warning" : "info";
+}
+
+/* ------------------------------------------------------------ numbers */
+
+void
+hub_fmt_num(double v, bool comma, char *buf, size_t size)
+{
+	if (fabs(v - round(v)) < 1e-9 && fabs(v) < 1e15) {
+		snprintf(buf, size, "%.0f", round(v));
+		if (strcmp(buf, "-0") == 0)
+			snprintf(buf, size, "0");
+	} else {
+		snprintf(buf, size, "%.2f", v);
+		size_t n = strlen(buf);
+		while (n > 0 && buf[n - 1] == '0')
+			buf[--n] = '\0';
+		if (n > 0 && buf[n - 1] == '.')
+			buf[--n] = '\0';
+	}
+	if (comma)
+		for (char *p = buf; *p; p++)
+			if (*p == '.')
+				*p = ',';
+}
+
+void
+hub_fmt_cell(const hub_cell *c, bool comma, char *buf, size_t size)
+{
+	if (c == NULL || !c->present)
+		snprintf(buf, size, "–");
+	else if (c->suppressed)
+		snprintf(buf, size, "<k");
+	else
+		hub_fmt_num(c->value, comma, buf, size);
+}
+
+const hub_cell *
+hub_row_cell(const hub_row *r, const char *name)
+{
+	for (size_t i = 0; i < r->n_cells; i++)
+		if (strcmp(r->cells[i].name, name) == 0)
+			return &r->cells[i];
+	return NULL;
+}
+
+/* --------------------------------------------------------------- text */
+
+static void
+hub_text_group(hub *h, FILE *out, const char *title, const hub_row *rows, size_t n,
+               const char *(*key)(const hub_row *), bool en)
+{
+	if (n == 0)
+		return;
+	fprintf(out, "\n%s\n", title);
+	/* Indicator names: union over the rows, in first-seen order. */
+	const char **names = calloc(256, sizeof *names);
+	size_t nn = 0;
+	for (size_t i = 0; i < n && names != NULL; i++)
+		for (size_t j = 0; j < rows[i].n_cells && nn < 256; j++) {
+			size_t k = 0;
+			while (k < nn && strcmp(names[k], rows[i].cells[j].name) != 0)
+				k++;
+			if (k == nn)
+				names[nn++] = rows[i].cells[j].name;
+		}
+	fprintf(out, "  %-44s", "");
+	for (size_t i = 0; i < n; i++)
+		fprintf(out, " %14.14s", key(&rows[i]));
+	fprintf(out, "\n  %-44s", PX_T("communautés", "communities"));
+	for (size_t i = 0; i < n; i++)
+		fprintf(out, " %14u", rows[i].communities);
+	fputc('\n', out);
+	for (size_t k = 0; k < nn; k++) {
+		const char *lab = hub_label_indicator(h, rows[0].framework, names[k], en);
+		fprintf(out, "  %-44.44s", lab);
+		for (size_t i = 0; i < n; i++) {
+			char b[32];
+			hub_fmt_cell(hub_row_cell(&rows[i], names[k]), !en, b, sizeof b);
+			fprintf(out, " %14s", b);
+		}
+		fputc('\n', out);
+	}
+	free(names);
+}
+
+static const char *
+hub_colkey_total(const hub_row *r)
+{
+	(void)r;
+	return "total";
+}
+static const char *
+hub_colkey_framework(const hub_row *r)
+{
+	return r->framework;
+}
+static const char *
+hub_colkey_period(const hub_row *r)
+{
+	return r->period;
+}
+static const char *
+hub_colkey_region(const hub_row *r)
+{
+	return r->region;
+}
+static const char *
+hub_colkey_tenant(const hub_row *r)
+{
+	return r->tenant;
+}
+
+void
+hub_render_table(hub *h, const hub_result *r, FILE *out, bool en)
+{
+	fprintf(out, en ? "Praxis hub report: %zu community report(s), k = %u\n"
+	                : "Rapport du hub Praxis : %zu rapport(s) de communauté, k = %u\n",
+	        r->n_rows, r->k);
+	if (r->n_rows == 0) {
+		fprintf(out, "%s\n", en ? "No report in this scope." : "Aucun rapport dans ce périmètre.");
+		return;
+	}
+	hub_text_group(h, out, "Total", &r->total, 1, hub_colkey_total, en);
+	hub_text_group(h, out, en ? "By period (trend)" : "Par période (tendance)", r->by_period,
+	               r->n_by_period, hub_colkey_period, en);
+	hub_text_group(h, out, en ? "By framework" : "Par cadre", r->by_framework, r->n_by_framework,
+	               hub_colkey_framework, en);
+	hub_text_group(h, out, en ? "By region" : "Par région", r->by_region, r->n_by_region,
+	               hub_colkey_region, en);
+	hub_text_group(h, out, en ? "By tenant" : "Par organisation", r->by_tenant, r->n_by_tenant,
+	               hub_colkey_tenant, en);
+	if (r->total.n_findings > 0) {
+		fprintf(out, "\n%s\n", en ? "Rule findings" : "Constats des règles");
+		for (size_t i = 0; i < r->total.n_findings; i++) {
+			const hub_finding *f = &r->total.findings[i];
+			fprintf(out, "  %-8s %-14s %6u  %s\n", f->rule, hub_severity_name(f->severity, en),
+			        f->count, hub_label_rule(h, NULL, f->rule, en));
+		}
+	}
+	fprintf(out, "\n%s\n", en ? "Communities" : "Communautés");
+	for (size_t i = 0; i < r->n_rows; i++) {
+		const hub_row *w = &r->rows[i];
+		fprintf(out, "  %-10s %-14s %-16s %-28.28s %s\n", w->period, w->framework, w->tenant,
+		        w->community_name[0] ? w->community_name : w->community, w->region);
+	}
+}
+
+/* ---------------------------------------------------------------- CSV */
+
+static void
+hub_csv_field(FILE *out, const char *s)
+{
+	bool quote = strpbrk(s, ";\"\n\r") != NULL;
+	if (!quote) {
+		fputs(s, out);
+		return;
+	}
+	fputc('"', out);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', out);
+		fputc(*s, out);
+	}
+	fputc('"', out);
+}
+
+static void
+hub_csv_rows(hub *h, FILE *out, const char *level, const hub_row *rows, size_t n, bool en)
+{
+	for (size_t i = 0; i < n; i++) {
+		const hub_row *w = &rows[i];
+		for (size_t j = 0; j < w->n_cells; j++) {
+			const hub_cell *c = &w->cells[j];
+			const char *f[] = {level, w->framework, w->region, w->tenant, w->community,
+			                   w->community_name, w->period};
+			for (size_t k = 0; k < sizeof f / sizeof f[0]; k++) {
+				hub_csv_field(out, f[k]);
+				fputc(';', out);
+			}
+			char b[40];
+			fprintf(out, "%u;", w->communities);
+			hub_csv_field(out, c->name);
+			fputc(';', out);
+			hub_csv_field(out, hub_label_indicator(h, w->framework, c->name, en));
+			fputc(';', out);
+			if (c->suppressed)
+				b[0] = '\0';
+			else
+				hub_fmt_num(c->value, true, b, sizeof b);
+			fprintf(out, "%s;%s;%u\r\n", b, c->suppressed ? (en ? "yes" : "oui") : (en ? "no" : "non"),
+			        c->population);
+		}
+	}
+}
+
+void
+hub_render_csv(hub *h, const hub_result *r, FILE *out, bool en)
+{
+	/* A BOM makes Excel read UTF-8; ';' and the decimal comma are what a
+	 * French Excel expects; CRLF ends rows as RFC 4180 says. */
+	fputs("\xEF\xBB\xBF", out);
+	fputs(en ? "level;framework;region;tenant;community;community_name;period;communities;"
+	           "indicator;label;value;suppressed;population\r\n"
+	         : "niveau;cadre;région;organisation;communauté;nom_communauté;période;communautés;"
+	           "indicateur;libellé;valeur;masqué;population\r\n",
+	      out);
+	hub_csv_rows(h, out, "total", &r->total, 1, en);
+	hub_csv_rows(h, out, en ? "period" : "période", r->by_period, r->n_by_period, en);
+	hub_csv_rows(h, out, en ? "framework" : "cadre", r->by_framework, r->n_by_framework, en);
+	hub_csv_rows(h, out, en ? "region" : "région", r->by_region, r->n_by_region, en);
+	hub_csv_rows(h, out, en ? "tenant" : "organisation", r->by_tenant, r->n_by_tenant, en);
+	hub_csv_rows(h, out, en ? "community" : "communauté", r->rows, r->n_rows, en);
+}
+
+/* --------------------------------------------------------------- JSON */
+
+static cJSON *
+hub_json_row(const hub_row *w, bool detail)
+{
+	cJSON *o = cJSON_CreateObject();
+	if (detail) {
+		cJSON_AddStringToObject(o, "framework", w->framework);
+		cJSON_AddStringToObject(o, "region", w->region);
+		cJSON_AddStringToObject(o, "tenant", w->tenant);
+		cJSON_AddStringToObject(o, "community", w->community);
+		cJSON_AddStringToObject(o, "community_name", w->community_name);
+		cJSON_AddStringToObject(o, "period", w->period);
+	}
+	cJSON_AddNumberToObject(o, "communities", w->communities);
+	cJSON *ind = cJSON_AddObjectToObject(o, "indicators");
+	for (size_t j = 0; j < w->n_cells; j++) {
+		const hub_cell *c = &w->cells[j];
+		cJSON *x = cJSON_AddObjectToObject(ind, c->name);
+		if (c->suppressed)
+			cJSON_AddNullToObject(x, "value");
+		else
+			cJSON_AddNumberToObject(x, "value", c->value);
+		cJSON_AddBoolToObject(x, "suppressed", c->suppressed);
+		cJSON_AddNumberToObject(x, "population", c->population);
+	}
+	cJSON *fa = cJSON_AddArrayToObject(o, "findings");
+	for (size_t j = 0; j < w->n_findings; j++) {
+		cJSON *x = cJSON_CreateObject();
+		cJSON_AddStringToObject(x, "rule", w->findings[j].rule);
+		cJSON_AddStringToObject(x, "severity", hub_severity_token(w->findings[j].severity));
+		cJSON_AddNumberToObject(x, "count", w->findings[j].count);
+		cJSON_AddItemToArray(fa, x);
+	}
+	return o;
+}
+
+static void
+hub_json_group(cJSON *root, const char *name, const char *key, const hub_row *rows, size_t n)
+{
+	cJSON *a = cJSON_AddArrayToObject(root, name);
+	for (size_t i = 0; i < n; i++) {
+		cJSON *o = hub_json_row(&rows[i], false);
+		const char *v = strcmp(key, "framework") == 0 ? rows[i].framework
+		              : strcmp(key, "region") == 0    ? rows[i].region
+		              : strcmp(key, "tenant") == 0    ? rows[i].tenant
+		                                              : rows[i].period;
+		cJSON_AddStringToObject(o, key, v);
+		cJSON_AddItemToArray(a, o);
+	}
+}
+
+char *
+hub_result_json(const hub_result *r)
+{
+	cJSON *root = cJSON_CreateObject();
+	cJSON_AddNumberToObject(root, "k", r->k);
+	cJSON_AddNumberToObject(root, "reports", (double)r->n_rows);
+	cJSON_AddItemToObject(root, "total", hub_json_row(&r->total, false));
+	hub_json_group(root, "by_period", "period", r->by_period, r->n_by_period);
+	hub_json_group(root, "by_framework", "framework", r->by_framework, r->n_by_framework);
+	hub_json_group(root, "by_region", "region", r->by_region, r->n_by_region);
+	hub_json_group(root, "by_tenant", "tenant", r->by_tenant, r->n_by_tenant);
+	cJSON *rows = cJSON_AddArrayToObject(root, "rows");
+	for (size_t i = 0; i < r->n_rows; i++)
+		cJSON_AddItemToArray(rows, hub_json_row(&r->rows[i], true));
+	char *s = cJSON_PrintUnformatted(root);
+	cJSON_Delete(root);
+	return s;
+}
+
+void
+hub_render_json(hub *h, const hub_result *r, FILE *out)
+{
+	(void)h;
+	char *s = hub_result_json(r);
+	if (s != NULL)
+		fprintf(out, "%s\n", s);
+	free(s);
+}

@@ -1,0 +1,334 @@
+/*
+ * service.c - praxis.Hub over px_rpc: the authorizer and the handlers.
+ * Handlers answer synchronously; a write is answered after its commit.
+ */
+#define _GNU_SOURCE
+#include "hub.h"
+#include "px_rpc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static hub *
+hub_of(Praxis__Hub_Service *svc)
+{
+	return (hub *)(void *)svc; /* the service is the hub's first member */
+}
+
+static const char *
+hub_method_name(const char *method)
+{
+	const char *s = strrchr(method, '/');
+	return s != NULL ? s + 1 : method;
+}
+
+static px_code
+hub_authorize(void *arg, const uint8_t caller_pk[PX_PK_BYTES], const char *method)
+{
+	hub *h = arg;
+	const char *m = hub_method_name(method);
+	/* Unknown keys may only ping and enroll (enroll checks the token). */
+	if (strcmp(m, "Ping") == 0 || strcmp(m, "Enroll") == 0)
+		return PX_CODE_OK;
+	px_err rv = hub_key_tenant(h, caller_pk, NULL);
+	if (rv == PX_OK)
+		return PX_CODE_OK;
+	char who[PX_PK_HEX];
+	px_hex_encode(caller_pk, 16, who);
+	if (rv == PX_EPERM) {
+		hub_audit(h, "rpc", who, m, "", PX_CODE_PERMISSION_DENIED, "%s",
+		          "revoked key or tenant");
+		return PX_CODE_PERMISSION_DENIED;
+	}
+	if (rv == PX_ENOTFOUND) {
+		hub_audit(h, "rpc", who, m, "", PX_CODE_UNAUTHENTICATED, "%s", "unknown key");
+		return PX_CODE_UNAUTHENTICATED;
+	}
+	return PX_CODE_INTERNAL;
+}
+
+static void
+hub_svc_ping(Praxis__Hub_Service *svc, const Praxis__PingRequest *in,
+             Praxis__PingResponse_Closure closure, void *cd)
+{
+	hub *h = hub_of(svc);
+	Praxis__PingResponse r = PRAXIS__PING_RESPONSE__INIT;
+	r.text = in->text;
+	r.server_time_ms = px_now_ms();
+	r.server_key.data = (uint8_t *)px_identity_pk(h->id);
+	r.server_key.len = PX_PK_BYTES;
+	closure(&r, cd);
+}
+
+static void
+hub_svc_enroll(Praxis__Hub_Service *svc, const Praxis__EnrollRequest *in,
+               Praxis__EnrollResponse_Closure closure, void *cd)
+{
+	hub *h = hub_of(svc);
+	px_rpc_call *call = cd;
+	const uint8_t *pk = px_rpc_call_caller(call);
+	char tenant[PX_JT_TENANT_MAX + 1] = "";
+	char msg[256];
+	int code = hub_enroll(h, pk, in->token_secret.data, in->token_secret.len, in->org_name,
+	                      tenant, msg, sizeof msg);
+	if (code != 0) {
+		char who[PX_PK_HEX];
+		px_hex_encode(pk, 16, who);
+		hub_audit(h, "rpc", who, "Enroll", "", code, "%s", msg);
+		px_rpc_call_set_status(call, (px_code)code, "%s", msg);
+		closure(NULL, cd);
+		return;
+	}
+	px_log(PX_LOG_INFO, "enrolled a node key for tenant %s", tenant);
+	Praxis__EnrollResponse r = PRAXIS__ENROLL_RESPONSE__INIT;
+	r.tenant = tenant;
+	r.hub_key.data = (uint8_t *)px_identity_pk(h->id);
+	r.hub_key.len = PX_PK_BYTES;
+	closure(&r, cd);
+}
+
+static void
+hub_svc_submit_report(Praxis__Hub_Service *svc, const Praxis__SubmitReportRequest *in,
+                      Praxis__SubmitReportResponse_Closure closure, void *cd)
+{
+	hub *h = hub_of(svc);
+	px_rpc_call *call = cd;
+	bool dup = false;
+	uint32_t rev = 0;
+	char msg[256];
+	int code = hub_submit(h, px_rpc_call_caller(call), in->report, &dup, &rev, msg, sizeof msg);
+	if (code != 0) {
+		px_rpc_call_set_status(call, (px_code)code, "%s", msg);
+		closure(NULL, cd);
+		return;
+	}
+	Praxis__SubmitReportResponse r = PRAXIS__SUBMIT_REPORT_RESPONSE__INIT;
+	r.duplicate = dup;
+	r.stored_revision = rev;
+	closure(&r, cd);
+}
+
+/* A node may read its own tenant only; asking for another is logged. */
+static bool
+hub_own_tenant(hub *h, px_rpc_call *call, const char *asked, char tenant[PX_JT_TENANT_MAX + 1],
+               const char *method)
+{
+	if (hub_key_tenant(h, px_rpc_call_caller(call), tenant) != PX_OK) {
+		px_rpc_call_set_status(call, PX_CODE_UNAUTHENTICATED, "%s",
+		                       PX_T("clé inconnue", "unknown key"));
+		return false;
+	}
+	if (asked != NULL && asked[0] != '\0' && strcmp(asked, tenant) != 0) {
+		hub_audit(h, "rpc", tenant, method, asked, PX_CODE_PERMISSION_DENIED, "%s",
+		          "read of another tenant");
+		px_rpc_call_set_status(call, PX_CODE_PERMISSION_DENIED, "%s",
+		                       PX_T("lecture d'une autre organisation refusée",
+		                            "reading another tenant is denied"));
+		return false;
+	}
+	return true;
+}
+
+typedef struct hub_list_ctx {
+	Praxis__ReportSummary **items;
+	size_t n, cap;
+	const char *period;
+	px_err err;
+} hub_list_ctx;
+
+static px_err
+hub_list_cb(void *arg, px_val key, px_val val)
+{
+	hub_list_ctx *c = arg;
+	(void)val;
+	/* key: tenant\0uid\0period\0be32 */
+	const char *k = key.data;
+	size_t n = key.size;
+	if (n < 5)
+		return PX_ECORRUPT;
+	const char *tenant = k;
+	size_t tl = strnlen(k, n);
+	if (tl + 1 >= n)
+		return PX_ECORRUPT;
+	const char *uid = k + tl + 1;
+	size_t ul = strnlen(uid, n - tl - 1);
+	const char *per = uid + ul + 1;
+	if ((size_t)(per - k) + 5 > n)
+		return PX_ECORRUPT;
+	size_t pl = n - (size_t)(per - k) - 5;
+	const uint8_t *rb = key.data + n - 4;
+	if (c->period != NULL && c->period[0] != '\0' &&
+	    (strlen(c->period) != pl || memcmp(c->period, per, pl) != 0))
+		return PX_OK;
+	if (c->n == c->cap) {
+		size_t nc = c->cap ? c->cap * 2 : 16;
+		void *np = realloc(c->items, nc * sizeof *c->items);
+		if (np == NULL)
+			return PX_ENOMEM;
+		c->items = np;
+		c->cap = nc;
+	}
+	Praxis__ReportSummary *s = calloc(1, sizeof *s);
+	if (s == NULL)
+		return PX_ENOMEM;
+	praxis__report_summary__init(s);
+	s->tenant = strndup(tenant, tl);
+	s->community_uid = strndup(uid, ul);
+	s->period = strndup(per, pl);
+	s->revision = (uint32_t)rb[0] << 24 | (uint32_t)rb[1] << 16 | (uint32_t)rb[2] << 8 | rb[3];
+	c->items[c->n++] = s;
+	return PX_OK;
+}
+
+static void
+hub_svc_list_reports(Praxis__Hub_Service *svc, const Praxis__ListReportsRequest *in,
+                     Praxis__ListReportsResponse_Closure closure, void *cd)
+{
+	hub *h = hub_of(svc);
+	px_rpc_call *call = cd;
+	char tenant[PX_JT_TENANT_MAX + 1];
+	if (!hub_own_tenant(h, call, in->tenant, tenant, "ListReports")) {
+		closure(NULL, cd);
+		return;
+	}
+	hub_list_ctx c = {NULL, 0, 0, in->period, PX_OK};
+	px_txn *txn = NULL;
+	px_err rv = px_txn_begin(h->st, false, &txn);
+	if (rv == PX_OK) {
+		rv = px_scan(txn, h->reports, tenant, strlen(tenant) + 1, hub_list_cb, &c);
+		px_txn_abort(txn);
+	}
+	if (rv != PX_OK) {
+		px_rpc_call_set_status(call, PX_CODE_INTERNAL, "%s", px_strerror_user(rv));
+		closure(NULL, cd);
+	} else {
+		Praxis__ListReportsResponse r = PRAXIS__LIST_REPORTS_RESPONSE__INIT;
+		r.reports = c.items;
+		r.n_reports = c.n;
+		closure(&r, cd);
+	}
+	for (size_t i = 0; i < c.n; i++)
+		praxis__report_summary__free_unpacked(c.items[i], NULL);
+	free(c.items);
+}
+
+/* Fills an AggregateRow from a hub_row; strings are borrowed from row. */
+static void
+hub_row_to_pb(const hub_row *row, Praxis__AggregateRow *pb, Praxis__Indicator *inds,
+              Praxis__Indicator **indp, Praxis__FindingCount *fc, Praxis__FindingCount **fcp)
+{
+	praxis__aggregate_row__init(pb);
+	pb->framework = (char *)row->framework;
+	pb->region = (char *)row->region;
+	pb->tenant = (char *)row->tenant;
+	pb->community_uid = (char *)row->community;
+	pb->period = (char *)row->period;
+	pb->communities = row->communities;
+	for (size_t i = 0; i < row->n_cells; i++) {
+		praxis__indicator__init(&inds[i]);
+		inds[i].name = (char *)row->cells[i].name;
+		inds[i].value = row->cells[i].suppressed ? 0 : row->cells[i].value;
+		inds[i].suppressed = row->cells[i].suppressed;
+		inds[i].population = row->cells[i].population;
+		indp[i] = &inds[i];
+	}
+	pb->indicators = indp;
+	pb->n_indicators = row->n_cells;
+	for (size_t i = 0; i < row->n_findings; i++) {
+		praxis__finding_count__init(&fc[i]);
+		fc[i].rule_id = (char *)row->findings[i].rule;
+		fc[i].severity = (Praxis__Severity)row->findings[i].severity;
+		fc[i].count = row->findings[i].count;
+		fcp[i] = &fc[i];
+	}
+	pb->findings = fcp;
+	pb->n_findings = row->n_findings;
+}
+
+static void
+hub_svc_aggregate(Praxis__Hub_Service *svc, const Praxis__AggregateRequest *in,
+                  Praxis__AggregateResponse_Closure closure, void *cd)
+{
+	hub *h = hub_of(svc);
+	px_rpc_call *call = cd;
+	char tenant[PX_JT_TENANT_MAX + 1];
+	if (!hub_own_tenant(h, call, in->tenant, tenant, "Aggregate")) {
+		closure(NULL, cd);
+		return;
+	}
+	hub_filter f = {0};
+	f.framework = in->framework;
+	f.region = in->region;
+	f.period = in->period;
+	f.tenant = tenant;
+	hub_result res;
+	px_err rv = hub_aggregate(h, &f, &res);
+	if (rv != PX_OK) {
+		px_rpc_call_set_status(call, PX_CODE_INTERNAL, "%s", px_strerror_user(rv));
+		closure(NULL, cd);
+		return;
+	}
+	size_t n = res.n_rows;
+	Praxis__AggregateRow *rows = calloc(n + 1, sizeof *rows);
+	Praxis__AggregateRow **rowp = calloc(n + 1, sizeof *rowp);
+	size_t ncells = res.total.n_cells, nf = res.total.n_findings;
+	for (size_t i = 0; i < n; i++) {
+		ncells += res.rows[i].n_cells;
+		nf += res.rows[i].n_findings;
+	}
+	Praxis__Indicator *inds = calloc(ncells + 1, sizeof *inds);
+	Praxis__Indicator **indp = calloc(ncells + 1, sizeof *indp);
+	Praxis__FindingCount *fc = calloc(nf + 1, sizeof *fc);
+	Praxis__FindingCount **fcp = calloc(nf + 1, sizeof *fcp);
+	if (rows == NULL || rowp == NULL || inds == NULL || indp == NULL || fc == NULL || fcp == NULL) {
+		px_rpc_call_set_status(call, PX_CODE_RESOURCE_EXHAUSTED, "%s", px_strerror_user(PX_ENOMEM));
+		closure(NULL, cd);
+	} else {
+		size_t off = 0, foff = 0;
+		for (size_t i = 0; i < n; i++) {
+			hub_row_to_pb(&res.rows[i], &rows[i], inds + off, indp + off, fc + foff, fcp + foff);
+			off += res.rows[i].n_cells;
+			foff += res.rows[i].n_findings;
+			rowp[i] = &rows[i];
+		}
+		hub_row_to_pb(&res.total, &rows[n], inds + off, indp + off, fc + foff, fcp + foff);
+		Praxis__AggregateResponse r = PRAXIS__AGGREGATE_RESPONSE__INIT;
+		r.rows = rowp;
+		r.n_rows = n;
+		r.total = &rows[n];
+		closure(&r, cd);
+	}
+	free(rows);
+	free(rowp);
+	free(inds);
+	free(indp);
+	free(fc);
+	free(fcp);
+	hub_result_fini(&res);
+}
+
+static Praxis__Hub_Service hub_service_template = PRAXIS__HUB__INIT(hub_svc_);
+
+px_err
+hub_rpc_start(hub *h, const char *url)
+{
+	h->service = hub_service_template;
+	px_rpc_method_idempotent(&praxis__hub__descriptor, "Ping");
+	px_rpc_method_idempotent(&praxis__hub__descriptor, "SubmitReport");
+	px_rpc_method_idempotent(&praxis__hub__descriptor, "ListReports");
+	px_rpc_method_idempotent(&praxis__hub__descriptor, "Aggregate");
+	px_rpc_server_opts o = {0};
+	o.url = url;
+	o.identity = h->id;
+	o.service = &h->service.base;
+	o.authorize = hub_authorize;
+	o.authorize_arg = h;
+	return px_rpc_server_start(&h->rpc, &o);
+}
+
+void
+hub_rpc_stop(hub *h)
+{
+	px_rpc_server_stop(h->rpc);
+	h->rpc = NULL;
+}

@@ -1,0 +1,696 @@
+/*
+ * cmd_sync.c - `enroll TOKEN`, `sync`, `serve`, `outbox list|build`: the
+ * node side of federation (see sync.h for the stored state).
+ */
+#define _GNU_SOURCE
+#include "sync.h"
+#include "px_jointoken.h"
+#include "px_rpc.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SO(nm, arg, mul) {(nm), (arg), (mul), NULL, NULL, 0}
+#define SO_END {NULL, false, false, NULL, NULL, 0}
+
+static const node_cmd sync_cmds[] = {
+	{"enroll", NULL, cmd_enroll, "enroll JETON [--org NOM] [--new-key]",
+	 "Inscrit le nœud auprès d'un hub avec un jeton d'adhésion à usage unique (pxj1.…) : épingle la clé "
+	 "et l'adresse du hub. --new-key : nouvelle clé de nœud (après « tenant rotate-key » sur le hub).",
+	 "Enroll the node with a hub using a single-use join token (pxj1.…): pins the hub's key and "
+	 "address. --new-key: a new node key (after `tenant rotate-key` on the hub).", 0},
+	{"sync", NULL, cmd_sync, "sync [--period P]... [--no-build] [--max-wait SECONDES]",
+	 "Construit les rapports de chaque communauté (P : 2025, 2025-Q1, 2025-03 ; défaut : mois, trimestre "
+	 "et année en cours et précédents) puis les envoie au hub, en réessayant tant que le hub est absent "
+	 "(--max-wait, défaut 30 s). Code 4 s'il reste des rapports en attente.",
+	 "Builds each community's reports (P: 2025, 2025-Q1, 2025-03; default: current and previous month, "
+	 "quarter and year) then pushes them to the hub, retrying while the hub is away (--max-wait, "
+	 "default 30 s). Exit 4 when reports are left pending.", 0},
+	{"serve", NULL, cmd_serve, "serve [--interval SECONDES] [--period P]...",
+	 "Synchronise toutes les --interval secondes (défaut 300) jusqu'à SIGTERM ou SIGINT.",
+	 "Syncs every --interval seconds (default 300) until SIGTERM or SIGINT.", 0},
+	{"outbox", "list", cmd_outbox, "outbox list [--all] [--json]",
+	 "Rapports en attente d'envoi (--all : aussi ceux que le hub a reçus).",
+	 "Reports waiting to be sent (--all: also those the hub received).", 0},
+	{"outbox", "build", cmd_outbox, "outbox build [--period P]...",
+	 "Construit les rapports sans les envoyer.", "Builds the reports without sending them.", 0},
+	{0},
+};
+NODE_COMMANDS(sync_cmds)
+
+/* ------------------------------------------------------------ helpers */
+
+static px_err
+sync_periods(px_node *n, const node_opt *opt, px_period **out, size_t *np)
+{
+	*out = NULL;
+	*np = 0;
+	size_t cap = 8;
+	px_period *v = calloc(cap, sizeof *v);
+	if (v == NULL)
+		return PX_ENOMEM;
+	if (opt == NULL || opt->count == 0) {
+		int32_t today = px_date_today();
+		const px_period_kind kinds[] = {PX_PERIOD_MONTH, PX_PERIOD_QUARTER, PX_PERIOD_YEAR};
+		for (size_t i = 0; i < 3; i++) {
+			px_period p;
+			if (px_period_of(kinds[i], today, &p) != PX_OK)
+				continue;
+			v[(*np)++] = px_period_prev(p);
+			v[(*np)++] = p;
+		}
+		*out = v;
+		return PX_OK;
+	}
+	for (size_t i = 0; i < opt->count; i++) {
+		/* "--period 2025,2025-Q1" works as well as repeating the option. */
+		char *copy = strdup(opt->values[i]), *save = NULL;
+		if (copy == NULL) {
+			free(v);
+			return PX_ENOMEM;
+		}
+		for (char *t = strtok_r(copy, ",", &save); t != NULL; t = strtok_r(NULL, ",", &save)) {
+			px_period p;
+			if (px_period_parse(t, &p) != PX_OK) {
+				node_fail(n, PX_EINVAL,
+				          PX_T("période invalide « %s » (2025, 2025-Q1 ou 2025-03)",
+				               "invalid period '%s' (2025, 2025-Q1 or 2025-03)"),
+				          t);
+				free(copy);
+				free(v);
+				return PX_EINVAL;
+			}
+			if (*np == cap) {
+				cap *= 2;
+				px_period *nv = realloc(v, cap * sizeof *v);
+				if (nv == NULL) {
+					free(copy);
+					free(v);
+					return PX_ENOMEM;
+				}
+				v = nv;
+			}
+			v[(*np)++] = p;
+		}
+		free(copy);
+	}
+	*out = v;
+	return PX_OK;
+}
+
+/* The pinned hub: address and key from the config database. */
+static px_err
+sync_hub(px_node *n, char **addr, uint8_t key[PX_PK_BYTES])
+{
+	px_txn *txn = NULL;
+	char *hex = NULL;
+	px_err rv = px_txn_begin(n->st, false, &txn);
+	if (rv != PX_OK)
+		return rv;
+	rv = node_cfg_get(n, txn, SYNC_CFG_HUB_ADDR, addr);
+	if (rv == PX_OK)
+		rv = node_cfg_get(n, txn, SYNC_CFG_HUB_KEY, &hex);
+	px_txn_abort(txn);
+	if (rv == PX_OK && px_hex_decode(hex, key, PX_PK_BYTES) != PX_OK)
+		rv = PX_ECORRUPT;
+	free(hex);
+	if (rv != PX_OK) {
+		free(*addr);
+		*addr = NULL;
+	}
+	return rv;
+}
+
+static px_err
+sync_client(const char *addr, const px_identity *id, const uint8_t *hub_pk, px_rpc_client **out)
+{
+	px_rpc_method_idempotent(&praxis__hub__descriptor, "Ping");
+	px_rpc_method_idempotent(&praxis__hub__descriptor, "SubmitReport");
+	px_rpc_method_idempotent(&praxis__hub__descriptor, "ListReports");
+	px_rpc_method_idempotent(&praxis__hub__descriptor, "Aggregate");
+	px_rpc_client_opts o = {0};
+	o.url = addr;
+	o.identity = id;
+	o.server_pk = hub_pk;
+	o.timeout_ms = 5000;
+	o.retries = 2;
+	o.backoff_ms = 100;
+	return px_rpc_client_open(out, &o);
+}
+
+static volatile sig_atomic_t sync_stop;
+
+static void
+sync_on_signal(int sig)
+{
+	(void)sig;
+	sync_stop = 1;
+}
+
+/* Sleeps ms milliseconds unless a stop signal comes. */
+static void
+sync_sleep(int ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+	while (!sync_stop && nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+static bool
+sync_transient(px_code c)
+{
+	return c == PX_CODE_UNAVAILABLE || c == PX_CODE_DEADLINE_EXCEEDED || c == PX_CODE_RESOURCE_EXHAUSTED ||
+	       c == PX_CODE_INTERNAL || c == PX_CODE_CANCELLED || c == PX_CODE_UNKNOWN;
+}
+
+typedef struct sync_stats {
+	size_t sent, duplicate, transient, refused, left;
+} sync_stats;
+
+/* One pass over the pending entries. Stops at the first transient
+ * failure: the hub is away, the next pass retries everything left. */
+static px_err
+sync_push_once(px_node *n, px_rpc_client *cl, const px_identity *id, sync_stats *st)
+{
+	outbox_key *keys = NULL;
+	size_t nk = 0;
+	px_err rv = outbox_pending(n, &keys, &nk);
+	if (rv != PX_OK)
+		return rv;
+	st->transient = 0;
+	st->refused = 0;
+	for (size_t i = 0; i < nk && !sync_stop; i++) {
+		Praxis__OutboxEntry *e = NULL;
+		if ((rv = outbox_get(n, &keys[i], &e)) != PX_OK)
+			break;
+		if (e->signed_report == NULL) {
+			protobuf_c_message_free_unpacked(&e->base, NULL);
+			continue;
+		}
+		/* Signed by an older key (rotation): sign again with the current one. */
+		if (e->signed_report->node_key.len != PX_PK_BYTES ||
+		    memcmp(e->signed_report->node_key.data, px_identity_pk(id), PX_PK_BYTES) != 0) {
+			protobuf_c_message_free_unpacked(&e->base, NULL);
+			if ((rv = outbox_resign(n, id, &keys[i], false)) != PX_OK ||
+			    (rv = outbox_get(n, &keys[i], &e)) != PX_OK)
+				break;
+		}
+		Praxis__SubmitReportRequest req = PRAXIS__SUBMIT_REPORT_REQUEST__INIT;
+		req.report = e->signed_report;
+		ProtobufCMessage *resp = NULL;
+		px_status status;
+		memset(&status, 0, sizeof status);
+		px_err crv = px_rpc_call_named(cl, &praxis__hub__descriptor, "SubmitReport", &req.base, 0,
+		                               &resp, &status);
+		uint32_t rev = e->revision;
+		if (crv == PX_OK && status.code == PX_CODE_OK) {
+			Praxis__SubmitReportResponse *r = (Praxis__SubmitReportResponse *)resp;
+			if (r != NULL && r->duplicate)
+				st->duplicate++;
+			else
+				st->sent++;
+			/* The hub answered OK after its commit: only now the entry leaves. */
+			rv = outbox_ack(n, &keys[i], rev);
+		} else if (status.code == PX_CODE_ALREADY_EXISTS) {
+			/* The hub holds other bytes under this revision (an outbox
+			 * restored from an old copy): send the content as a new one. */
+			rv = outbox_resign(n, id, &keys[i], true);
+			st->transient++;
+		} else if (sync_transient(status.code) || crv == PX_EUNAVAIL || crv == PX_ETIMEDOUT) {
+			char msg[300];
+			snprintf(msg, sizeof msg, "%s: %s", px_code_name(status.code), status.message);
+			rv = outbox_note(n, &keys[i], rev, msg);
+			st->transient++;
+			if (resp != NULL)
+				protobuf_c_message_free_unpacked(resp, NULL);
+			protobuf_c_message_free_unpacked(&e->base, NULL);
+			break;
+		} else {
+			char msg[300];
+			snprintf(msg, sizeof msg, "%s: %s", px_code_name(status.code), status.message);
+			node_warn(n, PX_T("rapport %s %s refusé par le hub : %s", "report %s %s refused by the hub: %s"),
+			          e->community_uid, e->period, msg);
+			rv = outbox_note(n, &keys[i], rev, msg);
+			st->refused++;
+		}
+		if (resp != NULL)
+			protobuf_c_message_free_unpacked(resp, NULL);
+		protobuf_c_message_free_unpacked(&e->base, NULL);
+		if (rv != PX_OK)
+			break;
+	}
+	free(keys);
+	if (rv == PX_OK) {
+		outbox_key *left = NULL;
+		size_t nl = 0;
+		if (outbox_pending(n, &left, &nl) == PX_OK)
+			st->left = nl;
+		free(left);
+	}
+	return rv;
+}
+
+/* Pushes until nothing transient is left or max_wait_ms passed; backoff
+ * doubles from 200 ms to 5 s between passes. */
+static px_err
+sync_push(px_node *n, const px_identity *id, int64_t max_wait_ms, sync_stats *st)
+{
+	char *addr = NULL;
+	uint8_t hub_pk[PX_PK_BYTES];
+	px_err rv = sync_hub(n, &addr, hub_pk);
+	if (rv == PX_ENOTFOUND) {
+		node_fail(n, rv, "%s",
+		          PX_T("nœud non inscrit auprès d'un hub : lancez « praxis-node enroll JETON »",
+		               "node not enrolled with a hub: run 'praxis-node enroll TOKEN'"));
+		return rv;
+	}
+	if (rv != PX_OK)
+		return rv;
+	px_rpc_client *cl = NULL;
+	if ((rv = sync_client(addr, id, hub_pk, &cl)) != PX_OK) {
+		free(addr);
+		return rv;
+	}
+	int64_t start = px_mono_ns() / 1000000;
+	int backoff = 200;
+	for (;;) {
+		rv = sync_push_once(n, cl, id, st);
+		if (rv != PX_OK || st->transient == 0 || sync_stop)
+			break;
+		int64_t waited = px_mono_ns() / 1000000 - start;
+		if (waited + backoff > max_wait_ms)
+			break;
+		px_log(PX_LOG_INFO, "hub %s: %zu report(s) left, retry in %d ms", addr, st->left, backoff);
+		sync_sleep(backoff);
+		backoff = backoff * 2 > 5000 ? 5000 : backoff * 2;
+	}
+	px_rpc_client_close(cl);
+	free(addr);
+	return rv;
+}
+
+static int
+sync_report(px_node *n, size_t built, size_t same, const sync_stats *st)
+{
+	if (n->json) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddBoolToObject(o, "ok", st->left == 0);
+		cJSON_AddNumberToObject(o, "built", (double)built);
+		cJSON_AddNumberToObject(o, "unchanged", (double)same);
+		cJSON_AddNumberToObject(o, "sent", (double)st->sent);
+		cJSON_AddNumberToObject(o, "duplicate", (double)st->duplicate);
+		cJSON_AddNumberToObject(o, "refused", (double)st->refused);
+		cJSON_AddNumberToObject(o, "pending", (double)st->left);
+		node_json_print(o);
+	} else {
+		printf(PX_T("%zu rapport(s) construit(s), %zu inchangé(s) ; %zu envoyé(s), %zu déjà reçu(s) ; %zu en attente\n",
+		            "%zu report(s) built, %zu unchanged; %zu sent, %zu already received; %zu pending\n"),
+		       built, same, st->sent, st->duplicate, st->left);
+	}
+	if (st->refused > 0)
+		return NODE_EXIT_INVALID;
+	return st->left == 0 ? NODE_EXIT_OK : NODE_EXIT_IO;
+}
+
+/* ------------------------------------------------------------- enroll */
+
+int
+cmd_enroll(px_node *n, int argc, char **argv)
+{
+	node_opt opts[] = {SO("org", true, false), SO("new-key", false, false), SO_END};
+	node_args a;
+	int rc = NODE_EXIT_OK;
+	px_identity *id = NULL, *newid = NULL;
+	px_rpc_client *cl = NULL;
+	char *org = NULL, *region = NULL, *newpath = NULL, *keypath = NULL;
+	if (node_args_parse(argc, argv, 1, opts, &a) != PX_OK)
+		return NODE_EXIT_USAGE;
+	if (a.npos != 1) {
+		rc = node_usage(n, "%s", PX_T("un jeton d'adhésion est attendu : enroll JETON",
+		                              "a join token is expected: enroll TOKEN"));
+		goto out;
+	}
+	px_jointoken jt;
+	if (px_jointoken_parse(a.pos[0], strlen(a.pos[0]), &jt) != PX_OK) {
+		rc = node_fail(n, PX_EINVAL, "%s",
+		               PX_T("jeton d'adhésion mal formé (attendu : pxj1.…, copié en entier)",
+		                    "malformed join token (expected pxj1.…, copied whole)"));
+		goto out;
+	}
+	if (px_now_ms() >= jt.expires_ms) {
+		rc = node_fail(n, PX_EPERM, "%s",
+		               PX_T("jeton d'adhésion expiré : demandez-en un nouveau à l'administration du hub",
+		                    "join token expired: ask the hub's administrator for a new one"));
+		goto out;
+	}
+	px_err rv = outbox_identity(n, &id);
+	if (rv != PX_OK) {
+		rc = node_fail(n, rv, "%s", PX_T("clé du nœud illisible", "cannot read the node key"));
+		goto out;
+	}
+	const px_identity *use = id;
+	if (node_opt_get(opts, "new-key") != NULL) {
+		/* A new key for a rotation: written beside the old one, and put in
+		 * its place only once the hub has registered it. */
+		keypath = node_path(n, NODE_KEY_FILE);
+		newpath = node_path(n, NODE_KEY_FILE ".new");
+		if (keypath == NULL || newpath == NULL) {
+			rc = node_fail(n, PX_ENOMEM, "%s", px_strerror_user(PX_ENOMEM));
+			goto out;
+		}
+		char pub[600];
+		snprintf(pub, sizeof pub, "%s.pub", newpath);
+		unlink(newpath);
+		unlink(pub);
+		const char *pass = getenv("PRAXIS_NODE_PASSPHRASE");
+		if ((rv = px_identity_generate(&newid)) != PX_OK ||
+		    (rv = px_identity_save(newid, newpath, pass)) != PX_OK) {
+			rc = node_fail(n, rv, "%s", PX_T("nouvelle clé impossible", "cannot create the new key"));
+			goto out;
+		}
+		use = newid;
+	}
+	px_txn *txn = NULL;
+	if ((rv = px_txn_begin(n->st, false, &txn)) == PX_OK) {
+		if (node_cfg_get(n, txn, NODE_CFG_ORG_NAME, &org) != PX_OK)
+			org = NULL;
+		if (node_cfg_get(n, txn, NODE_CFG_REGION, &region) != PX_OK)
+			region = NULL;
+		px_txn_abort(txn);
+	}
+	if ((rv = sync_client(jt.addr, use, jt.hub_pk, &cl)) != PX_OK) {
+		rc = node_fail(n, rv, "%s", PX_T("client RPC impossible", "cannot open the RPC client"));
+		goto out;
+	}
+	Praxis__EnrollRequest req = PRAXIS__ENROLL_REQUEST__INIT;
+	req.token_secret.data = jt.secret;
+	req.token_secret.len = sizeof jt.secret;
+	req.org_name = (char *)(node_opt_get(opts, "org") ? node_opt_get(opts, "org") : org ? org : "");
+	req.region = region ? region : (char *)"";
+	ProtobufCMessage *resp = NULL;
+	px_status st;
+	memset(&st, 0, sizeof st);
+	rv = px_rpc_call_named(cl, &praxis__hub__descriptor, "Enroll", &req.base, 0, &resp, &st);
+	px_wipe(jt.secret, sizeof jt.secret);
+	if (rv != PX_OK || st.code != PX_CODE_OK) {
+		rc = node_fail(n, rv != PX_OK ? rv : PX_EPERM,
+		               PX_T("inscription refusée par le hub %s : %s (%s)",
+		                    "enrollment refused by hub %s: %s (%s)"),
+		               jt.addr, st.message, px_code_name(st.code));
+		goto out;
+	}
+	Praxis__EnrollResponse *er = (Praxis__EnrollResponse *)resp;
+	if (er->hub_key.len != PX_PK_BYTES || memcmp(er->hub_key.data, jt.hub_pk, PX_PK_BYTES) != 0) {
+		protobuf_c_message_free_unpacked(resp, NULL);
+		rc = node_fail(n, PX_EAUTH, "%s",
+		               PX_T("le hub a répondu avec une autre clé que celle du jeton",
+		                    "the hub answered with a key other than the token's"));
+		goto out;
+	}
+	char hex[PX_PK_HEX];
+	px_hex_encode(jt.hub_pk, PX_PK_BYTES, hex);
+	if ((rv = px_txn_begin(n->st, true, &txn)) == PX_OK) {
+		rv = node_cfg_put(n, txn, SYNC_CFG_HUB_ADDR, jt.addr);
+		if (rv == PX_OK)
+			rv = node_cfg_put(n, txn, SYNC_CFG_HUB_KEY, hex);
+		if (rv == PX_OK)
+			rv = node_cfg_put(n, txn, SYNC_CFG_HUB_TENANT, er->tenant);
+		if (rv == PX_OK) {
+			rv = px_txn_commit(txn);
+			txn = NULL;
+		}
+		px_txn_abort(txn);
+	}
+	char tenant[PX_JT_TENANT_MAX + 1];
+	px_strlcpy(tenant, er->tenant, sizeof tenant);
+	protobuf_c_message_free_unpacked(resp, NULL);
+	if (rv != PX_OK) {
+		rc = node_fail(n, rv, "%s", PX_T("enregistrement du hub impossible", "cannot store the hub"));
+		goto out;
+	}
+	if (newid != NULL) {
+		char pub[600], newpub[600];
+		snprintf(pub, sizeof pub, "%s.pub", keypath);
+		snprintf(newpub, sizeof newpub, "%s.pub", newpath);
+		if (rename(newpath, keypath) != 0 || rename(newpub, pub) != 0) {
+			rc = node_fail(n, PX_EIO, "%s", PX_T("remplacement de la clé impossible", "cannot replace the key"));
+			goto out;
+		}
+	}
+	if (n->json) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddBoolToObject(o, "ok", true);
+		cJSON_AddStringToObject(o, "tenant", tenant);
+		cJSON_AddStringToObject(o, "hub", jt.addr);
+		cJSON_AddStringToObject(o, "hub_key", hex);
+		node_json_print(o);
+	} else {
+		printf(PX_T("Nœud inscrit auprès du hub %s (organisation « %s »), clé du hub %s\n",
+		            "Node enrolled with hub %s (tenant '%s'), hub key %s\n"),
+		       jt.addr, tenant, hex);
+	}
+out:
+	px_rpc_client_close(cl);
+	px_identity_free(id);
+	px_identity_free(newid);
+	free(org);
+	free(region);
+	free(keypath);
+	free(newpath);
+	node_args_free(opts, &a);
+	return rc;
+}
+
+/* --------------------------------------------------------------- sync */
+
+int
+cmd_sync(px_node *n, int argc, char **argv)
+{
+	node_opt opts[] = {SO("period", true, true), SO("no-build", false, false), SO("max-wait", true, false), SO_END};
+	node_args a;
+	int rc = NODE_EXIT_OK;
+	px_identity *id = NULL;
+	px_period *periods = NULL;
+	size_t np = 0, built = 0, same = 0;
+	if (node_args_parse(argc, argv, 1, opts, &a) != PX_OK)
+		return NODE_EXIT_USAGE;
+	if (a.npos != 0) {
+		rc = node_usage(n, PX_T("argument inattendu « %s »", "unexpected argument '%s'"), a.pos[0]);
+		goto out;
+	}
+	int64_t max_wait = 30000;
+	const char *mw = node_opt_get(opts, "max-wait");
+	if (mw != NULL) {
+		char *end = NULL;
+		double s = strtod(mw, &end);
+		if (end == mw || *end != '\0' || s < 0 || s > 86400) {
+			rc = node_usage(n, PX_T("--max-wait invalide « %s »", "invalid --max-wait '%s'"), mw);
+			goto out;
+		}
+		max_wait = (int64_t)(s * 1000);
+	}
+	px_err rv = sync_periods(n, node_opt_find(opts, "period"), &periods, &np);
+	if (rv != PX_OK) {
+		rc = node_exit_code(rv);
+		goto out;
+	}
+	if ((rv = outbox_identity(n, &id)) != PX_OK) {
+		rc = node_fail(n, rv, "%s", PX_T("clé du nœud illisible", "cannot read the node key"));
+		goto out;
+	}
+	if (node_opt_get(opts, "no-build") == NULL &&
+	    (rv = outbox_build_all(n, id, periods, np, &built, &same)) != PX_OK) {
+		rc = node_fail(n, rv, "%s", PX_T("construction des rapports impossible", "cannot build the reports"));
+		goto out;
+	}
+	signal(SIGINT, sync_on_signal);
+	signal(SIGTERM, sync_on_signal);
+	sync_stats st = {0};
+	rv = sync_push(n, id, max_wait, &st);
+	if (rv == PX_ENOTFOUND) {
+		rc = NODE_EXIT_NOTFOUND;
+		goto out;
+	}
+	if (rv != PX_OK) {
+		rc = node_fail(n, rv, "%s", PX_T("envoi impossible", "cannot push"));
+		goto out;
+	}
+	rc = sync_report(n, built, same, &st);
+	if (st.left > 0 && st.refused == 0 && !n->json)
+		node_warn(n, "%s", PX_T("hub injoignable : les rapports restent dans la boîte d'envoi",
+		                        "hub unreachable: reports stay in the outbox"));
+out:
+	px_identity_free(id);
+	free(periods);
+	node_args_free(opts, &a);
+	return rc;
+}
+
+/* -------------------------------------------------------------- serve */
+
+int
+cmd_serve(px_node *n, int argc, char **argv)
+{
+	node_opt opts[] = {SO("interval", true, false), SO("period", true, true), SO_END};
+	node_args a;
+	int rc = NODE_EXIT_OK;
+	px_identity *id = NULL;
+	px_period *periods = NULL;
+	size_t np = 0;
+	if (node_args_parse(argc, argv, 1, opts, &a) != PX_OK)
+		return NODE_EXIT_USAGE;
+	double interval = 300;
+	const char *iv = node_opt_get(opts, "interval");
+	if (iv != NULL) {
+		char *end = NULL;
+		interval = strtod(iv, &end);
+		if (end == iv || *end != '\0' || interval < 0.1 || interval > 86400) {
+			rc = node_usage(n, PX_T("--interval invalide « %s »", "invalid --interval '%s'"), iv);
+			goto out;
+		}
+	}
+	px_err rv = sync_periods(n, node_opt_find(opts, "period"), &periods, &np);
+	if (rv != PX_OK) {
+		rc = node_exit_code(rv);
+		goto out;
+	}
+	if ((rv = outbox_identity(n, &id)) != PX_OK) {
+		rc = node_fail(n, rv, "%s", PX_T("clé du nœud illisible", "cannot read the node key"));
+		goto out;
+	}
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = sync_on_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	px_log(PX_LOG_INFO, "serve: sync every %.1f s", interval);
+	while (!sync_stop) {
+		size_t built = 0, same = 0;
+		sync_stats st = {0};
+		rv = outbox_build_all(n, id, periods, np, &built, &same);
+		if (rv == PX_OK)
+			rv = sync_push(n, id, (int64_t)(interval * 1000), &st);
+		if (rv == PX_ENOTFOUND) {
+			rc = NODE_EXIT_NOTFOUND;
+			break;
+		}
+		if (rv != PX_OK)
+			px_log(PX_LOG_WARN, "sync: %s", px_strerror_user(rv));
+		else
+			px_log(PX_LOG_INFO, "sync: %zu built, %zu sent, %zu duplicate, %zu pending", built,
+			       st.sent, st.duplicate, st.left);
+		sync_sleep((int)(interval * 1000));
+	}
+	px_log(PX_LOG_INFO, "serve: stopped");
+out:
+	px_identity_free(id);
+	free(periods);
+	node_args_free(opts, &a);
+	return rc;
+}
+
+/* ------------------------------------------------------------- outbox */
+
+typedef struct outbox_list_ctx {
+	px_node *n;
+	bool all;
+	cJSON *arr;
+	node_table *t;
+	size_t shown;
+} outbox_list_ctx;
+
+static void
+outbox_list_cb(void *arg, const Praxis__OutboxEntry *e)
+{
+	outbox_list_ctx *c = arg;
+	if (!c->all && !e->pending)
+		return;
+	c->shown++;
+	if (c->arr != NULL) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "community_uid", e->community_uid);
+		cJSON_AddNumberToObject(o, "community_id", (double)e->community_id);
+		cJSON_AddStringToObject(o, "community", e->community_name);
+		cJSON_AddStringToObject(o, "period", e->period);
+		cJSON_AddNumberToObject(o, "revision", e->revision);
+		cJSON_AddBoolToObject(o, "pending", e->pending);
+		cJSON_AddNumberToObject(o, "attempts", e->attempts);
+		cJSON_AddStringToObject(o, "last_error", e->last_error);
+		cJSON_AddItemToArray(c->arr, o);
+		return;
+	}
+	char *rev = node_fmt("%u", e->revision), *att = node_fmt("%u", e->attempts);
+	const char *cells[] = {e->community_name, e->period, rev,
+	                       e->pending ? PX_T("en attente", "pending") : PX_T("reçu", "received"), att,
+	                       e->last_error};
+	node_table_row(c->t, cells);
+	free(rev);
+	free(att);
+}
+
+int
+cmd_outbox(px_node *n, int argc, char **argv)
+{
+	const char *sub = argc > 0 ? argv[0] : "list";
+	if (strcmp(sub, "build") == 0) {
+		node_opt opts[] = {SO("period", true, true), SO_END};
+		node_args a;
+		if (node_args_parse(argc, argv, 1, opts, &a) != PX_OK)
+			return NODE_EXIT_USAGE;
+		px_period *periods = NULL;
+		size_t np = 0, built = 0, same = 0;
+		px_identity *id = NULL;
+		int rc = NODE_EXIT_OK;
+		px_err rv = sync_periods(n, node_opt_find(opts, "period"), &periods, &np);
+		if (rv == PX_OK && (rv = outbox_identity(n, &id)) != PX_OK)
+			rc = node_fail(n, rv, "%s", PX_T("clé du nœud illisible", "cannot read the node key"));
+		else if (rv != PX_OK)
+			rc = node_exit_code(rv);
+		else if ((rv = outbox_build_all(n, id, periods, np, &built, &same)) != PX_OK)
+			rc = node_fail(n, rv, "%s", PX_T("construction impossible", "cannot build"));
+		else if (n->json) {
+			cJSON *o = cJSON_CreateObject();
+			cJSON_AddNumberToObject(o, "built", (double)built);
+			cJSON_AddNumberToObject(o, "unchanged", (double)same);
+			node_json_print(o);
+		} else
+			printf(PX_T("%zu rapport(s) construit(s), %zu inchangé(s)\n", "%zu report(s) built, %zu unchanged\n"),
+			       built, same);
+		px_identity_free(id);
+		free(periods);
+		node_args_free(opts, &a);
+		return rc;
+	}
+	node_opt opts[] = {SO("all", false, false), SO_END};
+	node_args a;
+	if (node_args_parse(argc, argv, 1, opts, &a) != PX_OK)
+		return NODE_EXIT_USAGE;
+	outbox_list_ctx c = {n, node_opt_get(opts, "all") != NULL, NULL, NULL, 0};
+	const char *hdr[] = {PX_T("communauté", "community"), PX_T("période", "period"), PX_T("révision", "revision"),
+	                     PX_T("état", "state"), PX_T("essais", "attempts"), PX_T("dernière erreur", "last error")};
+	if (n->json)
+		c.arr = cJSON_CreateArray();
+	else
+		c.t = node_table_new(6, hdr);
+	px_err rv = outbox_each(n, outbox_list_cb, &c);
+	int rc = NODE_EXIT_OK;
+	if (rv != PX_OK) {
+		rc = node_fail(n, rv, "%s", PX_T("lecture de la boîte d'envoi impossible", "cannot read the outbox"));
+		cJSON_Delete(c.arr);
+	} else if (c.arr != NULL) {
+		node_json_print(c.arr);
+	} else {
+		if (c.shown == 0)
+			printf("%s\n", PX_T("Aucun rapport en attente.", "No pending report."));
+		else
+			node_table_print(c.t, stdout);
+	}
+	if (c.t != NULL)
+		node_table_free(c.t);
+	node_args_free(opts, &a);
+	return rc;
+}
