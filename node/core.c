@@ -636,3 +636,44 @@ node_resolve_member(px_node *n, px_txn *txn, const char *ref, uint64_t *out)
 	*out = id;
 	return PX_OK;
 }
+
+/* ------------------------------------------------------- message editing */
+
+px_err
+node_msg_set_str(char **field, const char *val)
+{
+	char *s = strdup(val != NULL ? val : "");
+	if (s == NULL)
+		return PX_ENOMEM;
+	if (*field != NULL && *field != protobuf_c_empty_string)
+		free(*field);
+	*field = s;
+	return PX_OK;
+}
+
+px_err
+node_msg_set_strs(char ***arr, size_t *n, const char *const *vals, size_t nv)
+{
+	char **na = NULL;
+	if (nv > 0) {
+		na = calloc(nv, sizeof *na);
+		if (na == NULL)
+			return PX_ENOMEM;
+		for (size_t i = 0; i < nv; i++) {
+			na[i] = strdup(vals[i]);
+			if (na[i] == NULL) {
+				for (size_t j = 0; j < i; j++)
+					free(na[j]);
+				free(na);
+				return PX_ENOMEM;
+			}
+		}
+	}
+	for (size_t i = 0; i < *n; i++)
+		if ((*arr)[i] != protobuf_c_empty_string)
+			free((*arr)[i]);
+	free(*arr);
+	*arr = na;
+	*n = nv;
+	return PX_OK;
+}

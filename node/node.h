@@ -181,6 +181,12 @@ px_err node_cfg_put(px_node *n, px_txn *txn, const char *key, const char *val) P
 /* The node's own organization id (config org_id). */
 px_err node_self_org(px_node *n, px_txn *txn, uint64_t *out) PX_NODISCARD;
 
+/* Editing unpacked messages in place: the old value is freed (unless it
+ * is protobuf-c's shared empty string) and the new one strdup'd, so
+ * protobuf_c_message_free_unpacked still frees everything. */
+px_err node_msg_set_str(char **field, const char *val) PX_NODISCARD;
+px_err node_msg_set_strs(char ***arr, size_t *n, const char *const *vals, size_t nv) PX_NODISCARD;
+
 /* Key builders: write into k, return the length. */
 size_t node_key_id(uint8_t k[8], uint64_t id);
 size_t node_key_2(uint8_t k[16], uint64_t a, uint64_t b);
@@ -250,6 +256,15 @@ typedef struct node_opt {
 	const char **values;/* malloc'd when multi, freed by node_args_free */
 	size_t count;
 } node_opt;
+
+/* Option tables are written {"name", true} or {"name", true, true}: the
+ * remaining fields are outputs, zero on purpose, so -Wextra's
+ * missing-field-initializers is silenced for the files that use them.
+ * NODE_OPT/NODE_OPT_MULTI/NODE_OPT_END spell the same thing in full. */
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+#define NODE_OPT(nm, arg) {(nm), (arg), false, NULL, NULL, 0}
+#define NODE_OPT_MULTI(nm) {(nm), true, true, NULL, NULL, 0}
+#define NODE_OPT_END {NULL, false, false, NULL, NULL, 0}
 
 typedef struct node_args {
 	char **pos;

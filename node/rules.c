@@ -61,8 +61,10 @@ node_check_change(px_node *n, px_txn *txn, uint64_t community, const pxp_change 
 	for (size_t i = 0; i < f.n; i++) {
 		if (f.v[i].severity == PXP_ERROR)
 			errors++;
-		else
+		else if (f.v[i].severity == PXP_WARNING)
 			node_warn(n, "%s", node_finding_message(&f.v[i]));
+		else
+			fprintf(stderr, "praxis-node : info : %s\n", node_finding_message(&f.v[i]));
 	}
 	if (errors > 0) {
 		for (size_t i = 0; i < f.n; i++)
