@@ -48,7 +48,7 @@ bench: build
 	@scripts/bench.sh
 
 fuzz: deps
-	@CC=clang cmake -S . -B build/fuzz -DPX_FUZZ=ON -DPX_TESTS=OFF >/dev/null
+	@CC=clang cmake -S . -B build/fuzz -DPX_FUZZ=ON -DPX_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@cmake --build build/fuzz -j$(JOBS)
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
 
