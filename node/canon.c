@@ -232,6 +232,8 @@ node_protocol_check(const Praxis__Protocol *p, const char *signer)
 {
 	if (p == NULL || !canon_signer_known(signer))
 		return PX_EINVAL;
+	if (px_crypto_init() != PX_OK)
+		return PX_EINTERNAL;
 	const Praxis__Signature *s = node_protocol_signature(p, signer);
 	if (s == NULL)
 		return PX_ENOTFOUND;

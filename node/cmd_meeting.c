@@ -450,7 +450,7 @@ meet_list_one(void *arg, px_val key, px_val val)
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddNumberToObject(o, "id", (double)m->id);
 		cJSON_AddStringToObject(o, "date", d);
-		char t[6];
+		char t[16];
 		snprintf(t, sizeof t, "%02d:%02d", (int)(m->start_time / 100 % 100), (int)(m->start_time % 100));
 		cJSON_AddStringToObject(o, "time", t);
 		cJSON_AddNumberToObject(o, "duration_hours", m->duration_hours);
@@ -617,6 +617,15 @@ meet_show_member(void *arg, px_val key, px_val val)
 	return PX_OK;
 }
 
+/* "  label       " padded by display width (UTF-8). */
+static void
+meet_label(const char *s)
+{
+	printf("  %s", s);
+	for (size_t w = node_utf8_width(s); w < 13; w++)
+		putchar(' ');
+}
+
 static int
 meet_show(px_node *n, int argc, char **argv)
 {
@@ -640,9 +649,11 @@ meet_show(px_node *n, int argc, char **argv)
 	}
 	if (meet_begin(n, false, &txn, &rc) != PX_OK || meet_load_meeting(n, txn, a.pos[0], &m, &rc) != PX_OK)
 		goto out;
-	(void)node_community_get(n, txn, m->community_id, &c);
+	if (node_community_get(n, txn, m->community_id, &c) != PX_OK)
+		c = NULL;
 	if (m->venue_org_id != 0)
-		(void)node_org_get(n, txn, m->venue_org_id, &venue);
+		if (node_org_get(n, txn, m->venue_org_id, &venue) != PX_OK)
+			venue = NULL;
 	s.n = n;
 	s.txn = txn;
 	s.m = m;
@@ -654,7 +665,7 @@ meet_show(px_node *n, int argc, char **argv)
 		cJSON_AddNumberToObject(j, "community_id", (double)m->community_id);
 		cJSON_AddStringToObject(j, "community", c ? c->name : "");
 		cJSON_AddStringToObject(j, "date", d);
-		char t[6];
+		char t[16];
 		snprintf(t, sizeof t, "%02d:%02d", (int)(m->start_time / 100 % 100), (int)(m->start_time % 100));
 		cJSON_AddStringToObject(j, "time", t);
 		cJSON_AddNumberToObject(j, "duration_hours", m->duration_hours);
@@ -688,17 +699,25 @@ meet_show(px_node *n, int argc, char **argv)
 		goto out;
 	}
 	printf(PX_T("Rencontre %llu — %s\n", "Meeting %llu — %s\n"), (unsigned long long)m->id, c ? c->name : "");
-	printf("  %-12s %s %02d:%02d, %g h\n", "date", d, (int)(m->start_time / 100), (int)(m->start_time % 100),
+	meet_label("date");
+	printf("%s %02d:%02d, %g h\n", d, (int)(m->start_time / 100), (int)(m->start_time % 100),
 	       m->duration_hours);
-	printf("  %-12s %s\n", PX_T("type", "kind"), meet_kind_name(m->kind));
-	printf("  %-12s %s%s%s%s\n", PX_T("modalité", "modality"), meet_modality_name(m->modality),
+	meet_label(PX_T("type", "kind"));
+	printf("%s\n", meet_kind_name(m->kind));
+	meet_label(PX_T("modalité", "modality"));
+	printf("%s%s%s%s\n", meet_modality_name(m->modality),
 	       m->platform[0] ? " — " : "", m->platform, venue ? venue->name : "");
-	if (m->theme[0])
-		printf("  %-12s %s%s\n", PX_T("thème", "theme"), m->theme,
+	if (m->theme[0]) {
+		meet_label(PX_T("thème", "theme"));
+		printf("%s%s\n", m->theme,
 		       m->theme_chosen_by_members ? PX_T(" (choisi par les membres)", " (chosen by the members)") : "");
-	for (size_t i = 0; i < m->n_speakers; i++)
-		printf("  %-12s %s\n", PX_T("invité·e", "speaker"), m->speakers[i]);
-	printf("  %-12s %s\n\n", PX_T("tenue", "held"), m->held ? PX_T("oui", "yes") : PX_T("non", "no"));
+	}
+	for (size_t i = 0; i < m->n_speakers; i++) {
+		meet_label(PX_T("invité·e", "speaker"));
+		printf("%s\n", m->speakers[i]);
+	}
+	meet_label(PX_T("tenue", "held"));
+	printf("%s\n\n", m->held ? PX_T("oui", "yes") : PX_T("non", "no"));
 	node_table_print(s.t, stdout);
 	if (s.n_noanswer > 0)
 		printf(PX_T("\nSans réponse (LAU-5) : %s\n", "\nNo answer (LAU-5): %s\n"), s.noanswer_txt);
@@ -1101,7 +1120,7 @@ hours_list(px_node *n, int argc, char **argv)
 		cJSON *arr = cJSON_CreateArray();
 		for (size_t i = 0; i < h->nv; i++) {
 			cJSON *o = cJSON_CreateObject();
-			char ms[8];
+			char ms[16];
 			snprintf(ms, sizeof ms, "%04d-%02d", (int)(h->v[i].month / 100 % 10000), (int)(h->v[i].month % 100));
 			cJSON_AddStringToObject(o, "month", ms);
 			cJSON_AddNumberToObject(o, "meeting_hours", h->v[i].meeting);

@@ -337,7 +337,12 @@ proto_signer_key(px_node *n, const char *name, px_identity **id, bool *created, 
 	char *dir = node_path(n, "keys");
 	char *path = NULL;
 	char *pass = NULL;
-	px_err err = PX_ENOMEM;
+	px_err err = px_crypto_init();
+	if (err != PX_OK) {
+		*rc = node_fail(n, err, "%s", px_strerror_user(err));
+		goto out;
+	}
+	err = PX_ENOMEM;
 	if (dir == NULL || asprintf(&path, "%s/%s.key", dir, name) < 0) {
 		path = NULL;
 		*rc = node_fail(n, err, "%s", px_strerror_user(err));
@@ -648,10 +653,11 @@ proto_sign(px_node *n, int argc, char **argv)
 		               (unsigned long long)p->id);
 		goto out;
 	}
-	if (date < p->created) {
-		rc = node_fail(n, PX_EINVAL,
-		               PX_T("la date de signature précède la création du protocole",
-		                    "the signature date is before the protocol was created"));
+	/* Paper forms are often entered after they were signed, so an
+	 * earlier date is fine; a future one is a typing error. */
+	if (date > px_date_today()) {
+		rc = node_fail(n, PX_EINVAL, "%s",
+		               PX_T("la date de signature est dans le futur", "the signature date is in the future"));
 		goto out;
 	}
 	char keyname[64];
@@ -687,7 +693,9 @@ proto_sign(px_node *n, int argc, char **argv)
 		goto out;
 	}
 	bool mok = false, dok = false;
-	(void)node_protocol_verify(p, &mok, &dok);
+	if (node_protocol_verify(p, &mok, &dok) != PX_OK) {
+			/* mok and dok say which */
+		}
 	bool activated = false;
 	if (mok && dok) {
 		p->status = PRAXIS__PROTOCOL_STATUS__PROTOCOL_SIGNED;
@@ -865,10 +873,13 @@ proto_verify(px_node *n, int argc, char **argv)
 			which = PX_T("la signature de la direction", "the director's signature");
 		proto_sig_state bad = m_bad ? ms : ds;
 		rc = node_exit_code(PX_EAUTH);
+		bool both = m_bad && d_bad;
 		fprintf(stderr, PX_T("praxis-node : erreur : protocole %llu non valide : %s %s\n",
 		                     "praxis-node: error: protocol %llu is not valid: %s %s\n"),
 		        (unsigned long long)p->id, which,
-		        bad.err == PX_ENOTFOUND ? PX_T("manque", "is missing")
+		        bad.err == PX_ENOTFOUND ? (both ? PX_T("manquent ou ne sont pas valides", "are missing or not valid")
+		                                        : PX_T("manque", "is missing"))
+		        : bad.key_changed       ? PX_T("vient d'une autre clé que celle enregistrée", "comes from another key than the one on record")
 		                                : PX_T("ne correspond pas au texte signé", "does not match the signed text"));
 	}
 out:
@@ -1031,7 +1042,9 @@ proto_list_one(void *arg, px_val key, px_val val)
 		return PX_ECORRUPT;
 	if ((l->community == 0 || p->community_id == l->community) && (l->member == 0 || p->member_id == l->member)) {
 		bool mok = false, dok = false;
-		(void)node_protocol_verify(p, &mok, &dok);
+		if (node_protocol_verify(p, &mok, &dok) != PX_OK) {
+			/* mok and dok say which */
+		}
 		l->count++;
 		if (l->arr != NULL) {
 			cJSON *o = cJSON_CreateObject();

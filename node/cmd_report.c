@@ -242,9 +242,20 @@ rep_protocol_fn(void *arg, px_val key, px_val val)
 	Praxis__Protocol *p = praxis__protocol__unpack(NULL, val.size, val.data);
 	if (p == NULL)
 		return PX_ECORRUPT;
-	if (p->community_id == r->cid && p->created <= r->to) {
+	/* A protocol counts from its last signature (paper forms are often
+	 * entered after they were signed), or from its creation while unsigned. */
+	int32_t when = p->created;
+	if (p->n_signatures > 0) {
+		when = 0;
+		for (size_t i = 0; i < p->n_signatures; i++)
+			if (p->signatures[i]->date > when)
+				when = p->signatures[i]->date;
+	}
+	if (p->community_id == r->cid && when <= r->to) {
 		bool mok = false, dok = false;
-		(void)node_protocol_verify(p, &mok, &dok);
+		if (node_protocol_verify(p, &mok, &dok) != PX_OK) {
+			/* mok and dok say which */
+		}
 		if (p->status == PRAXIS__PROTOCOL_STATUS__PROTOCOL_CANCELLED) {
 			if (p->cancel_date >= r->from && p->cancel_date <= r->to)
 				r->p_cancelled++;
@@ -283,7 +294,7 @@ rep_survey_fn(void *arg, px_val key, px_val val)
 	Praxis__SurveyResponse *s = praxis__survey_response__unpack(NULL, val.size, val.data);
 	if (s == NULL)
 		return PX_ECORRUPT;
-	char y[8];
+	char y[16];
 	snprintf(y, sizeof y, "%04d", r->year);
 	if (strncmp(s->period, y, 4) == 0) {
 		r->s_count++;
@@ -437,7 +448,8 @@ rep_build(px_node *n, px_txn *txn, uint64_t cid, int year, cJSON **out)
 	if ((err = node_community_get(n, txn, cid, &c)) != PX_OK)
 		goto out;
 	if (c->host_org_id != 0)
-		(void)node_org_get(n, txn, c->host_org_id, &host);
+		if (node_org_get(n, txn, c->host_org_id, &host) != PX_OK)
+		host = NULL;
 	uint8_t k[8];
 	node_key_id(k, cid);
 	if ((err = px_scan(txn, n->db.members_by_community, k, 8, rep_member_fn, r)) != PX_OK)
@@ -522,8 +534,8 @@ rep_build(px_node *n, px_txn *txn, uint64_t cid, int year, cJSON **out)
 	int last_month = today / 10000 == year ? today / 100 % 100 : today / 10000 < year ? 0 : 12;
 	for (int mth = 1; mth <= last_month; mth++)
 		if (!r->month_has[mth]) {
-			char ms[8];
-			snprintf(ms, sizeof ms, "%04d-%02d", year % 10000, mth);
+			char ms[16];
+			snprintf(ms, sizeof ms, "%04d-%02d", (year % 10000 + 10000) % 10000, mth % 100);
 			cJSON_AddItemToArray(mw, cJSON_CreateString(ms));
 		}
 	cJSON_AddItemToObject(me, "list", r->mlist);
@@ -652,6 +664,25 @@ rep_fmt_num(double v, bool pct, char *out, size_t size)
 		snprintf(out, size, "%.2f", v);
 }
 
+/* Left-aligned label padded to width display columns (UTF-8 aware). */
+static void
+rep_pad(FILE *o, const char *s, size_t width)
+{
+	fputs(s, o);
+	for (size_t w = node_utf8_width(s); w < width; w++)
+		fputc(' ', o);
+}
+
+static const char *
+rep_sev_name(const char *tok)
+{
+	if (!strcmp(tok, "error"))
+		return PX_T("erreur", "error");
+	if (!strcmp(tok, "warning"))
+		return PX_T("avertissement", "warning");
+	return "info";
+}
+
 static void
 rep_text(const cJSON *j, FILE *o)
 {
@@ -663,7 +694,9 @@ rep_text(const cJSON *j, FILE *o)
 	for (const rep_fig *f = rep_figs; f->key; f++) {
 		char v[32];
 		rep_fmt_num(rep_num(j, f->key), f->pct, v, sizeof v);
-		fprintf(o, "  %-44s %10s\n", PX_T(f->fr, f->en), v);
+		fputs("  ", o);
+		rep_pad(o, PX_T(f->fr, f->en), 44);
+		fprintf(o, " %10s\n", v);
 	}
 	const cJSON *mw = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "meetings"),
 	                                                   "months_without_meeting");
@@ -680,8 +713,9 @@ rep_text(const cJSON *j, FILE *o)
 	const cJSON *m;
 	cJSON_ArrayForEach(m, list)
 	{
-		fprintf(o, "  %s  %-17s %4g h  %s  %s %g/%g  %s %g  %s\n", rep_str(m, "date"),
-		        rep_kind_name(rep_str(m, "kind")), rep_num(m, "duration_hours"),
+		fprintf(o, "  %s  ", rep_str(m, "date"));
+		rep_pad(o, rep_kind_name(rep_str(m, "kind")), 17);
+		fprintf(o, " %4g h  %s  %s %g/%g  %s %g  %s\n", rep_num(m, "duration_hours"),
 		        cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(m, "held")) ? PX_T("tenue  ", "held   ")
 		                                                                  : PX_T("prévue ", "planned"),
 		        PX_T("présences", "present"), rep_num(m, "present"), rep_num(m, "expected"),
@@ -730,7 +764,8 @@ rep_text(const cJSON *j, FILE *o)
 	else if (cJSON_GetArraySize(fs) == 0)
 		fprintf(o, "  %s\n", PX_T("(aucun)", "(none)"));
 	const cJSON *x;
-	cJSON_ArrayForEach(x, fs) fprintf(o, "  %s (%s) %s\n", rep_str(x, "rule"), rep_str(x, "severity"), rep_str(x, "message"));
+	cJSON_ArrayForEach(x, fs) fprintf(o, "  %s (%s) %s\n", rep_str(x, "rule"), rep_sev_name(rep_str(x, "severity")),
+	                                  rep_str(x, "message"));
 }
 
 /* RFC 4180 field. */
@@ -815,7 +850,7 @@ rep_csv(const cJSON *j, FILE *o)
 	const cJSON *x;
 	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "survey"), "by_question"))
 	{
-		char item[16];
+		char item[24];
 		snprintf(item, sizeof item, "Q%d", ++q);
 		snprintf(v, sizeof v, "%.6g", x->valuedouble);
 		rep_csv_row(o, "survey", item, "mean", v);
