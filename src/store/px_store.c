@@ -6,11 +6,12 @@
  * are never used, so a commit that returned is on disk and unused parts of
  * written pages are zeroed rather than filled with old heap bytes.
  *
- * Erasure: LMDB keeps old page versions and the slack of live pages in the
- * file. px_put over a value of another size and px_del first overwrite the
- * old value with zeros in place, and px_store_compact rewrites the file
- * without its free pages, so personal data removed through this API is
- * physically gone once compacted.
+ * Erasure: LMDB keeps old page versions (free pages) in the file until they
+ * are reused. px_store_compact rewrites the file from the live pages only,
+ * copying their used parts (not the slack between them), so data replaced
+ * or deleted through this API is physically gone once compacted. px_del
+ * also zeroes the value in place first, so the bytes do not linger in the
+ * page that stays live until then.
  */
 #define _GNU_SOURCE
 #include "px_store.h"
@@ -46,6 +47,7 @@ struct px_store {
 	bool *present;        /* false: absent from a read-only store */
 	MDB_dbi meta;
 	bool meta_present;
+	int lock_fd;          /* see px_store_compact; -1 when none */
 };
 
 struct px_txn {
@@ -161,6 +163,11 @@ store_free(px_store *st)
 		return;
 	if (st->env != NULL)
 		mdb_env_close(st->env);
+	/* Closed only now that no environment is open: closing any descriptor
+	 * of the lock file drops every fcntl lock this process holds on it,
+	 * LMDB's included. */
+	if (st->lock_fd >= 0)
+		close(st->lock_fd);
 	if (st->names != NULL)
 		for (int i = 0; i < st->n_dbs; i++)
 			free(st->names[i]);
@@ -200,7 +207,7 @@ store_mkdir(const char *dir)
 }
 
 static px_err
-store_env_open(px_store *st)
+store_env_open1(px_store *st)
 {
 	int rc;
 	if ((rc = mdb_env_create(&st->env)) != 0)
@@ -227,6 +234,18 @@ store_env_open(px_store *st)
 	if (dead > 0)
 		px_log(PX_LOG_INFO, "store: %d stale reader slot(s) cleared", dead);
 	return PX_OK;
+}
+
+/* On failure the environment is closed again, so st->env is NULL or open. */
+static px_err
+store_env_open(px_store *st)
+{
+	px_err rv = store_env_open1(st);
+	if (rv != PX_OK && st->env != NULL) {
+		mdb_env_close(st->env);
+		st->env = NULL;
+	}
+	return rv;
 }
 
 static px_err
@@ -345,6 +364,7 @@ px_store_open(px_store **out, const px_store_opts *opts)
 	px_store *st = calloc(1, sizeof *st);
 	if (st == NULL)
 		return PX_ENOMEM;
+	st->lock_fd = -1;
 	st->map_size = opts->map_size ? opts->map_size : STORE_DEFAULT_MAP;
 	st->read_only = opts->read_only;
 	int n = 0;
@@ -421,16 +441,53 @@ store_fsync_dir(const char *dir)
 	}
 }
 
+/* Takes the write lock LMDB's processes take on byte 0 of the lock file to
+ * find out whether they are alone (mdb_env_excl_lock): true when no other
+ * process has the environment open. Within this process it converts
+ * LMDB's shared lock, so it must run with our own environment open or
+ * closed, never half-way. */
+static bool
+store_alone(int lfd)
+{
+	struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1};
+	return fcntl(lfd, F_SETLK, &fl) == 0;
+}
+
+static px_err
+store_busy(const px_store *st)
+{
+	px_log(PX_LOG_ERROR, "%s: %s", st->path,
+	       PX_T("base de données ouverte par un autre processus : compactage impossible "
+	            "(arrêtez l'autre processus, par exemple praxis-node serve, et réessayez)",
+	            "database open in another process: cannot compact "
+	            "(stop the other process, e.g. praxis-node serve, and try again)"));
+	return PX_EPRECOND;
+}
+
 px_err
 px_store_compact(px_store *st)
 {
 	px_err rv;
-	char *tmp = NULL;
+	char *tmp = NULL, *lpath = NULL;
 	int fd = -1;
 	if (st == NULL)
 		return PX_EINVAL;
 	if (st->read_only)
 		return PX_EPERM;
+	if (st->env == NULL)
+		return PX_EIO;
+	/* Another process with the file open would go on writing to the old
+	 * inode after the rename, and its writes would be lost: refuse. */
+	if (st->lock_fd < 0) {
+		if (asprintf(&lpath, "%s-lock", st->path) < 0)
+			return PX_ENOMEM;
+		st->lock_fd = open(lpath, O_RDWR | O_CLOEXEC);
+		free(lpath);
+		if (st->lock_fd < 0)
+			return store_err(errno, "open lock file");
+	}
+	if (!store_alone(st->lock_fd))
+		return store_busy(st); /* lock_fd stays open until close: see store_free */
 	if (asprintf(&tmp, "%s.compact-XXXXXX", st->path) < 0)
 		return PX_ENOMEM;
 	if ((fd = mkstemp(tmp)) < 0) {
@@ -451,25 +508,27 @@ px_store_compact(px_store *st)
 	}
 	close(fd);
 	fd = -1;
-	/* Swap files while no environment is open on the old one. */
+	/* Swap files while no environment is open on the old one. Closing the
+	 * environment dropped our locks: take the exclusive one again, so that
+	 * a process starting now waits and then opens the new file. */
 	mdb_env_close(st->env);
 	st->env = NULL;
-	if (rename(tmp, st->path) != 0) {
+	rv = PX_OK;
+	if (!store_alone(st->lock_fd))
+		rv = store_busy(st);
+	else if (rename(tmp, st->path) != 0)
 		rv = store_err(errno, "rename");
+	else
+		store_fsync_dir(st->dir);
+	if (rv != PX_OK)
 		unlink(tmp);
-		free(tmp);
-		tmp = NULL;
-		/* Reopen the untouched original so st stays usable. */
-		if (store_env_open(st) == PX_OK)
-			(void)store_dbs_open(st, NULL);
-		return rv;
-	}
-	store_fsync_dir(st->dir);
 	free(tmp);
-	tmp = NULL;
-	if ((rv = store_env_open(st)) != PX_OK)
-		return rv;
-	return store_dbs_open(st, NULL);
+	close(st->lock_fd); /* no environment open: safe, and lets waiters in */
+	st->lock_fd = -1;
+	px_err rv2 = store_env_open(st);
+	if (rv2 == PX_OK)
+		rv2 = store_dbs_open(st, NULL);
+	return rv != PX_OK ? rv : rv2;
 fail:
 	if (fd >= 0)
 		close(fd);
@@ -534,7 +593,9 @@ px_txn_abort(px_txn *t)
 }
 
 /* Overwrites the stored value of key with zeros in place (same size, so LMDB
- * writes into the dirty page itself); PX_OK when the key is absent. */
+ * writes into the dirty page itself); PX_OK when the key is absent. The copy
+ * of the page in the previous version still holds the bytes until
+ * compaction. */
 static px_err
 store_scrub(px_txn *t, MDB_dbi dbi, MDB_val *k, size_t keep_size)
 {
@@ -567,9 +628,6 @@ store_put(px_txn *t, px_db db, const void *key, size_t klen, const void *val, si
 	if (!store_db_ok(t, db, &dbi))
 		return PX_EINVAL;
 	MDB_val k = {klen, (void *)key};
-	px_err rv;
-	if (!(flags & MDB_NOOVERWRITE) && (rv = store_scrub(t, dbi, &k, vlen)) != PX_OK)
-		return store_fail(t, rv);
 	MDB_val v = {vlen, NULL};
 	int rc = mdb_put(t->txn, dbi, &k, &v, flags | MDB_RESERVE);
 	if (rc != 0)
@@ -629,7 +687,7 @@ px_del(px_txn *t, px_db db, const void *key, size_t klen)
 		return PX_EINVAL;
 	MDB_val k = {klen, (void *)key};
 	/* Zero the value first: a deleted node's bytes can stay in the slack
-	 * of a live page, which compaction copies as it is. */
+	 * of the live page (until compaction, which skips slack). */
 	if ((rv = store_scrub(t, dbi, &k, (size_t)-1)) != PX_OK)
 		return store_fail(t, rv);
 	int rc = mdb_del(t->txn, dbi, &k, NULL);
@@ -656,9 +714,6 @@ px_put_msg(px_txn *t, px_db db, const void *key, size_t klen, const ProtobufCMes
 		return PX_EINVAL;
 	size_t n = protobuf_c_message_get_packed_size(msg);
 	MDB_val k = {klen, (void *)key};
-	px_err rv;
-	if ((rv = store_scrub(t, dbi, &k, n)) != PX_OK)
-		return store_fail(t, rv);
 	/* Pack straight into the page LMDB reserved: no intermediate copy. */
 	MDB_val v = {n, NULL};
 	int rc = mdb_put(t->txn, dbi, &k, &v, MDB_RESERVE);

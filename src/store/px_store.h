@@ -45,9 +45,12 @@ px_err px_store_open(px_store **out, const px_store_opts *opts) PX_NODISCARD;
 void px_store_close(px_store *st);           /* NULL does nothing */
 px_db px_store_db(px_store *st, const char *name); /* id -1 if unknown */
 const char *px_store_path(const px_store *st);     /* the data file path */
-/* Copies the environment compacted (MDB_CP_COMPACT) to path and replaces the
- * data file with it: freed pages, and what was in them, are gone. Needs no
- * other open transaction in this process. */
+/* Copies the environment compacted (MDB_CP_COMPACT) to a temporary file,
+ * fsyncs it and renames it over the data file, then reopens: freed pages, and
+ * what was in them, are gone (with the zeroing of px_put/px_del, erased
+ * personal data leaves the file). Needs no other open transaction in this
+ * process. PX_EPRECOND when another process has the environment open (it
+ * would keep writing to the old file); the store stays usable. */
 px_err px_store_compact(px_store *st) PX_NODISCARD;
 
 /* Sizes of the environment, for "storage full" messages and tests. */
@@ -76,9 +79,8 @@ void px_txn_abort(px_txn *txn);              /* NULL does nothing */
  * transaction or its end. */
 typedef struct px_val { const void *data; size_t size; } px_val;
 
-/* Replacing a value by one of another size, and px_del, first overwrite the
- * old bytes with zeros in place: with px_store_compact, erased personal data
- * leaves the file. PX_EPERM in a read transaction. */
+/* PX_EPERM in a read transaction. Old values stay in LMDB's free pages
+ * until px_store_compact (px_del zeroes the value in place first). */
 px_err px_put(px_txn *txn, px_db db, const void *key, size_t klen, const void *val,
               size_t vlen) PX_NODISCARD;
 /* As px_put, but PX_EEXISTS if the key is present. */
