@@ -1,0 +1,535 @@
+/*
+ * A real praxis-hub process on loopback, and this test as its nodes (real
+ * px_rpc clients with their own keys) and viewers (raw HTTP): enrollment
+ * tokens, ingest checks, idempotence, isolation, scopes, revocation,
+ * audit, CSV and static dashboard.
+ */
+#define _GNU_SOURCE
+#include "pxt.h"
+#include "hubt.h"
+#include "px_crypto.h"
+#include "px_jointoken.h"
+#include "px_report.h"
+#include "px_rpc.h"
+#include "hub.pb-c.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct node {
+	px_identity *id;
+	px_rpc_client *cl;
+} node;
+
+static struct {
+	char *dir;
+	char data[512], log[600];
+	int rpc_port, http_port;
+	pid_t hub;
+	char token_a[PX_JT_TEXT_MAX], token_b[PX_JT_TEXT_MAX];
+	px_jointoken jt_a;
+	node a, b;
+	char viewer_lau[PX_VT_TEXT_MAX], viewer_all[PX_VT_TEXT_MAX];
+} T;
+
+#define HUB PXT_BIN_DIR "/praxis-hub"
+
+/* Runs praxis-hub with args; the first line of stdout into line. */
+static int
+hub_cli(char *line, size_t size, const char *fmt, ...) PX_PRINTF(3, 4);
+static int
+hub_cli(char *line, size_t size, const char *fmt, ...)
+{
+	char args[4096];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(args, sizeof args, fmt, ap);
+	va_end(ap);
+	pxt_run r = pxt_sh("'%s' --data '%s' %s", HUB, T.data, args);
+	if (line != NULL) {
+		size_t l = r.out ? strcspn(r.out, "\n") : 0;
+		if (l >= size)
+			l = size - 1;
+		if (r.out)
+			memcpy(line, r.out, l);
+		line[l] = '\0';
+	}
+	if (r.status != 0 && r.err != NULL)
+		fprintf(stderr, "praxis-hub %s: %s", args, r.err);
+	int st = r.status;
+	pxt_run_free(&r);
+	return st;
+}
+
+/* `praxis-hub report --json ARGS` parsed. */
+static cJSON *
+hub_report(const char *args)
+{
+	pxt_run r = pxt_sh("'%s' --data '%s' report --json %s", HUB, T.data, args);
+	assert_int_equal(r.status, 0);
+	cJSON *j = cJSON_Parse(r.out);
+	pxt_run_free(&r);
+	assert_non_null(j);
+	return j;
+}
+
+static double
+ind_value(const cJSON *row, const char *name)
+{
+	const cJSON *x = cJSON_GetObjectItem(cJSON_GetObjectItem(row, "indicators"), name);
+	const cJSON *v = cJSON_GetObjectItem(x, "value");
+	return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+static void
+node_open(node *n, const px_jointoken *jt)
+{
+	assert_int_equal(px_identity_generate(&n->id), PX_OK);
+	px_rpc_client_opts o = {0};
+	o.url = jt->addr;
+	o.identity = n->id;
+	o.server_pk = jt->hub_pk;
+	o.timeout_ms = 5000;
+	assert_int_equal(px_rpc_client_open(&n->cl, &o), PX_OK);
+}
+
+static void
+node_close(node *n)
+{
+	px_rpc_client_close(n->cl);
+	px_identity_free(n->id);
+	memset(n, 0, sizeof *n);
+}
+
+static px_code
+enroll(node *n, const char *token_text)
+{
+	px_jointoken jt;
+	assert_int_equal(px_jointoken_parse(token_text, strlen(token_text), &jt), PX_OK);
+	Praxis__EnrollRequest req = PRAXIS__ENROLL_REQUEST__INIT;
+	req.token_secret.data = jt.secret;
+	req.token_secret.len = sizeof jt.secret;
+	req.org_name = "Organisme test";
+	ProtobufCMessage *resp = NULL;
+	px_status st;
+	if (px_rpc_call_named(n->cl, &praxis__hub__descriptor, "Enroll", &req.base, 0, &resp, &st) != PX_OK) {
+		/* st says why */
+	}
+	if (resp != NULL)
+		protobuf_c_message_free_unpacked(resp, NULL);
+	return st.code;
+}
+
+/* A report as a node would build it (counts only). */
+static Praxis__CommunityReport *
+make_report(const char *uid, const char *name, const char *framework, const char *period,
+            uint32_t rev, double members, double meetings, double attendance)
+{
+	Praxis__CommunityReport *r = calloc(1, sizeof *r);
+	praxis__community_report__init(r);
+	r->community_uid = strdup(uid);
+	r->community_name = strdup(name);
+	r->framework = strdup(framework);
+	r->region = strdup("Laurentides");
+	px_period p;
+	assert_int_equal(px_period_parse(period, &p), PX_OK);
+	r->period_kind = (Praxis__PeriodKind)p.kind;
+	r->period = strdup(period);
+	r->revision = rev;
+	r->generated_at = 1767225600;
+	r->k = 5;
+	r->plugin_ok = true;
+	const char *names[] = {"members_active", "meetings_held", "attendance_rate"};
+	double vals[] = {members, meetings, attendance};
+	uint32_t pops[] = {(uint32_t)members, 0, (uint32_t)members};
+	r->n_indicators = 3;
+	r->indicators = calloc(3, sizeof *r->indicators);
+	for (size_t i = 0; i < 3; i++) {
+		Praxis__Indicator *in = calloc(1, sizeof *in);
+		praxis__indicator__init(in);
+		in->name = strdup(names[i]);
+		in->value = vals[i];
+		in->population = pops[i];
+		r->indicators[i] = in;
+	}
+	r->n_findings = 1;
+	r->findings = calloc(1, sizeof *r->findings);
+	Praxis__FindingCount *f = calloc(1, sizeof *f);
+	praxis__finding_count__init(f);
+	f->rule_id = strdup("LAU-3");
+	f->severity = PRAXIS__SEVERITY__SEVERITY_WARNING;
+	f->count = 6;
+	r->findings[0] = f;
+	return r;
+}
+
+static px_code
+submit(node *n, const Praxis__SignedReport *sr, bool *dup)
+{
+	Praxis__SubmitReportRequest req = PRAXIS__SUBMIT_REPORT_REQUEST__INIT;
+	req.report = (Praxis__SignedReport *)sr;
+	ProtobufCMessage *resp = NULL;
+	px_status st;
+	if (px_rpc_call_named(n->cl, &praxis__hub__descriptor, "SubmitReport", &req.base, 0, &resp,
+	                        &st) != PX_OK) {
+		/* st says why */
+	}
+	if (dup != NULL)
+		*dup = resp != NULL && ((Praxis__SubmitReportResponse *)resp)->duplicate;
+	if (resp != NULL)
+		protobuf_c_message_free_unpacked(resp, NULL);
+	return st.code;
+}
+
+/* Builds, signs with signer and submits as n. */
+static px_code
+push(node *n, const px_identity *signer, const char *uid, const char *framework, const char *period,
+     uint32_t rev, double members, bool *dup)
+{
+	Praxis__CommunityReport *r = make_report(uid, uid, framework, period, rev, members, 4, 0.75);
+	Praxis__SignedReport *sr = NULL;
+	assert_int_equal(px_report_sign(r, signer, &sr), PX_OK);
+	px_code c = submit(n, sr, dup);
+	px_signed_report_free(sr);
+	px_report_free(r);
+	return c;
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	assert_int_equal(px_crypto_init(), PX_OK);
+	T.dir = pxt_tmpdir("hubrpc");
+	snprintf(T.data, sizeof T.data, "%s/hub", T.dir);
+	snprintf(T.log, sizeof T.log, "%s/hub.log", T.dir);
+	T.rpc_port = hubt_free_port();
+	T.http_port = hubt_free_port();
+	assert_int_equal(hub_cli(NULL, 0, "init --listen tcp://127.0.0.1:%d", T.rpc_port), 0);
+	char http[64];
+	snprintf(http, sizeof http, "127.0.0.1:%d", T.http_port);
+	const char *argv[] = {HUB, "--data", T.data, "serve", "--http", http, NULL};
+	T.hub = hubt_spawn(T.log, argv);
+	assert_true(hubt_wait_log(T.hub, T.log, "\nprêt", 30) || hubt_wait_log(T.hub, T.log, "ready", 1));
+	assert_int_equal(hub_cli(T.token_a, sizeof T.token_a, "tenant add amalgame --region Laurentides"), 0);
+	assert_int_equal(hub_cli(T.token_b, sizeof T.token_b, "tenant add rocfm-est --region Montréal"), 0);
+	assert_int_equal(px_jointoken_parse(T.token_a, strlen(T.token_a), &T.jt_a), PX_OK);
+	node_open(&T.a, &T.jt_a);
+	node_open(&T.b, &T.jt_a);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	node_close(&T.a);
+	node_close(&T.b);
+	int st = hubt_stop(T.hub);
+	if (st != 0) {
+		char *log = pxt_read_file(T.log, NULL);
+		fprintf(stderr, "hub log:\n%s\n", log ? log : "");
+		free(log);
+	}
+	pxt_tmpdir_free(T.dir);
+	return st == 0 ? 0 : -1;
+}
+
+static void
+test_enroll_tokens(void **state)
+{
+	(void)state;
+	assert_int_equal(enroll(&T.a, T.token_a), PX_CODE_OK);
+	/* Used twice (by another key): refused. */
+	node x;
+	node_open(&x, &T.jt_a);
+	assert_int_equal(enroll(&x, T.token_a), PX_CODE_PERMISSION_DENIED);
+	/* Expired: a token valid for 0 s. */
+	char expired[PX_JT_TEXT_MAX];
+	assert_int_equal(hub_cli(expired, sizeof expired, "tenant add late --region X --ttl 0"), 0);
+	assert_int_equal(enroll(&x, expired), PX_CODE_PERMISSION_DENIED);
+	/* A made-up secret. */
+	px_jointoken fake = T.jt_a;
+	px_random(fake.secret, sizeof fake.secret);
+	char fake_text[PX_JT_TEXT_MAX];
+	assert_int_equal(px_jointoken_format(&fake, fake_text, sizeof fake_text), PX_OK);
+	assert_int_equal(enroll(&x, fake_text), PX_CODE_UNAUTHENTICATED);
+	/* An enrolled key cannot enroll again with another tenant's token. */
+	assert_int_equal(enroll(&T.a, T.token_b), PX_CODE_ALREADY_EXISTS);
+	assert_int_equal(enroll(&T.b, T.token_b), PX_CODE_OK);
+	/* A key that never enrolled cannot submit. */
+	assert_int_equal(push(&x, x.id, "x-1", "laurentides", "2025", 1, 10, NULL), PX_CODE_UNAUTHENTICATED);
+	node_close(&x);
+}
+
+static void
+test_submit_idempotent(void **state)
+{
+	(void)state;
+	bool dup = true;
+	assert_int_equal(push(&T.a, T.a.id, "a-1", "laurentides", "2025", 1, 12, &dup), PX_CODE_OK);
+	assert_false(dup);
+	/* The same report again: acknowledged as a duplicate, counted once. */
+	Praxis__CommunityReport *r = make_report("a-1", "a-1", "laurentides", "2025", 1, 12, 4, 0.75);
+	Praxis__SignedReport *sr = NULL;
+	assert_int_equal(px_report_sign(r, T.a.id, &sr), PX_OK);
+	assert_int_equal(submit(&T.a, sr, &dup), PX_CODE_OK);
+	assert_true(dup);
+	px_signed_report_free(sr);
+	px_report_free(r);
+	cJSON *j = hub_report("--period 2025");
+	const cJSON *total = cJSON_GetObjectItem(j, "total");
+	assert_int_equal(cJSON_GetObjectItem(total, "communities")->valueint, 1);
+	assert_true(ind_value(total, "members_active") == 12);
+	cJSON_Delete(j);
+	/* Same revision, other bytes: refused, nothing changes. */
+	assert_int_equal(push(&T.a, T.a.id, "a-1", "laurentides", "2025", 1, 13, NULL),
+	                 PX_CODE_ALREADY_EXISTS);
+	/* A new revision replaces the figures, still one community. */
+	assert_int_equal(push(&T.a, T.a.id, "a-1", "laurentides", "2025", 2, 14, &dup), PX_CODE_OK);
+	assert_int_equal(push(&T.a, T.a.id, "a-2", "laurentides", "2025", 1, 6, &dup), PX_CODE_OK);
+	j = hub_report("--period 2025 --framework laurentides");
+	total = cJSON_GetObjectItem(j, "total");
+	assert_int_equal(cJSON_GetObjectItem(total, "communities")->valueint, 2);
+	assert_true(ind_value(total, "members_active") == 20);
+	assert_true(ind_value(total, "meetings_held") == 8);
+	cJSON_Delete(j);
+}
+
+static void
+test_signature_checks(void **state)
+{
+	(void)state;
+	/* Signed with another key (B's) and sent by A. */
+	assert_int_equal(push(&T.a, T.b.id, "a-3", "laurentides", "2025", 1, 9, NULL),
+	                 PX_CODE_PERMISSION_DENIED);
+	/* Altered after signing: one byte of the report flipped. */
+	Praxis__CommunityReport *r = make_report("a-3", "a-3", "laurentides", "2025", 1, 9, 4, 0.75);
+	Praxis__SignedReport *sr = NULL;
+	assert_int_equal(px_report_sign(r, T.a.id, &sr), PX_OK);
+	for (size_t i = 0; i < sr->report.len; i += sr->report.len / 7 + 1) {
+		sr->report.data[i] ^= 0x01;
+		assert_int_equal(submit(&T.a, sr, NULL), PX_CODE_UNAUTHENTICATED);
+		sr->report.data[i] ^= 0x01;
+	}
+	sr->signature.data[5] ^= 0x80;
+	assert_int_equal(submit(&T.a, sr, NULL), PX_CODE_UNAUTHENTICATED);
+	px_signed_report_free(sr);
+	/* Well signed but invalid: a rate above 1. */
+	r->indicators[2]->value = 1.5;
+	assert_int_equal(px_report_sign(r, T.a.id, &sr), PX_OK);
+	assert_int_equal(submit(&T.a, sr, NULL), PX_CODE_INVALID_ARGUMENT);
+	px_signed_report_free(sr);
+	px_report_free(r);
+	cJSON *j = hub_report("--community a-3");
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "rows")), 0);
+	cJSON_Delete(j);
+}
+
+static px_code
+list_reports(node *n, const char *tenant, size_t *count)
+{
+	Praxis__ListReportsRequest req = PRAXIS__LIST_REPORTS_REQUEST__INIT;
+	req.tenant = (char *)tenant;
+	ProtobufCMessage *resp = NULL;
+	px_status st;
+	if (px_rpc_call_named(n->cl, &praxis__hub__descriptor, "ListReports", &req.base, 0, &resp, &st) != PX_OK) {
+		/* st says why */
+	}
+	if (count != NULL)
+		*count = resp ? ((Praxis__ListReportsResponse *)resp)->n_reports : 0;
+	if (resp != NULL)
+		protobuf_c_message_free_unpacked(resp, NULL);
+	return st.code;
+}
+
+static void
+test_tenant_isolation(void **state)
+{
+	(void)state;
+	assert_int_equal(push(&T.b, T.b.id, "b-1", "rocfm", "2025", 1, 7, NULL), PX_CODE_OK);
+	size_t n = 0;
+	assert_int_equal(list_reports(&T.a, "", &n), PX_CODE_OK);
+	assert_int_equal(n, 3); /* a-1 rev 1 and 2, a-2 */
+	assert_int_equal(list_reports(&T.a, "rocfm-est", NULL), PX_CODE_PERMISSION_DENIED);
+	assert_int_equal(list_reports(&T.b, "amalgame", NULL), PX_CODE_PERMISSION_DENIED);
+	Praxis__AggregateRequest ag = PRAXIS__AGGREGATE_REQUEST__INIT;
+	ag.tenant = "rocfm-est";
+	ProtobufCMessage *resp = NULL;
+	px_status st;
+	if (px_rpc_call_named(T.a.cl, &praxis__hub__descriptor, "Aggregate", &ag.base, 0, &resp, &st) != PX_OK) {
+		/* st says why */
+	}
+	assert_int_equal(st.code, PX_CODE_PERMISSION_DENIED);
+	assert_null(resp);
+	/* Its own aggregate holds only its own communities. */
+	ag.tenant = "";
+	assert_int_equal(px_rpc_call_named(T.b.cl, &praxis__hub__descriptor, "Aggregate", &ag.base, 0,
+	                                   &resp, &st), PX_OK);
+	Praxis__AggregateResponse *ar = (Praxis__AggregateResponse *)resp;
+	assert_int_equal(ar->n_rows, 1);
+	assert_string_equal(ar->rows[0]->community_uid, "b-1");
+	protobuf_c_message_free_unpacked(resp, NULL);
+	/* B cannot submit for a community of A. */
+	assert_int_equal(push(&T.b, T.b.id, "a-1", "laurentides", "2025", 3, 30, NULL),
+	                 PX_CODE_PERMISSION_DENIED);
+	cJSON *j = hub_report("--community a-1");
+	assert_true(ind_value(cJSON_GetObjectItem(j, "total"), "members_active") == 14);
+	cJSON_Delete(j);
+}
+
+static void
+test_viewer_scope_http(void **state)
+{
+	(void)state;
+	assert_int_equal(hub_cli(T.viewer_lau, sizeof T.viewer_lau,
+	                         "viewer add centraide --scope 'framework=laurentides'"), 0);
+	assert_int_equal(hub_cli(T.viewer_all, sizeof T.viewer_all, "viewer add admin --scope ''"), 0);
+	hubt_http r;
+	assert_true(hubt_get(T.http_port, "/", NULL, &r));
+	assert_int_equal(r.status, 401);
+	hubt_http_free(&r);
+	assert_true(hubt_get(T.http_port, "/export.json", "Cookie: px_view=pxv1.AAAA\r\n", &r));
+	assert_int_equal(r.status, 401);
+	hubt_http_free(&r);
+	/* Login by URL: a cookie that scripts cannot read, sent to this site only. */
+	char path[256], cookie[256], hdr[300];
+	snprintf(path, sizeof path, "/login?token=%s", T.viewer_lau);
+	assert_true(hubt_get(T.http_port, path, NULL, &r));
+	assert_int_equal(r.status, 303);
+	assert_true(hubt_header(&r, "Set-Cookie", cookie, sizeof cookie));
+	assert_non_null(strstr(cookie, "HttpOnly"));
+	assert_non_null(strstr(cookie, "SameSite=Strict"));
+	hubt_http_free(&r);
+	snprintf(hdr, sizeof hdr, "Cookie: %.*s\r\n", (int)strcspn(cookie, ";"), cookie);
+	assert_true(hubt_get(T.http_port, "/", hdr, &r));
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(r.body, "a-1"));
+	assert_null(strstr(r.body, "b-1"));
+	assert_null(strstr(r.body, "<script"));
+	hubt_http_free(&r);
+	const char *denied[] = {"/framework/rocfm", "/community/b-1", "/export.json?framework=rocfm",
+	                        "/export.csv?framework=rocfm"};
+	for (size_t i = 0; i < sizeof denied / sizeof denied[0]; i++) {
+		assert_true(hubt_get(T.http_port, denied[i], hdr, &r));
+		assert_int_equal(r.status, 403);
+		hubt_http_free(&r);
+	}
+	/* Read-only: no write method. */
+	assert_true(hubt_request(T.http_port, "POST", "/", hdr, "x=1", &r));
+	assert_int_equal(r.status, 405);
+	hubt_http_free(&r);
+	/* The scoped export equals the administrator's report for the framework. */
+	assert_true(hubt_get(T.http_port, "/export.json", hdr, &r));
+	assert_int_equal(r.status, 200);
+	cJSON *web = cJSON_Parse(r.body);
+	hubt_http_free(&r);
+	cJSON *cli = hub_report("--framework laurentides");
+	assert_non_null(web);
+	char *a = cJSON_PrintUnformatted(cJSON_GetObjectItem(web, "total"));
+	char *b = cJSON_PrintUnformatted(cJSON_GetObjectItem(cli, "total"));
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+	cJSON_Delete(web);
+	cJSON_Delete(cli);
+	/* The unscoped viewer sees both, through the token header. */
+	snprintf(hdr, sizeof hdr, "X-Praxis-Token: %s\r\n", T.viewer_all);
+	assert_true(hubt_get(T.http_port, "/framework/rocfm?lang=en", hdr, &r));
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(r.body, "b-1"));
+	assert_non_null(strstr(r.body, "lang=\"en\""));
+	hubt_http_free(&r);
+}
+
+static void
+test_revoke_at_once(void **state)
+{
+	(void)state;
+	assert_int_equal(push(&T.b, T.b.id, "b-2", "rocfm", "2025", 1, 8, NULL), PX_CODE_OK);
+	assert_int_equal(hub_cli(NULL, 0, "tenant revoke rocfm-est"), 0);
+	/* The very next call is refused. */
+	assert_int_equal(push(&T.b, T.b.id, "b-3", "rocfm", "2025", 1, 8, NULL), PX_CODE_PERMISSION_DENIED);
+	assert_int_equal(list_reports(&T.b, "", NULL), PX_CODE_PERMISSION_DENIED);
+	/* Rotation: A's key stops, a new token enrolls a new key. */
+	char tok[PX_JT_TEXT_MAX];
+	assert_int_equal(hub_cli(tok, sizeof tok, "tenant rotate-key amalgame"), 0);
+	assert_int_equal(push(&T.a, T.a.id, "a-1", "laurentides", "2025", 3, 15, NULL),
+	                 PX_CODE_PERMISSION_DENIED);
+	node a2;
+	node_open(&a2, &T.jt_a);
+	assert_int_equal(enroll(&a2, tok), PX_CODE_OK);
+	assert_int_equal(push(&a2, a2.id, "a-1", "laurentides", "2025", 3, 15, NULL), PX_CODE_OK);
+	node_close(&a2);
+}
+
+static void
+test_audit_and_outputs(void **state)
+{
+	(void)state;
+	pxt_run r = pxt_sh("'%s' --data '%s' audit list --json", HUB, T.data);
+	assert_int_equal(r.status, 0);
+	cJSON *j = cJSON_Parse(r.out);
+	pxt_run_free(&r);
+	assert_non_null(j);
+	int denied = 0, http = 0;
+	const cJSON *e;
+	cJSON_ArrayForEach(e, j) {
+		if (strcmp(cJSON_GetObjectItem(e, "code")->valuestring, "PERMISSION_DENIED") == 0)
+			denied++;
+		if (strcmp(cJSON_GetObjectItem(e, "channel")->valuestring, "http") == 0)
+			http++;
+	}
+	/* Every refusal above was logged: RPC and dashboard alike. */
+	assert_true(denied >= 10);
+	assert_true(http >= 4);
+	cJSON_Delete(j);
+	/* CSV for a French Excel. */
+	r = pxt_sh("'%s' --data '%s' report --csv --framework laurentides", HUB, T.data);
+	assert_int_equal(r.status, 0);
+	assert_memory_equal(r.out, "\xEF\xBB\xBF" "niveau;cadre;", 16);
+	assert_non_null(strstr(r.out, ";attendance_rate;"));
+	assert_non_null(strstr(r.out, "0,75"));
+	pxt_run_free(&r);
+	r = pxt_sh("'%s' --data '%s' report", HUB, T.data);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "Membres actifs"));
+	pxt_run_free(&r);
+	/* Bad input: a clear French error, exit 1, nothing changed. */
+	r = pxt_sh("'%s' --data '%s' tenant add 'bad name' --region X", HUB, T.data);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, "nom d'organisation invalide"));
+	pxt_run_free(&r);
+	r = pxt_sh("LANG=en_CA.UTF-8 '%s' --data '%s' viewer add v --scope 'colour=blue'", HUB, T.data);
+	assert_int_equal(r.status, 1);
+	assert_non_null(strstr(r.err, "invalid scope"));
+	pxt_run_free(&r);
+	/* Static dashboard. */
+	char out[700];
+	snprintf(out, sizeof out, "%s/static", T.dir);
+	assert_int_equal(hub_cli(NULL, 0, "dashboard --out '%s'", out), 0);
+	char f[800];
+	snprintf(f, sizeof f, "%s/index.html", out);
+	assert_true(pxt_file_contains(f, "<svg", 4));
+	assert_false(pxt_file_contains(f, "<script", 7));
+	snprintf(f, sizeof f, "%s/framework-laurentides.html", out);
+	assert_true(pxt_file_contains(f, "LAU-3", 5));
+	snprintf(f, sizeof f, "%s/report.csv", out);
+	assert_true(pxt_file_contains(f, "\xEF\xBB\xBF", 3));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_enroll_tokens),     cmocka_unit_test(test_submit_idempotent),
+		cmocka_unit_test(test_signature_checks),  cmocka_unit_test(test_tenant_isolation),
+		cmocka_unit_test(test_viewer_scope_http), cmocka_unit_test(test_revoke_at_once),
+		cmocka_unit_test(test_audit_and_outputs),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
