@@ -351,14 +351,26 @@ const pxp_community *node_view_community(const node_view *v);
 /* The community record the view was built from (borrowed from v). */
 const Praxis__Community *node_view_record(const node_view *v);
 void node_view_free(node_view *v);
+/* Removes a member (and her protocols, hours, attendance, surveys,
+ * approvals) and/or a meeting (and its attendance) from the view: the
+ * community as it was before adding them. 0 = nothing of that kind. */
+void node_view_drop(node_view *v, uint64_t member_id, uint64_t meeting_id);
 
 /* ---- rules (node/rules.c) ---- */
 /* Change-time check. Call it after writing the change in the open write
  * txn and before committing. Builds the view from txn, runs the
- * community's plugin, prints warnings at once on stderr, prints error
- * findings and returns PX_EPRECOND if any (the caller aborts the txn and
- * exits NODE_EXIT_INVALID without printing more). A missing plugin is a
- * warning, not a refusal. */
+ * community's plugin, prints warnings at once on stderr, prints refusing
+ * error findings and returns PX_EPRECOND if any (the caller aborts the txn
+ * and exits NODE_EXIT_INVALID without printing more). A missing plugin is
+ * a warning, not a refusal.
+ * Which errors refuse: those about the change's subject (its member or
+ * meeting), and, for MEMBER_ADD and MEETING_ADD, errors about no one in
+ * particular that the change creates (same rule absent from the view
+ * without the member/meeting, e.g. BRU-1 group too big; MEMBER_STATUS is
+ * compared with the view without that member too). Errors about
+ * other subjects are pre-existing state: shown as warnings. PXP_CHANGE_
+ * COMMUNITY never refuses (a new community cannot have its moderators
+ * yet): its findings are advice. */
 px_err node_check_change(px_node *n, px_txn *txn, uint64_t community, const pxp_change *change) PX_NODISCARD;
 /* Full audit of a community over a period (0,0 = default), findings into
  * *out (caller calls node_findings_fini). */

@@ -36,45 +36,106 @@ rules_run(px_node *n, px_txn *txn, uint64_t community, int32_t from, int32_t to,
 	return err;
 }
 
+/* Does the finding name the change's member or meeting? */
+static bool
+rules_about_change(const node_finding *f, const pxp_change *ch)
+{
+	if (ch->member_id != 0 && f->member_id == ch->member_id)
+		return true;
+	if (ch->meeting_id != 0 && f->meeting_id == ch->meeting_id)
+		return true;
+	return false;
+}
+
+static bool
+rules_has_rule(const node_findings *f, const char *rule)
+{
+	for (size_t i = 0; i < f->n; i++)
+		if (f->v[i].severity == PXP_ERROR && f->v[i].member_id == 0 && f->v[i].meeting_id == 0 &&
+		    strcmp(f->v[i].rule_id, rule) == 0)
+			return true;
+	return false;
+}
+
 px_err
 node_check_change(px_node *n, px_txn *txn, uint64_t community, const pxp_change *change)
 {
-	node_findings f = {0};
-	px_err err = rules_run(n, txn, community, 0, 0, change, &f, NULL, NULL);
+	node_findings f = {0}, before = {0};
+	node_view *v = NULL;
+	px_err err = node_view_build(n, txn, community, 0, 0, &v);
+	if (err != PX_OK)
+		return err;
+	const Praxis__Community *rec = node_view_record(v);
+	err = node_host_run(n, rec->framework, rec, node_view_community(v), change, &f, NULL, NULL);
+	/* A status change is compared with the community without that member:
+	 * what matters is what her new status adds (e.g. the 15th active
+	 * member of a Brusano group). */
+	bool additive = change->kind == PXP_CHANGE_MEMBER_ADD || change->kind == PXP_CHANGE_MEMBER_STATUS ||
+	                change->kind == PXP_CHANGE_MEETING_ADD;
+	bool need_before = false;
+	for (size_t i = 0; err == PX_OK && i < f.n; i++)
+		if (f.v[i].severity == PXP_ERROR && f.v[i].member_id == 0 && f.v[i].meeting_id == 0)
+			need_before = additive;
+	if (err == PX_OK && need_before) {
+		/* The same community without the new member or meeting. */
+		node_view_drop(v, change->kind != PXP_CHANGE_MEETING_ADD ? change->member_id : 0,
+		               change->kind == PXP_CHANGE_MEETING_ADD ? change->meeting_id : 0);
+		err = node_host_run(n, rec->framework, rec, node_view_community(v), NULL, &before, NULL, NULL);
+	}
 	if (err != PX_OK) {
 		node_findings_fini(&f);
+		node_findings_fini(&before);
+		node_view_free(v);
 		if (err == PX_EPLUGIN)
 			node_fail(n, err, "%s", PX_T("les règles du cadre n'ont pas pu être vérifiées : modification refusée",
 			                             "the framework's rules could not be checked: change refused"));
 		return err == PX_EPLUGIN ? PX_EPRECOND : err;
 	}
-	if (f.plugin_missing) {
-		Praxis__Community *c = NULL;
-		if (node_community_get(n, txn, community, &c) == PX_OK) {
-			node_warn(n, PX_T("le plugiciel « %s » n'est pas chargé : règles non vérifiées",
-			                  "plugin '%s' is not loaded: rules not checked"),
-			          c->framework);
-			protobuf_c_message_free_unpacked(&c->base, NULL);
+	if (f.plugin_missing)
+		node_warn(n, PX_T("le plugiciel « %s » n'est pas chargé : règles non vérifiées",
+		                  "plugin '%s' is not loaded: rules not checked"),
+		          rec->framework);
+	size_t refusing = 0;
+	bool *refuse = calloc(f.n + 1, sizeof *refuse);
+	if (refuse == NULL) {
+		node_findings_fini(&f);
+		node_findings_fini(&before);
+		node_view_free(v);
+		return PX_ENOMEM;
+	}
+	for (size_t i = 0; i < f.n; i++) {
+		node_finding *x = &f.v[i];
+		if (x->severity != PXP_ERROR || change->kind == PXP_CHANGE_COMMUNITY)
+			continue;
+		/* The synthetic failure of a plugin that could not run refuses too. */
+		if (rules_about_change(x, change) || strcmp(x->rule_id, "PLUGIN") == 0 ||
+		    (need_before && x->member_id == 0 && x->meeting_id == 0 && !rules_has_rule(&before, x->rule_id))) {
+			refuse[i] = true;
+			refusing++;
 		}
 	}
-	size_t errors = 0;
 	for (size_t i = 0; i < f.n; i++) {
-		if (f.v[i].severity == PXP_ERROR)
-			errors++;
-		else if (f.v[i].severity == PXP_WARNING)
-			node_warn(n, "%s", node_finding_message(&f.v[i]));
+		node_finding *x = &f.v[i];
+		if (refuse[i])
+			continue;
+		if (x->severity == PXP_ERROR && change->kind == PXP_CHANGE_COMMUNITY)
+			node_warn(n, PX_T("%s (à corriger)", "%s (to be fixed)"), node_finding_message(x));
+		else if (x->severity == PXP_ERROR)
+			node_warn(n, PX_T("%s (déjà le cas avant cette modification)", "%s (already the case before this change)"),
+			          node_finding_message(x));
+		else if (x->severity == PXP_WARNING)
+			node_warn(n, "%s", node_finding_message(x));
 		else
-			fprintf(stderr, "praxis-node : info : %s\n", node_finding_message(&f.v[i]));
+			fprintf(stderr, "praxis-node : info : %s\n", node_finding_message(x));
 	}
-	if (errors > 0) {
-		for (size_t i = 0; i < f.n; i++)
-			if (f.v[i].severity == PXP_ERROR)
-				node_fail(n, PX_EPRECOND, PX_T("refusé par la règle %s", "refused by rule %s"),
-				          node_finding_message(&f.v[i]));
-		err = PX_EPRECOND;
-	}
+	for (size_t i = 0; i < f.n; i++)
+		if (refuse[i])
+			node_fail(n, PX_EPRECOND, PX_T("refusé par la règle %s", "refused by rule %s"), node_finding_message(&f.v[i]));
+	free(refuse);
 	node_findings_fini(&f);
-	return err;
+	node_findings_fini(&before);
+	node_view_free(v);
+	return refusing > 0 ? PX_EPRECOND : PX_OK;
 }
 
 px_err

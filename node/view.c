@@ -429,6 +429,50 @@ fail:
 	return err;
 }
 
+#define VIEW_FILTER(arr, cnt, keep)                                                    \
+	do {                                                                           \
+		size_t o_ = 0;                                                         \
+		for (size_t i_ = 0; i_ < (cnt); i_++)                                  \
+			if (keep(&(arr)[i_]))                                          \
+				(arr)[o_++] = (arr)[i_];                               \
+		(cnt) = o_;                                                            \
+	} while (0)
+
+static uint64_t view_drop_member, view_drop_meeting;
+static bool view_keep_member(const pxp_member *m) { return m->id != view_drop_member; }
+static bool view_keep_protocol(const pxp_protocol *p) { return p->member_id != view_drop_member; }
+static bool view_keep_hours(const pxp_hours *h) { return h->member_id != view_drop_member; }
+static bool view_keep_approval(const pxp_approval *a) { return view_drop_member == 0 || a->member_id != view_drop_member; }
+static bool view_keep_survey(const pxp_survey *s) { return s->member_id != view_drop_member; }
+static bool view_keep_meeting(const pxp_meeting *m) { return m->id != view_drop_meeting; }
+static bool
+view_keep_att(const pxp_attendance *a)
+{
+	return a->member_id != view_drop_member && a->meeting_id != view_drop_meeting;
+}
+
+void
+node_view_drop(node_view *v, uint64_t member_id, uint64_t meeting_id)
+{
+	/* Single-threaded CLI: the filter's parameters live in statics. */
+	view_drop_member = member_id;
+	view_drop_meeting = meeting_id;
+	VIEW_FILTER(v->members, v->n_members, view_keep_member);
+	VIEW_FILTER(v->protocols, v->n_protocols, view_keep_protocol);
+	VIEW_FILTER(v->hours, v->n_hours, view_keep_hours);
+	VIEW_FILTER(v->approvals, v->n_approvals, view_keep_approval);
+	VIEW_FILTER(v->surveys, v->n_surveys, view_keep_survey);
+	VIEW_FILTER(v->meetings, v->n_meetings, view_keep_meeting);
+	VIEW_FILTER(v->attendance, v->n_attendance, view_keep_att);
+	v->c.n_members = v->n_members;
+	v->c.n_protocols = v->n_protocols;
+	v->c.n_hours = v->n_hours;
+	v->c.n_approvals = v->n_approvals;
+	v->c.n_surveys = v->n_surveys;
+	v->c.n_meetings = v->n_meetings;
+	v->c.n_attendance = v->n_attendance;
+}
+
 const pxp_community *
 node_view_community(const node_view *v)
 {

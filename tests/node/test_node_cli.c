@@ -1,0 +1,551 @@
+/*
+ * test_node_cli.c - init, org, community, member add/edit/list/show/search/
+ * remove/export, plugin, audit; --help, --json, English, bad input.
+ */
+#define _GNU_SOURCE
+#include "node_test.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static bool
+has(const char *hay, const char *needle)
+{
+	return hay != NULL && strstr(hay, needle) != NULL;
+}
+
+static void
+test_init(void **state)
+{
+	(void)state;
+	nt_node n;
+	nt_init(&n, "node-init");
+	char *key = NULL;
+	assert_true(asprintf(&key, "%s/node.key", n.data) > 0);
+	struct stat st;
+	assert_int_equal(stat(key, &st), 0);
+	assert_int_equal(st.st_mode & 077, 0); /* secret key 0600 */
+	free(key);
+	/* Twice: refused, nothing changed. */
+	pxt_run r = nt_run(&n, "init --name Autre");
+	nt_expect(&r, 2, "init twice");
+	assert_true(has(r.err, "existe déjà"));
+	pxt_run_free(&r);
+	cJSON *orgs = nt_json(&n, "org list");
+	assert_int_equal(cJSON_GetArraySize(orgs), 1);
+	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(orgs, 0), "name")->valuestring, "Org Test");
+	cJSON_Delete(orgs);
+
+	/* Empty name and bad sector: refused, no data directory left. */
+	nt_node m = {n.dir, NULL};
+	assert_true(asprintf(&m.data, "%s/other", n.dir) > 0);
+	r = nt_run(&m, "init --name '  '");
+	nt_expect(&r, 2, "init empty name");
+	assert_true(has(r.err, "nom"));
+	pxt_run_free(&r);
+	r = nt_run(&m, "init --name X --sector galactique");
+	nt_expect(&r, 2, "init bad sector");
+	assert_true(has(r.err, "galactique"));
+	pxt_run_free(&r);
+	assert_int_not_equal(access(m.data, F_OK), 0);
+	/* Every other command before init: not found, with the way out. */
+	r = nt_run(&m, "member list");
+	nt_expect(&r, 3, "before init");
+	assert_true(has(r.err, "praxis-node init"));
+	pxt_run_free(&r);
+	free(m.data);
+	nt_fini(&n);
+}
+
+static void
+test_help_and_usage(void **state)
+{
+	(void)state;
+	nt_node n;
+	nt_init(&n, "node-help");
+	pxt_run r = nt_run(&n, "--help");
+	nt_expect(&r, 0, "--help");
+	assert_true(has(r.out, "member import"));
+	assert_true(has(r.out, "Codes de sortie"));
+	pxt_run_free(&r);
+	r = nt_run(&n, "member --help");
+	nt_expect(&r, 0, "member --help");
+	assert_true(has(r.out, "member search"));
+	assert_false(has(r.out, "community add"));
+	pxt_run_free(&r);
+	r = nt_run(&n, "member add --help");
+	nt_expect(&r, 0, "member add --help");
+	assert_true(has(r.out, "--family"));
+	pxt_run_free(&r);
+	r = nt_run_en(&n, "member add --help");
+	assert_true(has(r.out, "Add a member."));
+	pxt_run_free(&r);
+	r = nt_run(&n, "frobnicate");
+	nt_expect(&r, 1, "unknown command");
+	assert_true(has(r.err, "frobnicate"));
+	pxt_run_free(&r);
+	r = nt_run(&n, "member add --community 1 --family A --first B --colour blue");
+	nt_expect(&r, 1, "unknown option");
+	assert_true(has(r.err, "--colour"));
+	pxt_run_free(&r);
+	nt_fini(&n);
+}
+
+static void
+test_org_and_community(void **state)
+{
+	(void)state;
+	nt_node n;
+	nt_init(&n, "node-comm");
+	pxt_run r = nt_run(&n, "org add --name 'Maison de la Famille' --sector communautaire --network ROCFM --venue");
+	nt_expect(&r, 0, "org add");
+	pxt_run_free(&r);
+	r = nt_run(&n, "org add --name 'maison de la famille'");
+	nt_expect(&r, 2, "org duplicate");
+	pxt_run_free(&r);
+	cJSON *o = nt_json(&n, "org show 'Maison de la Famille'");
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(o, "rocfm_member")));
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(o, "volunteer_venue")));
+	cJSON_Delete(o);
+	r = nt_run(&n, "org edit 2 --director 'Anne Côté' --rocfm non");
+	nt_expect(&r, 0, "org edit");
+	pxt_run_free(&r);
+	o = nt_json(&n, "org show 2");
+	assert_string_equal(cJSON_GetObjectItem(o, "director")->valuestring, "Anne Côté");
+	assert_true(cJSON_IsFalse(cJSON_GetObjectItem(o, "rocfm_member")));
+	cJSON_Delete(o);
+
+	r = nt_run(&n, "community add --name 'CdP Familles' --framework rocfm --host-org 2 --region Montréal "
+	               "--facilitator 'coordonnatrice:Sylvie' --facilitator 'coordonnatrice:Marc' --value Respect");
+	nt_expect(&r, 0, "community add");
+	pxt_run_free(&r);
+	/* Bad input: each refused with a clear message, nothing created. */
+	static const struct {
+		const char *args, *msg;
+		int code;
+	} bad[] = {
+		{"community add --name Y --framework inexistant", "inexistant", 2},
+		{"community add --name Y", "--framework", 2},
+		{"community add --name '' --framework rocfm", "vide", 2},
+		{"community add --name Y --framework rocfm --host-org 99", "inconnu", 3},
+		{"community add --name Y --framework brusano --region Nord --cycle-start 2026-02-30", "2026-02-30", 2},
+		{"community add --name Y --framework brusano --region Nord --cycle-start 2026-09-01 --cycle-end 2026-01-01", "cycle", 2},
+		{"community add --name Y --framework cisss --param annual_hours_cap=beaucoup", "annual_hours_cap", 2},
+		{"community add --name Y --framework cisss --param no_such_param=1", "no_such_param", 2},
+		{"community add --name 'cdp familles' --framework rocfm", "existe déjà", 2},
+		{"community add --name Y --framework rocfm --facilitator 'pilote:Jean'", "pilote", 2},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		r = nt_run(&n, "%s", bad[i].args);
+		nt_expect(&r, bad[i].code, bad[i].args);
+		if (!has(r.err, bad[i].msg))
+			fprintf(stderr, "%s: stderr lacks '%s':\n%s\n", bad[i].args, bad[i].msg, r.err);
+		assert_true(has(r.err, bad[i].msg));
+		pxt_run_free(&r);
+	}
+	cJSON *l = nt_json(&n, "community list");
+	assert_int_equal(cJSON_GetArraySize(l), 1);
+	cJSON *c = cJSON_GetArrayItem(l, 0);
+	assert_string_equal(cJSON_GetObjectItem(c, "framework")->valuestring, "rocfm");
+	assert_string_equal(cJSON_GetObjectItem(c, "host_org")->valuestring, "Maison de la Famille");
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(c, "facilitators")), 2);
+	cJSON_Delete(l);
+
+	r = nt_run(&n, "community add --name 'CdP CISSS' --framework cisss --job-title 'Travailleuse sociale' "
+	               "--sponsor 'M. Gestion' --param annual_hours_cap=30");
+	nt_expect(&r, 0, "community add cisss");
+	pxt_run_free(&r);
+	r = nt_run(&n, "community edit 'CdP CISSS' --region Laurentides --param annual_hours_cap=28");
+	nt_expect(&r, 0, "community edit");
+	pxt_run_free(&r);
+	c = nt_json(&n, "community show 2");
+	assert_string_equal(cJSON_GetObjectItem(c, "region")->valuestring, "Laurentides");
+	assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(c, "params"), 0)->valuestring, "annual_hours_cap=28");
+	cJSON_Delete(c);
+	r = nt_run(&n, "community edit 2 --framework nulle-part");
+	nt_expect(&r, 2, "community edit unknown framework");
+	pxt_run_free(&r);
+	r = nt_run(&n, "community show 'Inconnue'");
+	nt_expect(&r, 3, "community show unknown");
+	assert_true(has(r.err, "Inconnue"));
+	pxt_run_free(&r);
+	r = nt_run(&n, "community list");
+	nt_expect(&r, 0, "community list table");
+	assert_true(has(r.out, "CdP Familles"));
+	pxt_run_free(&r);
+	nt_fini(&n);
+}
+
+static void
+test_member_bad_input(void **state)
+{
+	(void)state;
+	nt_node n;
+	nt_init(&n, "node-bad");
+	pxt_run r = nt_run(&n, "community add --name CdP --framework laurentides");
+	nt_expect(&r, 0, "community add");
+	pxt_run_free(&r);
+	r = nt_run(&n, "member add --community CdP --family Gagnon --first Louise --birth 02/11");
+	nt_expect(&r, 0, "member add");
+	pxt_run_free(&r);
+	char *mdb = nt_mdb(&n);
+	size_t before_len = 0;
+	char *before = pxt_read_file(mdb, &before_len);
+	assert_non_null(before);
+	static const struct {
+		const char *args, *msg;
+		int code;
+	} bad[] = {
+		{"member add --community Nulle --family A --first B", "Nulle", 3},
+		{"member add --community 42 --family A --first B", "42", 3},
+		{"member add --community CdP --family '' --first B", "nom de famille vide", 2},
+		{"member add --community CdP --family A --first '   '", "prénom vide", 2},
+		{"member add --community CdP --family A --first B --birth 31/02", "31/02", 2},
+		{"member add --community CdP --family A --first B --birth 12/13", "12/13", 2},
+		{"member add --community CdP --family A --first B --joined 2025-02-29", "2025-02-29", 2},
+		{"member add --community CdP --family A --first B --joined hier", "hier", 2},
+		{"member add --community CdP --family A --first B --email pas-un-courriel", "pas-un-courriel", 2},
+		{"member add --community CdP --family A --first B --email 'a@b'", "a@b", 2},
+		{"member add --community CdP --family A --first B --org 'Organisme fantôme'", "Organisme fantôme", 2},
+		{"member add --community CdP --family A --first B --role astronaute", "astronaute", 2},
+		{"member add --community CdP --family A --first B --status effacée", "member remove", 2},
+		{"member add --community CdP --family A", "--first", 2},
+		{"member edit 1 --birth 30/02", "30/02", 2},
+		{"member edit 1 --email x@", "x@", 2},
+		{"member edit 1 --family ''", "vide", 2},
+		{"member edit 1 --status annulée", "raison", 2},
+		{"member edit 1 --status nimporte --reason x", "nimporte", 2},
+		{"member edit 99 --family X", "99", 3},
+		{"member show 99", "99", 3},
+		{"member remove 99", "99", 3},
+		{"member export abc", "abc", 3},
+		{"member search ''", "vide", 2},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		r = nt_run(&n, "%s", bad[i].args);
+		nt_expect(&r, bad[i].code, bad[i].args);
+		if (!has(r.err, bad[i].msg))
+			fprintf(stderr, "%s: stderr lacks '%s':\n%s\n", bad[i].args, bad[i].msg, r.err);
+		assert_true(has(r.err, bad[i].msg));
+		assert_true(has(r.err, "erreur"));
+		pxt_run_free(&r);
+	}
+	/* Nothing changed: the store's bytes are the same. */
+	size_t after_len = 0;
+	char *after = pxt_read_file(mdb, &after_len);
+	assert_int_equal(before_len, after_len);
+	assert_memory_equal(before, after, before_len);
+	free(before);
+	free(after);
+	free(mdb);
+	cJSON *m = nt_json(&n, "member show 1");
+	assert_string_equal(cJSON_GetObjectItem(m, "family_name")->valuestring, "Gagnon");
+	assert_string_equal(cJSON_GetObjectItem(m, "birth_day_month")->valuestring, "02/11");
+	cJSON_Delete(m);
+	/* English, with LANG. */
+	r = nt_run_en(&n, "member add --community Nowhere --family A --first B");
+	nt_expect(&r, 3, "english");
+	assert_true(has(r.err, "error: unknown community 'Nowhere'"));
+	pxt_run_free(&r);
+	r = nt_run_en(&n, "member add --community CdP --family A --first B --birth 31/02");
+	assert_true(has(r.err, "invalid birth date '31/02'"));
+	pxt_run_free(&r);
+	r = nt_run_en(&n, "community add --name Z --framework nope");
+	assert_true(has(r.err, "unknown framework 'nope'"));
+	pxt_run_free(&r);
+	r = nt_run_en(&n, "member list");
+	assert_true(has(r.out, "First name"));
+	pxt_run_free(&r);
+	/* --json errors are JSON too. */
+	r = nt_run(&n, "--json member show 77");
+	nt_expect(&r, 3, "json error");
+	cJSON *e = cJSON_Parse(r.out);
+	assert_non_null(e);
+	assert_true(cJSON_IsFalse(cJSON_GetObjectItem(e, "ok")));
+	cJSON_Delete(e);
+	pxt_run_free(&r);
+	nt_fini(&n);
+}
+
+static void
+test_member_life(void **state)
+{
+	(void)state;
+	nt_node n;
+	nt_init(&n, "node-life");
+	pxt_run r = nt_run(&n, "org add --name 'CLSC Nord' --sector public");
+	nt_expect(&r, 0, "org add");
+	pxt_run_free(&r);
+	r = nt_run(&n, "community add --name CdP --framework example");
+	nt_expect(&r, 0, "community add");
+	pxt_run_free(&r);
+	r = nt_run(&n, "member add --community CdP --family Bédard --first Élise --birth 29/02 --org 'CLSC Nord' "
+	               "--job-title 'Intervenante' --discipline 'Travail social' --email elise.bedard@clsc.example "
+	               "--role animatrice --consent oui --joined 15/01/2025");
+	nt_expect(&r, 0, "member add");
+	pxt_run_free(&r);
+	r = nt_run(&n, "member add --community CdP --family Côté --first Émile");
+	nt_expect(&r, 0, "member add 2");
+	pxt_run_free(&r);
+	r = nt_run(&n, "member add --community CdP --family Lavoie --first Bédardine --org 'CLSC Nord'");
+	nt_expect(&r, 0, "member add 3");
+	pxt_run_free(&r);
+
+	cJSON *m = nt_json(&n, "member show 1");
+	assert_string_equal(cJSON_GetObjectItem(m, "first_name")->valuestring, "Élise");
+	assert_string_equal(cJSON_GetObjectItem(m, "org")->valuestring, "CLSC Nord");
+	assert_string_equal(cJSON_GetObjectItem(m, "role")->valuestring, "facilitator");
+	assert_string_equal(cJSON_GetObjectItem(m, "status")->valuestring, "candidate");
+	assert_string_equal(cJSON_GetObjectItem(m, "joined")->valuestring, "2025-01-15");
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(m, "directory_consent")));
+	cJSON_Delete(m);
+
+	/* Search: prefix of the family or first name, accents and case ignored. */
+	cJSON *s = nt_json(&n, "member search BED");
+	assert_int_equal(cJSON_GetArraySize(s), 2); /* Bédard Élise, Bédardine Lavoie */
+	cJSON_Delete(s);
+	s = nt_json(&n, "member search 'bedard e'");
+	assert_int_equal(cJSON_GetArraySize(s), 1);
+	cJSON_Delete(s);
+	s = nt_json(&n, "member search emi");
+	assert_int_equal(cJSON_GetArraySize(s), 1);
+	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(s, 0), "family_name")->valuestring, "Côté");
+	cJSON_Delete(s);
+	s = nt_json(&n, "member search cote");
+	assert_int_equal(cJSON_GetArraySize(s), 1);
+	cJSON_Delete(s);
+	s = nt_json(&n, "member search bed --org 'CLSC Nord'");
+	assert_int_equal(cJSON_GetArraySize(s), 2);
+	cJSON_Delete(s);
+	s = nt_json(&n, "member search e --org 'Org Test'");
+	assert_int_equal(cJSON_GetArraySize(s), 1); /* Émile, whose org is the node's own */
+	cJSON_Delete(s);
+	s = nt_json(&n, "member list --org 'CLSC Nord'");
+	assert_int_equal(cJSON_GetArraySize(s), 2);
+	cJSON_Delete(s);
+
+	/* A rename moves the name index. */
+	r = nt_run(&n, "member edit 2 --family Tremblay");
+	nt_expect(&r, 0, "rename");
+	pxt_run_free(&r);
+	s = nt_json(&n, "member search cote");
+	assert_int_equal(cJSON_GetArraySize(s), 0);
+	cJSON_Delete(s);
+	s = nt_json(&n, "member search tremb");
+	assert_int_equal(cJSON_GetArraySize(s), 1);
+	cJSON_Delete(s);
+
+	/* Status changes keep their reason (LAU-7). */
+	r = nt_run(&n, "member edit 1 --status active");
+	nt_expect(&r, 0, "activate");
+	pxt_run_free(&r);
+	r = nt_run(&n, "member edit 1 --status annulée --reason 'Bris de confidentialité'");
+	nt_expect(&r, 0, "cancel");
+	pxt_run_free(&r);
+	m = nt_json(&n, "member show 1");
+	assert_string_equal(cJSON_GetObjectItem(m, "status")->valuestring, "cancelled");
+	assert_non_null(cJSON_GetObjectItem(m, "left")->valuestring);
+	cJSON *h = cJSON_GetObjectItem(m, "history");
+	assert_int_equal(cJSON_GetArraySize(h), 3);
+	cJSON *last = cJSON_GetArrayItem(h, 2);
+	assert_string_equal(cJSON_GetObjectItem(last, "from")->valuestring, "active");
+	assert_string_equal(cJSON_GetObjectItem(last, "to")->valuestring, "cancelled");
+	assert_string_equal(cJSON_GetObjectItem(last, "reason")->valuestring, "Bris de confidentialité");
+	cJSON_Delete(m);
+	r = nt_run(&n, "member show 1");
+	nt_expect(&r, 0, "show text");
+	assert_true(has(r.out, "Bris de confidentialité"));
+	pxt_run_free(&r);
+
+	/* Export: everything about her, as JSON. */
+	r = nt_run(&n, "member export 1");
+	nt_expect(&r, 0, "export");
+	cJSON *x = cJSON_Parse(r.out);
+	assert_non_null(x);
+	cJSON *xm = cJSON_GetObjectItem(x, "member");
+	assert_string_equal(cJSON_GetObjectItem(xm, "email")->valuestring, "elise.bedard@clsc.example");
+	assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(x, "community"), "name")->valuestring, "CdP");
+	assert_true(cJSON_IsArray(cJSON_GetObjectItem(x, "protocols")));
+	assert_true(cJSON_IsArray(cJSON_GetObjectItem(x, "attendance")));
+	assert_true(cJSON_IsArray(cJSON_GetObjectItem(x, "hours")));
+	cJSON_Delete(x);
+	pxt_run_free(&r);
+
+	r = nt_run(&n, "member list");
+	nt_expect(&r, 0, "list table");
+	assert_true(has(r.out, "Bédard"));
+	assert_true(has(r.out, "Adhésion"));
+	pxt_run_free(&r);
+	nt_fini(&n);
+}
+
+static void
+test_member_erasure(void **state)
+{
+	(void)state;
+	nt_node n;
+	nt_init(&n, "node-erase");
+	pxt_run r = nt_run(&n, "community add --name CdP --framework example");
+	nt_expect(&r, 0, "community add");
+	pxt_run_free(&r);
+	for (int i = 0; i < 5; i++) {
+		r = nt_run(&n, "member add --community CdP --family Membre%d --first Test --joined 2025-0%d-10", i, i + 1);
+		nt_expect(&r, 0, "member add");
+		pxt_run_free(&r);
+	}
+	r = nt_run(&n, "member add --community CdP --family Quattlebaum --first Zéphyrine --birth 07/08 "
+	               "--email zephyrine.q@exemple.org --job-title 'Nutritionniste' --joined 2025-03-01");
+	nt_expect(&r, 0, "member add");
+	pxt_run_free(&r);
+	r = nt_run(&n, "member edit 6 --status suspendue --reason 'Absences répétées de Zéphyrine'");
+	nt_expect(&r, 0, "suspend");
+	pxt_run_free(&r);
+	char *mdb = nt_mdb(&n);
+	assert_true(pxt_file_contains(mdb, "Quattlebaum", 11));
+	assert_true(pxt_file_contains(mdb, "zephyrine.q@exemple.org", 23));
+	assert_int_equal(nt_member_count(&n, "CdP"), 6);
+
+	r = nt_run(&n, "member remove 6");
+	nt_expect(&r, 0, "remove");
+	pxt_run_free(&r);
+	/* No trace of her in the LMDB file's bytes. */
+	assert_false(pxt_file_contains(mdb, "Quattlebaum", 11));
+	assert_false(pxt_file_contains(mdb, "quattlebaum", 11)); /* the normalized index key */
+	assert_false(pxt_file_contains(mdb, "Zéphyrine", strlen("Zéphyrine")));
+	assert_false(pxt_file_contains(mdb, "zephyrine", 9));
+	assert_false(pxt_file_contains(mdb, "Nutritionniste", 14));
+	assert_false(pxt_file_contains(mdb, "Absences répétées", strlen("Absences répétées")));
+	/* The others are still there, and the counts stay right. */
+	assert_true(pxt_file_contains(mdb, "Membre3", 7));
+	assert_int_equal(nt_member_count(&n, "CdP"), 6);
+	cJSON *l = nt_json(&n, "member list --community CdP");
+	assert_int_equal(cJSON_GetArraySize(l), 5);
+	cJSON_Delete(l);
+	cJSON *m = nt_json(&n, "member show 6");
+	assert_string_equal(cJSON_GetObjectItem(m, "status")->valuestring, "erased");
+	assert_string_equal(cJSON_GetObjectItem(m, "family_name")->valuestring, "");
+	assert_string_equal(cJSON_GetObjectItem(m, "joined")->valuestring, "2025-03-01");
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(m, "birth_day_month")));
+	cJSON_Delete(m);
+	cJSON *s = nt_json(&n, "member search quat");
+	assert_int_equal(cJSON_GetArraySize(s), 0);
+	cJSON_Delete(s);
+	r = nt_run(&n, "member remove 6");
+	nt_expect(&r, 2, "remove twice");
+	pxt_run_free(&r);
+	r = nt_run(&n, "member edit 6 --family Revenante");
+	nt_expect(&r, 2, "edit erased");
+	pxt_run_free(&r);
+	/* The store still works after compaction. */
+	r = nt_run(&n, "member add --community CdP --family Après --first Compactage");
+	nt_expect(&r, 0, "add after compact");
+	pxt_run_free(&r);
+	assert_int_equal(nt_member_count(&n, NULL), 7);
+	free(mdb);
+	nt_fini(&n);
+}
+
+static void
+test_plugin_and_audit(void **state)
+{
+	(void)state;
+	nt_node n;
+	nt_init(&n, "node-plugin");
+	cJSON *p = nt_json(&n, "plugin list");
+	cJSON *arr = cJSON_GetObjectItem(p, "plugins");
+	bool lau = false, bru = false;
+	cJSON *e;
+	cJSON_ArrayForEach(e, arr)
+	{
+		const char *nm = cJSON_GetObjectItem(e, "name")->valuestring;
+		lau |= strcmp(nm, "laurentides") == 0;
+		bru |= strcmp(nm, "brusano") == 0;
+	}
+	assert_true(lau && bru);
+	cJSON_Delete(p);
+	p = nt_json(&n, "plugin info cisss");
+	bool cap = false;
+	cJSON_ArrayForEach(e, cJSON_GetObjectItem(p, "params"))
+	{
+		if (strcmp(cJSON_GetObjectItem(e, "name")->valuestring, "annual_hours_cap") == 0) {
+			cap = true;
+			assert_string_equal(cJSON_GetObjectItem(e, "default")->valuestring, "24");
+		}
+	}
+	assert_true(cap);
+	assert_true(cJSON_GetArraySize(cJSON_GetObjectItem(p, "rules")) >= 7);
+	cJSON_Delete(p);
+	pxt_run r = nt_run(&n, "plugin info cisss");
+	nt_expect(&r, 0, "plugin info");
+	assert_true(has(r.out, "CIS-3"));
+	assert_true(has(r.out, "annual_hours_cap"));
+	pxt_run_free(&r);
+	r = nt_run(&n, "plugin info absent");
+	nt_expect(&r, 3, "plugin info unknown");
+	pxt_run_free(&r);
+
+	/* Config file override shows as the node's value. */
+	char *ini = NULL;
+	assert_true(asprintf(&ini, "%s/praxis-node.ini", n.data) > 0);
+	const char *cfg = "[node]\nk = 7\n[plugin.cisss]\nannual_hours_cap = 30\n";
+	assert_true(pxt_write_file(ini, cfg, strlen(cfg)));
+	p = nt_json(&n, "plugin info cisss");
+	cJSON_ArrayForEach(e, cJSON_GetObjectItem(p, "params"))
+	{
+		if (strcmp(cJSON_GetObjectItem(e, "name")->valuestring, "annual_hours_cap") == 0)
+			assert_string_equal(cJSON_GetObjectItem(e, "node_value")->valuestring, "30");
+	}
+	cJSON_Delete(p);
+	/* A bad override is reported when the plugin runs. */
+	r = nt_run(&n, "community add --name C --framework cisss");
+	nt_expect(&r, 0, "community add cisss");
+	pxt_run_free(&r);
+	const char *bad = "[plugin.cisss]\nannual_hours_cap = lots\n";
+	assert_true(pxt_write_file(ini, bad, strlen(bad)));
+	r = nt_run(&n, "audit C");
+	assert_int_not_equal(r.status, 0);
+	assert_true(has(r.err, "annual_hours_cap"));
+	pxt_run_free(&r);
+	unlink(ini);
+	free(ini);
+
+	r = nt_run(&n, "community add --name Amalgame --framework laurentides");
+	nt_expect(&r, 0, "community add");
+	pxt_run_free(&r);
+	r = nt_run(&n, "audit");
+	nt_expect(&r, 0, "audit");
+	assert_true(has(r.out, "Amalgame"));
+	assert_true(has(r.out, "LAU-"));
+	pxt_run_free(&r);
+	cJSON *a = nt_json(&n, "audit Amalgame");
+	cJSON *comms = cJSON_GetObjectItem(a, "communities");
+	assert_int_equal(cJSON_GetArraySize(comms), 1);
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetArrayItem(comms, 0), "plugin_loaded")));
+	assert_true(cJSON_IsNumber(cJSON_GetObjectItem(a, "errors")));
+	cJSON_Delete(a);
+	r = nt_run(&n, "audit Inexistante");
+	nt_expect(&r, 3, "audit unknown");
+	pxt_run_free(&r);
+	r = nt_run(&n, "audit Amalgame --from 2025-01-01");
+	nt_expect(&r, 2, "audit half period");
+	pxt_run_free(&r);
+	nt_fini(&n);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_init),
+		cmocka_unit_test(test_help_and_usage),
+		cmocka_unit_test(test_org_and_community),
+		cmocka_unit_test(test_member_bad_input),
+		cmocka_unit_test(test_member_life),
+		cmocka_unit_test(test_member_erasure),
+		cmocka_unit_test(test_plugin_and_audit),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
