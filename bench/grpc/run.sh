@@ -17,7 +17,7 @@
 # PX_RPC_CALLS (10000, per round), PX_RPC_WARMUP (1000), PX_RPC_CALLERS
 # (64), PX_ECHO_CLIENTS (8 sockets); the gRPC configuration: GRPC_SERVER_API
 # (async), GRPC_SERVER_THREADS (1), GRPC_CLIENT_API (async), GRPC_LAT_API
-# (sync), GRPC_CHANNELS (8), GRPC_CLIENT_THREADS (1). Every server started
+# (async), GRPC_CHANNELS (8), GRPC_CLIENT_THREADS (1). Every server started
 # here is stopped on exit, also on error or Ctrl-C.
 set -eu
 
@@ -45,7 +45,7 @@ callers=${PX_RPC_CALLERS:-64}
 g_sapi=${GRPC_SERVER_API:-async}
 g_sth=${GRPC_SERVER_THREADS:-1}
 g_capi=${GRPC_CLIENT_API:-async}
-g_lat=${GRPC_LAT_API:-sync}
+g_lat=${GRPC_LAT_API:-async}
 g_ch=${GRPC_CHANNELS:-8}
 g_cth=${GRPC_CLIENT_THREADS:-1}
 
