@@ -37,7 +37,7 @@ agg_is_people_count(const char *name)
 
 /* One indicator of one group being summed. */
 typedef struct agg_acc {
-	const char *name;     /* borrowed from an input report */
+	char *name;           /* owned */
 	bool mean;
 	double sum;           /* values, or value x weight for means */
 	double weight;
@@ -46,19 +46,31 @@ typedef struct agg_acc {
 } agg_acc;
 
 typedef struct agg_fc {
-	const char *rule_id;  /* borrowed */
+	char *rule_id;        /* owned */
 	int severity;
 	uint64_t count;
 	bool suppressed;
 } agg_fc;
 
 typedef struct agg_group {
+	char *key[5];         /* framework, region, tenant, community, period ("" unless grouped) */
+	char *hkey;           /* the five joined, for the hash table */
 	agg_acc *acc;
 	size_t n_acc, cap_acc;
 	agg_fc *fc;
 	size_t n_fc, cap_fc;
 	uint32_t communities;
 } agg_group;
+
+struct px_agg {
+	unsigned by;
+	uint32_t k;
+	agg_group total;
+	agg_group **groups;
+	size_t n_groups, cap_groups;
+	size_t *slots;        /* hash table of group index + 1; 0 = empty */
+	size_t n_slots;
+};
 
 static const char *
 agg_s(const char *s)
@@ -72,6 +84,7 @@ typedef struct agg_sort_ctx {
 	const px_agg_item *items;
 	unsigned by;
 } agg_sort_ctx;
+
 
 static int
 agg_cmp_dedupe(const void *a, const void *b, void *arg)
@@ -89,32 +102,6 @@ agg_cmp_dedupe(const void *a, const void *b, void *arg)
 	return c;
 }
 
-static int
-agg_cmp_key(const px_agg_item *x, const px_agg_item *y, unsigned by)
-{
-	int c = 0;
-	if (by & PX_AGG_BY_FRAMEWORK)
-		c = strcmp(agg_s(x->report->framework), agg_s(y->report->framework));
-	if (c == 0 && (by & PX_AGG_BY_REGION))
-		c = strcmp(agg_s(x->report->region), agg_s(y->report->region));
-	if (c == 0 && (by & PX_AGG_BY_TENANT))
-		c = strcmp(agg_s(x->tenant), agg_s(y->tenant));
-	if (c == 0 && (by & PX_AGG_BY_COMMUNITY))
-		c = strcmp(agg_s(x->report->community_uid), agg_s(y->report->community_uid));
-	if (c == 0 && (by & PX_AGG_BY_PERIOD))
-		c = strcmp(agg_s(x->report->period), agg_s(y->report->period));
-	return c;
-}
-
-static int
-agg_cmp_group(const void *a, const void *b, void *arg)
-{
-	const agg_sort_ctx *cx = arg;
-	size_t i = *(const size_t *)a, j = *(const size_t *)b;
-	int c = agg_cmp_key(&cx->items[i], &cx->items[j], cx->by);
-	return c != 0 ? c : (i < j ? -1 : i > j);
-}
-
 /* ---- summing ---- */
 
 static px_err
@@ -125,12 +112,14 @@ agg_add_report(agg_group *g, const Praxis__CommunityReport *r, uint32_t k)
 		const Praxis__Indicator *in = r->indicators[i];
 		if (in == NULL || in->name == NULL)
 			continue;
+		/* Reports list their indicators in the same order: try the same
+		 * position first, then search. */
 		agg_acc *a = NULL;
-		for (size_t j = 0; j < g->n_acc; j++)
-			if (strcmp(g->acc[j].name, in->name) == 0) {
+		if (i < g->n_acc && strcmp(g->acc[i].name, in->name) == 0)
+			a = &g->acc[i];
+		for (size_t j = 0; a == NULL && j < g->n_acc; j++)
+			if (strcmp(g->acc[j].name, in->name) == 0)
 				a = &g->acc[j];
-				break;
-			}
 		if (a == NULL) {
 			if (g->n_acc == g->cap_acc) {
 				size_t nc = g->cap_acc ? 2 * g->cap_acc : 24;
@@ -140,9 +129,11 @@ agg_add_report(agg_group *g, const Praxis__CommunityReport *r, uint32_t k)
 				g->acc = na;
 				g->cap_acc = nc;
 			}
-			a = &g->acc[g->n_acc++];
+			a = &g->acc[g->n_acc];
 			memset(a, 0, sizeof *a);
-			a->name = in->name;
+			if ((a->name = strdup(in->name)) == NULL)
+				return PX_ENOMEM;
+			g->n_acc++;
 			a->mean = px_agg_is_mean(in->name);
 		}
 		/* A1: what the node suppressed, or what falls under the hub's k,
@@ -169,11 +160,12 @@ agg_add_report(agg_group *g, const Praxis__CommunityReport *r, uint32_t k)
 		if (f == NULL || f->rule_id == NULL)
 			continue;
 		agg_fc *a = NULL;
-		for (size_t j = 0; j < g->n_fc; j++)
-			if (strcmp(g->fc[j].rule_id, f->rule_id) == 0 && g->fc[j].severity == (int)f->severity) {
+		if (i < g->n_fc && g->fc[i].severity == (int)f->severity &&
+		    strcmp(g->fc[i].rule_id, f->rule_id) == 0)
+			a = &g->fc[i];
+		for (size_t j = 0; a == NULL && j < g->n_fc; j++)
+			if (g->fc[j].severity == (int)f->severity && strcmp(g->fc[j].rule_id, f->rule_id) == 0)
 				a = &g->fc[j];
-				break;
-			}
 		if (a == NULL) {
 			if (g->n_fc == g->cap_fc) {
 				size_t nc = g->cap_fc ? 2 * g->cap_fc : 8;
@@ -183,9 +175,11 @@ agg_add_report(agg_group *g, const Praxis__CommunityReport *r, uint32_t k)
 				g->fc = na;
 				g->cap_fc = nc;
 			}
-			a = &g->fc[g->n_fc++];
+			a = &g->fc[g->n_fc];
 			memset(a, 0, sizeof *a);
-			a->rule_id = f->rule_id;
+			if ((a->rule_id = strdup(f->rule_id)) == NULL)
+				return PX_ENOMEM;
+			g->n_fc++;
 			a->severity = (int)f->severity;
 		}
 		if (f->suppressed || (f->count > 0 && f->count < k))
@@ -223,10 +217,29 @@ agg_hide(Praxis__Indicator *in)
 	in->population = 0;
 }
 
+/* Core indicators in the table's order, then the others by name, so a row
+ * does not depend on the order reports came in. */
+static int
+agg_cmp_acc(const void *x, const void *y)
+{
+	const agg_acc *a = x, *b = y;
+	int ra = px_report_indicator_rank(a->name), rb = px_report_indicator_rank(b->name);
+	if (ra >= 0 || rb >= 0) {
+		if (ra < 0)
+			return 1;
+		if (rb < 0)
+			return -1;
+		return ra - rb;
+	}
+	return strcmp(a->name, b->name);
+}
+
 static px_err
 agg_row_fill(Praxis__AggregateRow *row, agg_group *g, uint32_t k)
 {
 	row->communities = g->communities;
+	if (g->n_acc > 1)
+		qsort(g->acc, g->n_acc, sizeof *g->acc, agg_cmp_acc);
 	if (g->n_acc > 0 && (row->indicators = calloc(g->n_acc, sizeof *row->indicators)) == NULL)
 		return PX_ENOMEM;
 	for (size_t i = 0; i < g->n_acc; i++) {
@@ -340,99 +353,247 @@ agg_complement(Praxis__AggregateResponse *a, uint32_t k)
 static void
 agg_group_fini(agg_group *g)
 {
+	for (size_t i = 0; i < g->n_acc; i++)
+		free(g->acc[i].name);
+	for (size_t i = 0; i < g->n_fc; i++)
+		free(g->fc[i].rule_id);
+	for (int i = 0; i < 5; i++)
+		free(g->key[i]);
+	free(g->hkey);
 	free(g->acc);
 	free(g->fc);
 	memset(g, 0, sizeof *g);
 }
 
 px_err
+px_agg_new(unsigned by, uint32_t k, px_agg **out)
+{
+	if (out == NULL)
+		return PX_EINVAL;
+	px_agg *a = calloc(1, sizeof *a);
+	if (a == NULL)
+		return PX_ENOMEM;
+	a->by = by;
+	a->k = k ? k : PX_REPORT_K_DEFAULT;
+	*out = a;
+	return PX_OK;
+}
+
+void
+px_agg_discard(px_agg *a)
+{
+	if (a == NULL)
+		return;
+	agg_group_fini(&a->total);
+	for (size_t i = 0; i < a->n_groups; i++) {
+		agg_group_fini(a->groups[i]);
+		free(a->groups[i]);
+	}
+	free(a->groups);
+	free(a->slots);
+	free(a);
+}
+
+static uint64_t
+agg_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 0x100000001b3ULL;
+	return h;
+}
+
+static px_err
+agg_rehash(px_agg *a)
+{
+	size_t n = a->n_slots ? 2 * a->n_slots : 64;
+	size_t *slots = calloc(n, sizeof *slots);
+	if (slots == NULL)
+		return PX_ENOMEM;
+	for (size_t i = 0; i < a->n_groups; i++) {
+		size_t j = agg_hash(a->groups[i]->hkey) & (n - 1);
+		while (slots[j] != 0)
+			j = (j + 1) & (n - 1);
+		slots[j] = i + 1;
+	}
+	free(a->slots);
+	a->slots = slots;
+	a->n_slots = n;
+	return PX_OK;
+}
+
+/* The group of r, created on first sight. */
+static px_err
+agg_group_of(px_agg *a, const Praxis__CommunityReport *r, const char *tenant, agg_group **out)
+{
+	const char *f[5] = {agg_s(r->framework), agg_s(r->region), agg_s(tenant),
+	                    agg_s(r->community_uid), agg_s(r->period)};
+	static const unsigned bits[5] = {PX_AGG_BY_FRAMEWORK, PX_AGG_BY_REGION, PX_AGG_BY_TENANT,
+	                                 PX_AGG_BY_COMMUNITY, PX_AGG_BY_PERIOD};
+	char buf[512];
+	size_t len = 0;
+	for (int i = 0; i < 5; i++) {
+		const char *v = (a->by & bits[i]) ? f[i] : "";
+		size_t n = strlen(v);
+		if (len + n + 2 > sizeof buf)
+			return PX_ETOOBIG;
+		memcpy(buf + len, v, n);
+		len += n;
+		buf[len++] = '\x1f'; /* unit separator: not in names */
+	}
+	buf[len] = '\0';
+	if (2 * (a->n_groups + 1) > a->n_slots) {
+		px_err rv = agg_rehash(a);
+		if (rv != PX_OK)
+			return rv;
+	}
+	size_t j = agg_hash(buf) & (a->n_slots - 1);
+	while (a->slots[j] != 0) {
+		agg_group *g = a->groups[a->slots[j] - 1];
+		if (strcmp(g->hkey, buf) == 0) {
+			*out = g;
+			return PX_OK;
+		}
+		j = (j + 1) & (a->n_slots - 1);
+	}
+	if (a->n_groups == a->cap_groups) {
+		size_t nc = a->cap_groups ? 2 * a->cap_groups : 16;
+		agg_group **ng = realloc(a->groups, nc * sizeof *ng);
+		if (ng == NULL)
+			return PX_ENOMEM;
+		a->groups = ng;
+		a->cap_groups = nc;
+	}
+	agg_group *g = calloc(1, sizeof *g);
+	if (g == NULL)
+		return PX_ENOMEM;
+	bool ok = (g->hkey = strdup(buf)) != NULL;
+	for (int i = 0; i < 5; i++)
+		ok = ok && (g->key[i] = strdup((a->by & bits[i]) ? f[i] : "")) != NULL;
+	if (!ok) {
+		agg_group_fini(g);
+		free(g);
+		return PX_ENOMEM;
+	}
+	a->groups[a->n_groups++] = g;
+	a->slots[j] = a->n_groups;
+	*out = g;
+	return PX_OK;
+}
+
+px_err
+px_agg_add(px_agg *a, const Praxis__CommunityReport *r, const char *tenant)
+{
+	agg_group *g;
+	if (a == NULL || r == NULL)
+		return PX_EINVAL;
+	px_err rv = agg_group_of(a, r, tenant, &g);
+	if (rv == PX_OK)
+		rv = agg_add_report(g, r, a->k);
+	if (rv == PX_OK)
+		rv = agg_add_report(&a->total, r, a->k);
+	return rv;
+}
+
+static int
+agg_cmp_groups(const void *x, const void *y)
+{
+	const agg_group *g = *(agg_group *const *)x, *h = *(agg_group *const *)y;
+	for (int i = 0; i < 5; i++) {
+		int c = strcmp(g->key[i], h->key[i]);
+		if (c != 0)
+			return c;
+	}
+	return 0;
+}
+
+px_err
+px_agg_finish(px_agg *ag, Praxis__AggregateResponse **out)
+{
+	px_err rv = PX_ENOMEM;
+	if (ag == NULL || out == NULL) {
+		px_agg_discard(ag);
+		return PX_EINVAL;
+	}
+	*out = NULL;
+	Praxis__AggregateResponse *a = malloc(sizeof *a);
+	if (a == NULL)
+		goto fail;
+	praxis__aggregate_response__init(a);
+	if (ag->n_groups > 1)
+		qsort(ag->groups, ag->n_groups, sizeof *ag->groups, agg_cmp_groups);
+	if (ag->n_groups > 0 && (a->rows = calloc(ag->n_groups, sizeof *a->rows)) == NULL)
+		goto fail;
+	for (size_t i = 0; i < ag->n_groups; i++) {
+		agg_group *g = ag->groups[i];
+		rv = PX_ENOMEM;
+		Praxis__AggregateRow *row = agg_row_new();
+		if (row == NULL)
+			goto fail;
+		a->rows[a->n_rows++] = row;
+		if (agg_set(&row->framework, g->key[0]) || agg_set(&row->region, g->key[1]) ||
+		    agg_set(&row->tenant, g->key[2]) || agg_set(&row->community_uid, g->key[3]) ||
+		    agg_set(&row->period, g->key[4]))
+			goto fail;
+		if ((rv = agg_row_fill(row, g, ag->k)) != PX_OK)
+			goto fail;
+	}
+	rv = PX_ENOMEM;
+	if ((a->total = agg_row_new()) == NULL)
+		goto fail;
+	if ((rv = agg_row_fill(a->total, &ag->total, ag->k)) != PX_OK)
+		goto fail;
+	agg_complement(a, ag->k);
+	px_agg_discard(ag);
+	*out = a;
+	return PX_OK;
+fail:
+	px_agg_discard(ag);
+	px_agg_free(a);
+	return rv;
+}
+
+px_err
 px_agg_build(const px_agg_item *items, size_t n, unsigned by, uint32_t k,
              Praxis__AggregateResponse **out)
 {
-	px_err rv = PX_ENOMEM;
+	px_err rv;
 	if (out == NULL || (items == NULL && n > 0))
 		return PX_EINVAL;
 	*out = NULL;
 	for (size_t i = 0; i < n; i++)
 		if (items[i].report == NULL)
 			return PX_EINVAL;
-	if (k == 0)
-		k = PX_REPORT_K_DEFAULT;
 	size_t *idx = calloc(n + 1, sizeof *idx);
-	Praxis__AggregateResponse *a = malloc(sizeof *a);
-	agg_group g = {0}, tot = {0};
-	if (idx == NULL || a == NULL) {
-		free(idx);
-		free(a);
+	px_agg *ag = NULL;
+	if (idx == NULL)
 		return PX_ENOMEM;
+	if ((rv = px_agg_new(by, k, &ag)) != PX_OK) {
+		free(idx);
+		return rv;
 	}
-	praxis__aggregate_response__init(a);
-
 	for (size_t i = 0; i < n; i++)
 		idx[i] = i;
-	/* qsort_r (glibc): the comparators get the items without a global. */
+	/* qsort_r (glibc): the comparator gets the items without a global. */
 	agg_sort_ctx cx = {items, by};
 	qsort_r(idx, n, sizeof *idx, agg_cmp_dedupe, &cx);
-	size_t kept = 0;
 	for (size_t i = 0; i < n; i++) {
 		const Praxis__CommunityReport *r = items[idx[i]].report;
-		if (kept > 0) {
-			const Praxis__CommunityReport *p = items[idx[kept - 1]].report;
+		if (i > 0) {
+			const Praxis__CommunityReport *p = items[idx[i - 1]].report;
 			if (strcmp(agg_s(p->community_uid), agg_s(r->community_uid)) == 0 &&
 			    strcmp(agg_s(p->period), agg_s(r->period)) == 0)
 				continue; /* an older or equal revision */
 		}
-		idx[kept++] = idx[i];
+		if ((rv = px_agg_add(ag, r, items[idx[i]].tenant)) != PX_OK) {
+			free(idx);
+			px_agg_discard(ag);
+			return rv;
+		}
 	}
-	qsort_r(idx, kept, sizeof *idx, agg_cmp_group, &cx);
-
-	size_t n_groups = 0;
-	for (size_t i = 0; i < kept; i++)
-		if (i == 0 || agg_cmp_key(&items[idx[i - 1]], &items[idx[i]], by) != 0)
-			n_groups++;
-	if (n_groups > 0 && (a->rows = calloc(n_groups, sizeof *a->rows)) == NULL)
-		goto fail;
-	for (size_t i = 0; i < kept; i++) {
-		const px_agg_item *it = &items[idx[i]];
-		if ((rv = agg_add_report(&g, it->report, k)) != PX_OK ||
-		    (rv = agg_add_report(&tot, it->report, k)) != PX_OK)
-			goto fail;
-		bool last = i + 1 == kept || agg_cmp_key(it, &items[idx[i + 1]], by) != 0;
-		if (!last)
-			continue;
-		rv = PX_ENOMEM;
-		Praxis__AggregateRow *row = agg_row_new();
-		if (row == NULL)
-			goto fail;
-		a->rows[a->n_rows++] = row;
-		if (((by & PX_AGG_BY_FRAMEWORK) && agg_set(&row->framework, it->report->framework)) ||
-		    ((by & PX_AGG_BY_REGION) && agg_set(&row->region, it->report->region)) ||
-		    ((by & PX_AGG_BY_TENANT) && agg_set(&row->tenant, it->tenant)) ||
-		    ((by & PX_AGG_BY_COMMUNITY) && agg_set(&row->community_uid, it->report->community_uid)) ||
-		    ((by & PX_AGG_BY_PERIOD) && agg_set(&row->period, it->report->period)))
-			goto fail;
-		if ((rv = agg_row_fill(row, &g, k)) != PX_OK)
-			goto fail;
-		agg_group_fini(&g);
-	}
-	rv = PX_ENOMEM;
-	if ((a->total = agg_row_new()) == NULL)
-		goto fail;
-	if ((rv = agg_row_fill(a->total, &tot, k)) != PX_OK)
-		goto fail;
-	agg_complement(a, k);
-	agg_group_fini(&tot);
 	free(idx);
-	*out = a;
-	return PX_OK;
-fail:
-	agg_group_fini(&g);
-	agg_group_fini(&tot);
-	free(idx);
-	px_agg_free(a);
-	return rv;
+	return px_agg_finish(ag, out);
 }
-
 void
 px_agg_free(Praxis__AggregateResponse *a)
 {

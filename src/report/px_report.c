@@ -56,6 +56,13 @@ rep_core_def(const char *name)
 	return NULL;
 }
 
+int
+px_report_indicator_rank(const char *name)
+{
+	const rep_def *d = name != NULL ? rep_core_def(name) : NULL;
+	return d != NULL ? (int)(d - rep_core) : -1;
+}
+
 /* Plugin indicators: about people when they have a population. */
 static rep_cat
 rep_cat_of(const Praxis__Indicator *in)

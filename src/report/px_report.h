@@ -195,6 +195,11 @@ px_err px_report_build(const pxp_community *view, px_period period, const px_rep
 /* Frees a report made here or unpacked by protobuf-c. NULL does nothing. */
 void px_report_free(Praxis__CommunityReport *r);
 
+/* Position of a core indicator in the table above (0..15), -1 for others:
+ * reports and aggregate rows list core indicators in that order, then the
+ * others (aggregates: sorted by name). */
+int px_report_indicator_rank(const char *name);
+
 /* The indicator called name, or NULL. Borrowed from r. */
 const Praxis__Indicator *px_report_find(const Praxis__CommunityReport *r, const char *name);
 
@@ -263,6 +268,22 @@ bool px_agg_is_mean(const char *name);
 px_err px_agg_build(const px_agg_item *items, size_t n, unsigned by, uint32_t k,
                     Praxis__AggregateResponse **out) PX_NODISCARD;
 void px_agg_free(Praxis__AggregateResponse *a); /* NULL does nothing */
+
+/*
+ * The same, one report at a time, for scans that should not hold every
+ * report in memory (the hub: unpack, add, free, next). px_agg_add copies
+ * what it needs; r is borrowed for the call. The caller gives one report
+ * per (community, period), its latest revision (rule A4 is then the
+ * caller's: a scan over keys ending in the revision can skip to the last
+ * one); px_agg_build does that itself.
+ * px_agg_finish frees a whatever it returns; px_agg_discard frees a without
+ * a result. Rows come out in the order of px_agg_build.
+ */
+typedef struct px_agg px_agg;
+px_err px_agg_new(unsigned by, uint32_t k, px_agg **out) PX_NODISCARD;
+px_err px_agg_add(px_agg *a, const Praxis__CommunityReport *r, const char *tenant) PX_NODISCARD;
+px_err px_agg_finish(px_agg *a, Praxis__AggregateResponse **out) PX_NODISCARD;
+void px_agg_discard(px_agg *a); /* NULL does nothing */
 
 /* One indicator's change between two aggregate rows of the same group. */
 typedef struct px_trend {

@@ -355,6 +355,29 @@ check_aggregate(Praxis__CommunityReport **reps, const char **tens, size_t n)
 		}
 	}
 	assert_int_equal(total_communities, n);
+	/* One report at a time, in reverse order: the same rows. */
+	px_agg *st1 = NULL;
+	assert_int_equal(px_agg_new(PX_AGG_BY_FRAMEWORK | PX_AGG_BY_REGION, HUB_K, &st1), PX_OK);
+	for (size_t i = n; i-- > 0;)
+		assert_int_equal(px_agg_add(st1, reps[i], tens[i]), PX_OK);
+	Praxis__AggregateResponse *agg2 = NULL;
+	assert_int_equal(px_agg_finish(st1, &agg2), PX_OK);
+	/* Sums in another order may differ in the last bit: compare rows' keys
+	 * and counts exactly, values closely. */
+	assert_int_equal(agg->n_rows, agg2->n_rows);
+	for (size_t rI = 0; rI < agg->n_rows; rI++) {
+		assert_string_equal(agg->rows[rI]->framework, agg2->rows[rI]->framework);
+		assert_string_equal(agg->rows[rI]->region, agg2->rows[rI]->region);
+		assert_int_equal(agg->rows[rI]->n_indicators, agg2->rows[rI]->n_indicators);
+		for (size_t q = 0; q < agg->rows[rI]->n_indicators; q++) {
+			const Praxis__Indicator *x = agg->rows[rI]->indicators[q], *y = agg2->rows[rI]->indicators[q];
+			assert_string_equal(x->name, y->name);
+			assert_int_equal(x->population, y->population);
+			assert_int_equal(x->suppressed, y->suppressed);
+			assert_true(fabs(x->value - y->value) < 1e-9 * (1 + fabs(x->value)));
+		}
+	}
+	px_agg_free(agg2);
 	assert_int_equal(agg->total->communities, n);
 	/* Total minus the published rows: the people hidden are 0 or >= k. */
 	for (size_t q = 0; q < sizeof names / sizeof names[0]; q++) {
