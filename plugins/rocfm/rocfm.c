@@ -12,6 +12,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct roc_ctx {
@@ -164,28 +165,37 @@ roc2(const roc_ctx *x)
 		roc_calendar_year(x, y, roc_expect_check);
 }
 
-/* ROC-3: 1 to 2 hours a month outside meetings. */
+/* ROC-3: 1 to 2 hours a month outside meetings. The log may hold several
+ * rows per member and month: sorted, then summed per group. */
+static int
+roc_cmp_hours(const void *a, const void *b)
+{
+	const pxp_hours *x = *(const pxp_hours *const *)a, *y = *(const pxp_hours *const *)b;
+	if (x->member_id != y->member_id)
+		return x->member_id < y->member_id ? -1 : 1;
+	return (x->month > y->month) - (x->month < y->month);
+}
+
 static void
 roc3(const roc_ctx *x)
 {
 	const pxp_community *c = x->c;
-	for (size_t i = 0; i < c->n_hours; i++) {
-		const pxp_hours *hh = &c->hours[i];
-		if (!roc_in_period(c, hh->month * 100 + 1))
-			continue;
-		/* Sum the rows of the same member and month, reported at the first. */
+	const pxp_hours **rows = calloc(c->n_hours ? c->n_hours : 1, sizeof(*rows));
+	if (rows == NULL)
+		abort(); /* reported by the host as a failed run */
+	size_t n = 0;
+	for (size_t i = 0; i < c->n_hours; i++)
+		if (roc_in_period(c, c->hours[i].month * 100 + 1))
+			rows[n++] = &c->hours[i];
+	qsort(rows, n, sizeof(*rows), roc_cmp_hours);
+	for (size_t i = 0; i < n;) {
+		size_t k = i;
 		double total = 0;
-		int first = 1;
-		for (size_t k = 0; k < c->n_hours; k++) {
-			if (c->hours[k].member_id != hh->member_id || c->hours[k].month != hh->month)
-				continue;
-			if (k < i) {
-				first = 0;
-				break;
-			}
-			total += c->hours[k].hours;
-		}
-		if (first && total > x->max_monthly + 1e-9)
+		for (; k < n && rows[k]->member_id == rows[i]->member_id && rows[k]->month == rows[i]->month; k++)
+			total += rows[k]->hours;
+		const pxp_hours *hh = rows[i];
+		i = k;
+		if (total > x->max_monthly + 1e-9)
 			roc_emit(x, "ROC-3", PXP_WARNING, hh->member_id, 0, hh->month,
 			         "Membre %llu : %.1f h d'implication hors rencontres en %04d-%02d (au plus %.1f h)",
 			         "Member %llu: %.1f hours of involvement outside meetings in %04d-%02d (at most "
@@ -193,6 +203,7 @@ roc3(const roc_ctx *x)
 			         (unsigned long long)hh->member_id, total, hh->month / 100, hh->month % 100,
 			         x->max_monthly);
 	}
+	free(rows);
 }
 
 /* ROC-4: meetings in volunteer member organizations, or virtual. */
