@@ -589,6 +589,64 @@ test_activity_bad_input(void **state)
 	}
 }
 
+
+/* CIS-3 through the activity commands: the 25th hour of a year is refused
+ * without a manager's approval (nothing stored), accepted with one. The
+ * change-time check looks at the current calendar year (node_check_change
+ * builds its view over the default period), so the data is dated in
+ * January of this year: never in the future, always in that period. */
+static int
+setup_cisss(void **state)
+{
+	fx *f = calloc(1, sizeof *f);
+	f->dir = pxt_tmpdir("node_activity_cis");
+	*state = f;
+	ok(f, "init --name 'CISSS de la Gaspésie' --sector public --region Gaspésie");
+	ok(f, "community add --name 'CdP TS' --framework cisss --job-title 'travailleuse sociale' --sponsor 'Gestionnaire X'");
+	ok(f, "member add --community 1 --family Arsenault --first Julie --job-title 'travailleuse sociale' --status active "
+	      "--joined 2025-01-01");
+	return 0;
+}
+
+static void
+test_cis3_approval(void **state)
+{
+	fx *f = *state;
+	int y = px_date_today() / 10000;
+	char cmd[512];
+	snprintf(cmd, sizeof cmd, "meeting add --community 1 --date %d-01-01 --duration 4", y);
+	ok(f, cmd);
+	ok(f, "attend 1 1");
+	snprintf(cmd, sizeof cmd, "hours log 1 --month %d-01 --hours 20", y);
+	ok(f, cmd); /* 24 h: at the cap */
+	snprintf(cmd, sizeof cmd, "hours log 1 --month %d-01 --hours 1", y);
+	fails(f, 2, "CIS-3", cmd);
+	snprintf(cmd, sizeof cmd, "meeting add --community 1 --date %d-01-01 --duration 3", y);
+	ok(f, cmd);
+	fails(f, 2, "CIS-3", "attend 2 1");
+	snprintf(cmd, sizeof cmd, "--json hours list 1 --year %d", y);
+	cJSON *j = json_of(f, cmd);
+	assert_int_equal(cJSON_GetArraySize(j), 1);
+	/* Both refusals stored nothing. */
+	assert_true(num(cJSON_GetArrayItem(j, 0), "meeting_hours", NULL) == 4.0);
+	assert_true(num(cJSON_GetArrayItem(j, 0), "outside_hours", NULL) == 20.0);
+	cJSON_Delete(j);
+	snprintf(cmd, sizeof cmd, "approval add --community 1 --member 1 --year %d --hours 6 --manager 'Gestionnaire X'", y);
+	ok(f, cmd);
+	snprintf(cmd, sizeof cmd, "hours log 1 --month %d-01 --hours 1", y);
+	ok(f, cmd);
+	ok(f, "attend 2 1");
+	snprintf(cmd, sizeof cmd, "--json approval list --community 1 --year %d", y);
+	j = json_of(f, cmd);
+	assert_int_equal(cJSON_GetArraySize(j), 1);
+	assert_string_equal(str(cJSON_GetArrayItem(j, 0), "manager"), "Gestionnaire X");
+	cJSON_Delete(j);
+	snprintf(cmd, sizeof cmd, "report annual 1 %d --format json", y);
+	j = json_of(f, cmd);
+	assert_true(num(j, "hours", "total_hours") == 28.0);
+	cJSON_Delete(j);
+}
+
 int
 main(void)
 {
@@ -599,6 +657,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_plan_roundtrip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_meetings_and_report, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_activity_bad_input, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cis3_approval, setup_cisss, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
