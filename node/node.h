@@ -4,7 +4,10 @@
  *
  * Owner: engineer "node". Other engineers add commands in their own files
  * (node/cmd_X.c): node/CMakeLists.txt globs every node .c file, and main.c dispatches
- * to the handlers declared below. Weak fallbacks live in node/pending.c.
+ * to the handlers declared below. (While a handler did not exist yet, a
+ * weak fallback in node/pending.c said "not available yet"; all exist now
+ * and pending.c is gone: a new handler needs its declaration here and a
+ * row in main.c's table, or a NODE_COMMANDS table in its own file.)
  *
  * Data directory, first that applies:
  *   1. --data DIR on the command line;
