@@ -282,7 +282,12 @@ relt_spawn(const char *log, const char *fmt, ...)
 		}
 		if (in >= 0)
 			dup2(in, 0);
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		/* exec: the pid is the command's, so a signal reaches it and
+		 * not only a shell around it. */
+		char *full = NULL;
+		if (asprintf(&full, "exec %s", cmd) < 0)
+			_exit(127);
+		execl("/bin/sh", "sh", "-c", full, (char *)NULL);
 		_exit(127);
 	}
 	free(cmd);

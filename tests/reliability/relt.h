@@ -47,7 +47,8 @@ pxt_run relt_node_cmd(const relt_node *n, const char *fmt, ...) __attribute__((f
 /* `outbox list --all --json`, parsed; NULL on failure. */
 cJSON *relt_outbox(const relt_node *n);
 
-/* Starts `sh -c cmd` in the background, output to log (or /dev/null). */
+/* Starts `sh -c "exec cmd"` in the background (so the pid is the
+ * command itself), output to log (or /dev/null). */
 pid_t relt_spawn(const char *log, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Waits for pid; exit code, or 128+signal. */
 int relt_wait(pid_t pid);
