@@ -12,6 +12,8 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 static int
 cmp64(const void *a, const void *b)
@@ -121,6 +123,33 @@ main(int argc, char **argv)
 	c.size = sizeof(c);
 	c.name = c.framework = c.region = c.job_title = c.sponsor = "";
 	row("audit example, empty view (bare fork cost)", do_audit, px_plugin_host_find(h, "example"), &c, runs);
+	/* fork copies page tables: the cost grows with the parent's touched
+	 * memory (a node with a large LMDB map read into memory). */
+	size_t big_sz = (size_t)256 << 20;
+	char *big_mem = malloc(big_sz);
+	if (big_mem != NULL) {
+		for (size_t i = 0; i < big_sz; i += 4096)
+			big_mem[i] = (char)i;
+		row("same, parent with 256 MiB touched heap", do_audit, px_plugin_host_find(h, "example"), &c, runs);
+		free(big_mem);
+	}
+	/* A shared file mapping read in full, like LMDB's map: Linux does not
+	 * copy its page tables at fork (they refault in the child). */
+	char tmpl[] = "/tmp/pxbenchXXXXXX";
+	int fd = mkstemp(tmpl);
+	if (fd >= 0 && ftruncate(fd, (off_t)big_sz) == 0) {
+		unlink(tmpl);
+		volatile char *map = mmap(NULL, big_sz, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (map != MAP_FAILED) {
+			for (size_t i = 0; i < big_sz; i += 4096)
+				map[i] = 1;
+			row("same, parent with 256 MiB shared file map", do_audit, px_plugin_host_find(h, "example"), &c,
+			    runs);
+			munmap((void *)map, big_sz);
+		}
+	}
+	if (fd >= 0)
+		close(fd);
 	free(v);
 	px_plugin_host_close(h);
 	return 0;
