@@ -139,6 +139,7 @@ typedef struct hub_page {
 	const Praxis__HubViewer *scope; /* NULL: everything */
 	bool en;
 	bool is_static;
+	const char *period;             /* NULL: every period */
 } hub_page;
 
 #define L(f_, e_) (pg->en ? (e_) : (f_))
@@ -189,7 +190,7 @@ static const char hub_css[] =
     "th,td{border:1px solid #d5dde6;padding:4px 10px;text-align:left}td.num{text-align:right;font-variant-numeric:tabular-nums}"
     "th{background:#e8eef4}.cards{display:flex;gap:12px;flex-wrap:wrap}"
     ".card{background:#fff;border:1px solid #d5dde6;border-radius:6px;padding:10px 16px;min-width:140px}"
-    ".card .v{font-size:1.6em;font-weight:bold}.muted{color:#607080}.sup{color:#9a6b00}"
+    ".card .v{font-size:1.6em;font-weight:bold}.charts{display:flex;flex-wrap:wrap;gap:12px}.muted{color:#607080}.sup{color:#9a6b00}"
     "svg text{font-family:sans-serif;font-size:11px}";
 
 static void
@@ -199,7 +200,7 @@ hub_page_head(const hub_page *pg, hub_buf *b, const char *title, const char *sel
 	               pg->en ? "en" : "fr");
 	hub_buf_put(b, "<meta name=\"viewport\" content=\"width=device-width\"><title>");
 	hub_buf_html(b, title);
-	hub_buf_put(b, " — Praxis</title><style>");
+	hub_buf_put(b, "</title><style>");
 	hub_buf_put(b, hub_css);
 	hub_buf_put(b, "</style></head><body><header><h1>");
 	hub_buf_html(b, title);
@@ -250,7 +251,7 @@ static void
 hub_svg_bars(const hub_page *pg, hub_buf *b, const char *id, const char *title, size_t n,
              const char *const *labels, const hub_cell *const *cells)
 {
-	const int W = 640, H = 220, left = 48, bottom = 40, top = 28;
+	const int W = 520, H = 220, left = 48, bottom = 40, top = 28;
 	double max = 0;
 	for (size_t i = 0; i < n; i++)
 		if (cells[i] != NULL && cells[i]->present && !cells[i]->suppressed && cells[i]->value > max)
@@ -283,6 +284,8 @@ hub_svg_bars(const hub_page *pg, hub_buf *b, const char *id, const char *title, 
 		const hub_cell *c = cells[i];
 		char v[32];
 		hub_fmt_cell(c, !pg->en, v, sizeof v);
+		if (strcmp(v, "<k") == 0)
+			snprintf(v, sizeof v, "&lt;k");
 		if (c != NULL && c->present && !c->suppressed) {
 			double hgt = c->value / max * plot_h;
 			if (hgt < 0)
@@ -368,7 +371,12 @@ hub_table_groups(const hub_page *pg, hub_buf *b, const char *tid, const char *ti
 			hub_buf_printf(b, "<td class=\"num%s\" id=\"%s-%zu-", c != NULL && c->suppressed ? " sup" : "",
 			               tid, i);
 			hub_buf_html(b, names[k]);
-			hub_buf_printf(b, "\">%s</td>", v);
+			hub_buf_put(b, "\"");
+			if (c != NULL && c->suppressed)
+				hub_buf_printf(b, " title=\"%s\"", L("moins de k personnes : masqué", "fewer than k people: suppressed"));
+			hub_buf_put(b, ">");
+			hub_buf_html(b, v);
+			hub_buf_put(b, "</td>");
 		}
 		hub_buf_put(b, "</tr>");
 	}
@@ -411,19 +419,36 @@ hub_trend_charts(const hub_page *pg, hub_buf *b, const hub_result *r, const char
 	if (labels == NULL || cells == NULL)
 		goto done;
 	hub_buf_printf(b, "<h2>%s</h2><div class=\"charts\">", L("Tendances", "Trends"));
-	/* The first three indicators that have a figure in the total. */
+	/* Up to four charts: the indicators umbrella bodies ask for first,
+	 * then any other with a figure in the total. */
+	static const char *const preferred[] = {"members_active", "meetings_held", "attendance_rate",
+	                                        "hours_total", "satisfaction_mean", "protocols_signed_valid"};
+	const char *order[128 + 6];
+	size_t no = 0;
+	for (size_t p = 0; p < sizeof preferred / sizeof preferred[0]; p++)
+		for (size_t k = 0; k < nn; k++)
+			if (strcmp(names[k], preferred[p]) == 0)
+				order[no++] = names[k];
+	for (size_t k = 0; k < nn; k++) {
+		bool pref = false;
+		for (size_t p = 0; p < sizeof preferred / sizeof preferred[0]; p++)
+			pref = pref || strcmp(names[k], preferred[p]) == 0;
+		if (!pref)
+			order[no++] = names[k];
+	}
 	size_t drawn = 0;
-	for (size_t k = 0; k < nn && drawn < 3; k++) {
-		const hub_cell *t = hub_row_cell(&r->total, names[k]);
+	for (size_t q = 0; q < no && drawn < 4; q++) {
+		const char *name = order[q];
+		const hub_cell *t = hub_row_cell(&r->total, name);
 		if (t == NULL || t->suppressed)
 			continue;
 		for (size_t i = 0; i < r->n_by_period; i++) {
 			labels[i] = r->by_period[i].period;
-			cells[i] = hub_row_cell(&r->by_period[i], names[k]);
+			cells[i] = hub_row_cell(&r->by_period[i], name);
 		}
 		char id[160];
 		snprintf(id, sizeof id, "chart-%zu", drawn);
-		hub_svg_bars(pg, b, id, hub_label_indicator(pg->h, fw, names[k], pg->en), r->n_by_period,
+		hub_svg_bars(pg, b, id, hub_label_indicator(pg->h, fw, name, pg->en), r->n_by_period,
 		             labels, cells);
 		drawn++;
 	}
@@ -515,17 +540,47 @@ hub_body_result(const hub_page *pg, hub_buf *b, const hub_result *r, const char 
 	hub_findings_table(pg, b, &r->total, fw);
 }
 
+/* Links to the periods present in the scope (dynamic pages only):
+ * figures summed over several periods count people once per period. */
+static void
+hub_period_nav(const hub_page *pg, hub_buf *b, const char *framework)
+{
+	if (pg->is_static)
+		return;
+	hub_filter f = {0};
+	f.scope = pg->scope;
+	f.framework = framework;
+	hub_result r;
+	if (hub_aggregate(pg->h, &f, &r) != PX_OK)
+		return;
+	hub_buf_printf(b, "<p id=\"periods\">%s ", L("Période :", "Period:"));
+	hub_buf_printf(b, "<a href=\"?lang=%s\">%s%s%s</a>", pg->en ? "en" : "fr", pg->period ? "" : "<b>",
+	               L("toutes", "all"), pg->period ? "" : "</b>");
+	for (size_t i = 0; i < r.n_by_period; i++) {
+		bool cur = pg->period != NULL && strcmp(pg->period, r.by_period[i].period) == 0;
+		hub_buf_printf(b, " · <a href=\"?period=");
+		hub_buf_url(b, r.by_period[i].period);
+		hub_buf_printf(b, "&amp;lang=%s\">%s", pg->en ? "en" : "fr", cur ? "<b>" : "");
+		hub_buf_html(b, r.by_period[i].period);
+		hub_buf_printf(b, "%s</a>", cur ? "</b>" : "");
+	}
+	hub_buf_put(b, "</p>");
+	hub_result_fini(&r);
+}
+
 static px_err
 hub_page_overview(const hub_page *pg, hub_buf *b)
 {
 	hub_filter f = {0};
 	f.scope = pg->scope;
+	f.period = pg->period;
 	hub_result r;
 	px_err rv = hub_aggregate(pg->h, &f, &r);
 	if (rv != PX_OK)
 		return rv;
 	hub_page_head(pg, b, L("Praxis — vue d'ensemble", "Praxis — overview"), "/?x=1");
 	hub_scope_text(pg, b);
+	hub_period_nav(pg, b, NULL);
 	hub_body_result(pg, b, &r, NULL, true);
 	hub_communities_table(pg, b, &r);
 	hub_downloads(pg, b, NULL, NULL);
@@ -566,6 +621,7 @@ hub_page_framework(const hub_page *pg, hub_buf *b, const char *fw)
 	hub_filter f = {0};
 	f.scope = pg->scope;
 	f.framework = fw;
+	f.period = pg->period;
 	hub_result r;
 	px_err rv = hub_aggregate(pg->h, &f, &r);
 	if (rv != PX_OK)
@@ -578,6 +634,7 @@ hub_page_framework(const hub_page *pg, hub_buf *b, const char *fw)
 	hub_page_head(pg, b, title, self.p ? self.p : "/");
 	hub_buf_free(&self);
 	hub_scope_text(pg, b);
+	hub_period_nav(pg, b, fw);
 	hub_buf_printf(b, "<p>%s <code id=\"framework-id\">", L("Identifiant :", "Id:"));
 	hub_buf_html(b, fw);
 	hub_buf_put(b, "</code></p>");
@@ -619,7 +676,7 @@ hub_page_community(const hub_page *pg, hub_buf *b, const char *uid, const hub_re
 static void
 hub_page_login(bool en, hub_buf *b, const char *msg)
 {
-	hub_page pg0 = {NULL, NULL, en, true};
+	hub_page pg0 = {NULL, NULL, en, true, NULL};
 	const hub_page *pg = &pg0;
 	hub_buf_printf(b, "<!DOCTYPE html><html lang=\"%s\"><head><meta charset=\"utf-8\"><title>Praxis</title><style>%s</style></head><body>",
 	               en ? "en" : "fr", hub_css);
@@ -904,7 +961,9 @@ hub_http_cb(nng_aio *aio)
 		hub_buf_free(&b);
 		return;
 	}
-	hub_page pg = {h, v, en, false};
+	char period[16] = "";
+	hub_query_get(query, "period", period, sizeof period);
+	hub_page pg = {h, v, en, false, period[0] ? period : NULL};
 	hub_buf b = {0};
 	px_err rv = PX_OK;
 	if (strcmp(path, "/") == 0 || strcmp(path, "/index.html") == 0) {
@@ -1071,7 +1130,7 @@ hub_dashboard_write(hub *h, const Praxis__HubViewer *scope, const char *dir, boo
 {
 	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
 		return PX_EIO;
-	hub_page pg = {h, scope, en, true};
+	hub_page pg = {h, scope, en, true, NULL};
 	hub_buf b = {0};
 	hub_result r;
 	hub_filter f = {0};
