@@ -642,17 +642,6 @@ proto_sign(px_node *n, int argc, char **argv)
 	int32_t date;
 	if (proto_parse_date_opt(n, node_opt_get(opts, "date"), &date, &rc) != PX_OK)
 		goto out;
-	if ((err = px_txn_begin(n->st, true, &txn)) != PX_OK) {
-		rc = node_fail(n, err, "%s", px_strerror_user(err));
-		goto out;
-	}
-	if (proto_load(n, txn, a.pos[0], &p, &rc) != PX_OK)
-		goto out;
-	if (p->status == PRAXIS__PROTOCOL_STATUS__PROTOCOL_CANCELLED) {
-		rc = node_fail(n, PX_EPRECOND, PX_T("le protocole %llu est annulé", "protocol %llu is cancelled"),
-		               (unsigned long long)p->id);
-		goto out;
-	}
 	/* Paper forms are often entered after they were signed, so an
 	 * earlier date is fine; a future one is a typing error. */
 	if (date > px_date_today()) {
@@ -660,15 +649,37 @@ proto_sign(px_node *n, int argc, char **argv)
 		               PX_T("la date de signature est dans le futur", "the signature date is in the future"));
 		goto out;
 	}
+	/* Twice through the store: the key (and its passphrase prompt) comes
+	 * between a read and the write transaction, so nobody waits on
+	 * LMDB's writer lock while someone types. */
 	char keyname[64];
 	char dbkey[64];
 	bool member = strcmp(signer, NODE_SIGNER_MEMBER) == 0;
-	snprintf(keyname, sizeof keyname, "%s-%llu", signer,
-	         (unsigned long long)(member ? p->member_id : p->org_id));
-	snprintf(dbkey, sizeof dbkey, "%s/%llu", signer, (unsigned long long)(member ? p->member_id : p->org_id));
-	bool created;
-	if (proto_signer_key(n, keyname, &id, &created, &rc) != PX_OK)
-		goto out;
+	bool created = false;
+	for (int pass = 0; pass < 2; pass++) {
+		if ((err = px_txn_begin(n->st, pass == 1, &txn)) != PX_OK) {
+			rc = node_fail(n, err, "%s", px_strerror_user(err));
+			goto out;
+		}
+		if (proto_load(n, txn, a.pos[0], &p, &rc) != PX_OK)
+			goto out;
+		if (p->status == PRAXIS__PROTOCOL_STATUS__PROTOCOL_CANCELLED) {
+			rc = node_fail(n, PX_EPRECOND, PX_T("le protocole %llu est annulé", "protocol %llu is cancelled"),
+			               (unsigned long long)p->id);
+			goto out;
+		}
+		if (pass == 1)
+			break;
+		snprintf(keyname, sizeof keyname, "%s-%llu", signer,
+		         (unsigned long long)(member ? p->member_id : p->org_id));
+		snprintf(dbkey, sizeof dbkey, "%s/%llu", signer, (unsigned long long)(member ? p->member_id : p->org_id));
+		px_txn_abort(txn);
+		txn = NULL;
+		protobuf_c_message_free_unpacked(&p->base, NULL);
+		p = NULL;
+		if (proto_signer_key(n, keyname, &id, &created, &rc) != PX_OK)
+			goto out;
+	}
 	char hex[PX_PK_HEX];
 	px_hex_encode(px_identity_pk(id), PX_PK_BYTES, hex);
 	if ((err = px_put(txn, n->db.signer_keys, dbkey, strlen(dbkey), hex, strlen(hex))) != PX_OK) {
