@@ -116,7 +116,6 @@ Opts parse(int argc, char **argv, int first)
 	if (o.threads < 1) o.threads = 1;
 	if (o.channels < 1) o.channels = 1;
 	if (o.callers < 1) o.callers = 1;
-	if (o.calls < 1) o.calls = 1;
 	return o;
 }
 
@@ -493,7 +492,7 @@ int run_client(const Opts &o)
 	// 1 caller: warm-up, then every call timed on its own.
 	std::vector<double> lat;
 	lat.reserve((size_t)o.calls);
-	{
+	if (o.calls > 0) {
 		OneCaller one(o, conns[0].stub.get(), req);
 		for (int i = 0; i < o.warmup; i++)
 			one.call();
@@ -504,12 +503,16 @@ int run_client(const Opts &o)
 		}
 	}
 	// Same order statistics as bench.c: median of an even count is the mean
-	// of the two middle values; p99 is the nearest rank.
+	// of the two middle values; p99 is the nearest rank. --calls 0: no
+	// latency figure (0 in the output).
 	std::sort(lat.begin(), lat.end());
 	size_t n = lat.size();
-	double median = n % 2 ? lat[n / 2] : (lat[n / 2 - 1] + lat[n / 2]) / 2;
-	size_t rank = (size_t)std::ceil(0.99 * (double)n);
-	double p99 = lat[std::min(n, std::max<size_t>(rank, 1)) - 1];
+	double median = 0, p99 = 0;
+	if (n > 0) {
+		median = n % 2 ? lat[n / 2] : (lat[n / 2 - 1] + lat[n / 2]) / 2;
+		size_t rank = (size_t)std::ceil(0.99 * (double)n);
+		p99 = lat[std::min(n, std::max<size_t>(rank, 1)) - 1];
+	}
 
 	// Throughput: the first half second warms up and is not counted.
 	Tput t;

@@ -15,10 +15,14 @@
 #
 # Knobs (environment): PX_RPC_ROUNDS (2), PX_RPC_SECONDS (2.5, per round),
 # PX_RPC_CALLS (10000, per round), PX_RPC_WARMUP (1000), PX_RPC_CALLERS
-# (64), PX_ECHO_CLIENTS (8 sockets); the gRPC configuration: GRPC_SERVER_API
-# (async), GRPC_SERVER_THREADS (1), GRPC_CLIENT_API (async), GRPC_LAT_API
-# (async), GRPC_CHANNELS (8), GRPC_CLIENT_THREADS (1). Every server started
-# here is stopped on exit, also on error or Ctrl-C.
+# (64), PX_ECHO_CLIENTS (8 sockets), and GRPC_CONFIGS, the gRPC
+# configurations tried in every round, each
+#   server_api:server_threads:client_api:client_threads:latency_api:channels
+# default "callback:2:async:2:async:8 async:1:async:1:async:8": the two best
+# of --explore, the first when other processes load the machine (the
+# callback server runs on gRPC's thread pool), both alike when it is idle.
+# gRPC's figures are the best over its configurations and rounds. Every
+# server started here is stopped on exit, also on error or Ctrl-C.
 set -eu
 
 explore=0
@@ -42,12 +46,7 @@ seconds=${PX_RPC_SECONDS:-2.5}
 calls=${PX_RPC_CALLS:-10000}
 warmup=${PX_RPC_WARMUP:-1000}
 callers=${PX_RPC_CALLERS:-64}
-g_sapi=${GRPC_SERVER_API:-async}
-g_sth=${GRPC_SERVER_THREADS:-1}
-g_capi=${GRPC_CLIENT_API:-async}
-g_lat=${GRPC_LAT_API:-async}
-g_ch=${GRPC_CHANNELS:-8}
-g_cth=${GRPC_CLIENT_THREADS:-1}
+configs=${GRPC_CONFIGS:-callback:2:async:2:async:8 async:1:async:1:async:8}
 
 tmp=$(mktemp -d)
 pids=""
@@ -125,17 +124,33 @@ if [ $explore -eq 1 ]; then
 fi
 
 start_server praxis "$bin/px_echo" server --url tcp://127.0.0.1:0 --contexts "$callers"
-start_server grpc "$bin/grpc_bench" server --api "$g_sapi" --threads "$g_sth"
 url=$(awk '/^URL/ {print $2}' "$tmp/praxis.out")
 pk=$(awk '/^PK/ {print $2}' "$tmp/praxis.out")
-gport=$(awk '/^PORT/ {print $2}' "$tmp/grpc.out")
+k=0
+for c in $configs; do
+	# shellcheck disable=SC2086
+	set -- $(echo "$c" | tr ':' ' ')
+	if [ $# -ne 6 ]; then
+		echo "run.sh: GRPC_CONFIGS: '$c' n'a pas 6 champs / has not 6 fields" >&2
+		exit 2
+	fi
+	start_server "grpc$k" "$bin/grpc_bench" server --api "$1" --threads "$2"
+	k=$((k + 1))
+done
 
 r=1
 while [ $r -le "$rounds" ]; do
 	"$bin/px_echo" client --url "$url" --server-pk "$pk" --warmup "$warmup" --calls "$calls" \
 		--callers "$callers" --clients "${PX_ECHO_CLIENTS:-8}" --seconds "$seconds" \
 		>>"$tmp/praxis.json"
-	grpc_client "$tmp/grpc.json" "$g_sapi" "$g_sth" "$g_capi" "$g_cth" "$g_lat" "$g_ch"
+	k=0
+	for c in $configs; do
+		# shellcheck disable=SC2086
+		set -- $(echo "$c" | tr ':' ' ')
+		gport=$(awk '/^PORT/ {print $2}' "$tmp/grpc$k.out")
+		grpc_client "$tmp/grpc.json" "$1" "$2" "$3" "$4" "$5" "$6"
+		k=$((k + 1))
+	done
 	r=$((r + 1))
 done
 stop_servers
