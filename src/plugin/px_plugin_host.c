@@ -384,7 +384,7 @@ ph_refuse(px_plugin_host *h, const char *file, const char *reason)
 		return PX_ENOMEM;
 	}
 	h->n_r++;
-	px_log(PX_LOG_WARN, "%s", reason);
+	/* Not logged here: the caller shows the refused list once, its way. */
 	return PX_OK;
 }
 

@@ -149,7 +149,9 @@ typedef enum px_plugin_isolation {
 
 typedef struct px_plugin_run_opts {
 	px_plugin_isolation isolation;
-	int timeout_ms;                /* 0: the default of the hook */
+	/* 0: the environment's PRAXIS_PLUGIN_TIMEOUT_MS (1..600000) if set,
+	 * else the hook's default (PX_PLUGIN_*_TIMEOUT_MS). */
+	int timeout_ms;
 } px_plugin_run_opts;
 
 /* What a hook emitted; every string is owned by the result. */

@@ -621,6 +621,22 @@ pr_run_fork(const px_plugin *p, const px_plugin_params *prm, const pr_call *call
 
 /* ---------------------------------------------------------- dispatch */
 
+/* PRAXIS_PLUGIN_TIMEOUT_MS, when set to 1..600000, replaces the default
+ * limits (operators with slow machines; tests with looping fixtures). */
+static int
+pr_env_timeout(int def)
+{
+	const char *e = getenv("PRAXIS_PLUGIN_TIMEOUT_MS");
+	if (e == NULL || *e == '\0')
+		return def;
+	char *end;
+	errno = 0;
+	long v = strtol(e, &end, 10);
+	if (errno != 0 || *end != '\0' || v < 1 || v > 600000)
+		return def;
+	return (int)v;
+}
+
 static px_err
 pr_run(const px_plugin *p, const px_plugin_params *prm, const pr_call *call,
        const px_plugin_run_opts *opts, int def_timeout, px_plugin_result *out)
@@ -644,14 +660,13 @@ pr_run(const px_plugin *p, const px_plugin_params *prm, const pr_call *call,
 	if (opts != NULL)
 		o = *opts;
 	if (o.timeout_ms <= 0)
-		o.timeout_ms = def_timeout;
+		o.timeout_ms = pr_env_timeout(def_timeout);
 	if (o.isolation == PX_PLUGIN_ISOLATE_NONE)
 		pr_run_inproc(p, prm, call, out);
 	else
 		pr_run_fork(p, prm, call, o.timeout_ms, out);
 	px_plugin_params_free(own);
-	if (out->status != PX_OK)
-		px_log(PX_LOG_WARN, "%s", out->failure);
+	/* A failure is not logged here: it travels as the PLUGIN finding. */
 	return out->status;
 }
 

@@ -308,6 +308,12 @@ test_looping_plugin(void **state)
 	assert_non_null(strstr(r.failure, "unreadable result"));
 	px_plugin_result_fini(&r);
 	assert_others_work();
+	/* The default limit comes from the environment when set. */
+	setenv("PRAXIS_PLUGIN_TIMEOUT_MS", "150", 1);
+	assert_int_equal(px_plugin_audit(p, NULL, &s.c, NULL, &r), PX_EPLUGIN);
+	assert_non_null(strstr(r.failure, "time limit of 150 ms exceeded"));
+	px_plugin_result_fini(&r);
+	unsetenv("PRAXIS_PLUGIN_TIMEOUT_MS");
 	/* In French too. */
 	px_lang_set(0);
 	assert_int_equal(px_plugin_audit(p, NULL, &s.c, &o, &r), PX_EPLUGIN);
