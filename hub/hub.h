@@ -45,6 +45,7 @@ typedef struct hub {
 	struct px_plugin_host *plugins; /* NULL when none could be loaded */
 	struct px_rpc_server *rpc;
 	void *http;                     /* hub_http state, NULL when not serving */
+	void *committer;                /* group commit state (service.c), NULL when not serving */
 	char listen[256];
 } hub;
 
@@ -90,6 +91,15 @@ int hub_enroll(hub *h, const uint8_t pk[PX_PK_BYTES], const uint8_t *secret, siz
                const char *org, char tenant[PX_JT_TENANT_MAX + 1], char *msg, size_t msz);
 int hub_submit(hub *h, const uint8_t pk[PX_PK_BYTES], const Praxis__SignedReport *sr,
                bool *duplicate, uint32_t *revision, char *msg, size_t msz);
+/* The two halves of hub_submit, for group commits (service.c): checks
+ * without writing (in the caller's thread, in parallel), then the writes
+ * of one report in a shared write txn. */
+int hub_submit_check(hub *h, const uint8_t pk[PX_PK_BYTES], const Praxis__SignedReport *sr,
+                     char tenant[PX_JT_TENANT_MAX + 1], Praxis__CommunityReport **out, char *msg,
+                     size_t msz);
+int hub_submit_store(hub *h, px_txn *txn, const char *tenant, const Praxis__SignedReport *sr,
+                     Praxis__CommunityReport *r, bool *duplicate, uint32_t *revision, char *msg,
+                     size_t msz, px_err *err);
 
 /* Report key helpers. */
 size_t hub_report_key(uint8_t *out, size_t cap, const char *tenant, const char *uid,

@@ -951,16 +951,17 @@ hub_report_valid(const Praxis__CommunityReport *r, char *msg, size_t msz)
 	return what == NULL;
 }
 
+/* Checks that need no write: caller key and tenant, signer, signature,
+ * schema. On 0, *out is the verified report (px_report_free). */
 int
-hub_submit(hub *h, const uint8_t pk[PX_PK_BYTES], const Praxis__SignedReport *sr, bool *duplicate,
-           uint32_t *revision, char *msg, size_t msz)
+hub_submit_check(hub *h, const uint8_t pk[PX_PK_BYTES], const Praxis__SignedReport *sr,
+                 char tenant[PX_JT_TENANT_MAX + 1], Praxis__CommunityReport **out, char *msg,
+                 size_t msz)
 {
-	char tenant[PX_JT_TENANT_MAX + 1];
 	char who[PX_PK_HEX];
 	px_hex_encode(pk, 16, who);
 	msg[0] = '\0';
-	*duplicate = false;
-	*revision = 0;
+	*out = NULL;
 	px_err rv = hub_key_tenant(h, pk, tenant);
 	if (rv == PX_ENOTFOUND || rv == PX_EPERM) {
 		snprintf(msg, msz, "%s", PX_T("clé de nœud inconnue ou révoquée", "unknown or revoked node key"));
@@ -990,6 +991,7 @@ hub_submit(hub *h, const uint8_t pk[PX_PK_BYTES], const Praxis__SignedReport *sr
 	if (rv == PX_EAUTH) {
 		snprintf(msg, msz, "%s", PX_T("signature du rapport invalide", "invalid report signature"));
 		hub_audit(h, "rpc", tenant, "SubmitReport", "", 16, "%s", msg);
+		px_report_free(r);
 		return 16;
 	}
 	if (rv != PX_OK || r == NULL) {
@@ -998,35 +1000,47 @@ hub_submit(hub *h, const uint8_t pk[PX_PK_BYTES], const Praxis__SignedReport *sr
 		px_report_free(r);
 		return rv == PX_ENOMEM ? 8 : 3;
 	}
-	int code = 0;
-	px_txn *txn = NULL;
+	if (!hub_report_valid(r, msg, msz)) {
+		px_report_free(r);
+		return 3;
+	}
+	*out = r;
+	return 0;
+}
+
+/* The writes of one report inside txn (which the caller commits). Writes
+ * nothing unless it returns 0 with *duplicate false; a store error is
+ * returned as *err (the txn is then failed). */
+int
+hub_submit_store(hub *h, px_txn *txn, const char *tenant, const Praxis__SignedReport *sr,
+                 Praxis__CommunityReport *r, bool *duplicate, uint32_t *revision, char *msg,
+                 size_t msz, px_err *err)
+{
 	Praxis__HubStoredReport *old = NULL;
 	Praxis__HubLatestReport *lat = NULL;
-	if (!hub_report_valid(r, msg, msz)) {
-		code = 3;
-		goto done;
-	}
+	int code = 0;
+	px_err rv = PX_OK;
+	*duplicate = false;
+	*revision = 0;
+	*err = PX_OK;
 	uint8_t key[512], lkey[512];
 	size_t kl = hub_report_key(key, sizeof key, tenant, r->community_uid, r->period, r->revision, true);
 	size_t ll = hub_report_key(lkey, sizeof lkey, tenant, r->community_uid, r->period, 0, false);
-	if ((rv = px_txn_begin(h->st, true, &txn)) != PX_OK)
-		goto store_fail;
+	if (kl == 0 || ll == 0) {
+		snprintf(msg, msz, "%s", PX_T("rapport invalide", "invalid report"));
+		return 3;
+	}
 	/* The first tenant to report a community owns it. */
 	px_val owner;
 	rv = px_get(txn, h->communities, r->community_uid, strlen(r->community_uid), &owner);
 	if (rv == PX_OK) {
 		if (owner.size != strlen(tenant) || memcmp(owner.data, tenant, owner.size) != 0) {
-			code = 7;
 			snprintf(msg, msz, "%s",
 			         PX_T("cette communauté appartient à une autre organisation",
 			              "this community belongs to another tenant"));
-			goto done;
+			return 7;
 		}
-	} else if (rv == PX_ENOTFOUND) {
-		if ((rv = px_put(txn, h->communities, r->community_uid, strlen(r->community_uid), tenant,
-		                 strlen(tenant))) != PX_OK)
-			goto store_fail;
-	} else {
+	} else if (rv != PX_ENOTFOUND) {
 		goto store_fail;
 	}
 	rv = px_get_msg(txn, h->reports, key, kl, &praxis__hub_stored_report__descriptor,
@@ -1049,8 +1063,11 @@ hub_submit(hub *h, const uint8_t pk[PX_PK_BYTES], const Praxis__SignedReport *sr
 	}
 	if (rv != PX_ENOTFOUND)
 		goto store_fail;
+	if ((rv = px_put(txn, h->communities, r->community_uid, strlen(r->community_uid), tenant,
+	                 strlen(tenant))) != PX_OK)
+		goto store_fail;
 	Praxis__HubStoredReport st = PRAXIS__HUB_STORED_REPORT__INIT;
-	st.tenant = tenant;
+	st.tenant = (char *)tenant;
 	st.signed_report = (Praxis__SignedReport *)sr;
 	st.received_ms = px_now_ms();
 	if ((rv = px_put_msg(txn, h->reports, key, kl, &st.base)) != PX_OK)
@@ -1061,31 +1078,56 @@ hub_submit(hub *h, const uint8_t pk[PX_PK_BYTES], const Praxis__SignedReport *sr
 		goto store_fail;
 	if (rv == PX_ENOTFOUND || lat->revision < r->revision) {
 		Praxis__HubLatestReport nl = PRAXIS__HUB_LATEST_REPORT__INIT;
-		nl.tenant = tenant;
+		nl.tenant = (char *)tenant;
 		nl.revision = r->revision;
 		nl.report = r;
 		if ((rv = px_put_msg(txn, h->latest, lkey, ll, &nl.base)) != PX_OK)
 			goto store_fail;
 	}
-	/* OK only after the commit: the node may then drop it from its outbox. */
-	rv = px_txn_commit(txn);
-	txn = NULL;
-	if (rv != PX_OK)
-		goto store_fail;
 	*revision = r->revision;
 	code = 0;
 	goto done;
 store_fail:
+	*err = rv;
 	code = rv == PX_EFULL ? 8 : 13;
 	snprintf(msg, msz, "%s", px_strerror_user(rv));
 done:
-	px_txn_abort(txn);
-	if (code == 7)
-		hub_audit(h, "rpc", tenant, "SubmitReport", r->community_uid, code, "%s", msg);
 	if (old != NULL)
 		praxis__hub_stored_report__free_unpacked(old, NULL);
 	if (lat != NULL)
 		praxis__hub_latest_report__free_unpacked(lat, NULL);
+	return code;
+}
+
+int
+hub_submit(hub *h, const uint8_t pk[PX_PK_BYTES], const Praxis__SignedReport *sr, bool *duplicate,
+           uint32_t *revision, char *msg, size_t msz)
+{
+	char tenant[PX_JT_TENANT_MAX + 1];
+	Praxis__CommunityReport *r = NULL;
+	*duplicate = false;
+	*revision = 0;
+	int code = hub_submit_check(h, pk, sr, tenant, &r, msg, msz);
+	if (code != 0)
+		return code;
+	px_txn *txn = NULL;
+	px_err err = px_txn_begin(h->st, true, &txn);
+	if (err == PX_OK) {
+		code = hub_submit_store(h, txn, tenant, sr, r, duplicate, revision, msg, msz, &err);
+		/* OK only after the commit: the node may then drop it from its outbox. */
+		if (code == 0 && !*duplicate) {
+			err = px_txn_commit(txn);
+			txn = NULL;
+		}
+	}
+	px_txn_abort(txn);
+	if (err != PX_OK) {
+		code = err == PX_EFULL ? 8 : 13;
+		snprintf(msg, msz, "%s", px_strerror_user(err));
+		*duplicate = false;
+	}
+	if (code == 7)
+		hub_audit(h, "rpc", tenant, "SubmitReport", r->community_uid, code, "%s", msg);
 	px_report_free(r);
 	return code;
 }

@@ -4,8 +4,10 @@
  */
 #define _GNU_SOURCE
 #include "hub.h"
+#include "px_report.h"
 #include "px_rpc.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -87,24 +89,135 @@ hub_svc_enroll(Praxis__Hub_Service *svc, const Praxis__EnrollRequest *in,
 	closure(&r, cd);
 }
 
+/* ---- group commit ----
+ * Checks (signature, schema) run in the handlers' threads, in parallel;
+ * the writes of every report waiting at that moment go into one LMDB
+ * transaction, committed by one thread; each handler answers once the
+ * transaction holding its report has committed (or failed). One fsync
+ * serves many reports instead of one each. */
+typedef struct hub_job {
+	const char *tenant;
+	const Praxis__SignedReport *sr;
+	Praxis__CommunityReport *r;
+	int code;
+	bool dup;
+	uint32_t rev;
+	char msg[256];
+	bool done;
+	struct hub_job *next;
+} hub_job;
+
+typedef struct hub_committer {
+	hub *h;
+	pthread_t thr;
+	pthread_mutex_t mu;
+	pthread_cond_t work, done;
+	hub_job *head, *tail;
+	bool stop;
+	uint64_t batches, jobs;
+} hub_committer;
+
+static void
+hub_commit_batch(hub *h, hub_job *batch)
+{
+	px_txn *txn = NULL;
+	px_err err = px_txn_begin(h->st, true, &txn);
+	bool writes = false;
+	for (hub_job *j = batch; j != NULL && err == PX_OK; j = j->next) {
+		j->code = hub_submit_store(h, txn, j->tenant, j->sr, j->r, &j->dup, &j->rev, j->msg,
+		                           sizeof j->msg, &err);
+		writes = writes || (j->code == 0 && !j->dup);
+	}
+	if (err == PX_OK && writes) {
+		err = px_txn_commit(txn);
+		txn = NULL;
+	}
+	px_txn_abort(txn);
+	if (err != PX_OK) {
+		/* Nothing of this batch is stored: no OK may leave. */
+		for (hub_job *j = batch; j != NULL; j = j->next)
+			if (j->code == 0 || j->code == 8 || j->code == 13) {
+				j->code = err == PX_EFULL ? 8 : 13;
+				j->dup = false;
+				snprintf(j->msg, sizeof j->msg, "%s", px_strerror_user(err));
+			}
+	}
+}
+
+static void *
+hub_committer_main(void *arg)
+{
+	hub_committer *c = arg;
+	pthread_mutex_lock(&c->mu);
+	for (;;) {
+		while (c->head == NULL && !c->stop)
+			pthread_cond_wait(&c->work, &c->mu);
+		if (c->head == NULL)
+			break;
+		hub_job *batch = c->head;
+		c->head = c->tail = NULL;
+		pthread_mutex_unlock(&c->mu);
+		hub_commit_batch(c->h, batch);
+		pthread_mutex_lock(&c->mu);
+		c->batches++;
+		for (hub_job *j = batch; j != NULL; j = j->next) {
+			j->done = true;
+			c->jobs++;
+		}
+		pthread_cond_broadcast(&c->done);
+	}
+	pthread_mutex_unlock(&c->mu);
+	return NULL;
+}
+
+static void
+hub_committer_run(hub_committer *c, hub_job *j)
+{
+	pthread_mutex_lock(&c->mu);
+	j->next = NULL;
+	if (c->tail != NULL)
+		c->tail->next = j;
+	else
+		c->head = j;
+	c->tail = j;
+	pthread_cond_signal(&c->work);
+	while (!j->done)
+		pthread_cond_wait(&c->done, &c->mu);
+	pthread_mutex_unlock(&c->mu);
+}
+
 static void
 hub_svc_submit_report(Praxis__Hub_Service *svc, const Praxis__SubmitReportRequest *in,
                       Praxis__SubmitReportResponse_Closure closure, void *cd)
 {
 	hub *h = hub_of(svc);
 	px_rpc_call *call = cd;
-	bool dup = false;
-	uint32_t rev = 0;
-	char msg[256];
-	int code = hub_submit(h, px_rpc_call_caller(call), in->report, &dup, &rev, msg, sizeof msg);
-	if (code != 0) {
-		px_rpc_call_set_status(call, (px_code)code, "%s", msg);
+	hub_job j;
+	memset(&j, 0, sizeof j);
+	char tenant[PX_JT_TENANT_MAX + 1];
+	j.code = hub_submit_check(h, px_rpc_call_caller(call), in->report, tenant, &j.r, j.msg,
+	                          sizeof j.msg);
+	if (j.code == 0) {
+		j.tenant = tenant;
+		j.sr = in->report;
+		if (h->committer != NULL) {
+			hub_committer_run(h->committer, &j);
+		} else {
+			j.code = hub_submit(h, px_rpc_call_caller(call), in->report, &j.dup, &j.rev, j.msg,
+			                    sizeof j.msg);
+		}
+		if (j.code == 7)
+			hub_audit(h, "rpc", tenant, "SubmitReport", j.r->community_uid, j.code, "%s", j.msg);
+	}
+	px_report_free(j.r);
+	if (j.code != 0) {
+		px_rpc_call_set_status(call, (px_code)j.code, "%s", j.msg);
 		closure(NULL, cd);
 		return;
 	}
 	Praxis__SubmitReportResponse r = PRAXIS__SUBMIT_REPORT_RESPONSE__INIT;
-	r.duplicate = dup;
-	r.stored_revision = rev;
+	r.duplicate = j.dup;
+	r.stored_revision = j.rev;
 	closure(&r, cd);
 }
 
@@ -323,12 +436,43 @@ hub_rpc_start(hub *h, const char *url)
 	o.service = &h->service.base;
 	o.authorize = hub_authorize;
 	o.authorize_arg = h;
-	return px_rpc_server_start(&h->rpc, &o);
+	hub_committer *c = calloc(1, sizeof *c);
+	if (c == NULL)
+		return PX_ENOMEM;
+	c->h = h;
+	pthread_mutex_init(&c->mu, NULL);
+	pthread_cond_init(&c->work, NULL);
+	pthread_cond_init(&c->done, NULL);
+	if (pthread_create(&c->thr, NULL, hub_committer_main, c) != 0) {
+		free(c);
+		return PX_ENOMEM;
+	}
+	h->committer = c;
+	px_err rv = px_rpc_server_start(&h->rpc, &o);
+	if (rv != PX_OK)
+		hub_rpc_stop(h);
+	return rv;
 }
 
 void
 hub_rpc_stop(hub *h)
 {
+	/* No handler runs after the server stopped: the queue is empty. */
 	px_rpc_server_stop(h->rpc);
 	h->rpc = NULL;
+	hub_committer *c = h->committer;
+	if (c == NULL)
+		return;
+	pthread_mutex_lock(&c->mu);
+	c->stop = true;
+	pthread_cond_signal(&c->work);
+	pthread_mutex_unlock(&c->mu);
+	pthread_join(c->thr, NULL);
+	px_log(PX_LOG_INFO, "ingest: %llu report(s) in %llu commit(s)", (unsigned long long)c->jobs,
+	       (unsigned long long)c->batches);
+	pthread_mutex_destroy(&c->mu);
+	pthread_cond_destroy(&c->work);
+	pthread_cond_destroy(&c->done);
+	free(c);
+	h->committer = NULL;
 }
