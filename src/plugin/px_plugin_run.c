@@ -563,14 +563,16 @@ pr_run_fork(const px_plugin *p, const px_plugin_params *prm, const pr_call *call
 	 * deadline, polling, then kill. */
 	int status = 0;
 	pid_t w = 0;
-	long nap_us = 50;
+	/* Short naps: after the end of file the child is normally exiting, and
+	 * a long nap would add to every run (capped at 1 ms). */
+	long nap_us = 20;
 	for (;;) {
 		w = waitpid(pid, &status, WNOHANG);
 		if (w != 0 || too_big || pr_ms_left(deadline) == 0)
 			break;
 		struct timespec ts = {0, nap_us * 1000};
 		nanosleep(&ts, NULL);
-		if (nap_us < 10000)
+		if (nap_us < 1000)
 			nap_us *= 2;
 	}
 	if (w == 0) {
