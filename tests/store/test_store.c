@@ -599,17 +599,21 @@ test_killed_writer(void **state)
 	px_store *st = open_store(dir, 0, 1);
 	px_store_close(st);
 
-	int kp[2], wp[2];
+	int kp[2], wp[2], rp[2];
 	assert_int_equal(pipe(kp), 0);
 	assert_int_equal(pipe(wp), 0);
+	assert_int_equal(pipe(rp), 0);
 	pid_t keeper = fork();
 	assert_true(keeper >= 0);
 	if (keeper == 0) {
 		close(kp[1]);
 		close(wp[0]);
 		close(wp[1]);
+		close(rp[0]);
 		px_store *ks = open_store(dir, 0, 1);
 		char c;
+		if (write(rp[1], "r", 1) != 1) /* open: the writer may start */
+			_exit(1);
 		/* Holds the environment until the parent closes the pipe. */
 		while (read(kp[0], &c, 1) > 0)
 			;
@@ -617,6 +621,10 @@ test_killed_writer(void **state)
 		_exit(0);
 	}
 	close(kp[0]);
+	close(rp[1]);
+	char c;
+	assert_int_equal(read(rp[0], &c, 1), 1);
+	close(rp[0]);
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
@@ -645,7 +653,6 @@ test_killed_writer(void **state)
 			pause();
 	}
 	close(wp[1]);
-	char c;
 	assert_int_equal(read(wp[0], &c, 1), 1);
 	close(wp[0]);
 	assert_int_equal(kill(pid, SIGKILL), 0);
