@@ -23,13 +23,24 @@
 
 static const char *const bs_dbs[] = {"reports", NULL};
 static const char *const bs_fw[] = {"laurentides", "rocfm", "cisss", "brusano"};
-static const char *const bs_region[] = {"Laurentides", "Montréal", "Laval", "Bruxelles", "Lanaudière", "Outaouais"};
-static const char *const bs_names[] = {
-	PX_IND_ORGANIZATIONS, PX_IND_MEMBERS_ACTIVE, PX_IND_MEMBERS_NEW, PX_IND_MEMBERS_LEFT,
-	PX_IND_PROTOCOLS_SIGNED_VALID, PX_IND_MEETINGS_HELD, PX_IND_MEETINGS_EXPECTED,
-	PX_IND_ATTENDANCE_RATE, PX_IND_RSVP_RATE, PX_IND_HOURS_TOTAL, PX_IND_HOURS_PER_MEMBER_MEAN,
-	PX_IND_MEMBERS_OVER_CAP, PX_IND_PLAN_OBJECTIVES_YES, PX_IND_PLAN_OBJECTIVES_NO,
-	PX_IND_SATISFACTION_MEAN, PX_IND_SURVEYS};
+static const char *const bs_region[] = {"Laurentides", "Montréal",   "Laval",
+                                        "Bruxelles",   "Lanaudière", "Outaouais"};
+static const char *const bs_names[] = {PX_IND_ORGANIZATIONS,
+                                       PX_IND_MEMBERS_ACTIVE,
+                                       PX_IND_MEMBERS_NEW,
+                                       PX_IND_MEMBERS_LEFT,
+                                       PX_IND_PROTOCOLS_SIGNED_VALID,
+                                       PX_IND_MEETINGS_HELD,
+                                       PX_IND_MEETINGS_EXPECTED,
+                                       PX_IND_ATTENDANCE_RATE,
+                                       PX_IND_RSVP_RATE,
+                                       PX_IND_HOURS_TOTAL,
+                                       PX_IND_HOURS_PER_MEMBER_MEAN,
+                                       PX_IND_MEMBERS_OVER_CAP,
+                                       PX_IND_PLAN_OBJECTIVES_YES,
+                                       PX_IND_PLAN_OBJECTIVES_NO,
+                                       PX_IND_SATISFACTION_MEAN,
+                                       PX_IND_SURVEYS};
 #define BS_NIND (sizeof bs_names / sizeof bs_names[0])
 
 static void
@@ -55,7 +66,8 @@ bs_key(uint8_t *k, int month, int community)
 {
 	/* Period first: one month is one contiguous prefix, like the hub's
 	 * per-period query. */
-	return (size_t)sprintf((char *)k, "2025-%02d|node%03d:%06d", month, community % 97, community);
+	return (size_t)sprintf((char *)k, "2025-%02d|node%03d:%06d", month, community % 97,
+	                       community);
 }
 
 static void
@@ -88,7 +100,8 @@ bs_fill(px_store *st, int n)
 			for (size_t i = 0; i < BS_NIND; i++) {
 				praxis__indicator__init(&ind[i]);
 				ind[i].name = (char *)bs_names[i];
-				ind[i].value = i == 7 || i == 8 ? bs_rand(100) / 100.0 : bs_rand(40);
+				ind[i].value =
+				    i == 7 || i == 8 ? bs_rand(100) / 100.0 : bs_rand(40);
 				ind[i].population = active;
 				ind[i].suppressed = active < 5;
 				if (ind[i].suppressed)
@@ -108,7 +121,8 @@ bs_fill(px_store *st, int n)
 			r.n_findings = 3;
 			uint8_t k[64];
 			size_t kl = bs_key(k, m, c);
-			if ((e = px_put_msg(t, px_store_db(st, "reports"), k, kl, &r.base)) != PX_OK)
+			if ((e = px_put_msg(t, px_store_db(st, "reports"), k, kl, &r.base)) !=
+			    PX_OK)
 				bs_die("put", e);
 		}
 		if ((e = px_txn_commit(t)) != PX_OK)
@@ -133,8 +147,8 @@ bs_add(void *arg, px_val key, px_val val)
 static double
 bs_px_round(const char *dir, double *checksum)
 {
-	px_store_opts o = {.dir = dir, .file = "hub.mdb", .dbs = bs_dbs, .schema_version = 1,
-	                   .read_only = true};
+	px_store_opts o = {
+	    .dir = dir, .file = "hub.mdb", .dbs = bs_dbs, .schema_version = 1, .read_only = true};
 	px_store *st;
 	px_err e;
 	if ((e = px_store_open(&st, &o)) != PX_OK)
@@ -149,7 +163,8 @@ bs_px_round(const char *dir, double *checksum)
 			bs_die("agg", e);
 		char prefix[16];
 		int pl = snprintf(prefix, sizeof prefix, "2025-%02d|", m);
-		if ((e = px_scan(t, px_store_db(st, "reports"), prefix, (size_t)pl, bs_add, ag)) != PX_OK)
+		if ((e = px_scan(t, px_store_db(st, "reports"), prefix, (size_t)pl, bs_add, ag)) !=
+		    PX_OK)
 			bs_die("scan", e);
 		px_txn_abort(t);
 		Praxis__AggregateResponse *agg;
@@ -182,7 +197,8 @@ bs_raw_round(const char *path, double *checksum)
 		bs_die("raw txn", PX_EIO);
 	int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
 	while (rc == 0) {
-		Praxis__CommunityReport *r = praxis__community_report__unpack(NULL, v.mv_size, v.mv_data);
+		Praxis__CommunityReport *r =
+		    praxis__community_report__unpack(NULL, v.mv_size, v.mv_data);
 		if (r == NULL)
 			bs_die("raw unpack", PX_ECORRUPT);
 		*checksum += r->n_indicators;
@@ -207,7 +223,10 @@ main(void)
 	char dir[] = "/tmp/bench-store-XXXXXX";
 	if (mkdtemp(dir) == NULL)
 		return 2;
-	px_store_opts o = {.dir = dir, .file = "hub.mdb", .dbs = bs_dbs, .schema_version = 1,
+	px_store_opts o = {.dir = dir,
+	                   .file = "hub.mdb",
+	                   .dbs = bs_dbs,
+	                   .schema_version = 1,
 	                   .map_size = (size_t)4 << 30};
 	px_store *st;
 	px_err e;
@@ -219,8 +238,8 @@ main(void)
 	if (px_store_info(st, &ss) != PX_OK)
 		ss.file_size = 0;
 	px_store_close(st);
-	printf("bench_store: %d communities x %d months written in %.0f ms (%.1f MiB)\n", n, BS_MONTHS,
-	       (double)(bench_now_ns() - f0) / 1e6, ss.file_size / 1048576.0);
+	printf("bench_store: %d communities x %d months written in %.0f ms (%.1f MiB)\n", n,
+	       BS_MONTHS, (double)(bench_now_ns() - f0) / 1e6, ss.file_size / 1048576.0);
 
 	char path[64];
 	snprintf(path, sizeof path, "%s/hub.mdb", dir);
@@ -234,10 +253,15 @@ main(void)
 			best_px = b;
 	}
 	char name[160];
-	snprintf(name, sizeof name, "Hub aggregate, %d communities x %d months from LMDB", n, BS_MONTHS);
-	bench_result res = {.name = name, .value = best_px, .unit = "ms",
+	snprintf(name, sizeof name, "Hub aggregate, %d communities x %d months from LMDB", n,
+	         BS_MONTHS);
+	bench_result res = {.name = name,
+	                    .value = best_px,
+	                    .unit = "ms",
 	                    .baseline = "raw LMDB cursor scan + protobuf unpack, same records",
-	                    .baseline_value = best_raw, .goal = "<= 3", .lower_is_better = true,
+	                    .baseline_value = best_raw,
+	                    .goal = "<= 3",
+	                    .lower_is_better = true,
 	                    .goal_ratio = 3.0};
 	bool met = bench_report(&res);
 	char cmd[128];

@@ -37,24 +37,24 @@ agg_is_people_count(const char *name)
 
 /* One indicator of one group being summed. */
 typedef struct agg_acc {
-	char *name;           /* owned */
+	char *name; /* owned */
 	bool mean;
-	double sum;           /* values, or value x weight for means */
+	double sum; /* values, or value x weight for means */
 	double weight;
 	uint64_t pop;
 	uint32_t contributors, withheld;
 } agg_acc;
 
 typedef struct agg_fc {
-	char *rule_id;        /* owned */
+	char *rule_id; /* owned */
 	int severity;
 	uint64_t count;
 	bool suppressed;
 } agg_fc;
 
 typedef struct agg_group {
-	char *key[5];         /* framework, region, tenant, community, period ("" unless grouped) */
-	char *hkey;           /* the five joined, for the hash table */
+	char *key[5]; /* framework, region, tenant, community, period ("" unless grouped) */
+	char *hkey;   /* the five joined, for the hash table */
 	agg_acc *acc;
 	size_t n_acc, cap_acc;
 	agg_fc *fc;
@@ -68,7 +68,7 @@ struct px_agg {
 	agg_group total;
 	agg_group **groups;
 	size_t n_groups, cap_groups;
-	size_t *slots;        /* hash table of group index + 1; 0 = empty */
+	size_t *slots; /* hash table of group index + 1; 0 = empty */
 	size_t n_slots;
 };
 
@@ -84,7 +84,6 @@ typedef struct agg_sort_ctx {
 	const px_agg_item *items;
 	unsigned by;
 } agg_sort_ctx;
-
 
 static int
 agg_cmp_dedupe(const void *a, const void *b, void *arg)
@@ -164,7 +163,8 @@ agg_add_report(agg_group *g, const Praxis__CommunityReport *r, uint32_t k)
 		    strcmp(g->fc[i].rule_id, f->rule_id) == 0)
 			a = &g->fc[i];
 		for (size_t j = 0; a == NULL && j < g->n_fc; j++)
-			if (g->fc[j].severity == (int)f->severity && strcmp(g->fc[j].rule_id, f->rule_id) == 0)
+			if (g->fc[j].severity == (int)f->severity &&
+			    strcmp(g->fc[j].rule_id, f->rule_id) == 0)
 				a = &g->fc[j];
 		if (a == NULL) {
 			if (g->n_fc == g->cap_fc) {
@@ -290,7 +290,8 @@ agg_row_new(void)
 	row->tenant = strdup("");
 	row->community_uid = strdup("");
 	row->period = strdup("");
-	if (!row->framework || !row->region || !row->tenant || !row->community_uid || !row->period) {
+	if (!row->framework || !row->region || !row->tenant || !row->community_uid ||
+	    !row->period) {
 		protobuf_c_message_free_unpacked(&row->base, NULL);
 		return NULL;
 	}
@@ -335,10 +336,12 @@ agg_complement(Praxis__AggregateResponse *a, uint32_t k)
 				if (ri == NULL || ri->suppressed)
 					continue;
 				shown += ri->population;
-				if (ri->population > 0 && (smallest == NULL || ri->population < smallest->population))
+				if (ri->population > 0 &&
+				    (smallest == NULL || ri->population < smallest->population))
 					smallest = ri;
 			}
-			uint64_t hidden = ti->population - (shown < ti->population ? shown : ti->population);
+			uint64_t hidden =
+			    ti->population - (shown < ti->population ? shown : ti->population);
 			if (hidden == 0 || hidden >= k)
 				break;
 			if (smallest == NULL) {

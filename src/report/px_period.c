@@ -37,10 +37,13 @@ px_period_parse(const char *s, px_period *out)
 	size_t n = strlen(s);
 	if (n < 4 || !period_digits(s, 4))
 		return PX_EINVAL;
-	px_period p = {PX_PERIOD_YEAR, (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0'), 0};
+	px_period p = {PX_PERIOD_YEAR,
+	               (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0'),
+	               0};
 	if (n == 4) {
 		/* year */
-	} else if (n == 7 && s[4] == '-' && (s[5] == 'Q' || s[5] == 'q') && period_digits(s + 6, 1)) {
+	} else if (n == 7 && s[4] == '-' && (s[5] == 'Q' || s[5] == 'q') &&
+	           period_digits(s + 6, 1)) {
 		p.kind = PX_PERIOD_QUARTER;
 		p.index = s[6] - '0';
 	} else if (n == 7 && s[4] == '-' && period_digits(s + 5, 2)) {

@@ -15,10 +15,10 @@
 
 /* How suppression treats a cell. */
 typedef enum rep_cat {
-	REP_PLAIN,        /* not about people: always published */
-	REP_PEOPLE,       /* a count of people: population = value */
-	REP_SUM,          /* a sum over population people (0 over 0 is published) */
-	REP_MEAN,         /* a mean or rate over population people */
+	REP_PLAIN,  /* not about people: always published */
+	REP_PEOPLE, /* a count of people: population = value */
+	REP_SUM,    /* a sum over population people (0 over 0 is published) */
+	REP_MEAN,   /* a mean or rate over population people */
 } rep_cat;
 
 typedef struct rep_def {
@@ -28,22 +28,22 @@ typedef struct rep_def {
 
 /* The table of px_report.h, in report order. */
 static const rep_def rep_core[] = {
-	{PX_IND_ORGANIZATIONS, REP_SUM},
-	{PX_IND_MEMBERS_ACTIVE, REP_PEOPLE},
-	{PX_IND_MEMBERS_NEW, REP_PEOPLE},
-	{PX_IND_MEMBERS_LEFT, REP_PEOPLE},
-	{PX_IND_PROTOCOLS_SIGNED_VALID, REP_PEOPLE},
-	{PX_IND_MEETINGS_HELD, REP_PLAIN},
-	{PX_IND_MEETINGS_EXPECTED, REP_PLAIN},
-	{PX_IND_ATTENDANCE_RATE, REP_MEAN},
-	{PX_IND_RSVP_RATE, REP_MEAN},
-	{PX_IND_HOURS_TOTAL, REP_SUM},
-	{PX_IND_HOURS_PER_MEMBER_MEAN, REP_MEAN},
-	{PX_IND_MEMBERS_OVER_CAP, REP_PEOPLE},
-	{PX_IND_PLAN_OBJECTIVES_YES, REP_PLAIN},
-	{PX_IND_PLAN_OBJECTIVES_NO, REP_PLAIN},
-	{PX_IND_SATISFACTION_MEAN, REP_MEAN},
-	{PX_IND_SURVEYS, REP_SUM},
+    {PX_IND_ORGANIZATIONS, REP_SUM},
+    {PX_IND_MEMBERS_ACTIVE, REP_PEOPLE},
+    {PX_IND_MEMBERS_NEW, REP_PEOPLE},
+    {PX_IND_MEMBERS_LEFT, REP_PEOPLE},
+    {PX_IND_PROTOCOLS_SIGNED_VALID, REP_PEOPLE},
+    {PX_IND_MEETINGS_HELD, REP_PLAIN},
+    {PX_IND_MEETINGS_EXPECTED, REP_PLAIN},
+    {PX_IND_ATTENDANCE_RATE, REP_MEAN},
+    {PX_IND_RSVP_RATE, REP_MEAN},
+    {PX_IND_HOURS_TOTAL, REP_SUM},
+    {PX_IND_HOURS_PER_MEMBER_MEAN, REP_MEAN},
+    {PX_IND_MEMBERS_OVER_CAP, REP_PEOPLE},
+    {PX_IND_PLAN_OBJECTIVES_YES, REP_PLAIN},
+    {PX_IND_PLAN_OBJECTIVES_NO, REP_PLAIN},
+    {PX_IND_SATISFACTION_MEAN, REP_MEAN},
+    {PX_IND_SURVEYS, REP_SUM},
 };
 #define REP_N_CORE (sizeof rep_core / sizeof rep_core[0])
 
@@ -127,8 +127,7 @@ rep_ind_new(const char *name, double value, uint32_t population)
 }
 
 static px_err
-rep_add(Praxis__CommunityReport *r, size_t cap, const char *name, double value,
-        uint32_t population)
+rep_add(Praxis__CommunityReport *r, size_t cap, const char *name, double value, uint32_t population)
 {
 	if (r->n_indicators >= cap)
 		return PX_EINTERNAL;
@@ -179,7 +178,8 @@ rep_compute(const pxp_community *v, px_period per, double cap, rep_fig *f)
 	uint64_t *held = calloc(v->n_meetings + 1, sizeof *held);
 	double *dur = calloc(v->n_meetings + 1, sizeof *dur);
 	double *hours = calloc(nm + 1, sizeof *hours);
-	uint8_t *has_rec = calloc(nm + 1, 1), *has_prot = calloc(nm + 1, 1), *responded = calloc(nm + 1, 1);
+	uint8_t *has_rec = calloc(nm + 1, 1), *has_prot = calloc(nm + 1, 1),
+	        *responded = calloc(nm + 1, 1);
 	if (!ids || !orgs || !held || !dur || !hours || !has_rec || !has_prot || !responded)
 		goto done;
 	memset(f, 0, sizeof *f);
@@ -274,8 +274,8 @@ rep_compute(const pxp_community *v, px_period per, double cap, rep_fig *f)
 			double allowed = cap;
 			for (size_t a = 0; a < v->n_approvals; a++) {
 				const pxp_approval *ap = &v->approvals[a];
-				if ((ap->member_id == 0 || ap->member_id == ids[j]) && ap->year >= y0 &&
-				    ap->year <= y1 && ap->extra_hours > 0)
+				if ((ap->member_id == 0 || ap->member_id == ids[j]) &&
+				    ap->year >= y0 && ap->year <= y1 && ap->extra_hours > 0)
 					allowed += ap->extra_hours;
 			}
 			if (hours[j] > allowed)
@@ -283,7 +283,8 @@ rep_compute(const pxp_community *v, px_period per, double cap, rep_fig *f)
 		}
 	}
 
-	bool plan_in = v->plan_start == 0 || (v->plan_start <= last && (v->plan_end == 0 || v->plan_end >= first));
+	bool plan_in = v->plan_start == 0 ||
+	               (v->plan_start <= last && (v->plan_end == 0 || v->plan_end >= first));
 	for (size_t i = 0; plan_in && i < v->n_plan; i++) {
 		if (v->plan[i].obtained == PXP_RESULT_YES)
 			f->plan_yes++;
@@ -327,8 +328,8 @@ done:
 
 px_err
 px_report_build(const pxp_community *view, px_period period, const px_report_opts *opts,
-                const px_finding_count *findings, size_t n_findings,
-                const px_indicator *plugin_ind, size_t n_ind, Praxis__CommunityReport **out)
+                const px_finding_count *findings, size_t n_findings, const px_indicator *plugin_ind,
+                size_t n_ind, Praxis__CommunityReport **out)
 {
 	px_err rv;
 	Praxis__CommunityReport *r = NULL;
@@ -341,7 +342,8 @@ px_report_build(const pxp_community *view, px_period period, const px_report_opt
 		return PX_EINVAL;
 	for (size_t i = 0; i < n_ind; i++) {
 		const char *nm = plugin_ind[i].name;
-		if (nm == NULL || nm[0] == '\0' || rep_core_def(nm) != NULL || !isfinite(plugin_ind[i].value))
+		if (nm == NULL || nm[0] == '\0' || rep_core_def(nm) != NULL ||
+		    !isfinite(plugin_ind[i].value))
 			return PX_EINVAL;
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(plugin_ind[j].name, nm) == 0)
@@ -386,8 +388,8 @@ px_report_build(const pxp_community *view, px_period period, const px_report_opt
 	    (rv = rep_add(r, cap, PX_IND_PROTOCOLS_SIGNED_VALID, f.protocols, f.protocols)) ||
 	    (rv = rep_add(r, cap, PX_IND_MEETINGS_HELD, f.meetings_held, 0)) ||
 	    (rv = rep_add(r, cap, PX_IND_MEETINGS_EXPECTED, opts->meetings_expected, 0)) ||
-	    (rv = rep_add(r, cap, PX_IND_ATTENDANCE_RATE, f.records ? (double)f.presents / f.records : 0,
-	                  f.recorded_people)) ||
+	    (rv = rep_add(r, cap, PX_IND_ATTENDANCE_RATE,
+	                  f.records ? (double)f.presents / f.records : 0, f.recorded_people)) ||
 	    (rv = rep_add(r, cap, PX_IND_RSVP_RATE, f.records ? (double)f.answered / f.records : 0,
 	                  f.recorded_people)) ||
 	    (rv = rep_add(r, cap, PX_IND_HOURS_TOTAL, f.hours_total, f.contributors)) ||
@@ -398,8 +400,8 @@ px_report_build(const pxp_community *view, px_period period, const px_report_opt
 		goto fail;
 	if ((rv = rep_add(r, cap, PX_IND_PLAN_OBJECTIVES_YES, f.plan_yes, 0)) ||
 	    (rv = rep_add(r, cap, PX_IND_PLAN_OBJECTIVES_NO, f.plan_no, 0)) ||
-	    (rv = rep_add(r, cap, PX_IND_SATISFACTION_MEAN, f.answers ? f.answers_sum / f.answers : 0,
-	                  f.respondents)) ||
+	    (rv = rep_add(r, cap, PX_IND_SATISFACTION_MEAN,
+	                  f.answers ? f.answers_sum / f.answers : 0, f.respondents)) ||
 	    (rv = rep_add(r, cap, PX_IND_SURVEYS, f.responses, f.respondents)))
 		goto fail;
 	for (size_t i = 0; i < n_ind; i++)
@@ -545,7 +547,8 @@ px_report_suppress(Praxis__CommunityReport *r, uint32_t k)
 		int64_t a = (int64_t)active->value;
 		for (size_t i = 0; i < r->n_indicators; i++) {
 			Praxis__Indicator *in = r->indicators[i];
-			if (in == active || in->suppressed || rep_cat_of(in) == REP_PLAIN || in->population == 0)
+			if (in == active || in->suppressed || rep_cat_of(in) == REP_PLAIN ||
+			    in->population == 0)
 				continue;
 			int64_t rest = a - (int64_t)in->population;
 			if (rest > 0 && rest < (int64_t)k)
@@ -658,11 +661,13 @@ px_report_validate(const Praxis__CommunityReport *r, char *msg, size_t msz)
 		const Praxis__FindingCount *fc = r->findings[i];
 		if (fc == NULL || fc->rule_id == NULL || fc->rule_id[0] == '\0' ||
 		    (int)fc->severity < 0 || (int)fc->severity > 2 ||
-		    (fc->suppressed && fc->count != 0) || (!fc->suppressed && fc->count > 0 && fc->count < r->k))
+		    (fc->suppressed && fc->count != 0) ||
+		    (!fc->suppressed && fc->count > 0 && fc->count < r->k))
 			bad = "findings";
 	}
 	if (bad != NULL) {
-		rep_msg(msg, msz, PX_T("rapport invalide : champ %s", "invalid report: field %s"), bad);
+		rep_msg(msg, msz, PX_T("rapport invalide : champ %s", "invalid report: field %s"),
+		        bad);
 		return PX_EINVAL;
 	}
 	return PX_OK;
@@ -680,11 +685,14 @@ px_report_verify(const Praxis__SignedReport *sr, const uint8_t *expected_key,
 		return PX_EAUTH;
 	}
 	if (expected_key != NULL && !px_memeq(expected_key, sr->node_key.data, PX_PK_BYTES)) {
-		rep_msg(msg, msz, "%s", PX_T("rapport signé par une autre clé", "report signed by another key"));
+		rep_msg(msg, msz, "%s",
+		        PX_T("rapport signé par une autre clé", "report signed by another key"));
 		return PX_EAUTH;
 	}
-	if (px_verify(sr->node_key.data, sr->report.data, sr->report.len, sr->signature.data) != PX_OK) {
-		rep_msg(msg, msz, "%s", PX_T("signature du rapport invalide", "invalid report signature"));
+	if (px_verify(sr->node_key.data, sr->report.data, sr->report.len, sr->signature.data) !=
+	    PX_OK) {
+		rep_msg(msg, msz, "%s",
+		        PX_T("signature du rapport invalide", "invalid report signature"));
 		return PX_EAUTH;
 	}
 	Praxis__CommunityReport *r =
@@ -705,8 +713,9 @@ px_report_verify(const Praxis__SignedReport *sr, const uint8_t *expected_key,
 		} else {
 			if (protobuf_c_message_pack(&r->base, buf) != sr->report.len ||
 			    memcmp(buf, sr->report.data, sr->report.len) != 0) {
-				rep_msg(msg, msz, "%s",
-				        PX_T("rapport non canonique", "report not in canonical form"));
+				rep_msg(
+				    msg, msz, "%s",
+				    PX_T("rapport non canonique", "report not in canonical form"));
 				rv = PX_EINVAL;
 			}
 			free(buf);

@@ -91,9 +91,9 @@
 #ifndef PX_REPORT_H
 #define PX_REPORT_H
 
-#include "px.h"
 #include "domain.pb-c.h"
 #include "hub.pb-c.h"
+#include "px.h"
 #include <praxis/plugin.h>
 
 #ifdef __cplusplus
@@ -131,8 +131,8 @@ typedef enum px_period_kind {
 
 typedef struct px_period {
 	px_period_kind kind;
-	int year;   /* 1900..9999 */
-	int index;  /* month 1..12, quarter 1..4, 0 for a year */
+	int year;  /* 1900..9999 */
+	int index; /* month 1..12, quarter 1..4, 0 for a year */
 } px_period;
 
 #define PX_PERIOD_STRLEN 8 /* "2025-Q1" + NUL */
@@ -155,26 +155,26 @@ px_period px_period_next(px_period p);
 
 /* A rule's findings for the period, as the plugin host counted them. */
 typedef struct px_finding_count {
-	const char *rule_id;   /* "LAU-3"; borrowed for the call */
-	int severity;          /* pxp_severity */
+	const char *rule_id; /* "LAU-3"; borrowed for the call */
+	int severity;        /* pxp_severity */
 	uint32_t count;
 } px_finding_count;
 
 /* A plugin indicator (pxp_host.indicator). */
 typedef struct px_indicator {
-	const char *name;      /* borrowed for the call; must not be a core name */
+	const char *name; /* borrowed for the call; must not be a core name */
 	double value;
-	uint32_t population;   /* people behind value; 0 = not about people */
+	uint32_t population; /* people behind value; 0 = not about people */
 } px_indicator;
 
 typedef struct px_report_opts {
 	const char *community_uid; /* stable and opaque (no name); required */
 	uint32_t k;                /* 0: PX_REPORT_K_DEFAULT */
 	uint32_t revision;
-	int64_t generated_at;      /* unix seconds; part of the signed bytes */
-	uint32_t meetings_expected;/* from the framework's calendar for the period */
-	double hours_cap;          /* hours per member over the period; <= 0: no members_over_cap */
-	bool plugin_ok;            /* false when the audit could not run */
+	int64_t generated_at;       /* unix seconds; part of the signed bytes */
+	uint32_t meetings_expected; /* from the framework's calendar for the period */
+	double hours_cap; /* hours per member over the period; <= 0: no members_over_cap */
+	bool plugin_ok;   /* false when the audit could not run */
 } px_report_opts;
 
 /*
@@ -287,11 +287,11 @@ void px_agg_discard(px_agg *a); /* NULL does nothing */
 
 /* One indicator's change between two aggregate rows of the same group. */
 typedef struct px_trend {
-	const char *name;  /* borrowed from the `to` row */
+	const char *name; /* borrowed from the `to` row */
 	double from, to;
-	double delta;      /* to - from */
-	double ratio;      /* to / from; 0 when from is 0 */
-	bool suppressed;   /* either side suppressed or missing: no figures */
+	double delta;    /* to - from */
+	double ratio;    /* to / from; 0 when from is 0 */
+	bool suppressed; /* either side suppressed or missing: no figures */
 } px_trend;
 
 /* Trends for every indicator of `to`. *out is malloc'd (free()), *n set. */

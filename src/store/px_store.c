@@ -37,24 +37,24 @@
 
 struct px_store {
 	MDB_env *env;
-	char *path;           /* data file */
+	char *path; /* data file */
 	char *dir;
 	size_t map_size;
 	bool read_only;
 	int n_dbs;
-	char **names;         /* n_dbs copies of the caller's names */
+	char **names; /* n_dbs copies of the caller's names */
 	MDB_dbi *dbis;
-	bool *present;        /* false: absent from a read-only store */
+	bool *present; /* false: absent from a read-only store */
 	MDB_dbi meta;
 	bool meta_present;
-	int lock_fd;          /* see px_store_compact; -1 when none */
+	int lock_fd; /* see px_store_compact; -1 when none */
 };
 
 struct px_txn {
 	px_store *st;
 	MDB_txn *txn;
 	bool write;
-	px_err failed;        /* PX_OK, or the error that broke the transaction */
+	px_err failed; /* PX_OK, or the error that broke the transaction */
 };
 
 /* Maps an LMDB or errno code; logs the original so it survives. */
@@ -222,8 +222,7 @@ store_env_open1(px_store *st)
 	if ((rc = mdb_env_open(st->env, st->path, flags, 0600)) != 0) {
 		px_err e = store_err(rc, "mdb_env_open");
 		px_log(PX_LOG_ERROR, "%s: %s", st->path,
-		       PX_T("impossible d'ouvrir la base de données",
-		            "cannot open the database"));
+		       PX_T("impossible d'ouvrir la base de données", "cannot open the database"));
 		return e;
 	}
 	/* Reader slots of processes that died (SIGKILL) would pin old pages
@@ -270,7 +269,8 @@ store_read_version(px_txn *t, uint32_t *ver, bool *found)
 static px_err
 store_write_version(px_txn *t, uint32_t ver)
 {
-	uint8_t b[4] = {(uint8_t)(ver >> 24), (uint8_t)(ver >> 16), (uint8_t)(ver >> 8), (uint8_t)ver};
+	uint8_t b[4] = {(uint8_t)(ver >> 24), (uint8_t)(ver >> 16), (uint8_t)(ver >> 8),
+	                (uint8_t)ver};
 	MDB_val k = {strlen(STORE_SCHEMA_KEY), (void *)STORE_SCHEMA_KEY}, v = {4, b};
 	return store_err(mdb_put(t->txn, t->st->meta, &k, &v, 0), "write schema version");
 }
@@ -313,7 +313,8 @@ store_dbs_open(px_store *st, const px_store_opts *opts)
 			goto fail;
 		if (!found) {
 			/* A fresh store is created at the current version. */
-			if (!st->read_only && (rv = store_write_version(&t, opts->schema_version)) != PX_OK)
+			if (!st->read_only &&
+			    (rv = store_write_version(&t, opts->schema_version)) != PX_OK)
 				goto fail;
 		} else if (ver > opts->schema_version) {
 			px_log(PX_LOG_ERROR, "%s: %s (%u > %u)", st->path,
@@ -325,13 +326,15 @@ store_dbs_open(px_store *st, const px_store_opts *opts)
 		} else if (ver < opts->schema_version) {
 			if (opts->migrate == NULL || st->read_only) {
 				px_log(PX_LOG_ERROR, "%s: %s (%u < %u)", st->path,
-				       PX_T("base de données d'une version plus ancienne, migration impossible",
+				       PX_T("base de données d'une version plus ancienne, "
+				            "migration impossible",
 				            "database of an older version, cannot migrate"),
 				       ver, opts->schema_version);
 				rv = PX_EVERSION;
 				goto fail;
 			}
-			if ((rv = opts->migrate(&t, ver, opts->schema_version, opts->migrate_arg)) != PX_OK)
+			if ((rv = opts->migrate(&t, ver, opts->schema_version,
+			                        opts->migrate_arg)) != PX_OK)
 				goto fail;
 			if (t.failed != PX_OK) {
 				rv = t.failed;
@@ -752,8 +755,7 @@ store_has_prefix(const MDB_val *k, const void *prefix, size_t plen)
 }
 
 static px_err
-store_scan(px_txn *t, px_db db, const void *prefix, size_t plen, px_scan_fn fn, void *arg,
-           bool rev)
+store_scan(px_txn *t, px_db db, const void *prefix, size_t plen, px_scan_fn fn, void *arg, bool rev)
 {
 	MDB_dbi dbi;
 	if (t == NULL || fn == NULL || (prefix == NULL && plen > 0))

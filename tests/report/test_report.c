@@ -1,10 +1,10 @@
 /* Community reports: periods, each indicator on a hand-built view,
  * suppression at k-1 / k, sign and verify with flipped-byte twins. */
 #define _GNU_SOURCE
-#include "pxt.h"
 #include "px.h"
 #include "px_crypto.h"
 #include "px_report.h"
+#include "pxt.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -55,83 +55,97 @@ test_periods(void **state)
 	px_period_format(p, buf);
 	assert_string_equal(buf, "2025-Q3");
 	assert_int_equal(px_period_of(PX_PERIOD_MONTH, 20250231, &p), PX_EINVAL);
-	const char *bad[] = {"", "2025-13", "2025-00", "2025-Q5", "2025-Q0", "25-03", "2025-3",
-	                     "2025-03-01", "abcd", "2025-Qx", "0999", "2025 ", "2025/03", NULL};
+	const char *bad[] = {"",      "2025-13", "2025-00",    "2025-Q5", "2025-Q0",
+	                     "25-03", "2025-3",  "2025-03-01", "abcd",    "2025-Qx",
+	                     "0999",  "2025 ",   "2025/03",    NULL};
 	for (int i = 0; bad[i] != NULL; i++)
 		assert_int_equal(px_period_parse(bad[i], &p), PX_EINVAL);
 }
 
 /* ---- the hand-built view (numbers worked out in the comments) ---- */
 
-#define M(id_, org_, st_, j_, l_) {.id = (id_), .org_id = (org_), .status = (st_), .joined = (j_), .left = (l_), .job_title = "", .discipline = ""}
+#define M(id_, org_, st_, j_, l_)                                                                  \
+	{                                                                                          \
+		.id = (id_), .org_id = (org_), .status = (st_), .joined = (j_), .left = (l_),      \
+		.job_title = "", .discipline = ""                                                  \
+	}
 static const pxp_member hb_members[] = {
-	M(1, 10, PXP_MEMBER_ACTIVE, 20240101, 0), M(2, 10, PXP_MEMBER_ACTIVE, 20240101, 0),
-	M(3, 20, PXP_MEMBER_ACTIVE, 20240101, 0), M(4, 20, PXP_MEMBER_ACTIVE, 20240101, 0),
-	M(5, 30, PXP_MEMBER_ACTIVE, 20240101, 0), M(6, 30, PXP_MEMBER_ACTIVE, 20240101, 0),
-	M(7, 30, PXP_MEMBER_SUSPENDED, 20240101, 0), M(8, 40, PXP_MEMBER_ACTIVE, 20240101, 0),
-	M(9, 40, PXP_MEMBER_ACTIVE, 20250310, 0),          /* new in March */
-	M(10, 50, PXP_MEMBER_ALUMNI, 20240101, 20250320),  /* left in March */
-	M(11, 60, PXP_MEMBER_ALUMNI, 20240101, 20250201),  /* left before: not counted */
-	M(12, 60, PXP_MEMBER_CANDIDATE, 20250301, 0),      /* candidate: not a member */
-	M(13, 60, PXP_MEMBER_ACTIVE, 20250401, 0),         /* joins later */
+    M(1, 10, PXP_MEMBER_ACTIVE, 20240101, 0),         M(2, 10, PXP_MEMBER_ACTIVE, 20240101, 0),
+    M(3, 20, PXP_MEMBER_ACTIVE, 20240101, 0),         M(4, 20, PXP_MEMBER_ACTIVE, 20240101, 0),
+    M(5, 30, PXP_MEMBER_ACTIVE, 20240101, 0),         M(6, 30, PXP_MEMBER_ACTIVE, 20240101, 0),
+    M(7, 30, PXP_MEMBER_SUSPENDED, 20240101, 0),      M(8, 40, PXP_MEMBER_ACTIVE, 20240101, 0),
+    M(9, 40, PXP_MEMBER_ACTIVE, 20250310, 0),         /* new in March */
+    M(10, 50, PXP_MEMBER_ALUMNI, 20240101, 20250320), /* left in March */
+    M(11, 60, PXP_MEMBER_ALUMNI, 20240101, 20250201), /* left before: not counted */
+    M(12, 60, PXP_MEMBER_CANDIDATE, 20250301, 0),     /* candidate: not a member */
+    M(13, 60, PXP_MEMBER_ACTIVE, 20250401, 0),        /* joins later */
 };
 /* active = 1..10 = 10, new = 1, left = 1, organizations {10,20,30,40,50} = 5 */
 
-#define P(m_, ok_, canc_) {.member_id = (m_), .cancelled = (canc_), .member_signed = true, .member_sig_valid = (ok_), .director_signed = true, .director_sig_valid = true}
+#define P(m_, ok_, canc_)                                                                          \
+	{                                                                                          \
+		.member_id = (m_), .cancelled = (canc_), .member_signed = true,                    \
+		.member_sig_valid = (ok_), .director_signed = true, .director_sig_valid = true     \
+	}
 static const pxp_protocol hb_protocols[] = {
-	P(1, true, false), P(2, true, false), P(3, true, false), P(4, true, false),
-	P(5, true, false), P(6, true, false), P(7, false, false), P(8, true, true),
-	P(11, true, false),
+    P(1, true, false), P(2, true, false),  P(3, true, false), P(4, true, false),  P(5, true, false),
+    P(6, true, false), P(7, false, false), P(8, true, true),  P(11, true, false),
 };
 /* protocols_signed_valid = 6 (7 has a bad signature, 8 is cancelled, 11 not active) */
 
 static const pxp_meeting hb_meetings[] = {
-	{.id = 1, .date = 20250305, .duration_hours = 3},
-	{.id = 2, .date = 20250319, .duration_hours = 2},
-	{.id = 3, .date = 20250325, .duration_hours = 3}, /* after today: not held */
-	{.id = 4, .date = 20250210, .duration_hours = 3}, /* February */
+    {.id = 1, .date = 20250305, .duration_hours = 3},
+    {.id = 2, .date = 20250319, .duration_hours = 2},
+    {.id = 3, .date = 20250325, .duration_hours = 3}, /* after today: not held */
+    {.id = 4, .date = 20250210, .duration_hours = 3}, /* February */
 };
 /* meetings_held = 2 */
 
-#define A(mt_, m_, r_, p_, h_) {.meeting_id = (mt_), .member_id = (m_), .rsvp = (r_), .present = (p_), .hours = (h_)}
+#define A(mt_, m_, r_, p_, h_)                                                                     \
+	{                                                                                          \
+		.meeting_id = (mt_), .member_id = (m_), .rsvp = (r_), .present = (p_),             \
+		.hours = (h_)                                                                      \
+	}
 static const pxp_attendance hb_attendance[] = {
-	A(1, 1, 1, true, 0), A(1, 2, 1, true, 0), A(1, 3, 1, true, 0), A(1, 4, 1, true, 0),
-	A(1, 5, 1, true, 0), A(1, 6, 1, true, 0), A(1, 7, 1, true, 0), A(1, 8, 1, true, 0),
-	A(1, 9, 2, false, 0), A(1, 10, 0, false, 0),
-	A(2, 1, 1, true, 2.5), A(2, 2, 1, true, 2.5), A(2, 3, 1, true, 2.5), A(2, 4, 1, false, 0),
-	A(2, 5, 0, false, 0),
-	A(4, 1, 1, true, 3), A(3, 2, 1, true, 3), A(1, 11, 1, true, 3),
+    A(1, 1, 1, true, 0),   A(1, 2, 1, true, 0),   A(1, 3, 1, true, 0),   A(1, 4, 1, true, 0),
+    A(1, 5, 1, true, 0),   A(1, 6, 1, true, 0),   A(1, 7, 1, true, 0),   A(1, 8, 1, true, 0),
+    A(1, 9, 2, false, 0),  A(1, 10, 0, false, 0), A(2, 1, 1, true, 2.5), A(2, 2, 1, true, 2.5),
+    A(2, 3, 1, true, 2.5), A(2, 4, 1, false, 0),  A(2, 5, 0, false, 0),  A(4, 1, 1, true, 3),
+    A(3, 2, 1, true, 3),   A(1, 11, 1, true, 3),
 };
 /* records 15, presents 11, answered 13, people with a record 10:
  * attendance_rate 11/15, rsvp_rate 13/15 */
 
 static const pxp_hours hb_hours[] = {
-	{1, 202503, 4.0}, {2, 202503, 1.0}, {4, 202502, 5.0}, {12, 202503, 9.0},
+    {1, 202503, 4.0},
+    {2, 202503, 1.0},
+    {4, 202502, 5.0},
+    {12, 202503, 9.0},
 };
 /* hours: m1 3+2.5+4 = 9.5, m2 3+2.5+1 = 6.5, m3 3+2.5 = 5.5, m4..m8 3 each:
  * total 36.5 over 8 people, mean per active member 3.65 */
 
 static const pxp_approval hb_approvals[] = {
-	{.member_id = 3, .year = 2025, .extra_hours = 1.0},
-	{.member_id = 2, .year = 2024, .extra_hours = 10.0},
+    {.member_id = 3, .year = 2025, .extra_hours = 1.0},
+    {.member_id = 2, .year = 2024, .extra_hours = 10.0},
 };
 /* cap 5: m1 and m2 over (m3 allowed 6 by approval): members_over_cap = 2 */
 
 static const pxp_plan_item hb_plan[] = {
-	{.id = 1, .level = PXP_PLAN_SPECIFIC, .obtained = PXP_RESULT_YES, .category = ""},
-	{.id = 2, .level = PXP_PLAN_SPECIFIC, .obtained = PXP_RESULT_YES, .category = ""},
-	{.id = 3, .level = PXP_PLAN_MEANS, .obtained = PXP_RESULT_YES, .category = ""},
-	{.id = 4, .level = PXP_PLAN_SPECIFIC, .obtained = PXP_RESULT_NO, .category = ""},
-	{.id = 5, .level = PXP_PLAN_SPECIFIC, .obtained = PXP_RESULT_NO, .category = ""},
-	{.id = 6, .level = PXP_PLAN_SPECIFIC, .obtained = PXP_RESULT_PENDING, .category = ""},
+    {.id = 1, .level = PXP_PLAN_SPECIFIC, .obtained = PXP_RESULT_YES, .category = ""},
+    {.id = 2, .level = PXP_PLAN_SPECIFIC, .obtained = PXP_RESULT_YES, .category = ""},
+    {.id = 3, .level = PXP_PLAN_MEANS, .obtained = PXP_RESULT_YES, .category = ""},
+    {.id = 4, .level = PXP_PLAN_SPECIFIC, .obtained = PXP_RESULT_NO, .category = ""},
+    {.id = 5, .level = PXP_PLAN_SPECIFIC, .obtained = PXP_RESULT_NO, .category = ""},
+    {.id = 6, .level = PXP_PLAN_SPECIFIC, .obtained = PXP_RESULT_PENDING, .category = ""},
 };
 
 static const int32_t ans1[] = {5, 4}, ans2[] = {3}, ans3[] = {4, 9, 0}, ans4[] = {1, 1};
 static const pxp_survey hb_surveys[] = {
-	{1, "2025-03", ans1, 2}, {2, "2025-03", ans2, 1}, {3, "2025-03", ans3, 3},
-	{4, "2025", ans4, 2},     /* a yearly survey: not inside March */
-	{11, "2025-03", ans4, 2}, /* not active */
-	{5, "2025-03", NULL, 0},  /* no answer */
+    {1, "2025-03", ans1, 2},  {2, "2025-03", ans2, 1},
+    {3, "2025-03", ans3, 3},  {4, "2025", ans4, 2}, /* a yearly survey: not inside March */
+    {11, "2025-03", ans4, 2},                       /* not active */
+    {5, "2025-03", NULL, 0},                        /* no answer */
 };
 /* satisfaction_mean (5+4+3+4)/4 = 4.0, surveys 3, respondents 3 */
 
@@ -163,12 +177,14 @@ hb_view(void)
 }
 
 static const px_finding_count hb_findings[] = {
-	{"LAU-5", PXP_WARNING, 5}, {"LAU-1", PXP_ERROR, 2}, {"LAU-5", PXP_WARNING, 1},
-	{"LAU-4", PXP_INFO, 0},
+    {"LAU-5", PXP_WARNING, 5},
+    {"LAU-1", PXP_ERROR, 2},
+    {"LAU-5", PXP_WARNING, 1},
+    {"LAU-4", PXP_INFO, 0},
 };
 static const px_indicator hb_plugin[] = {
-	{"tools_produced", 3, 0},
-	{"consent_rate", 0.9, 8},
+    {"tools_produced", 3, 0},
+    {"consent_rate", 0.9, 8},
 };
 
 static Praxis__CommunityReport *
@@ -177,8 +193,12 @@ hb_build(uint32_t k)
 	pxp_community v = hb_view();
 	px_period p;
 	assert_int_equal(px_period_parse("2025-03", &p), PX_OK);
-	px_report_opts o = {.community_uid = "node-ab12:7", .k = k, .revision = 1,
-	                    .generated_at = 1742600000, .meetings_expected = 1, .hours_cap = 5,
+	px_report_opts o = {.community_uid = "node-ab12:7",
+	                    .k = k,
+	                    .revision = 1,
+	                    .generated_at = 1742600000,
+	                    .meetings_expected = 1,
+	                    .hours_cap = 5,
 	                    .plugin_ok = true};
 	Praxis__CommunityReport *r = NULL;
 	assert_int_equal(px_report_build(&v, p, &o, hb_findings, 4, hb_plugin, 2, &r), PX_OK);
@@ -186,7 +206,8 @@ hb_build(uint32_t k)
 }
 
 static void
-expect(const Praxis__CommunityReport *r, const char *name, double value, uint32_t pop, bool suppressed)
+expect(const Praxis__CommunityReport *r, const char *name, double value, uint32_t pop,
+       bool suppressed)
 {
 	const Praxis__Indicator *in = px_report_find(r, name);
 	if (in == NULL)
@@ -245,18 +266,18 @@ test_indicators(void **state)
 	expect(r, PX_IND_MEETINGS_HELD, 2, 0, false);
 	expect(r, PX_IND_ATTENDANCE_RATE, 11.0 / 15, 10, false);
 	expect(r, PX_IND_RSVP_RATE, 13.0 / 15, 10, false);
-	expect(r, PX_IND_HOURS_TOTAL, 0, 0, true);            /* R3: 10 - 8 = 2 without hours */
-	expect(r, PX_IND_HOURS_PER_MEMBER_MEAN, 0, 0, true);  /* R2: goes with the total */
-	expect(r, PX_IND_MEMBERS_OVER_CAP, 0, 0, true);       /* R1 */
+	expect(r, PX_IND_HOURS_TOTAL, 0, 0, true);           /* R3: 10 - 8 = 2 without hours */
+	expect(r, PX_IND_HOURS_PER_MEMBER_MEAN, 0, 0, true); /* R2: goes with the total */
+	expect(r, PX_IND_MEMBERS_OVER_CAP, 0, 0, true);      /* R1 */
 	expect(r, PX_IND_PLAN_OBJECTIVES_YES, 3, 0, false);
-	expect(r, PX_IND_SATISFACTION_MEAN, 0, 0, true);      /* R1: 3 respondents */
+	expect(r, PX_IND_SATISFACTION_MEAN, 0, 0, true); /* R1: 3 respondents */
 	expect(r, PX_IND_SURVEYS, 0, 0, true);
-	expect(r, "tools_produced", 3, 0, false);             /* not about people */
-	expect(r, "consent_rate", 0, 0, true);                /* R3: 10 - 8 */
-	assert_true(r->findings[0]->suppressed);              /* LAU-1: 2 */
+	expect(r, "tools_produced", 3, 0, false); /* not about people */
+	expect(r, "consent_rate", 0, 0, true);    /* R3: 10 - 8 */
+	assert_true(r->findings[0]->suppressed);  /* LAU-1: 2 */
 	assert_int_equal(r->findings[0]->count, 0);
-	assert_false(r->findings[1]->suppressed);             /* LAU-4: 0 */
-	assert_false(r->findings[2]->suppressed);             /* LAU-5: 6 */
+	assert_false(r->findings[1]->suppressed); /* LAU-4: 0 */
+	assert_false(r->findings[2]->suppressed); /* LAU-5: 6 */
 	assert_int_equal(r->findings[2]->count, 6);
 	char msg[200];
 	assert_int_equal(px_report_validate(r, msg, sizeof msg), PX_OK);
@@ -297,17 +318,30 @@ small_build(int n, int prot, int resp, uint32_t k)
 	memset(pr, 0, sizeof pr);
 	memset(sv, 0, sizeof sv);
 	for (int i = 0; i < n; i++) {
-		mem[i] = (pxp_member){.id = (uint64_t)i + 1, .org_id = 1, .status = PXP_MEMBER_ACTIVE,
-		                      .joined = 20200101, .job_title = "", .discipline = ""};
+		mem[i] = (pxp_member){.id = (uint64_t)i + 1,
+		                      .org_id = 1,
+		                      .status = PXP_MEMBER_ACTIVE,
+		                      .joined = 20200101,
+		                      .job_title = "",
+		                      .discipline = ""};
 		pr[i] = (pxp_protocol)P((uint64_t)i + 1, true, false);
 		sv[i] = (pxp_survey){(uint64_t)i + 1, "2025", four, 1};
 	}
-	pxp_community v = {.size = sizeof v, .name = "c", .framework = "f", .region = "r",
-	                   .members = mem, .n_members = (size_t)n, .protocols = pr,
-	                   .n_protocols = (size_t)prot, .surveys = sv, .n_surveys = (size_t)resp};
+	pxp_community v = {.size = sizeof v,
+	                   .name = "c",
+	                   .framework = "f",
+	                   .region = "r",
+	                   .members = mem,
+	                   .n_members = (size_t)n,
+	                   .protocols = pr,
+	                   .n_protocols = (size_t)prot,
+	                   .surveys = sv,
+	                   .n_surveys = (size_t)resp};
 	px_report_opts o = {.community_uid = "u", .k = k};
 	Praxis__CommunityReport *r = NULL;
-	assert_int_equal(px_report_build(&v, (px_period){PX_PERIOD_YEAR, 2025, 0}, &o, NULL, 0, NULL, 0, &r), PX_OK);
+	assert_int_equal(
+	    px_report_build(&v, (px_period){PX_PERIOD_YEAR, 2025, 0}, &o, NULL, 0, NULL, 0, &r),
+	    PX_OK);
 	return r;
 }
 
@@ -392,7 +426,8 @@ test_sign_verify(void **state)
 	px_report_free(back);
 	assert_int_equal(px_report_verify(sr, NULL, NULL, NULL, 0), PX_OK);
 	/* Another expected key. */
-	assert_int_equal(px_report_verify(sr, px_identity_pk(other), NULL, msg, sizeof msg), PX_EAUTH);
+	assert_int_equal(px_report_verify(sr, px_identity_pk(other), NULL, msg, sizeof msg),
+	                 PX_EAUTH);
 	/* Every flipped byte of the report, and of the signature, is refused. */
 	for (size_t i = 0; i < sr->report.len; i++) {
 		sr->report.data[i] ^= 0x01;
@@ -484,11 +519,9 @@ main(void)
 {
 	px_log_init("test_report", PX_LOG_ERROR);
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_periods),
-		cmocka_unit_test(test_indicators),
-		cmocka_unit_test(test_bad_input),
-		cmocka_unit_test(test_threshold),
-		cmocka_unit_test(test_sign_verify),
+	    cmocka_unit_test(test_periods),     cmocka_unit_test(test_indicators),
+	    cmocka_unit_test(test_bad_input),   cmocka_unit_test(test_threshold),
+	    cmocka_unit_test(test_sign_verify),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,9 +8,9 @@
  * other published rows never gives back a suppressed or withheld cell; the
  * sums and weighted means equal ours. */
 #define _GNU_SOURCE
-#include "pxt.h"
 #include "px.h"
 #include "px_report.h"
+#include "pxt.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -75,8 +75,11 @@ world_make(world *w, int idx)
 		m->id = (uint64_t)i + 1;
 		m->org_id = 1 + (uint64_t)rnd(6);
 		int st = rnd(10);
-		m->status = st < 6 ? PXP_MEMBER_ACTIVE : st == 6 ? PXP_MEMBER_CANDIDATE
-		          : st == 7 ? PXP_MEMBER_ALUMNI : st == 8 ? PXP_MEMBER_CANCELLED : PXP_MEMBER_SUSPENDED;
+		m->status = st < 6    ? PXP_MEMBER_ACTIVE
+		            : st == 6 ? PXP_MEMBER_CANDIDATE
+		            : st == 7 ? PXP_MEMBER_ALUMNI
+		            : st == 8 ? PXP_MEMBER_CANCELLED
+		                      : PXP_MEMBER_SUSPENDED;
 		m->joined = rnd(3) == 0 ? rnd_date(2025) : rnd_date(2023);
 		if (m->status == PXP_MEMBER_ALUMNI || m->status == PXP_MEMBER_CANCELLED)
 			m->left = rnd(2) ? rnd_date(2025) : rnd_date(2024);
@@ -95,20 +98,23 @@ world_make(world *w, int idx)
 	int nmt = rnd(12);
 	size_t na = 0;
 	for (int j = 0; j < nmt; j++) {
-		w->meet[j] = (pxp_meeting){.id = (uint64_t)j + 100, .date = rnd_date(2025),
-		                           .duration_hours = 1 + rnd(4)};
+		w->meet[j] = (pxp_meeting){
+		    .id = (uint64_t)j + 100, .date = rnd_date(2025), .duration_hours = 1 + rnd(4)};
 		for (int i = 0; i < nm; i++) {
 			if (rnd(3) == 0)
 				continue;
-			w->att[na++] = (pxp_attendance){.meeting_id = w->meet[j].id, .member_id = (uint64_t)i + 1,
-			                                 .rsvp = rnd(3), .present = rnd(4) != 0,
-			                                 .hours = rnd(3) == 0 ? 0.5 * rnd(8) : 0};
+			w->att[na++] = (pxp_attendance){.meeting_id = w->meet[j].id,
+			                                .member_id = (uint64_t)i + 1,
+			                                .rsvp = rnd(3),
+			                                .present = rnd(4) != 0,
+			                                .hours = rnd(3) == 0 ? 0.5 * rnd(8) : 0};
 		}
 	}
 	size_t nh = 0;
 	for (int i = 0; i < nm && nh < 120; i++)
 		for (int t = rnd(3); t > 0 && nh < 120; t--)
-			w->hrs[nh++] = (pxp_hours){(uint64_t)i + 1, 202500 + 1 + rnd(12), 0.5 * (1 + rnd(10))};
+			w->hrs[nh++] =
+			    (pxp_hours){(uint64_t)i + 1, 202500 + 1 + rnd(12), 0.5 * (1 + rnd(10))};
 	size_t ns = 0;
 	for (int i = 0; i < nm; i++) {
 		if (rnd(2))
@@ -116,13 +122,16 @@ world_make(world *w, int idx)
 		int n = rnd(4);
 		for (int a = 0; a < n; a++)
 			w->answers[ns][a] = rnd(7); /* 0 and 6 are out of range */
-		w->sv[ns] = (pxp_survey){(uint64_t)i + 1, survey_periods[rnd(5)], w->answers[ns], (size_t)n};
+		w->sv[ns] = (pxp_survey){(uint64_t)i + 1, survey_periods[rnd(5)], w->answers[ns],
+		                         (size_t)n};
 		ns++;
 	}
 	int np = rnd(8);
 	for (int j = 0; j < np; j++)
-		w->plan[j] = (pxp_plan_item){.id = (uint32_t)j + 1, .level = PXP_PLAN_SPECIFIC,
-		                             .obtained = rnd(3), .category = ""};
+		w->plan[j] = (pxp_plan_item){.id = (uint32_t)j + 1,
+		                             .level = PXP_PLAN_SPECIFIC,
+		                             .obtained = rnd(3),
+		                             .category = ""};
 	snprintf(w->uid, sizeof w->uid, "node%d:%d", idx % 7, idx);
 	pxp_community *c = &w->c;
 	c->size = sizeof *c;
@@ -155,11 +164,13 @@ typedef enum { C_PLAIN, C_PEOPLE, C_SUM, C_MEAN } cat;
 static cat
 cat_of(const char *name, uint32_t pop)
 {
-	static const char *const people[] = {PX_IND_MEMBERS_ACTIVE, PX_IND_MEMBERS_NEW, PX_IND_MEMBERS_LEFT,
-	                                     PX_IND_PROTOCOLS_SIGNED_VALID, PX_IND_MEMBERS_OVER_CAP};
+	static const char *const people[] = {PX_IND_MEMBERS_ACTIVE, PX_IND_MEMBERS_NEW,
+	                                     PX_IND_MEMBERS_LEFT, PX_IND_PROTOCOLS_SIGNED_VALID,
+	                                     PX_IND_MEMBERS_OVER_CAP};
 	static const char *const means[] = {PX_IND_ATTENDANCE_RATE, PX_IND_RSVP_RATE,
 	                                    PX_IND_HOURS_PER_MEMBER_MEAN, PX_IND_SATISFACTION_MEAN};
-	static const char *const sums[] = {PX_IND_ORGANIZATIONS, PX_IND_HOURS_TOTAL, PX_IND_SURVEYS};
+	static const char *const sums[] = {PX_IND_ORGANIZATIONS, PX_IND_HOURS_TOTAL,
+	                                   PX_IND_SURVEYS};
 	static const char *const plain[] = {PX_IND_MEETINGS_HELD, PX_IND_MEETINGS_EXPECTED,
 	                                    PX_IND_PLAN_OBJECTIVES_YES, PX_IND_PLAN_OBJECTIVES_NO};
 	for (size_t i = 0; i < 5; i++)
@@ -238,14 +249,16 @@ check_report(const Praxis__CommunityReport *r, const Praxis__CommunityReport *tr
 	if (!a->suppressed) {
 		for (size_t i = 0; i < r->n_indicators; i++) {
 			const Praxis__Indicator *in = r->indicators[i];
-			if (in == a || in->suppressed || in->population == 0 || cat_of(in->name, 1) == C_PLAIN)
+			if (in == a || in->suppressed || in->population == 0 ||
+			    cat_of(in->name, 1) == C_PLAIN)
 				continue;
 			int64_t rest = (int64_t)a->value - (int64_t)in->population;
 			if (rest > 0 && rest < (int64_t)k)
-				fail_msg("%s: members_active %g - %u = %lld people", in->name, a->value,
-				         in->population, (long long)rest);
+				fail_msg("%s: members_active %g - %u = %lld people", in->name,
+				         a->value, in->population, (long long)rest);
 		}
-		const Praxis__Indicator *nw = ind(r, PX_IND_MEMBERS_NEW), *lf = ind(r, PX_IND_MEMBERS_LEFT);
+		const Praxis__Indicator *nw = ind(r, PX_IND_MEMBERS_NEW),
+		                        *lf = ind(r, PX_IND_MEMBERS_LEFT);
 		if (!nw->suppressed && !lf->suppressed) {
 			int64_t rest = (int64_t)(a->value - nw->value - lf->value);
 			assert_false(rest > 0 && rest < (int64_t)k);
@@ -301,11 +314,13 @@ check_aggregate(Praxis__CommunityReport **reps, const char **tens, size_t n)
 	for (size_t i = 0; i < n; i++)
 		items[i] = (px_agg_item){reps[i], tens[i]};
 	Praxis__AggregateResponse *agg = NULL;
-	assert_int_equal(px_agg_build(items, n, PX_AGG_BY_FRAMEWORK | PX_AGG_BY_REGION, HUB_K, &agg), PX_OK);
+	assert_int_equal(
+	    px_agg_build(items, n, PX_AGG_BY_FRAMEWORK | PX_AGG_BY_REGION, HUB_K, &agg), PX_OK);
 	assert_int_equal(agg->n_rows, 9);
-	const char *names[] = {PX_IND_MEMBERS_ACTIVE, PX_IND_MEMBERS_NEW, PX_IND_PROTOCOLS_SIGNED_VALID,
-	                       PX_IND_MEETINGS_HELD, PX_IND_HOURS_TOTAL, PX_IND_ATTENDANCE_RATE,
-	                       PX_IND_SATISFACTION_MEAN, PX_IND_SURVEYS, PX_IND_ORGANIZATIONS};
+	const char *names[] = {
+	    PX_IND_MEMBERS_ACTIVE,    PX_IND_MEMBERS_NEW, PX_IND_PROTOCOLS_SIGNED_VALID,
+	    PX_IND_MEETINGS_HELD,     PX_IND_HOURS_TOTAL, PX_IND_ATTENDANCE_RATE,
+	    PX_IND_SATISFACTION_MEAN, PX_IND_SURVEYS,     PX_IND_ORGANIZATIONS};
 	uint32_t total_communities = 0;
 	for (size_t rI = 0; rI < agg->n_rows; rI++) {
 		const Praxis__AggregateRow *row = agg->rows[rI];
@@ -343,7 +358,8 @@ check_aggregate(Praxis__CommunityReport **reps, const char **tens, size_t n)
 			st.withheld_by_hub += withheld;
 			if (ai->suppressed) {
 				assert_true(ai->value == 0 && ai->population == 0);
-				/* Suppressed only when nothing (or only small cells) is behind it. */
+				/* Suppressed only when nothing (or only small cells) is behind it.
+				 */
 				assert_true(contrib == 0 || (pop > 0 && pop < HUB_K));
 				continue;
 			}
@@ -370,7 +386,8 @@ check_aggregate(Praxis__CommunityReport **reps, const char **tens, size_t n)
 		assert_string_equal(agg->rows[rI]->region, agg2->rows[rI]->region);
 		assert_int_equal(agg->rows[rI]->n_indicators, agg2->rows[rI]->n_indicators);
 		for (size_t q = 0; q < agg->rows[rI]->n_indicators; q++) {
-			const Praxis__Indicator *x = agg->rows[rI]->indicators[q], *y = agg2->rows[rI]->indicators[q];
+			const Praxis__Indicator *x = agg->rows[rI]->indicators[q],
+			                        *y = agg2->rows[rI]->indicators[q];
 			assert_string_equal(x->name, y->name);
 			assert_int_equal(x->population, y->population);
 			assert_int_equal(x->suppressed, y->suppressed);
@@ -439,17 +456,22 @@ test_privacy_property(void **state)
 		uint32_t k = ks[rnd(5)];
 		px_indicator plug[] = {{"tools_produced", rnd(4), 0},
 		                       {"directory_rate", 0.1 * rnd(11), (uint32_t)rnd(60)}};
-		px_finding_count fc[] = {{"LAU-1", PXP_ERROR, (uint32_t)rnd(12)}, {"LAU-3", PXP_WARNING, (uint32_t)rnd(3)}};
-		px_report_opts o = {.community_uid = w->uid, .k = k, .revision = 1, .meetings_expected = 12,
-		                    .hours_cap = rnd(2) ? 24 : 0, .plugin_ok = true};
+		px_finding_count fc[] = {{"LAU-1", PXP_ERROR, (uint32_t)rnd(12)},
+		                         {"LAU-3", PXP_WARNING, (uint32_t)rnd(3)}};
+		px_report_opts o = {.community_uid = w->uid,
+		                    .k = k,
+		                    .revision = 1,
+		                    .meetings_expected = 12,
+		                    .hours_cap = rnd(2) ? 24 : 0,
+		                    .plugin_ok = true};
 		px_report_opts o1 = o;
 		o1.k = 1;
 		/* A random period for the per-report check, the year for the hub. */
 		px_period p;
 		int kind = rnd(3);
-		p = kind == 0 ? (px_period){PX_PERIOD_MONTH, 2025, 1 + rnd(12)}
-		  : kind == 1 ? (px_period){PX_PERIOD_QUARTER, 2025, 1 + rnd(4)}
-		              : (px_period){PX_PERIOD_YEAR, 2025, 0};
+		p = kind == 0   ? (px_period){PX_PERIOD_MONTH, 2025, 1 + rnd(12)}
+		    : kind == 1 ? (px_period){PX_PERIOD_QUARTER, 2025, 1 + rnd(4)}
+		                : (px_period){PX_PERIOD_YEAR, 2025, 0};
 		Praxis__CommunityReport *r = NULL, *t = NULL;
 		assert_int_equal(px_report_build(&w->c, p, &o, fc, 2, plug, 2, &r), PX_OK);
 		assert_int_equal(px_report_build(&w->c, p, &o1, fc, 2, plug, 2, &t), PX_OK);
@@ -493,7 +515,8 @@ mk(const char *uid, const char *period, uint32_t rev, uint32_t k, double active,
 	r->framework = strdup("rocfm");
 	r->region = strdup("Montréal");
 	r->period = strdup(period);
-	r->period_kind = strlen(period) == 4 ? PRAXIS__PERIOD_KIND__PERIOD_YEAR : PRAXIS__PERIOD_KIND__PERIOD_MONTH;
+	r->period_kind = strlen(period) == 4 ? PRAXIS__PERIOD_KIND__PERIOD_YEAR
+	                                     : PRAXIS__PERIOD_KIND__PERIOD_MONTH;
 	r->revision = rev;
 	r->k = k;
 	r->n_indicators = 3;
@@ -524,13 +547,13 @@ test_agg_rules(void **state)
 {
 	(void)state;
 	Praxis__CommunityReport *rs[] = {
-		mk("a", "2025", 1, 5, 10, 3.0, 10), /* superseded by revision 2 */
-		mk("a", "2025", 2, 5, 12, 4.0, 12),
-		mk("a", "2025", 2, 5, 12, 4.0, 12), /* pushed twice: counted once */
-		mk("b", "2025", 1, 5, 6, 2.0, 6),
-		mk("c", "2025", 1, 3, 4, 5.0, 4),   /* node k = 3: 4 people pass there, not at the hub */
-		mk("a", "2024", 1, 5, 8, 3.0, 8),
-		mk("b", "2024", 1, 5, 5, 3.0, 5),
+	    mk("a", "2025", 1, 5, 10, 3.0, 10), /* superseded by revision 2 */
+	    mk("a", "2025", 2, 5, 12, 4.0, 12),
+	    mk("a", "2025", 2, 5, 12, 4.0, 12), /* pushed twice: counted once */
+	    mk("b", "2025", 1, 5, 6, 2.0, 6),
+	    mk("c", "2025", 1, 3, 4, 5.0, 4), /* node k = 3: 4 people pass there, not at the hub */
+	    mk("a", "2024", 1, 5, 8, 3.0, 8),
+	    mk("b", "2024", 1, 5, 5, 3.0, 5),
 	};
 	size_t n = sizeof rs / sizeof rs[0];
 	px_agg_item items[7];
@@ -598,8 +621,8 @@ main(void)
 {
 	px_log_init("test_report_privacy", PX_LOG_ERROR);
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_privacy_property),
-		cmocka_unit_test(test_agg_rules),
+	    cmocka_unit_test(test_privacy_property),
+	    cmocka_unit_test(test_agg_rules),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,10 +1,10 @@
 /* The LMDB storage helper: durability, indexes, map full, schema versions,
  * corrupt values, compaction that erases, and a writer killed mid-txn. */
 #define _GNU_SOURCE
-#include "pxt.h"
+#include "domain.pb-c.h"
 #include "px.h"
 #include "px_store.h"
-#include "domain.pb-c.h"
+#include "pxt.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -20,7 +20,10 @@ static const char *const test_dbs[] = {"members", "members_by_org", NULL};
 static px_store *
 open_store(const char *dir, size_t map_size, uint32_t version)
 {
-	px_store_opts o = {.dir = dir, .file = "test.mdb", .map_size = map_size, .dbs = test_dbs,
+	px_store_opts o = {.dir = dir,
+	                   .file = "test.mdb",
+	                   .map_size = map_size,
+	                   .dbs = test_dbs,
 	                   .schema_version = version};
 	px_store *st = NULL;
 	assert_int_equal(px_store_open(&st, &o), PX_OK);
@@ -97,7 +100,9 @@ test_dir_mode_and_reopen(void **state)
 	uint8_t k[8];
 	key_u64(k, 42);
 	ProtobufCMessage *msg = NULL;
-	assert_int_equal(px_get_msg(t, px_store_db(st, "members"), k, 8, &praxis__member__descriptor, &msg), PX_OK);
+	assert_int_equal(
+	    px_get_msg(t, px_store_db(st, "members"), k, 8, &praxis__member__descriptor, &msg),
+	    PX_OK);
 	Praxis__Member *m = (Praxis__Member *)msg;
 	assert_int_equal(m->id, 42);
 	assert_int_equal(m->org_id, 42 % 7);
@@ -237,7 +242,9 @@ test_index_abort(void **state)
 		uint8_t k[8], ik[16];
 		key_u64(k, i);
 		ProtobufCMessage *msg;
-		assert_int_equal(px_get_msg(t, px_store_db(st, "members"), k, 8, &praxis__member__descriptor, &msg), PX_OK);
+		assert_int_equal(px_get_msg(t, px_store_db(st, "members"), k, 8,
+		                            &praxis__member__descriptor, &msg),
+		                 PX_OK);
 		Praxis__Member *m = (Praxis__Member *)msg;
 		key_idx(ik, m->org_id, i);
 		assert_int_equal(m->org_id, 5);
@@ -445,7 +452,9 @@ test_corrupt_value(void **state)
 	assert_int_equal(px_txn_commit(t), PX_OK);
 	assert_int_equal(px_txn_begin(st, false, &t), PX_OK);
 	ProtobufCMessage *msg = (ProtobufCMessage *)1;
-	assert_int_equal(px_get_msg(t, px_store_db(st, "members"), k, 8, &praxis__member__descriptor, &msg), PX_ECORRUPT);
+	assert_int_equal(
+	    px_get_msg(t, px_store_db(st, "members"), k, 8, &praxis__member__descriptor, &msg),
+	    PX_ECORRUPT);
 	assert_null(msg);
 	/* A corrupt value does not fail the transaction. */
 	px_val v;
@@ -554,8 +563,8 @@ test_compact_busy(void **state)
 			;
 		/* Writes after the parent's failed compaction still land. */
 		px_txn *ct;
-		if (px_txn_begin(cs, true, &ct) != PX_OK || put_member(ct, cs, 2, 1, "Child") != PX_OK ||
-		    px_txn_commit(ct) != PX_OK)
+		if (px_txn_begin(cs, true, &ct) != PX_OK ||
+		    put_member(ct, cs, 2, 1, "Child") != PX_OK || px_txn_commit(ct) != PX_OK)
 			_exit(2);
 		px_store_close(cs);
 		_exit(0);
@@ -690,7 +699,9 @@ test_killed_writer(void **state)
 	uint8_t k[8];
 	key_u64(k, 30);
 	ProtobufCMessage *msg;
-	assert_int_equal(px_get_msg(t, px_store_db(st, "members"), k, 8, &praxis__member__descriptor, &msg), PX_OK);
+	assert_int_equal(
+	    px_get_msg(t, px_store_db(st, "members"), k, 8, &praxis__member__descriptor, &msg),
+	    PX_OK);
 	assert_string_equal(((Praxis__Member *)msg)->family_name, "Committed");
 	protobuf_c_message_free_unpacked(msg, NULL);
 	key_u64(k, 100);
@@ -717,7 +728,10 @@ test_bad_args(void **state)
 	assert_int_equal(px_store_open(&st, &o), PX_EINVAL);
 	/* Read-only on a missing file is a clear not-found. */
 	char *dir = pxt_tmpdir("store");
-	px_store_opts ro = {.dir = dir, .file = "none.mdb", .dbs = test_dbs, .schema_version = 1,
+	px_store_opts ro = {.dir = dir,
+	                    .file = "none.mdb",
+	                    .dbs = test_dbs,
+	                    .schema_version = 1,
 	                    .read_only = true};
 	assert_int_equal(px_store_open(&st, &ro), PX_ENOTFOUND);
 	px_store_close(NULL);
@@ -730,17 +744,17 @@ main(void)
 {
 	px_log_init("test_store", PX_LOG_ERROR);
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_dir_mode_and_reopen),
-		cmocka_unit_test(test_scan_prefix),
-		cmocka_unit_test(test_index_abort),
-		cmocka_unit_test(test_map_full),
-		cmocka_unit_test(test_disk_full),
-		cmocka_unit_test(test_schema_version),
-		cmocka_unit_test(test_corrupt_value),
-		cmocka_unit_test(test_compact_erases),
-		cmocka_unit_test(test_compact_busy),
-		cmocka_unit_test(test_killed_writer),
-		cmocka_unit_test(test_bad_args),
+	    cmocka_unit_test(test_dir_mode_and_reopen),
+	    cmocka_unit_test(test_scan_prefix),
+	    cmocka_unit_test(test_index_abort),
+	    cmocka_unit_test(test_map_full),
+	    cmocka_unit_test(test_disk_full),
+	    cmocka_unit_test(test_schema_version),
+	    cmocka_unit_test(test_corrupt_value),
+	    cmocka_unit_test(test_compact_erases),
+	    cmocka_unit_test(test_compact_busy),
+	    cmocka_unit_test(test_killed_writer),
+	    cmocka_unit_test(test_bad_args),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
