@@ -44,7 +44,7 @@ typedef struct pr_sink {
 } pr_sink;
 
 static void
-pr_fail(px_plugin_result *r, const char *fmt, ...) PX_PRINTF(2, 3);
+pr_fail(px_plugin_result *r, const char *fr, const char *en, ...) PX_PRINTF(2, 4);
 
 /* --------------------------------------------------------- result helpers */
 
@@ -159,14 +159,19 @@ px_plugin_result_fini(px_plugin_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* Empties r and makes it a failure with one synthetic error finding. */
+/* Empties r and makes it a failure with one synthetic error finding, its
+ * message in both languages (fr and en take the same arguments); failure
+ * holds the user's language. */
 static void
-pr_fail(px_plugin_result *r, const char *fmt, ...)
+pr_fail(px_plugin_result *r, const char *fr, const char *en, ...)
 {
-	char msg[PX_PLUGIN_WHY_MAX];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	char mfr[PX_PLUGIN_WHY_MAX], men[PX_PLUGIN_WHY_MAX];
+	va_list ap, aq;
+	va_start(ap, en);
+	va_copy(aq, ap);
+	vsnprintf(mfr, sizeof(mfr), fr, ap);
+	vsnprintf(men, sizeof(men), en, aq);
+	va_end(aq);
 	va_end(ap);
 	int sig = r->term_signal;
 	bool to = r->timed_out;
@@ -174,12 +179,12 @@ pr_fail(px_plugin_result *r, const char *fmt, ...)
 	r->status = PX_EPLUGIN;
 	r->term_signal = sig;
 	r->timed_out = to;
-	px_strlcpy(r->failure, msg, sizeof(r->failure));
+	px_strlcpy(r->failure, PX_T(mfr, men), sizeof(r->failure));
 	/* Best effort: with no memory left the status alone still says it. */
 	r->findings = calloc(1, sizeof(*r->findings));
 	if (r->findings != NULL) {
 		pr_sink s = {.r = r, .cap_f = 1};
-		pr_add_finding(&s, PX_PLUGIN_FAILURE_RULE, PXP_ERROR, msg, msg, 0, 0, 0);
+		pr_add_finding(&s, PX_PLUGIN_FAILURE_RULE, PXP_ERROR, mfr, men, 0, 0, 0);
 	}
 }
 
@@ -319,8 +324,8 @@ pr_run_inproc(const px_plugin *p, const px_plugin_params *prm, const pr_call *ca
 		break;
 	}
 	if (s.overflow)
-		pr_fail(r, PX_T("plugin %s : trop de résultats ou mémoire épuisée",
-		                "plugin %s: too many results or out of memory"), px_plugin_name(p));
+		pr_fail(r, "plugin %s : trop de résultats ou mémoire épuisée",
+		                "plugin %s: too many results or out of memory", px_plugin_name(p));
 }
 
 /* ---------------------------------------------------- the wire format */
@@ -517,7 +522,7 @@ pr_run_fork(const px_plugin *p, const px_plugin_params *prm, const pr_call *call
 	const char *name = px_plugin_name(p);
 	int fds[2];
 	if (pipe(fds) != 0) {
-		pr_fail(r, PX_T("plugin %s : tube impossible (%s)", "plugin %s: cannot create pipe (%s)"),
+		pr_fail(r, "plugin %s : tube impossible (%s)", "plugin %s: cannot create pipe (%s)",
 		        name, strerror(errno));
 		return;
 	}
@@ -525,7 +530,7 @@ pr_run_fork(const px_plugin *p, const px_plugin_params *prm, const pr_call *call
 	if (pid < 0) {
 		close(fds[0]);
 		close(fds[1]);
-		pr_fail(r, PX_T("plugin %s : fork impossible (%s)", "plugin %s: cannot fork (%s)"), name,
+		pr_fail(r, "plugin %s : fork impossible (%s)", "plugin %s: cannot fork (%s)", name,
 		        strerror(errno));
 		return;
 	}
@@ -583,42 +588,42 @@ pr_run_fork(const px_plugin *p, const px_plugin_params *prm, const pr_call *call
 	}
 	if (w < 0) {
 		free(in.b);
-		pr_fail(r, PX_T("plugin %s : état du processus fils perdu (%s)",
-		                "plugin %s: lost the child's status (%s)"), name, strerror(errno));
+		pr_fail(r, "plugin %s : état du processus fils perdu (%s)",
+		                "plugin %s: lost the child's status (%s)", name, strerror(errno));
 		return;
 	}
 	if (too_big) {
 		free(in.b);
-		pr_fail(r, PX_T("plugin %s : sortie trop volumineuse (plus de %u Mio), arrêté",
-		                "plugin %s: output too large (over %u MiB), stopped"), name,
+		pr_fail(r, "plugin %s : sortie trop volumineuse (plus de %u Mio), arrêté",
+		                "plugin %s: output too large (over %u MiB), stopped", name,
 		        PR_MAX_WIRE >> 20);
 		return;
 	}
 	if (r->timed_out) {
 		free(in.b);
-		pr_fail(r, PX_T("plugin %s : délai de %d ms dépassé (boucle ?), processus arrêté",
-		                "plugin %s: time limit of %d ms exceeded (loop?), process killed"),
+		pr_fail(r, "plugin %s : délai de %d ms dépassé (boucle ?), processus arrêté",
+		                "plugin %s: time limit of %d ms exceeded (loop?), process killed",
 		        name, timeout_ms);
 		return;
 	}
 	if (WIFSIGNALED(status)) {
 		r->term_signal = WTERMSIG(status);
 		free(in.b);
-		pr_fail(r, PX_T("plugin %s : planté (signal %d, %s)", "plugin %s: crashed (signal %d, %s)"),
+		pr_fail(r, "plugin %s : planté (signal %d, %s)", "plugin %s: crashed (signal %d, %s)",
 		        name, r->term_signal, strsignal(r->term_signal));
 		return;
 	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 		free(in.b);
-		pr_fail(r, PX_T("plugin %s : terminé avec le code %d sans résultat complet",
-		                "plugin %s: exited with code %d without a complete result"), name, code);
+		pr_fail(r, "plugin %s : terminé avec le code %d sans résultat complet",
+		                "plugin %s: exited with code %d without a complete result", name, code);
 		return;
 	}
 	bool ok = eof && pr_decode(in.b, in.n, r);
 	free(in.b);
 	if (!ok)
-		pr_fail(r, PX_T("plugin %s : résultat illisible", "plugin %s: unreadable result"), name);
+		pr_fail(r, "plugin %s : résultat illisible", "plugin %s: unreadable result", name);
 }
 
 /* ---------------------------------------------------------- dispatch */

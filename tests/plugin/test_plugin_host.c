@@ -273,6 +273,8 @@ test_crashing_plugin(void **state)
 	assert_int_equal(r.term_signal, SIGSEGV);
 	assert_false(r.timed_out);
 	assert_non_null(strstr(r.failure, "fx_crash: crashed (signal 11"));
+	/* The finding keeps both languages, whatever the user's. */
+	assert_non_null(strstr(r.findings[0].message_fr, "fx_crash : planté (signal 11"));
 	px_plugin_result_fini(&r);
 	pxp_change ch = {.kind = PXP_CHANGE_MEMBER_ADD, .member_id = 1};
 	assert_int_equal(px_plugin_check_change(p, NULL, &s.c, &ch, NULL, &r), PX_EPLUGIN);
