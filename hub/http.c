@@ -400,7 +400,10 @@ hub_findings_table(const hub_page *pg, hub_buf *b, const hub_row *r, const char 
 		hub_buf_html(b, f->rule);
 		hub_buf_printf(b, "</td><td>%s</td><td class=\"num\" id=\"finding-", hub_severity_name(f->severity, pg->en));
 		hub_buf_html(b, f->rule);
-		hub_buf_printf(b, "-%d\">%u</td><td>", f->severity, f->count);
+		if (f->suppressed && f->count == 0)
+			hub_buf_printf(b, "-%d\">&lt;k</td><td>", f->severity);
+		else
+			hub_buf_printf(b, "-%d\">%u%s</td><td>", f->severity, f->count, f->suppressed ? "+" : "");
 		hub_buf_html(b, hub_label_rule(pg->h, fw, f->rule, pg->en));
 		hub_buf_put(b, "</td></tr>");
 	}

@@ -151,6 +151,27 @@ hub_row_cell(const hub_row *r, const char *name)
 
 /* --------------------------------------------------------------- text */
 
+/* s cut to width code points and padded with spaces (left-aligned, or
+ * right-aligned when right). */
+static void
+hub_pad(FILE *out, const char *s, size_t width, bool right)
+{
+	size_t w = 0, n = 0;
+	while (s[n] && w < width) {
+		n++;
+		while (((unsigned char)s[n] & 0xC0) == 0x80)
+			n++;
+		w++;
+	}
+	if (right)
+		for (size_t i = w; i < width; i++)
+			fputc(' ', out);
+	fwrite(s, 1, n, out);
+	if (!right)
+		for (size_t i = w; i < width; i++)
+			fputc(' ', out);
+}
+
 static void
 hub_text_group(hub *h, FILE *out, const char *title, const hub_row *rows, size_t n,
                const char *(*key)(const hub_row *), bool en)
@@ -169,20 +190,25 @@ hub_text_group(hub *h, FILE *out, const char *title, const hub_row *rows, size_t
 			if (k == nn)
 				names[nn++] = rows[i].cells[j].name;
 		}
-	fprintf(out, "  %-44s", "");
-	for (size_t i = 0; i < n; i++)
-		fprintf(out, " %14.14s", key(&rows[i]));
-	fprintf(out, "\n  %-44s", PX_T("communautés", "communities"));
+	fputs("  ", out);
+	hub_pad(out, "", 44, false);
+	for (size_t i = 0; i < n; i++) {
+		fputc(' ', out);
+		hub_pad(out, key(&rows[i]), 14, true);
+	}
+	fputs("\n  ", out);
+	hub_pad(out, en ? "Communities" : "Communautés", 44, false);
 	for (size_t i = 0; i < n; i++)
 		fprintf(out, " %14u", rows[i].communities);
 	fputc('\n', out);
 	for (size_t k = 0; k < nn; k++) {
-		const char *lab = hub_label_indicator(h, rows[0].framework, names[k], en);
-		fprintf(out, "  %-44.44s", lab);
+		fputs("  ", out);
+		hub_pad(out, hub_label_indicator(h, rows[0].framework, names[k], en), 44, false);
 		for (size_t i = 0; i < n; i++) {
 			char b[32];
 			hub_fmt_cell(hub_row_cell(&rows[i], names[k]), !en, b, sizeof b);
-			fprintf(out, " %14s", b);
+			fputc(' ', out);
+			hub_pad(out, b, 14, true);
 		}
 		fputc('\n', out);
 	}
@@ -239,15 +265,24 @@ hub_render_table(hub *h, const hub_result *r, FILE *out, bool en)
 		fprintf(out, "\n%s\n", en ? "Rule findings" : "Constats des règles");
 		for (size_t i = 0; i < r->total.n_findings; i++) {
 			const hub_finding *f = &r->total.findings[i];
-			fprintf(out, "  %-8s %-14s %6u  %s\n", f->rule, hub_severity_name(f->severity, en),
-			        f->count, hub_label_rule(h, NULL, f->rule, en));
+			char cnt[16];
+			if (f->suppressed && f->count == 0)
+				snprintf(cnt, sizeof cnt, "<k");
+			else
+				snprintf(cnt, sizeof cnt, "%u%s", f->count, f->suppressed ? "+" : "");
+			fprintf(out, "  %-8s ", f->rule);
+			hub_pad(out, hub_severity_name(f->severity, en), 14, false);
+			fprintf(out, " %6s  %s\n", cnt, hub_label_rule(h, NULL, f->rule, en));
 		}
 	}
 	fprintf(out, "\n%s\n", en ? "Communities" : "Communautés");
 	for (size_t i = 0; i < r->n_rows; i++) {
 		const hub_row *w = &r->rows[i];
-		fprintf(out, "  %-10s %-14s %-16s %-28.28s %s\n", w->period, w->framework, w->tenant,
-		        w->community_name[0] ? w->community_name : w->community, w->region);
+		fprintf(out, "  %-10s %-14s ", w->period, w->framework);
+		hub_pad(out, w->tenant, 20, false);
+		fputc(' ', out);
+		hub_pad(out, w->community_name[0] ? w->community_name : w->community, 32, false);
+		fprintf(out, " %s\n", w->region);
 	}
 }
 
@@ -350,6 +385,7 @@ hub_json_row(const hub_row *w, bool detail)
 		cJSON_AddStringToObject(x, "rule", w->findings[j].rule);
 		cJSON_AddStringToObject(x, "severity", hub_severity_token(w->findings[j].severity));
 		cJSON_AddNumberToObject(x, "count", w->findings[j].count);
+		cJSON_AddBoolToObject(x, "suppressed", w->findings[j].suppressed);
 		cJSON_AddItemToArray(fa, x);
 	}
 	return o;

@@ -329,12 +329,46 @@ test_hub_restart_during_sync(void **state)
 	free(out);
 }
 
+/* `serve` syncs on its timer until SIGTERM: a change made while it runs
+ * reaches the hub without any other command. */
+static void
+test_serve_on_timer(void **state)
+{
+	(void)state;
+	char log[700], data[600];
+	snprintf(log, sizeof log, "%s/serve.log", T.dir);
+	snprintf(data, sizeof data, "%s/n2", T.dir);
+	const char *argv[] = {NODE, "--data", data, "serve", "--interval", "0.3", "--period", "2025", NULL};
+	pid_t serve = hubt_spawn(log, argv);
+	node("n2", "member add --community 1 --family Gagnon6 --first Marie6 --org 1 --job-title "
+	           "'Travailleuse sociale' --status active --joined 2025-03-01 --consent oui");
+	figures f = node_figures("n2");
+	assert_int_equal(f.active, 6);
+	double seen = 0;
+	for (int i = 0; i < 600 && seen != f.active; i++) {
+		cJSON *j = hub_report("--period 2025 --framework cisss");
+		seen = ind(cJSON_GetObjectItem(j, "total"), "members_active");
+		cJSON_Delete(j);
+		if (seen != f.active) {
+			struct timespec ts = {0, 100 * 1000000L};
+			nanosleep(&ts, NULL);
+		}
+	}
+	assert_true(seen == f.active);
+	assert_int_equal(hubt_stop(serve), 0);
+	cJSON *j = hub_report("--period 2025");
+	assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "total"), "communities")->valueint, 3);
+	assert_true(ind(cJSON_GetObjectItem(j, "total"), "members_active") == 21);
+	cJSON_Delete(j);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_federation_sums),
 		cmocka_unit_test(test_hub_restart_during_sync),
+		cmocka_unit_test(test_serve_on_timer),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
