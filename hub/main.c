@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include "hub.h"
+#include "px_report.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -556,6 +557,12 @@ cmd_report(int argc, char **argv)
 	bool en = px_lang_en();
 	if (hx_get(o, "lang") != NULL)
 		en = strcmp(hx_get(o, "lang"), "en") == 0;
+	px_period per;
+	if (hx_get(o, "period") != NULL && px_period_parse(hx_get(o, "period"), &per) != PX_OK) {
+		hx_fail(PX_EINVAL, PX_T("période invalide « %s » (2025, 2025-Q1 ou 2025-03)",
+		                        "invalid period '%s' (2025, 2025-Q1 or 2025-03)"), hx_get(o, "period"));
+		return HX_USAGE;
+	}
 	hub *h = NULL;
 	int ec = hx_open(&h);
 	if (ec != HX_OK)
