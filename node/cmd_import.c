@@ -171,6 +171,11 @@ typedef struct imp_bad {
 	char *why;
 } imp_bad;
 
+typedef struct imp_key {
+	uint8_t *k;
+	size_t len;
+} imp_key;
+
 typedef struct imp_ctx {
 	px_node *n;
 	px_txn *txn;
@@ -198,7 +203,18 @@ typedef struct imp_ctx {
 	size_t *id_lines;
 	size_t cap_ids;
 	px_err fatal;        /* storage error: stop */
+	imp_key *keys;       /* name index keys, inserted sorted at the end */
+	size_t n_keys, cap_keys;
 } imp_ctx;
+
+/* LMDB's default key order: bytes, then length. */
+static int
+imp_cmp_key(const void *a, const void *b)
+{
+	const imp_key *x = a, *y = b;
+	int c = memcmp(x->k, y->k, x->len < y->len ? x->len : y->len);
+	return c != 0 ? c : (x->len > y->len) - (x->len < y->len);
+}
 
 static void PX_PRINTF(3, 4)
 imp_bad_row(imp_ctx *c, size_t line, const char *fmt, ...)
@@ -380,10 +396,28 @@ imp_row(int term, void *data)
 	sc.reason = (char *)PX_T("importation", "import");
 	mem.n_history = 1;
 	mem.history = hist;
-	if ((err = node_member_put(c->n, c->txn, &mem)) != PX_OK) {
+	if ((err = node_member_put_new_nonames(c->n, c->txn, &mem)) != PX_OK) {
 		c->fatal = err;
 		goto done;
 	}
+	/* Name keys are random: inserted sorted at the end, each B-tree page
+	 * is touched once instead of once per key. */
+	if (c->n_keys + 2 > c->cap_keys) {
+		size_t nc = c->cap_keys == 0 ? 512 : c->cap_keys * 2;
+		imp_key *nk = realloc(c->keys, nc * sizeof *nk);
+		if (nk == NULL) {
+			c->fatal = PX_ENOMEM;
+			goto done;
+		}
+		c->keys = nk;
+		c->cap_keys = nc;
+	}
+	imp_key *k = &c->keys[c->n_keys];
+	if ((err = node_member_name_keys(&mem, &k[0].k, &k[0].len, &k[1].k, &k[1].len)) != PX_OK) {
+		c->fatal = err;
+		goto done;
+	}
+	c->n_keys += 2;
 	if (c->imported == c->cap_ids) {
 		size_t nc = c->cap_ids == 0 ? 256 : c->cap_ids * 2;
 		uint64_t *ni = realloc(c->ids, nc * sizeof *ni);
@@ -574,6 +608,18 @@ cmd_member_import(px_node *n, int argc, char **argv)
 		goto out;
 	}
 
+	if (c.n_bad == 0 && c.n_keys > 0) {
+		qsort(c.keys, c.n_keys, sizeof *c.keys, imp_cmp_key);
+		uint8_t cid[8];
+		px_be64(cid, c.community);
+		for (size_t i = 0; i < c.n_keys; i++) {
+			if ((err = px_put(c.txn, n->db.members_by_name, c.keys[i].k, c.keys[i].len, cid, 8)) != PX_OK) {
+				rc = node_fail(n, err, "%s", px_strerror_user(err));
+				goto out;
+			}
+		}
+	}
+
 	/* The framework's rules, once for the whole import: an error about an
 	 * imported member makes her row bad. */
 	if (c.n_bad == 0 && c.imported > 0) {
@@ -655,6 +701,9 @@ out:
 	free(c.ids);
 	free(c.id_lines);
 	member_orgs_free(c.orgs);
+	for (size_t i = 0; i < c.n_keys; i++)
+		free(c.keys[i].k);
+	free(c.keys);
 	node_findings_fini(&fi);
 	free(buf);
 	node_args_free(opts, &a);

@@ -390,7 +390,7 @@ member_add(px_node *n, node_opt *opts, node_args *a)
 	sc.reason = (char *)PX_T("ajout", "added");
 	m.n_history = 1;
 	m.history = hist;
-	if ((err = node_member_put(n, txn, &m)) != PX_OK)
+	if ((err = node_member_put_new(n, txn, &m)) != PX_OK)
 		goto fail;
 	if ((err = member_check(n, txn, &m, true, 0)) != PX_OK) {
 		rc = err == PX_EPRECOND ? NODE_EXIT_INVALID : node_fail(n, err, "%s", px_strerror_user(err));

@@ -262,10 +262,27 @@ node_community_put(px_node *n, px_txn *txn, const Praxis__Community *c)
 	return px_put_msg(txn, n->db.communities, k, node_key_id(k, c->id), &c->base);
 }
 
+/* A new member: px_put_new so an existing id is never overwritten, and no
+ * old version to read (the import path writes 100,000 of these). */
+static px_err
+core_put_member_new(px_node *n, px_txn *txn, const Praxis__Member *m, uint8_t k[8])
+{
+	size_t len = praxis__member__get_packed_size(m);
+	uint8_t stackbuf[1024];
+	uint8_t *buf = len <= sizeof stackbuf ? stackbuf : malloc(len);
+	if (buf == NULL)
+		return PX_ENOMEM;
+	praxis__member__pack(m, buf);
+	px_err err = px_put_new(txn, n->db.members, k, node_key_id(k, m->id), buf, len);
+	if (buf != stackbuf)
+		free(buf);
+	return err;
+}
+
 /* Name index keys: "family first" and "first family", normalized, then a
  * NUL and the member id, so a prefix search on either name finds her. */
-static px_err
-core_name_keys(const Praxis__Member *m, uint8_t **k1, size_t *l1, uint8_t **k2, size_t *l2)
+px_err
+node_member_name_keys(const Praxis__Member *m, uint8_t **k1, size_t *l1, uint8_t **k2, size_t *l2)
 {
 	*k1 = *k2 = NULL;
 	char *fam = node_normalize(m->family_name != NULL ? m->family_name : "");
@@ -300,7 +317,16 @@ out:
 }
 
 static px_err
+core_member_index_ex(px_node *n, px_txn *txn, const Praxis__Member *m, bool add, bool names);
+
+static px_err
 core_member_index(px_node *n, px_txn *txn, const Praxis__Member *m, bool add)
+{
+	return core_member_index_ex(n, txn, m, add, true);
+}
+
+static px_err
+core_member_index_ex(px_node *n, px_txn *txn, const Praxis__Member *m, bool add, bool names)
 {
 	px_err err;
 	uint8_t k[16];
@@ -319,11 +345,11 @@ core_member_index(px_node *n, px_txn *txn, const Praxis__Member *m, bool add)
 	if (err != PX_OK && !(err == PX_ENOTFOUND && !add))
 		return err;
 	/* Erased members have no name and no name index entry. */
-	if (m->status == PRAXIS__MEMBER_STATUS__MEMBER_ERASED)
+	if (m->status == PRAXIS__MEMBER_STATUS__MEMBER_ERASED || !names)
 		return PX_OK;
 	uint8_t *k1, *k2;
 	size_t l1, l2;
-	if ((err = core_name_keys(m, &k1, &l1, &k2, &l2)) != PX_OK)
+	if ((err = node_member_name_keys(m, &k1, &l1, &k2, &l2)) != PX_OK)
 		return err;
 	for (int i = 0; i < 2 && err == PX_OK; i++) {
 		uint8_t *kk = i == 0 ? k1 : k2;
@@ -355,6 +381,26 @@ node_member_put(px_node *n, px_txn *txn, const Praxis__Member *m)
 	if ((err = px_put_msg(txn, n->db.members, k, node_key_id(k, m->id), &m->base)) != PX_OK)
 		return err;
 	return core_member_index(n, txn, m, true);
+}
+
+px_err
+node_member_put_new(px_node *n, px_txn *txn, const Praxis__Member *m)
+{
+	uint8_t k[8];
+	px_err err = core_put_member_new(n, txn, m, k);
+	if (err != PX_OK)
+		return err;
+	return core_member_index(n, txn, m, true);
+}
+
+px_err
+node_member_put_new_nonames(px_node *n, px_txn *txn, const Praxis__Member *m)
+{
+	uint8_t k[8];
+	px_err err = core_put_member_new(n, txn, m, k);
+	if (err != PX_OK)
+		return err;
+	return core_member_index_ex(n, txn, m, true, false);
 }
 
 px_err

@@ -134,6 +134,10 @@ typedef struct px_node {
 	bool json;            /* --json given */
 	node_host *host;      /* loaded on first use by node_host_get */
 	const char *prog;     /* argv[0] */
+	/* --override REASON: error findings of the change-time check are
+	 * recorded as a coordinator's derogation instead of refusing the change
+	 * (the audit keeps reporting them). Borrowed from argv. */
+	const char *override_reason;
 } px_node;
 
 /* Resolves the data directory (see top of file) into n->data_dir and reads
@@ -158,6 +162,15 @@ px_err node_community_get(px_node *n, px_txn *txn, uint64_t id, Praxis__Communit
 px_err node_community_put(px_node *n, px_txn *txn, const Praxis__Community *c) PX_NODISCARD;
 px_err node_member_get(px_node *n, px_txn *txn, uint64_t id, Praxis__Member **out) PX_NODISCARD;
 px_err node_member_put(px_node *n, px_txn *txn, const Praxis__Member *m) PX_NODISCARD;
+/* A member whose id is new (PX_EEXISTS otherwise): no old version read. */
+px_err node_member_put_new(px_node *n, px_txn *txn, const Praxis__Member *m) PX_NODISCARD;
+/* Same without the two name index entries, for bulk loads that insert
+ * them sorted afterwards (value: the member's community id, be64). */
+px_err node_member_put_new_nonames(px_node *n, px_txn *txn, const Praxis__Member *m) PX_NODISCARD;
+/* The two members_by_name keys of m ("family first" and "first family",
+ * normalized, NUL, be64 id), malloc'd: the caller frees both. */
+px_err node_member_name_keys(const Praxis__Member *m, uint8_t **k1, size_t *l1, uint8_t **k2,
+                             size_t *l2) PX_NODISCARD;
 px_err node_protocol_get(px_node *n, px_txn *txn, uint64_t id, Praxis__Protocol **out) PX_NODISCARD;
 /* Also writes protocols_by_member. */
 px_err node_protocol_put(px_node *n, px_txn *txn, const Praxis__Protocol *p) PX_NODISCARD;

@@ -33,6 +33,7 @@ struct node_view {
 	pxp_facilitator *facs;     size_t n_facs, cap_facs;
 	px_node *n;
 	px_txn *txn;
+	bool bulk; /* read protocols and hours with one scan each */
 };
 
 /* Grows an array by one element and returns a pointer to it (zeroed). */
@@ -195,11 +196,43 @@ view_member(void *arg, px_val key, px_val val)
 		pm->cancel_reason_recorded = true;
 	pm->participation_imposed = m->participation_imposed;
 
-	uint8_t k[8];
-	if ((err = px_scan(v->txn, v->n->db.protocols_by_member, k, node_key_id(k, mid), view_protocol_of, v)) !=
-	    PX_OK)
-		return err;
-	return px_scan(v->txn, v->n->db.hours, k, node_key_id(k, mid), view_hours_of, v);
+	return PX_OK; /* her protocols and hours: see node_view_build */
+}
+
+/* Is id one of the view's members? They were appended in id order (the
+ * members_by_community keys sort by member id). */
+static bool
+view_has_member(const node_view *v, uint64_t id)
+{
+	size_t lo = 0, hi = v->n_members;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (v->members[mid].id == id)
+			return true;
+		if (v->members[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+static px_err
+view_bulk_protocol(void *arg, px_val key, px_val val)
+{
+	node_view *v = arg;
+	if (key.size != 16 || !view_has_member(v, px_rd64(key.data)))
+		return PX_OK;
+	return view_protocol_of(arg, key, val);
+}
+
+static px_err
+view_bulk_hours(void *arg, px_val key, px_val val)
+{
+	node_view *v = arg;
+	if (key.size != 12 || !view_has_member(v, px_rd64(key.data)))
+		return PX_OK;
+	return view_hours_of(arg, key, val);
 }
 
 static px_err
@@ -324,8 +357,31 @@ node_view_build(px_node *n, px_txn *txn, uint64_t community, int32_t period_star
 
 	if ((err = px_scan(txn, n->db.orgs, NULL, 0, view_org, v)) != PX_OK)
 		goto fail;
+	/* A community with many members: one scan of each member-keyed table
+	 * beats a cursor per member, as long as the tables are not much bigger
+	 * than the community (other communities' rows are skipped). */
+	size_t n_prot = 0, n_hours = 0;
 	if ((err = px_scan(txn, n->db.members_by_community, k, 8, view_member, v)) != PX_OK)
 		goto fail;
+	if ((err = px_count(txn, n->db.protocols_by_member, &n_prot)) != PX_OK ||
+	    (err = px_count(txn, n->db.hours, &n_hours)) != PX_OK)
+		goto fail;
+	v->bulk = v->n_members >= 64 && n_prot + n_hours <= 8 * v->n_members;
+	if (v->bulk) {
+		if ((err = px_scan(txn, n->db.protocols_by_member, NULL, 0, view_bulk_protocol, v)) != PX_OK ||
+		    (err = px_scan(txn, n->db.hours, NULL, 0, view_bulk_hours, v)) != PX_OK)
+			goto fail;
+	} else {
+		/* Few members: a cursor per member. The loop reads members[i]
+		 * by index because the scans append to other arrays only. */
+		for (size_t i = 0; i < v->n_members; i++) {
+			uint8_t mk[8];
+			node_key_id(mk, v->members[i].id);
+			if ((err = px_scan(txn, n->db.protocols_by_member, mk, 8, view_protocol_of, v)) != PX_OK ||
+			    (err = px_scan(txn, n->db.hours, mk, 8, view_hours_of, v)) != PX_OK)
+				goto fail;
+		}
+	}
 	if ((err = px_scan(txn, n->db.meetings_by_community, k, 8, view_meeting, v)) != PX_OK)
 		goto fail;
 	if ((err = px_scan(txn, n->db.attendance, k, 8, view_attendance, v)) != PX_OK)
