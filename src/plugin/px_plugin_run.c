@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -491,6 +492,47 @@ pr_write_all(int fd, const unsigned char *b, size_t n)
 	}
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+#define PR_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define PR_ASAN 1
+#endif
+#endif
+
+/* A plugin that allocates without end must fail alone, not wake the OOM
+ * killer: the child's address space may grow by PRAXIS_PLUGIN_MEMORY_MB
+ * (default 1024) over what it inherited. Not under AddressSanitizer, whose
+ * shadow reservation is terabytes of address space. */
+static void
+pr_limit_memory(void)
+{
+#ifndef PR_ASAN
+	long mb = 1024;
+	const char *e = getenv("PRAXIS_PLUGIN_MEMORY_MB");
+	if (e != NULL && *e != '\0') {
+		char *end;
+		long v = strtol(e, &end, 10);
+		if (*end == '\0' && v >= 16 && v <= 1048576)
+			mb = v;
+	}
+	FILE *f = fopen("/proc/self/statm", "r");
+	unsigned long pages = 0;
+	if (f == NULL)
+		return;
+	int ok = fscanf(f, "%lu", &pages) == 1;
+	fclose(f);
+	if (!ok)
+		return;
+	rlim_t cur = (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE);
+	struct rlimit rl = {cur + (rlim_t)mb * 1024 * 1024, cur + (rlim_t)mb * 1024 * 1024};
+	struct rlimit old;
+	if (getrlimit(RLIMIT_AS, &old) == 0 && old.rlim_max != RLIM_INFINITY && old.rlim_max < rl.rlim_max)
+		rl.rlim_cur = rl.rlim_max = old.rlim_max;
+	setrlimit(RLIMIT_AS, &rl);
+#endif
+}
+
 static void
 pr_child(const px_plugin *p, const px_plugin_params *prm, const pr_call *call, int fd)
 {
@@ -500,6 +542,7 @@ pr_child(const px_plugin *p, const px_plugin_params *prm, const pr_call *call, i
 	static const int sigs[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGPIPE, SIGTERM};
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		signal(sigs[i], SIG_DFL);
+	pr_limit_memory();
 	px_plugin_result r;
 	memset(&r, 0, sizeof(r));
 	pr_run_inproc(p, prm, call, &r);

@@ -65,10 +65,10 @@ static void
 test_loads_good_refuses_broken(void **state)
 {
 	(void)state;
-	const char *good[] = {"laurentides", "rocfm", "cisss", "brusano", "example", "fx_crash", "fx_loop"};
+	const char *good[] = {"laurentides", "rocfm", "cisss", "brusano", "example", "fx_crash", "fx_loop", "fx_hog"};
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
 		assert_non_null(px_plugin_host_find(host, good[i]));
-	assert_int_equal(px_plugin_host_count(host), 7);
+	assert_int_equal(px_plugin_host_count(host), 8);
 	/* Each broken file: refused, named, with its reason. */
 	struct { const char *file, *why; } bad[] = {
 		{"fx_abi.so", "ABI version 2"},
@@ -324,6 +324,33 @@ test_looping_plugin(void **state)
 	px_lang_set(1);
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+#define TEST_ASAN 1
+#endif
+
+/* A plugin that allocates without end is stopped by the child's memory
+ * limit (not applied under AddressSanitizer: skipped there). */
+static void
+test_memory_hog(void **state)
+{
+	(void)state;
+#ifdef TEST_ASAN
+	skip();
+#else
+	small s;
+	small_init(&s);
+	px_plugin_result r;
+	setenv("PRAXIS_PLUGIN_MEMORY_MB", "64", 1);
+	assert_int_equal(px_plugin_audit(px_plugin_host_find(host, "fx_hog"), NULL, &s.c, NULL, &r), PX_EPLUGIN);
+	assert_failed(&r);
+	assert_false(r.timed_out);
+	assert_int_equal(r.term_signal, SIGABRT);
+	px_plugin_result_fini(&r);
+	unsetenv("PRAXIS_PLUGIN_MEMORY_MB");
+	assert_others_work();
+#endif
+}
+
 static void
 test_bad_view_refused(void **state)
 {
@@ -412,6 +439,7 @@ main(void)
 		cmocka_unit_test(test_param_overrides),
 		cmocka_unit_test(test_crashing_plugin),
 		cmocka_unit_test(test_looping_plugin),
+		cmocka_unit_test(test_memory_hog),
 		cmocka_unit_test(test_bad_view_refused),
 		cmocka_unit_test(test_change_filter),
 		cmocka_unit_test(test_env_path_and_prefix),
