@@ -14,6 +14,10 @@
  * synthetic error finding PX_PLUGIN_FAILURE_RULE, so a community whose
  * plugin could not run is never counted as compliant.
  *
+ * Loading itself runs in this process (dlopen runs the library's
+ * constructors, then the entry point is called): isolation covers hooks,
+ * not a plugin whose constructor crashes.
+ *
  * Threads: a px_plugin_host is read-only once opened and may be shared by
  * threads; px_plugin_params belong to their caller (read concurrently, not
  * written concurrently). In-process runs are as thread-safe as the plugin.
@@ -198,8 +202,12 @@ px_err px_plugin_audit(const px_plugin *p, const px_plugin_params *prm, const px
                        const px_plugin_run_opts *opts, px_plugin_result *out);
 /* Change-time check: c is the community as it would be after change. When
  * the plugin has no check_change hook, runs audit and keeps the findings
- * whose subjects match the change (member, meeting, month) or have none of
- * those the change names. Refuse the change when px_plugin_result_refuses. */
+ * about the change: every subject both the finding and the change name
+ * (member, meeting, month) agrees, and they share a member or a meeting;
+ * for PXP_CHANGE_COMMUNITY, the findings about no member and no meeting.
+ * Set change->month on attendance and hours changes so findings of other
+ * months are left out. Refuse the change when px_plugin_result_refuses
+ * (an error finding, or a hook that could not run: fail closed). */
 px_err px_plugin_check_change(const px_plugin *p, const px_plugin_params *prm,
                               const pxp_community *c, const pxp_change *change,
                               const px_plugin_run_opts *opts, px_plugin_result *out);
