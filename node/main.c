@@ -138,6 +138,49 @@ node_register_commands(const node_cmd *tbl)
 		main_extra[main_n_extra++] = tbl;
 }
 
+/* Usage lines are written once, with French placeholders; in English the
+ * placeholders are translated word by word (longest first). */
+static const char *const main_usage_words[][2] = {
+	{"mêmes options que add ; --facilitator/--value/--objective/--param remplacent la liste",
+	 "same options as add; --facilitator/--value/--objective/--param replace the list"},
+	{"options de add sauf --community", "add's options but --community"},
+	{"COMMUNAUTÉ", "COMMUNITY"}, {"PLUGICIEL", "PLUGIN"}, {"PROTOCOLE", "PROTOCOL"},
+	{"RENCONTRE", "MEETING"}, {"COURRIEL", "EMAIL"}, {"SECTEUR", "SECTOR"}, {"FICHIER", "FILE"},
+	{"PRÉFIXE", "PREFIX"}, {"DOSSIER", "DIR"}, {"PRÉNOM", "FIRST"}, {"RÉGION", "REGION"},
+	{"RÉSEAU", "NETWORK"}, {"MEMBRE", "MEMBER"}, {"RAISON", "REASON"}, {"STATUT", "STATUS"},
+	{"TITRE", "TITLE"}, {"THÈME", "THEME"}, {"HEURES", "HOURS"}, {"MOIS", "MONTH"}, {"ANNÉE", "YEAR"}, {"JETON", "TOKEN"}, {"TEXTE", "TEXT"},
+	{"RÔLE", "ROLE"}, {"AAAA", "YYYY"}, {"JJ/MM", "DD/MM"}, {"nom=valeur", "name=value"},
+	{"oui|non", "yes|no"}, {"NOM", "NAME"}, {"[options]", "[options]"},
+};
+
+static const char *
+main_usage(const char *u)
+{
+	static char buf[2048];
+	if (!px_lang_en())
+		return u;
+	size_t o = 0;
+	while (*u && o + 1 < sizeof buf) {
+		bool done = false;
+		for (size_t i = 0; i < sizeof main_usage_words / sizeof main_usage_words[0] && !done; i++) {
+			size_t l = strlen(main_usage_words[i][0]);
+			if (strncmp(u, main_usage_words[i][0], l) == 0) {
+				size_t el = strlen(main_usage_words[i][1]);
+				if (o + el >= sizeof buf)
+					break;
+				memcpy(buf + o, main_usage_words[i][1], el);
+				o += el;
+				u += l;
+				done = true;
+			}
+		}
+		if (!done)
+			buf[o++] = *u++;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
 typedef void (*main_visit_fn)(const node_cmd *c, void *arg);
 
 /* Visits every row once, the registered version winning over main_cmds. */
@@ -181,7 +224,6 @@ main_find_visit(const node_cmd *c, void *arg)
 
 struct main_list {
 	const char *only; /* NULL: all commands */
-	const char *last;
 };
 
 static void
@@ -190,8 +232,7 @@ main_list_visit(const node_cmd *c, void *arg)
 	struct main_list *l = arg;
 	if (l->only != NULL && strcmp(c->name, l->only) != 0)
 		return;
-	printf("  %s %s\n      %s\n", l->only == NULL ? "praxis-node" : "praxis-node", c->usage,
-	       PX_T(c->help_fr, c->help_en));
+	printf("  praxis-node %s\n      %s\n", main_usage(c->usage), PX_T(c->help_fr, c->help_en));
 }
 
 static void
@@ -213,6 +254,9 @@ main_help(const char *only)
 		            "~/.local/share/praxis/node)"));
 		printf("  --json          %s\n", PX_T("sortie JSON pour les scripts", "JSON output for scripts"));
 		printf("  --lang fr|en    %s\n", PX_T("langue des messages (sinon LANG)", "message language (else LANG)"));
+		printf("  --override RAISON  %s\n",
+		       PX_T("enregistre une modification qu'une règle refuserait, par dérogation motivée (journalisée ; l'audit la signale toujours)",
+		            "records a change a rule would refuse, as a derogation with its reason (logged; the audit still reports it)"));
 		printf("  --help, -h      %s\n\n", PX_T("aide, à chaque niveau", "help, at every level"));
 		printf("%s\n", PX_T("Codes de sortie : 0 succès, 1 usage, 2 données invalides ou refusées par une règle, "
 		                    "3 introuvable, 4 stockage ou entrée/sortie.",
@@ -222,14 +266,14 @@ main_help(const char *only)
 	} else {
 		printf("%s\n", PX_T("Usage :", "Usage:"));
 	}
-	struct main_list l = {only, NULL};
+	struct main_list l = {only};
 	main_each(main_list_visit, &l);
 }
 
 static void
 main_help_one(const node_cmd *c)
 {
-	printf("%s\n  praxis-node %s\n\n%s\n", PX_T("Usage :", "Usage:"), c->usage,
+	printf("%s\n  praxis-node %s\n\n%s\n", PX_T("Usage :", "Usage:"), main_usage(c->usage),
 	       PX_T(c->help_fr, c->help_en));
 }
 
@@ -278,6 +322,14 @@ main(int argc, char **argv)
 				return node_usage(&n, "%s", PX_T("--lang demande fr ou en", "--lang needs fr or en"));
 			}
 			lang = argv[++i];
+		} else if (!dashdash && strncmp(a, "--override=", 11) == 0) {
+			n.override_reason = a + 11;
+		} else if (!dashdash && strcmp(a, "--override") == 0) {
+			if (i + 1 >= argc || argv[i + 1][0] == '\0') {
+				free(args);
+				return node_usage(&n, "%s", PX_T("--override demande une raison", "--override needs a reason"));
+			}
+			n.override_reason = argv[++i];
 		} else if (!dashdash && strcmp(a, "--version") == 0) {
 			printf("praxis-node %s\n", PX_VERSION_STRING);
 			free(args);
