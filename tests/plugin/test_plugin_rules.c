@@ -761,6 +761,42 @@ test_bru7(void **state)
 	px_plugin_result_fini(&r);
 }
 
+/* Issue 4's change-time examples through the host's subject filter (no
+ * check_change hook): a CISSS member's 25th hour is a CIS-3 error about
+ * her; a Laurentides member's 4th meeting hour in a month a LAU-3 warning
+ * of that month only. */
+static void
+test_change_examples(void **state)
+{
+	(void)state;
+	px_plugin_result r;
+	vw_cisss(v);
+	v->hours[1].hours = 7; /* member 1: 25 h */
+	vw_wire(v);
+	pxp_change ch = {.kind = PXP_CHANGE_HOURS, .member_id = 1, .month = 202505};
+	assert_int_equal(px_plugin_check_change(px_plugin_host_find(host, "cisss"), NULL, &v->c, &ch, NULL, &r),
+	                 PX_OK);
+	assert_true(px_plugin_result_refuses(&r));
+	assert_int_equal(r.n_findings, 1);
+	EXPECT(r, "CIS-3", PXP_ERROR, 1, 0, 0);
+	ch.member_id = 2; /* another member's hours: nothing about her */
+	assert_int_equal(px_plugin_check_change(px_plugin_host_find(host, "cisss"), NULL, &v->c, &ch, NULL, &r),
+	                 PX_OK);
+	assert_int_equal(r.n_findings, 0);
+	px_plugin_result_fini(&r);
+
+	vw_laurentides(v);
+	vw_att(v, 101, 1)->hours = 4; /* January */
+	vw_att(v, 103, 1)->hours = 4; /* March */
+	vw_wire(v);
+	pxp_change ca = {.kind = PXP_CHANGE_ATTENDANCE, .member_id = 1, .meeting_id = 103, .month = 202503};
+	assert_int_equal(
+		px_plugin_check_change(px_plugin_host_find(host, "laurentides"), NULL, &v->c, &ca, NULL, &r), PX_OK);
+	assert_false(px_plugin_result_refuses(&r)); /* a warning does not refuse */
+	assert_int_equal(count(&r, "LAU-3"), 1);
+	EXPECT(r, "LAU-3", PXP_WARNING, 1, 0, 202503);
+}
+
 /* English messages when LANG says so is the node's choice: both are kept. */
 static void
 test_messages_both_languages(void **state)
@@ -793,6 +829,7 @@ main(void)
 		cmocka_unit_test(test_bru_clean), cmocka_unit_test(test_bru1), cmocka_unit_test(test_bru2),
 		cmocka_unit_test(test_bru3), cmocka_unit_test(test_bru4), cmocka_unit_test(test_bru4_change),
 		cmocka_unit_test(test_bru5), cmocka_unit_test(test_bru6), cmocka_unit_test(test_bru7),
+		cmocka_unit_test(test_change_examples),
 		cmocka_unit_test(test_messages_both_languages),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
