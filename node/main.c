@@ -29,7 +29,8 @@ static const node_cmd main_cmds[] = {
 
 	{"community", "add", cmd_community,
 	 "community add --name NOM --framework PLUGICIEL [--host-org ORG] [--region R] [--facilitator RÔLE:NOM]... "
-	 "[--sponsor NOM] [--job-title TITRE] [--cycle-start DATE] [--cycle-end DATE] [--value V]... [--objective O]... [--param nom=valeur]...",
+	 "[--sponsor NOM] [--job-title TITRE] [--cycle-start DATE] [--cycle-end DATE] [--value V]... [--objective O]... [--param nom=valeur]... "
+	 "[--fee MONTANT] [--tools N] [--called-on N]",
 	 "Crée une communauté de pratique (le cadre doit être un plugiciel chargé).",
 	 "Create a community of practice (the framework must be a loaded plugin).", 0},
 	{"community", "list", cmd_community, "community list [--json]", "Liste les communautés.",
@@ -42,7 +43,7 @@ static const node_cmd main_cmds[] = {
 
 	{"member", "add", cmd_member,
 	 "member add --community C --family NOM --first PRÉNOM [--birth JJ/MM] [--org ORG] [--job-title T] [--discipline D] "
-	 "[--email COURRIEL] [--role member|moderator|facilitator|coordinator] [--status candidate|active|...] [--joined DATE] [--consent oui|non]",
+	 "[--email COURRIEL] [--role member|moderator|facilitator|coordinator] [--status candidate|active|...] [--joined DATE] [--consent oui|non] [--imposed oui|non]",
 	 "Ajoute un membre.", "Add a member.", 0},
 	{"member", "edit", cmd_member,
 	 "member edit ID [options de add sauf --community] [--status STATUT --reason RAISON] [--left DATE]",
@@ -120,7 +121,7 @@ static const node_cmd main_cmds[] = {
 	 "Push pending reports to the hub.", 0},
 	{"serve", NULL, cmd_serve, "serve", "Fonctionne en continu et synchronise périodiquement.",
 	 "Run continuously, syncing on a timer.", 0},
-	{"outbox", NULL, cmd_outbox, "outbox [list]", "Rapports en attente d'envoi.",
+	{"outbox", "list", cmd_outbox, "outbox list [--json]", "Rapports en attente d'envoi.",
 	 "Reports waiting to be sent.", 0},
 	{0},
 };
@@ -148,7 +149,7 @@ static const char *const main_usage_words[][2] = {
 	{"RENCONTRE", "MEETING"}, {"COURRIEL", "EMAIL"}, {"SECTEUR", "SECTOR"}, {"FICHIER", "FILE"},
 	{"PRÉFIXE", "PREFIX"}, {"DOSSIER", "DIR"}, {"PRÉNOM", "FIRST"}, {"RÉGION", "REGION"},
 	{"RÉSEAU", "NETWORK"}, {"MEMBRE", "MEMBER"}, {"RAISON", "REASON"}, {"STATUT", "STATUS"},
-	{"TITRE", "TITLE"}, {"THÈME", "THEME"}, {"HEURES", "HOURS"}, {"MOIS", "MONTH"}, {"ANNÉE", "YEAR"}, {"JETON", "TOKEN"}, {"TEXTE", "TEXT"},
+	{"TITRE", "TITLE"}, {"THÈME", "THEME"}, {"SECONDES", "SECONDS"}, {"MONTANT", "AMOUNT"}, {"HEURES", "HOURS"}, {"MOIS", "MONTH"}, {"ANNÉE", "YEAR"}, {"JETON", "TOKEN"}, {"TEXTE", "TEXT"},
 	{"RÔLE", "ROLE"}, {"AAAA", "YYYY"}, {"JJ/MM", "DD/MM"}, {"nom=valeur", "name=value"},
 	{"oui|non", "yes|no"}, {"NOM", "NAME"}, {"[options]", "[options]"},
 };
