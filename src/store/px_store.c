@@ -941,6 +941,19 @@ px_meta_get(px_txn *t, const char *name, px_val *out)
 }
 
 px_err
+px_store_grow(px_store *st, size_t bytes)
+{
+	if (st == NULL || st->env == NULL || bytes <= st->map_size)
+		return PX_EINVAL;
+	int rc = mdb_env_set_mapsize(st->env, bytes);
+	if (rc != 0)
+		return store_err(rc, "mdb_env_set_mapsize");
+	st->map_size = bytes;
+	px_log(PX_LOG_INFO, "store: %s map size now %zu MiB", st->path, bytes >> 20);
+	return PX_OK;
+}
+
+px_err
 px_store_version(px_txn *t, uint32_t *out)
 {
 	bool found = false;

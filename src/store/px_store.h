@@ -53,6 +53,13 @@ const char *px_store_path(const px_store *st);     /* the data file path */
  * would keep writing to the old file); the store stays usable. */
 px_err px_store_compact(px_store *st) PX_NODISCARD;
 
+/* Raises the map size to bytes (rounded up by LMDB to whole pages), for a
+ * store that answered PX_EFULL on MDB_MAP_FULL: the failed transaction can
+ * then be run again. Needs no open transaction in this process. Another
+ * process with the environment open adopts the new size at its next write
+ * transaction. PX_EINVAL if bytes is not larger than the current size. */
+px_err px_store_grow(px_store *st, size_t bytes) PX_NODISCARD;
+
 /* Sizes of the environment, for "storage full" messages and tests. */
 typedef struct px_store_stats {
 	size_t map_size;    /* bytes the map may reach */

@@ -302,6 +302,20 @@ test_map_full(void **state)
 	assert_int_equal(px_txn_begin(st, true, &t), PX_OK);
 	assert_int_equal(put_member(t, st, 21, 1, "Small"), PX_OK);
 	assert_int_equal(px_txn_commit(t), PX_OK);
+	/* Grown, the same transaction goes through, and survives reopening. */
+	assert_int_equal(px_store_grow(st, 100), PX_EINVAL);
+	assert_int_equal(px_store_grow(st, 64u << 20), PX_OK);
+	uint64_t last = i;
+	assert_int_equal(px_txn_begin(st, true, &t), PX_OK);
+	for (i = 100; i < last; i++)
+		assert_int_equal(put_member(t, st, i, 2, big), PX_OK);
+	assert_int_equal(px_txn_commit(t), PX_OK);
+	px_store_close(st);
+	st = open_store(dir, 64u << 20, 1);
+	assert_int_equal(px_txn_begin(st, false, &t), PX_OK);
+	assert_int_equal(px_count(t, px_store_db(st, "members"), &nm), PX_OK);
+	assert_int_equal(nm, 21 + (last - 100));
+	px_txn_abort(t);
 	px_store_close(st);
 	pxt_tmpdir_free(dir);
 }
