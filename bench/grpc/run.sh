@@ -8,7 +8,8 @@
 # shared machine favours neither. px_echo report then writes the three rows
 # to build/bench-results.json. Builds nothing: `make bench` does.
 #
-#   bench/grpc/run.sh [BIN_DIR]           the rows (BIN_DIR: build/bench)
+#   bench/grpc/run.sh [BIN_DIR]           the rows (BIN_DIR: build/bench;
+#                                         build/bin is taken to mean it too)
 #   bench/grpc/run.sh --explore [BIN_DIR] gRPC alone under several
 #                                         configurations, to re-check which
 #                                         one is its best (~2.5 min)
@@ -32,6 +33,10 @@ if [ "${1:-}" = "--explore" ]; then
 fi
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bin=${1:-$root/build/bench}
+# scripts/bench.sh passes BUILD_DIR/bin; the benchmarks live in BUILD_DIR/bench.
+if [ ! -x "$bin/grpc_bench" ] && [ -x "$bin/../bench/grpc_bench" ]; then
+	bin=$(cd "$bin/../bench" && pwd)
+fi
 exes="grpc_bench px_echo"
 [ $explore -eq 0 ] || exes=grpc_bench
 for exe in $exes; do
