@@ -445,5 +445,6 @@ main(void)
 	px_identity_free(sid);
 	px_identity_free(cid);
 	free(payload);
+	px_rpc_fini();
 	return 0;
 }

@@ -967,6 +967,10 @@ px_rpc_client_close(px_rpc_client *cl)
 {
 	if (cl == NULL)
 		return;
+	/* The dialer first: nng 1.5.2 can leak the pipes of a connection
+	 * being re-established when the socket closes under it (seen after a
+	 * peer dropped an oversize message). */
+	nng_dialer_close(cl->dialer);
 	nng_close(cl->sock); /* closes every context */
 	while (cl->free_slots != NULL) {
 		rpc_slot *n = cl->free_slots->next;
@@ -1232,4 +1236,10 @@ px_rpc_call_named(px_rpc_client *cl, const ProtobufCServiceDescriptor *svc, cons
 	}
 	return px_rpc_call_sync(cl, svc, (unsigned)(md - svc->methods), req, timeout_ms, resp,
 	                        status);
+}
+
+void
+px_rpc_fini(void)
+{
+	nng_fini();
 }

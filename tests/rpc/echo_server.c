@@ -13,6 +13,7 @@
 #include "px_rpc.h"
 #include "test.pb-c.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,13 +70,18 @@ echo_slow(Praxis__Test__Echo_Service *svc, const Praxis__Test__EchoRequest *in,
 	echo_answer(in, closure, cd);
 }
 
+/* Fail's calls are counted and the count is in the message, so a test
+ * can see how many attempts a client made. */
+static atomic_int echo_fail_calls;
+
 static void
 echo_fail(Praxis__Test__Echo_Service *svc, const Praxis__Test__EchoRequest *in,
           Praxis__Test__EchoResponse_Closure closure, void *cd)
 {
 	(void)svc;
-	px_rpc_call_set_status(cd, (px_code)in->fail_code, "échec demandé : %s",
-	                       in->text ? in->text : "");
+	int n = atomic_fetch_add(&echo_fail_calls, 1) + 1;
+	px_rpc_call_set_status(cd, (px_code)in->fail_code, "échec demandé : %s #%d",
+	                       in->text ? in->text : "", n);
 	closure(NULL, cd);
 }
 
@@ -150,5 +156,6 @@ main(int argc, char **argv)
 		;
 	px_rpc_server_stop(srv);
 	px_identity_free(id);
+	px_rpc_fini();
 	return 0;
 }
