@@ -103,10 +103,41 @@ agg_cmp_dedupe(const void *a, const void *b, void *arg)
 
 /* ---- summing ---- */
 
+/* A1 for one cell, alone: suppressed by the node, or under the hub's k. */
+static bool
+agg_cell_in(const Praxis__Indicator *in, uint32_t k)
+{
+	if (in == NULL || in->suppressed || !isfinite(in->value))
+		return false;
+	if (in->population > 0 && in->population < k)
+		return false;
+	if (agg_is_people_count(in->name) && in->value > 0 && in->value < k)
+		return false;
+	return true;
+}
+
+static const Praxis__Indicator *
+agg_ind(const Praxis__CommunityReport *r, const char *name)
+{
+	for (size_t i = 0; i < r->n_indicators; i++)
+		if (r->indicators[i] != NULL && r->indicators[i]->name != NULL &&
+		    strcmp(r->indicators[i]->name, name) == 0)
+			return r->indicators[i];
+	return NULL;
+}
+
 static px_err
 agg_add_report(agg_group *g, const Praxis__CommunityReport *r, uint32_t k)
 {
 	g->communities++;
+	/* R2 again at the hub: the mean of hours is weighted by members but
+	 * made of the hours of fewer people; with the total left out, the mean
+	 * times the members would give the total back. Same for organizations
+	 * and members_active. */
+	const Praxis__Indicator *htot = agg_ind(r, PX_IND_HOURS_TOTAL);
+	const Praxis__Indicator *act = agg_ind(r, PX_IND_MEMBERS_ACTIVE);
+	bool hours_in = htot == NULL || agg_cell_in(htot, k);
+	bool active_in = act == NULL || agg_cell_in(act, k);
 	for (size_t i = 0; i < r->n_indicators; i++) {
 		const Praxis__Indicator *in = r->indicators[i];
 		if (in == NULL || in->name == NULL)
@@ -137,10 +168,13 @@ agg_add_report(agg_group *g, const Praxis__CommunityReport *r, uint32_t k)
 		}
 		/* A1: what the node suppressed, or what falls under the hub's k,
 		 * stays out of every sum. */
-		bool small = in->population > 0 && in->population < k;
-		if (agg_is_people_count(in->name) && in->value > 0 && in->value < k)
-			small = true;
-		if (in->suppressed || small || !isfinite(in->value)) {
+		bool in_ok = agg_cell_in(in, k);
+		if (strcmp(in->name, PX_IND_HOURS_PER_MEMBER_MEAN) == 0 ||
+		    strcmp(in->name, PX_IND_HOURS_TOTAL) == 0)
+			in_ok = in_ok && hours_in && active_in;
+		else if (strcmp(in->name, PX_IND_ORGANIZATIONS) == 0)
+			in_ok = in_ok && active_in;
+		if (!in_ok) {
 			a->withheld++;
 			continue;
 		}

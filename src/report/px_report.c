@@ -380,6 +380,10 @@ px_report_build(const pxp_community *view, px_period period, const px_report_opt
 	    !r->indicators)
 		goto fail;
 
+	/* The mean is over every member (zeros included), so its population, the
+	 * hub's weight, is members_active: weighted means then give
+	 * sum(hours) / sum(members). It is published only with hours_total,
+	 * whose population is the members who have hours (R2). */
 	double mean_hours = f.active ? f.hours_total / f.active : 0;
 	if ((rv = rep_add(r, cap, PX_IND_ORGANIZATIONS, f.orgs, f.active)) ||
 	    (rv = rep_add(r, cap, PX_IND_MEMBERS_ACTIVE, f.active, f.active)) ||
@@ -393,7 +397,7 @@ px_report_build(const pxp_community *view, px_period period, const px_report_opt
 	    (rv = rep_add(r, cap, PX_IND_RSVP_RATE, f.records ? (double)f.answered / f.records : 0,
 	                  f.recorded_people)) ||
 	    (rv = rep_add(r, cap, PX_IND_HOURS_TOTAL, f.hours_total, f.contributors)) ||
-	    (rv = rep_add(r, cap, PX_IND_HOURS_PER_MEMBER_MEAN, mean_hours, f.contributors)))
+	    (rv = rep_add(r, cap, PX_IND_HOURS_PER_MEMBER_MEAN, mean_hours, f.active)))
 		goto fail;
 	if (opts->hours_cap > 0 &&
 	    (rv = rep_add(r, cap, PX_IND_MEMBERS_OVER_CAP, f.over_cap, f.over_cap)))

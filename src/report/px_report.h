@@ -30,7 +30,7 @@
  * hours_total             meeting hours (credited hours, else the    members with hours > 0
  *                         meeting's duration, when present) + hours
  *                         log of the period's months
- * hours_per_member_mean   hours_total / members_active               members with hours > 0
+ * hours_per_member_mean   hours_total / members_active               members_active
  * members_over_cap        members whose hours exceed the cap given   itself
  *                         for the period (+ their approvals' extra
  *                         hours); only when a cap > 0 is given
@@ -43,6 +43,11 @@
  * Plugin indicators follow, with the population their plugin gave.
  * In aggregates, names ending in "_rate" or "_mean" (and the four means
  * above) are means weighted by population; every other indicator is summed.
+ * hours_per_member_mean weighted by members gives sum(hours)/sum(members)
+ * exactly; the two rates are weighted by people with a record and the
+ * satisfaction by respondents (not by records or answers: close, not exact).
+ * organizations is summed per community (an organization in two
+ * communities counts twice: the hub has no organization ids).
  *
  * ---- Small-cell suppression (node side, px_report_build) ----
  * A suppressed cell has value 0, population 0 and suppressed = true.
@@ -74,7 +79,9 @@
  * ---- Aggregation (hub side, px_agg_build) ----
  * A1 Each input cell is re-checked against the hub's k: a cell suppressed
  *    by the node, or with 0 < population < k (a node that used a smaller
- *    k), is left out of every sum and counted in `withheld`.
+ *    k), is left out of every sum and counted in `withheld`. R2's links hold
+ *    here too: hours_total and hours_per_member_mean go in together, and
+ *    only with members_active, as does organizations.
  * A2 Sums of counts; means weighted by population; a group's population is
  *    the sum of its included populations. Since each included cell is 0 or
  *    >= k people, so is every sum, and so is every difference between two

@@ -237,7 +237,7 @@ test_indicators(void **state)
 	expect(r, PX_IND_ATTENDANCE_RATE, 11.0 / 15, 10, false);
 	expect(r, PX_IND_RSVP_RATE, 13.0 / 15, 10, false);
 	expect(r, PX_IND_HOURS_TOTAL, 36.5, 8, false);
-	expect(r, PX_IND_HOURS_PER_MEMBER_MEAN, 3.65, 8, false);
+	expect(r, PX_IND_HOURS_PER_MEMBER_MEAN, 3.65, 10, false);
 	expect(r, PX_IND_MEMBERS_OVER_CAP, 2, 2, false);
 	expect(r, PX_IND_PLAN_OBJECTIVES_YES, 3, 0, false);
 	expect(r, PX_IND_PLAN_OBJECTIVES_NO, 2, 0, false);

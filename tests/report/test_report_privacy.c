@@ -280,7 +280,7 @@ check_report(const Praxis__CommunityReport *r, const Praxis__CommunityReport *tr
 
 /* What the hub may add of one report cell (rule A1), computed here. */
 static bool
-included(const Praxis__Indicator *in, uint32_t k)
+included1(const Praxis__Indicator *in, uint32_t k)
 {
 	if (in->suppressed)
 		return false;
@@ -289,6 +289,24 @@ included(const Praxis__Indicator *in, uint32_t k)
 	if (cat_of(in->name, in->population) == C_PEOPLE && in->value > 0 && in->value < k)
 		return false;
 	return true;
+}
+
+static const Praxis__Indicator *ind(const Praxis__CommunityReport *r, const char *name);
+
+/* With the links of R2: hours cells go together and with members_active;
+ * organizations with members_active. */
+static bool
+included(const Praxis__CommunityReport *r, const Praxis__Indicator *in, uint32_t k)
+{
+	bool ok = included1(in, k);
+	bool act = included1(ind(r, PX_IND_MEMBERS_ACTIVE), k);
+	if (strcmp(in->name, PX_IND_HOURS_TOTAL) == 0 ||
+	    strcmp(in->name, PX_IND_HOURS_PER_MEMBER_MEAN) == 0)
+		return ok && act && included1(ind(r, PX_IND_HOURS_TOTAL), k) &&
+		       included1(ind(r, PX_IND_HOURS_PER_MEMBER_MEAN), k);
+	if (strcmp(in->name, PX_IND_ORGANIZATIONS) == 0)
+		return ok && act;
+	return ok;
 }
 
 static const char *
@@ -339,7 +357,7 @@ check_aggregate(Praxis__CommunityReport **reps, const char **tens, size_t n)
 					continue;
 				members++;
 				const Praxis__Indicator *in = ind(reps[i], names[q]);
-				if (!included(in, HUB_K)) {
+				if (!included(reps[i], in, HUB_K)) {
 					withheld++;
 					continue;
 				}
@@ -371,6 +389,28 @@ check_aggregate(Praxis__CommunityReport **reps, const char **tens, size_t n)
 		}
 	}
 	assert_int_equal(total_communities, n);
+	/* The hours mean of a group is exactly its hours over its members. */
+	for (size_t rI = 0; rI < agg->n_rows; rI++) {
+		const Praxis__Indicator *m = row_ind(agg->rows[rI], PX_IND_HOURS_PER_MEMBER_MEAN);
+		const Praxis__Indicator *h = row_ind(agg->rows[rI], PX_IND_HOURS_TOTAL);
+		if (m->suppressed || m->contributors == 0)
+			continue;
+		char want[128], got[128];
+		snprintf(want, sizeof want, "%s|%s", agg->rows[rI]->framework,
+		         agg->rows[rI]->region);
+		double hours = 0, members = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (strcmp(key_of(reps[i], got, sizeof got), want) != 0)
+				continue;
+			const Praxis__Indicator *mi = ind(reps[i], PX_IND_HOURS_PER_MEMBER_MEAN);
+			if (!included(reps[i], mi, HUB_K))
+				continue;
+			hours += ind(reps[i], PX_IND_HOURS_TOTAL)->value;
+			members += ind(reps[i], PX_IND_MEMBERS_ACTIVE)->value;
+		}
+		assert_true(fabs(m->value - hours / members) < 1e-9 * (1 + m->value));
+		assert_true(fabs(h->value - hours) < 1e-6 * (1 + hours));
+	}
 	/* One report at a time, in reverse order: the same rows. */
 	px_agg *st1 = NULL;
 	assert_int_equal(px_agg_new(PX_AGG_BY_FRAMEWORK | PX_AGG_BY_REGION, HUB_K, &st1), PX_OK);
