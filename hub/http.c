@@ -410,15 +410,39 @@ hub_findings_table(const hub_page *pg, hub_buf *b, const hub_row *r, const char 
 	hub_buf_put(b, "</table>");
 }
 
-static void
-hub_trend_charts(const hub_page *pg, hub_buf *b, const hub_result *r, const char *fw)
+/* Kind of a period text: 3 year, 2 quarter, 1 month, 0 other. */
+static int
+hub_period_kind(const char *p)
 {
-	if (r->n_by_period == 0)
+	size_t n = strlen(p);
+	if (n == 4)
+		return 3;
+	if (n == 7 && p[5] == 'Q')
+		return 2;
+	return n == 7 ? 1 : 0;
+}
+
+/* The periods of one kind, in order (shallow copies of rows of all). */
+static size_t
+hub_periods_of_kind(const hub_result *all, int kind, hub_row *out, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < all->n_by_period && n < max; i++)
+		if (hub_period_kind(all->by_period[i].period) == kind)
+			out[n++] = all->by_period[i];
+	return n;
+}
+
+static void
+hub_trend_charts(const hub_page *pg, hub_buf *b, const hub_row *total, const hub_row *per, size_t np,
+                 const char *fw)
+{
+	if (np == 0)
 		return;
 	const char *names[128];
-	size_t nn = hub_names(&r->total, 1, names, 128);
-	const char **labels = calloc(r->n_by_period, sizeof *labels);
-	const hub_cell **cells = calloc(r->n_by_period, sizeof *cells);
+	size_t nn = hub_names(total, 1, names, 128);
+	const char **labels = calloc(np, sizeof *labels);
+	const hub_cell **cells = calloc(np, sizeof *cells);
 	if (labels == NULL || cells == NULL)
 		goto done;
 	hub_buf_printf(b, "<h2>%s</h2><div class=\"charts\">", L("Tendances", "Trends"));
@@ -442,17 +466,16 @@ hub_trend_charts(const hub_page *pg, hub_buf *b, const hub_result *r, const char
 	size_t drawn = 0;
 	for (size_t q = 0; q < no && drawn < 4; q++) {
 		const char *name = order[q];
-		const hub_cell *t = hub_row_cell(&r->total, name);
+		const hub_cell *t = hub_row_cell(total, name);
 		if (t == NULL || t->suppressed)
 			continue;
-		for (size_t i = 0; i < r->n_by_period; i++) {
-			labels[i] = r->by_period[i].period;
-			cells[i] = hub_row_cell(&r->by_period[i], name);
+		for (size_t i = 0; i < np; i++) {
+			labels[i] = per[i].period;
+			cells[i] = hub_row_cell(&per[i], name);
 		}
 		char id[160];
 		snprintf(id, sizeof id, "chart-%zu", drawn);
-		hub_svg_bars(pg, b, id, hub_label_indicator(pg->h, fw, name, pg->en), r->n_by_period,
-		             labels, cells);
+		hub_svg_bars(pg, b, id, hub_label_indicator(pg->h, fw, name, pg->en), np, labels, cells);
 		drawn++;
 	}
 	hub_buf_put(b, "</div>");
@@ -524,14 +547,26 @@ hub_kpis(const hub_page *pg, hub_buf *b, const hub_result *r)
 	                 "threshold k (cells under k people suppressed)"));
 }
 
+/* The page body for result r (one period, or every one when period is
+ * NULL); all holds every period of the same filter, for the trend. */
 static void
-hub_body_result(const hub_page *pg, hub_buf *b, const hub_result *r, const char *fw, bool groups)
+hub_body_result(const hub_page *pg, hub_buf *b, const hub_result *r, const hub_result *all,
+                const char *period, const char *fw, bool groups)
 {
+	int kind = 0;
+	if (period != NULL) {
+		kind = hub_period_kind(period);
+	} else {
+		for (size_t i = 0; i < all->n_by_period; i++)
+			if (hub_period_kind(all->by_period[i].period) > kind)
+				kind = hub_period_kind(all->by_period[i].period);
+	}
+	hub_row per[64];
+	size_t np = hub_periods_of_kind(all, kind, per, 64);
 	hub_kpis(pg, b, r);
-	hub_trend_charts(pg, b, r, fw);
+	hub_trend_charts(pg, b, &r->total, per, np, fw);
 	hub_table_groups(pg, b, "total", "Total", &r->total, 1, HUB_COL_TOTAL, fw);
-	hub_table_groups(pg, b, "by-period", L("Par période", "By period"), r->by_period, r->n_by_period,
-	                 HUB_COL_PERIOD, fw);
+	hub_table_groups(pg, b, "by-period", L("Par période", "By period"), per, np, HUB_COL_PERIOD, fw);
 	if (groups) {
 		hub_table_groups(pg, b, "by-framework", L("Par cadre", "By framework"), r->by_framework,
 		                 r->n_by_framework, HUB_COL_FRAMEWORK, fw);
@@ -543,32 +578,44 @@ hub_body_result(const hub_page *pg, hub_buf *b, const hub_result *r, const char 
 	hub_findings_table(pg, b, &r->total, fw);
 }
 
+/* The period a page shows: the one asked (?period=P, "all" for every
+ * period), else the most recent year present, else quarter, else month:
+ * figures summed over several periods count people once per period. */
+static const char *
+hub_pick_period(const hub_page *pg, const hub_result *all)
+{
+	if (pg->period != NULL)
+		return strcmp(pg->period, "all") == 0 ? NULL : pg->period;
+	for (int kind = 3; kind >= 1; kind--)
+		for (size_t i = all->n_by_period; i-- > 0;)
+			if (hub_period_kind(all->by_period[i].period) == kind)
+				return all->by_period[i].period;
+	return NULL;
+}
+
 /* Links to the periods present in the scope (dynamic pages only):
  * figures summed over several periods count people once per period. */
 static void
-hub_period_nav(const hub_page *pg, hub_buf *b, const char *framework)
+hub_period_nav(const hub_page *pg, hub_buf *b, const hub_result *all, const char *period)
 {
-	if (pg->is_static)
+	if (pg->is_static) {
+		hub_buf_printf(b, "<p id=\"periods\">%s <b>", L("Période :", "Period:"));
+		hub_buf_html(b, period != NULL ? period : L("toutes", "all"));
+		hub_buf_put(b, "</b></p>");
 		return;
-	hub_filter f = {0};
-	f.scope = pg->scope;
-	f.framework = framework;
-	hub_result r;
-	if (hub_aggregate(pg->h, &f, &r) != PX_OK)
-		return;
+	}
 	hub_buf_printf(b, "<p id=\"periods\">%s ", L("Période :", "Period:"));
-	hub_buf_printf(b, "<a href=\"?lang=%s\">%s%s%s</a>", pg->en ? "en" : "fr", pg->period ? "" : "<b>",
-	               L("toutes", "all"), pg->period ? "" : "</b>");
-	for (size_t i = 0; i < r.n_by_period; i++) {
-		bool cur = pg->period != NULL && strcmp(pg->period, r.by_period[i].period) == 0;
+	hub_buf_printf(b, "<a href=\"?period=all&amp;lang=%s\">%s%s%s</a>", pg->en ? "en" : "fr",
+	               period ? "" : "<b>", L("toutes (sommées)", "all (summed)"), period ? "" : "</b>");
+	for (size_t i = 0; i < all->n_by_period; i++) {
+		bool cur = period != NULL && strcmp(period, all->by_period[i].period) == 0;
 		hub_buf_printf(b, " · <a href=\"?period=");
-		hub_buf_url(b, r.by_period[i].period);
+		hub_buf_url(b, all->by_period[i].period);
 		hub_buf_printf(b, "&amp;lang=%s\">%s", pg->en ? "en" : "fr", cur ? "<b>" : "");
-		hub_buf_html(b, r.by_period[i].period);
+		hub_buf_html(b, all->by_period[i].period);
 		hub_buf_printf(b, "%s</a>", cur ? "</b>" : "");
 	}
 	hub_buf_put(b, "</p>");
-	hub_result_fini(&r);
 }
 
 static px_err
@@ -576,19 +623,24 @@ hub_page_overview(const hub_page *pg, hub_buf *b)
 {
 	hub_filter f = {0};
 	f.scope = pg->scope;
-	f.period = pg->period;
-	hub_result r;
-	px_err rv = hub_aggregate(pg->h, &f, &r);
+	hub_result all, r;
+	px_err rv = hub_aggregate(pg->h, &f, &all);
 	if (rv != PX_OK)
 		return rv;
+	f.period = hub_pick_period(pg, &all);
+	if ((rv = hub_aggregate(pg->h, &f, &r)) != PX_OK) {
+		hub_result_fini(&all);
+		return rv;
+	}
 	hub_page_head(pg, b, L("Praxis — vue d'ensemble", "Praxis — overview"), "/?x=1");
 	hub_scope_text(pg, b);
-	hub_period_nav(pg, b, NULL);
-	hub_body_result(pg, b, &r, NULL, true);
+	hub_period_nav(pg, b, &all, f.period);
+	hub_body_result(pg, b, &r, &all, f.period, NULL, true);
 	hub_communities_table(pg, b, &r);
 	hub_downloads(pg, b, NULL, NULL);
 	hub_page_tail(b);
 	hub_result_fini(&r);
+	hub_result_fini(&all);
 	return PX_OK;
 }
 
@@ -624,11 +676,15 @@ hub_page_framework(const hub_page *pg, hub_buf *b, const char *fw)
 	hub_filter f = {0};
 	f.scope = pg->scope;
 	f.framework = fw;
-	f.period = pg->period;
-	hub_result r;
-	px_err rv = hub_aggregate(pg->h, &f, &r);
+	hub_result all, r;
+	px_err rv = hub_aggregate(pg->h, &f, &all);
 	if (rv != PX_OK)
 		return rv;
+	f.period = hub_pick_period(pg, &all);
+	if ((rv = hub_aggregate(pg->h, &f, &r)) != PX_OK) {
+		hub_result_fini(&all);
+		return rv;
+	}
 	hub_buf self = {0};
 	hub_link_framework(pg, &self, fw);
 	char title[256];
@@ -637,23 +693,33 @@ hub_page_framework(const hub_page *pg, hub_buf *b, const char *fw)
 	hub_page_head(pg, b, title, self.p ? self.p : "/");
 	hub_buf_free(&self);
 	hub_scope_text(pg, b);
-	hub_period_nav(pg, b, fw);
+	hub_period_nav(pg, b, &all, f.period);
 	hub_buf_printf(b, "<p>%s <code id=\"framework-id\">", L("Identifiant :", "Id:"));
 	hub_buf_html(b, fw);
 	hub_buf_put(b, "</code></p>");
-	hub_body_result(pg, b, &r, fw, true);
+	hub_body_result(pg, b, &r, &all, f.period, fw, true);
 	hub_plugin_params(pg, b, fw);
 	hub_communities_table(pg, b, &r);
 	hub_downloads(pg, b, "framework", fw);
 	hub_page_tail(b);
 	hub_result_fini(&r);
+	hub_result_fini(&all);
 	return PX_OK;
 }
 
+/* all: every report of the community (already checked against the scope). */
 static px_err
-hub_page_community(const hub_page *pg, hub_buf *b, const char *uid, const hub_result *r)
+hub_page_community(const hub_page *pg, hub_buf *b, const char *uid, const hub_result *all)
 {
-	const hub_row *w = &r->rows[0];
+	const hub_row *w = &all->rows[0];
+	hub_filter f = {0};
+	f.scope = pg->scope;
+	f.community = uid;
+	f.period = hub_pick_period(pg, all);
+	hub_result r;
+	px_err rv = hub_aggregate(pg->h, &f, &r);
+	if (rv != PX_OK)
+		return rv;
 	hub_buf self = {0};
 	hub_link_community(pg, &self, uid);
 	char title[256];
@@ -670,9 +736,11 @@ hub_page_community(const hub_page *pg, hub_buf *b, const char *uid, const hub_re
 	hub_buf_printf(b, " · %s ", L("région", "region"));
 	hub_buf_html(b, w->region);
 	hub_buf_put(b, "</p>");
-	hub_body_result(pg, b, r, w->framework, false);
+	hub_period_nav(pg, b, all, f.period);
+	hub_body_result(pg, b, &r, all, f.period, w->framework, false);
 	hub_downloads(pg, b, "community", uid);
 	hub_page_tail(b);
+	hub_result_fini(&r);
 	return PX_OK;
 }
 

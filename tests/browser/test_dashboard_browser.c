@@ -290,6 +290,12 @@ test_browser_figures(void **state)
 	assert_non_null(strstr(dom, "CdP Proches aidants Nord"));
 	assert_null(strstr(dom, "CdP Familles Est")); /* another framework: out of scope */
 	assert_non_null(strstr(dom, "<svg"));
+	/* By default the most recent period: figures of different periods are
+	 * not summed unless asked. */
+	assert_true(check_totals(dom, "--framework laurentides --period 2025-Q2") >= 3);
+	free(dom);
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/?period=all", T.http_port);
+	dom = chromium(profile, url, NULL);
 	assert_true(check_totals(dom, "--framework laurentides") >= 3);
 	free(dom);
 	/* One period, through the cookie kept in the profile. */
