@@ -258,6 +258,8 @@ test_federation_sums(void **state)
 		const cJSON *g = group(j, "by_framework", "framework", N[i].framework);
 		assert_true(ind(g, "members_active") == f[i].active);
 		assert_true(ind(g, "meetings_held") == f[i].held);
+		if (strcmp(N[i].framework, "rocfm") == 0) /* ROC-2: December welcome, Jan-Jun, September review */
+			assert_true(ind(g, "meetings_expected") == 8);
 		g = group(j, "by_tenant", "tenant", N[i].tenant);
 		assert_int_equal(cJSON_GetObjectItem(g, "communities")->valueint, 1);
 	}
