@@ -525,10 +525,51 @@ px_agg_add(px_agg *a, const Praxis__CommunityReport *r, const char *tenant)
 	if (a == NULL || r == NULL)
 		return PX_EINVAL;
 	px_err rv = agg_group_of(a, r, tenant, &g);
-	if (rv == PX_OK)
+	if (rv != PX_OK)
+		return rv;
+	if (r->k >= a->k) {
+		/* R1-R3 with a k at least the hub's imply them with the hub's. */
 		rv = agg_add_report(g, r, a->k);
-	if (rv == PX_OK)
-		rv = agg_add_report(&a->total, r, a->k);
+		if (rv == PX_OK)
+			rv = agg_add_report(&a->total, r, a->k);
+		return rv;
+	}
+	/* A node that used a smaller k: run R1-R3 again with the hub's k on a
+	 * shallow copy (names shared, figures copied), so that complements too
+	 * are 0 or >= the hub's k. */
+	Praxis__CommunityReport c = *r;
+	Praxis__Indicator *ind = calloc(r->n_indicators + 1, sizeof *ind);
+	Praxis__Indicator **pind = calloc(r->n_indicators + 1, sizeof *pind);
+	Praxis__FindingCount *fc = calloc(r->n_findings + 1, sizeof *fc);
+	Praxis__FindingCount **pfc = calloc(r->n_findings + 1, sizeof *pfc);
+	rv = PX_ENOMEM;
+	if (ind != NULL && pind != NULL && fc != NULL && pfc != NULL) {
+		size_t ni = 0, nf = 0;
+		for (size_t i = 0; i < r->n_indicators; i++)
+			if (r->indicators[i] != NULL && r->indicators[i]->name != NULL) {
+				ind[ni] = *r->indicators[i];
+				pind[ni] = &ind[ni];
+				ni++;
+			}
+		for (size_t i = 0; i < r->n_findings; i++)
+			if (r->findings[i] != NULL && r->findings[i]->rule_id != NULL) {
+				fc[nf] = *r->findings[i];
+				pfc[nf] = &fc[nf];
+				nf++;
+			}
+		c.indicators = pind;
+		c.n_indicators = ni;
+		c.findings = pfc;
+		c.n_findings = nf;
+		px_report_suppress(&c, a->k);
+		rv = agg_add_report(g, &c, a->k);
+		if (rv == PX_OK)
+			rv = agg_add_report(&a->total, &c, a->k);
+	}
+	free(ind);
+	free(pind);
+	free(fc);
+	free(pfc);
 	return rv;
 }
 

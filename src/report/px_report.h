@@ -77,9 +77,10 @@
  *               many times (findings are often about people).
  *
  * ---- Aggregation (hub side, px_agg_build) ----
- * A1 Each input cell is re-checked against the hub's k: a cell suppressed
- *    by the node, or with 0 < population < k (a node that used a smaller
- *    k), is left out of every sum and counted in `withheld`. R2's links hold
+ * A1 A report made with a k smaller than the hub's goes through R1-R3 again
+ *    with the hub's k. Then each cell suppressed by the node or by that
+ *    second pass (or with 0 < population < k) is left out of every sum and
+ *    counted in `withheld`. R2's links hold
  *    here too: hours_total and hours_per_member_mean go in together, and
  *    only with members_active, as does organizations.
  * A2 Sums of counts; means weighted by population; a group's population is

@@ -325,12 +325,49 @@ row_ind(const Praxis__AggregateRow *row, const char *name)
 	return NULL;
 }
 
+/* Within each row and the total, members_active minus a published subset
+ * of the members (R3 at the hub's k) is 0 or >= k. */
 static void
-check_aggregate(Praxis__CommunityReport **reps, const char **tens, size_t n)
+check_row_complements(const Praxis__AggregateResponse *agg)
+{
+	const char *subsets[] = {
+	    PX_IND_MEMBERS_NEW, PX_IND_MEMBERS_LEFT, PX_IND_PROTOCOLS_SIGNED_VALID,
+	    PX_IND_SURVEYS,     PX_IND_HOURS_TOTAL,  PX_IND_ATTENDANCE_RATE};
+	for (size_t rI = 0; rI < agg->n_rows + 1; rI++) {
+		const Praxis__AggregateRow *row = rI < agg->n_rows ? agg->rows[rI] : agg->total;
+		const Praxis__Indicator *a = row_ind(row, PX_IND_MEMBERS_ACTIVE);
+		if (a->suppressed)
+			continue;
+		for (size_t q = 0; q < sizeof subsets / sizeof subsets[0]; q++) {
+			const Praxis__Indicator *c = row_ind(row, subsets[q]);
+			if (c->suppressed || c->population == 0)
+				continue;
+			int64_t rest = (int64_t)a->population - (int64_t)c->population;
+			if (rest > 0 && rest < HUB_K)
+				fail_msg("row %zu: members_active %u - %s %u = %lld", rI,
+				         a->population, subsets[q], c->population, (long long)rest);
+		}
+	}
+}
+
+static void
+check_aggregate(Praxis__CommunityReport **sent, const char **tens, size_t n)
 {
 	px_agg_item *items = calloc(n, sizeof *items);
 	for (size_t i = 0; i < n; i++)
-		items[i] = (px_agg_item){reps[i], tens[i]};
+		items[i] = (px_agg_item){sent[i], tens[i]};
+	/* What the hub sees of each report: a node's smaller k raised to the
+	 * hub's (rule A1), on a copy. */
+	Praxis__CommunityReport **reps = calloc(n, sizeof *reps);
+	for (size_t i = 0; i < n; i++) {
+		size_t len = praxis__community_report__get_packed_size(sent[i]);
+		uint8_t *buf = malloc(len + 1);
+		praxis__community_report__pack(sent[i], buf);
+		reps[i] = praxis__community_report__unpack(NULL, len, buf);
+		free(buf);
+		if (reps[i]->k < HUB_K)
+			px_report_suppress(reps[i], HUB_K);
+	}
 	Praxis__AggregateResponse *agg = NULL;
 	assert_int_equal(
 	    px_agg_build(items, n, PX_AGG_BY_FRAMEWORK | PX_AGG_BY_REGION, HUB_K, &agg), PX_OK);
@@ -389,6 +426,7 @@ check_aggregate(Praxis__CommunityReport **reps, const char **tens, size_t n)
 		}
 	}
 	assert_int_equal(total_communities, n);
+	check_row_complements(agg);
 	/* The hours mean of a group is exactly its hours over its members. */
 	for (size_t rI = 0; rI < agg->n_rows; rI++) {
 		const Praxis__Indicator *m = row_ind(agg->rows[rI], PX_IND_HOURS_PER_MEMBER_MEAN);
@@ -457,6 +495,7 @@ check_aggregate(Praxis__CommunityReport **reps, const char **tens, size_t n)
 	 * published row gives 0 for it, never its true value. */
 	assert_int_equal(px_agg_build(items, n, PX_AGG_BY_COMMUNITY, HUB_K, &agg), PX_OK);
 	assert_int_equal(agg->n_rows, n);
+	check_row_complements(agg);
 	long hidden_cells = 0;
 	for (size_t q = 0; q < sizeof names / sizeof names[0]; q++) {
 		const Praxis__Indicator *ti = row_ind(agg->total, names[q]);
@@ -480,6 +519,9 @@ check_aggregate(Praxis__CommunityReport **reps, const char **tens, size_t n)
 	assert_true(hidden_cells > 0);
 	px_agg_free(agg);
 	free(items);
+	for (size_t i = 0; i < n; i++)
+		px_report_free(reps[i]);
+	free(reps);
 }
 
 static void
