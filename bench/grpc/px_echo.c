@@ -10,10 +10,14 @@
  *   px_echo client --url U --server-pk HEX [--payload 300] [--warmup 2000]
  *       [--calls 20000] [--callers 64] [--clients 8] [--seconds 5]
  *       Prints one JSON line, same keys as grpc_bench's.
- *   px_echo report PRAXIS.json GRPC.json
+ *   px_echo rawserver / rawclient (same options; no key)
+ *       The transport alone, for reference: raw nng req0/rep0 contexts
+ *       echoing the same 300 bytes, no envelope, no box, no protobuf.
+ *   px_echo report PRAXIS.json GRPC.json [NNG.json]
  *       Each file holds one JSON line per round (client output); writes the
  *       three "RPC vs gRPC" rows (best round of each side) to the results
- *       file (bench.h) and prints them.
+ *       file (bench.h) and prints them; with NNG.json also two reference
+ *       rows, raw nng against the same gRPC figures.
  */
 #define _GNU_SOURCE
 #include <cjson/cJSON.h>
@@ -31,6 +35,10 @@
 #include "px.h"
 #include "px_crypto.h"
 #include "px_rpc.h"
+
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/rep.h>
+#include <nng/protocol/reqrep0/req.h>
 
 static void echo_die(const char *fr, const char *en, const char *arg)
 {
@@ -145,22 +153,112 @@ static int echo_server(const echo_opts *o)
 	return 0;
 }
 
-/* ---- client ---- */
+/* ---- raw nng server: the transport alone, for reference ---- */
+
+/* A rep0 context echoing what it receives, driven by its aio callback:
+ * what px_rpc's server does minus the envelope, the box and protobuf. */
+typedef struct raw_ctx {
+	nng_ctx ctx;
+	nng_aio *aio;
+	bool sending;
+} raw_ctx;
+
+static void raw_ctx_cb(void *arg)
+{
+	raw_ctx *c = arg;
+	int rv = nng_aio_result(c->aio);
+	if (c->sending) {
+		if (rv != 0)
+			nng_msg_free(nng_aio_get_msg(c->aio));
+		c->sending = false;
+		nng_ctx_recv(c->ctx, c->aio);
+		return;
+	}
+	if (rv == NNG_ECLOSED || rv == NNG_ECANCELED)
+		return;
+	if (rv != 0) {
+		nng_ctx_recv(c->ctx, c->aio);
+		return;
+	}
+	c->sending = true;
+	nng_ctx_send(c->ctx, c->aio); /* the received message goes back */
+}
+
+static void raw_check(int rv, const char *what)
+{
+	if (rv != 0) {
+		fprintf(stderr, "px_echo: %s: %s\n", what, nng_strerror(rv));
+		exit(2);
+	}
+}
+
+static int echo_raw_server(const echo_opts *o)
+{
+	sigset_t sigs;
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+
+	nng_socket sock;
+	nng_listener l;
+	raw_check(nng_rep0_open(&sock), "nng_rep0_open");
+	raw_check(nng_listener_create(&l, sock, o->url), o->url);
+	raw_check(nng_listener_start(l, 0), o->url);
+	int port = 0;
+	raw_check(nng_listener_get_int(l, NNG_OPT_TCP_BOUND_PORT, &port), "port");
+	int n = o->contexts > 0 ? o->contexts : 64;
+	raw_ctx *ctxs = calloc((size_t)n, sizeof *ctxs);
+	if (!ctxs)
+		echo_check(PX_ENOMEM, "calloc");
+	for (int i = 0; i < n; i++) {
+		raw_check(nng_ctx_open(&ctxs[i].ctx, sock), "nng_ctx_open");
+		raw_check(nng_aio_alloc(&ctxs[i].aio, raw_ctx_cb, &ctxs[i]), "nng_aio_alloc");
+		nng_ctx_recv(ctxs[i].ctx, ctxs[i].aio);
+	}
+	printf("URL tcp://127.0.0.1:%d\nPK -\n", port);
+	fflush(stdout);
+
+	int sig = 0;
+	sigwait(&sigs, &sig);
+	for (int i = 0; i < n; i++)
+		nng_aio_stop(ctxs[i].aio);
+	for (int i = 0; i < n; i++) {
+		nng_ctx_close(ctxs[i].ctx);
+		nng_aio_free(ctxs[i].aio);
+	}
+	nng_close(sock);
+	free(ctxs);
+	return 0;
+}
+
+/* ---- client (Praxis or raw nng) ---- */
 
 typedef struct echo_client_ctx {
 	const echo_opts *o;
-	px_rpc_client **clients;
+	bool raw;
+	px_rpc_client **clients; /* Praxis: --clients of them */
+	nng_socket *socks;       /* raw: --clients req0 sockets */
 	Pxbench__EchoRequest req;
 	atomic_long done;
 	atomic_bool stop;
 } echo_client_ctx;
 
-static void echo_call(px_rpc_client *cl, const echo_opts *o, const Pxbench__EchoRequest *req)
+/* One caller: a thread of the throughput phase, or the latency caller. */
+typedef struct echo_caller {
+	echo_client_ctx *c;
+	px_rpc_client *cl; /* Praxis */
+	nng_ctx ctx;       /* raw: the caller's own context and aio */
+	nng_aio *aio;
+	pthread_t th;
+} echo_caller;
+
+static void echo_call_praxis(echo_caller *k)
 {
 	ProtobufCMessage *resp = NULL;
 	px_status st = {0};
-	px_err rv = px_rpc_call_sync(cl, &pxbench__echo__descriptor, 0, &req->base, 5000, &resp,
-	                             &st);
+	px_err rv = px_rpc_call_sync(k->cl, &pxbench__echo__descriptor, 0, &k->c->req.base, 5000,
+	                             &resp, &st);
 	if (rv != PX_OK || st.code != PX_CODE_OK || resp == NULL) {
 		fprintf(stderr, "px_echo: %s: %s %s\n", PX_T("appel échoué", "call failed"),
 		        px_strerror_user(rv), st.message);
@@ -168,21 +266,65 @@ static void echo_call(px_rpc_client *cl, const echo_opts *o, const Pxbench__Echo
 	}
 	size_t got = ((Pxbench__EchoReply *)resp)->payload.len;
 	protobuf_c_message_free_unpacked(resp, NULL);
-	if (got != o->payload)
+	if (got != k->c->o->payload)
 		echo_die("écho de taille inattendue%s", "echo of unexpected size%s", "");
 }
 
-typedef struct echo_caller {
-	echo_client_ctx *c;
-	px_rpc_client *cl;
-	pthread_t th;
-} echo_caller;
+static void echo_call_raw(echo_caller *k)
+{
+	nng_msg *m = NULL;
+	raw_check(nng_msg_alloc(&m, 0), "nng_msg_alloc");
+	raw_check(nng_msg_append(m, k->c->req.payload.data, k->c->req.payload.len), "append");
+	nng_aio_set_msg(k->aio, m);
+	nng_ctx_send(k->ctx, k->aio);
+	nng_aio_wait(k->aio);
+	if (nng_aio_result(k->aio) != 0) {
+		nng_msg_free(m);
+		raw_check(nng_aio_result(k->aio), "send");
+	}
+	nng_ctx_recv(k->ctx, k->aio);
+	nng_aio_wait(k->aio);
+	raw_check(nng_aio_result(k->aio), "recv");
+	m = nng_aio_get_msg(k->aio);
+	size_t got = nng_msg_len(m);
+	nng_msg_free(m);
+	if (got != k->c->o->payload)
+		echo_die("écho de taille inattendue%s", "echo of unexpected size%s", "");
+}
+
+static void echo_call(echo_caller *k)
+{
+	if (k->c->raw)
+		echo_call_raw(k);
+	else
+		echo_call_praxis(k);
+}
+
+static void echo_caller_init(echo_caller *k, echo_client_ctx *c, int i)
+{
+	k->c = c;
+	if (!c->raw) {
+		k->cl = c->clients[i % c->o->clients];
+		return;
+	}
+	raw_check(nng_ctx_open(&k->ctx, c->socks[i % c->o->clients]), "nng_ctx_open");
+	raw_check(nng_aio_alloc(&k->aio, NULL, NULL), "nng_aio_alloc");
+	nng_aio_set_timeout(k->aio, 5000);
+}
+
+static void echo_caller_fini(echo_caller *k)
+{
+	if (k->c->raw) {
+		nng_aio_free(k->aio);
+		nng_ctx_close(k->ctx);
+	}
+}
 
 static void *echo_caller_main(void *arg)
 {
 	echo_caller *k = arg;
 	while (!atomic_load_explicit(&k->c->stop, memory_order_relaxed)) {
-		echo_call(k->cl, k->c->o, &k->c->req);
+		echo_call(k);
 		atomic_fetch_add_explicit(&k->c->done, 1, memory_order_relaxed);
 	}
 	return NULL;
@@ -195,23 +337,31 @@ static void echo_sleep_s(double s)
 	}
 }
 
-static int echo_client(const echo_opts *o)
+static int echo_client(const echo_opts *o, bool raw)
 {
-	if (!o->url || !o->server_pk)
+	if (!o->url || (!raw && !o->server_pk))
 		echo_die("--url et --server-pk sont requis%s", "--url and --server-pk are required%s", "");
 	uint8_t spk[PX_PK_BYTES];
-	echo_check(px_hex_decode(o->server_pk, spk, sizeof spk), "--server-pk");
 	px_identity *id = NULL;
-	echo_check(px_identity_generate(&id), "identity");
+	if (!raw) {
+		echo_check(px_hex_decode(o->server_pk, spk, sizeof spk), "--server-pk");
+		echo_check(px_identity_generate(&id), "identity");
+	}
 
-	echo_client_ctx c = {.o = o};
+	echo_client_ctx c = {.o = o, .raw = raw};
 	c.clients = calloc((size_t)o->clients, sizeof *c.clients);
+	c.socks = calloc((size_t)o->clients, sizeof *c.socks);
 	uint8_t *payload = malloc(o->payload ? o->payload : 1);
 	echo_caller *callers = calloc((size_t)o->callers, sizeof *callers);
-	double *lat = malloc(sizeof(double) * (size_t)o->calls);
-	if (!c.clients || !payload || !callers || !lat)
+	double *lat = malloc(sizeof(double) * (size_t)(o->calls > 0 ? o->calls : 1));
+	if (!c.clients || !c.socks || !payload || !callers || !lat)
 		echo_check(PX_ENOMEM, "malloc");
 	for (int i = 0; i < o->clients; i++) {
+		if (raw) {
+			raw_check(nng_req0_open(&c.socks[i]), "nng_req0_open");
+			raw_check(nng_dial(c.socks[i], o->url, NULL, 0), o->url);
+			continue;
+		}
 		px_rpc_client_opts co = {
 			.url = o->url, .identity = id, .server_pk = spk, .timeout_ms = 5000,
 		};
@@ -225,23 +375,25 @@ static int echo_client(const echo_opts *o)
 	c.req = req;
 
 	/* 1 caller: warm-up, then every call timed on its own. */
+	echo_caller one = {0};
+	echo_caller_init(&one, &c, 0);
 	for (int i = 0; i < o->warmup; i++)
-		echo_call(c.clients[0], o, &c.req);
+		echo_call(&one);
 	for (int i = 0; i < o->calls; i++) {
 		int64_t t0 = bench_now_ns();
-		echo_call(c.clients[0], o, &c.req);
+		echo_call(&one);
 		lat[i] = (double)(bench_now_ns() - t0) / 1e3;
 	}
-	double median = bench_median(lat, (size_t)o->calls);
-	double p99 = bench_percentile(lat, (size_t)o->calls, 99);
+	echo_caller_fini(&one);
+	double median = o->calls > 0 ? bench_median(lat, (size_t)o->calls) : 0;
+	double p99 = o->calls > 0 ? bench_percentile(lat, (size_t)o->calls, 99) : 0;
 
 	/* Throughput: --callers threads, spread over --clients sockets; the
 	 * first half second warms up and is not counted. */
 	atomic_init(&c.done, 0);
 	atomic_init(&c.stop, false);
 	for (int i = 0; i < o->callers; i++) {
-		callers[i].c = &c;
-		callers[i].cl = c.clients[i % o->clients];
+		echo_caller_init(&callers[i], &c, i);
 		if (pthread_create(&callers[i].th, NULL, echo_caller_main, &callers[i]) != 0)
 			echo_check(PX_ENOMEM, "pthread_create");
 	}
@@ -252,20 +404,28 @@ static int echo_client(const echo_opts *o)
 	int64_t t1 = bench_now_ns();
 	long c1 = atomic_load(&c.done);
 	atomic_store(&c.stop, true);
-	for (int i = 0; i < o->callers; i++)
+	for (int i = 0; i < o->callers; i++) {
 		pthread_join(callers[i].th, NULL);
+		echo_caller_fini(&callers[i]);
+	}
 	double secs = (double)(t1 - t0) / 1e9;
 
-	printf("{\"impl\":\"praxis\",\"api\":\"px_rpc_call_sync\",\"payload\":%zu,\"clients\":%d,"
+	printf("{\"impl\":\"%s\",\"api\":\"%s\",\"payload\":%zu,\"clients\":%d,"
 	       "\"lat_calls\":%d,\"lat_median_us\":%.2f,\"lat_p99_us\":%.2f,"
 	       "\"tput_callers\":%d,\"tput_seconds\":%.3f,\"tput_calls\":%ld,"
 	       "\"tput_calls_per_s\":%.1f}\n",
-	       o->payload, o->clients, o->calls, median, p99, o->callers, secs, c1 - c0,
+	       raw ? "nng" : "praxis", raw ? "nng_ctx req/rep" : "px_rpc_call_sync", o->payload,
+	       o->clients, o->calls, median, p99, o->callers, secs, c1 - c0,
 	       (double)(c1 - c0) / secs);
 
-	for (int i = 0; i < o->clients; i++)
-		px_rpc_client_close(c.clients[i]);
+	for (int i = 0; i < o->clients; i++) {
+		if (raw)
+			nng_close(c.socks[i]);
+		else
+			px_rpc_client_close(c.clients[i]);
+	}
 	free(c.clients);
+	free(c.socks);
 	free(callers);
 	free(payload);
 	free(lat);
@@ -317,7 +477,9 @@ static void echo_read_best(const char *path, echo_best *b)
 		double tput = echo_num(j, "tput_calls_per_s", path);
 		/* Which gRPC configuration gave a figure: the 1-caller latency runs
 		 * on one channel with lat_api, the throughput with api. */
-		char lat_desc[200] = "Praxis px_rpc, crypto_box", tput_desc[200];
+		char lat_desc[200], tput_desc[200];
+		snprintf(lat_desc, sizeof lat_desc, "%s",
+		         !strcmp(echo_str(j, "impl"), "nng") ? "raw nng req/rep" : "Praxis px_rpc, crypto_box");
 		memcpy(tput_desc, lat_desc, sizeof lat_desc);
 		if (!strcmp(echo_str(j, "impl"), "grpc")) {
 			const char *fmt = "gRPC %s C++, plaintext; %s server; %s client x%d, %d channel(s)";
@@ -356,7 +518,7 @@ static void echo_read_best(const char *path, echo_best *b)
 		echo_die("résultats incomplets dans %s", "incomplete results in %s", path);
 }
 
-static int echo_report(const char *px_path, const char *grpc_path)
+static int echo_report(const char *px_path, const char *grpc_path, const char *nng_path)
 {
 	echo_best p, g;
 	echo_read_best(px_path, &p);
@@ -380,6 +542,27 @@ static int echo_report(const char *px_path, const char *grpc_path)
 	};
 	for (size_t i = 0; i < 3; i++)
 		(void)bench_report(&rows[i]);
+	if (nng_path) {
+		/* For reference, not a goal: how the transport alone compares,
+		 * to tell what bounds the rows above. */
+		echo_best n;
+		echo_read_best(nng_path, &n);
+		char r_med[112], r_tput[112];
+		snprintf(r_med, sizeof r_med, "ref.: raw nng vs gRPC round trip, 1 caller, %.0f B, median",
+		         n.payload);
+		snprintf(r_tput, sizeof r_tput, "ref.: raw nng vs gRPC throughput, %.0f callers, %.0f B",
+		         n.callers, n.payload);
+		bench_result refs[2] = {
+			{.name = r_med, .value = n.med, .unit = "us", .baseline = g.med_desc,
+			 .baseline_value = g.med, .goal = "(ref.)", .lower_is_better = true,
+			 .goal_ratio = 1e9},
+			{.name = r_tput, .value = n.tput, .unit = "calls/s", .baseline = g.tput_desc,
+			 .baseline_value = g.tput, .goal = "(ref.)", .lower_is_better = false,
+			 .goal_ratio = 0},
+		};
+		for (size_t i = 0; i < 2; i++)
+			(void)bench_report(&refs[i]);
+	}
 	printf("%s\n", PX_T("(Praxis chiffre et authentifie chaque appel avec crypto_box ; "
 	                    "la référence gRPC est en clair, sans TLS.)",
 	                    "(Praxis encrypts and authenticates every call with crypto_box; "
@@ -390,19 +573,24 @@ static int echo_report(const char *px_path, const char *grpc_path)
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc >= 4 && !strcmp(argv[1], "report"))
-		return echo_report(argv[2], argv[3]);
-	if (argc < 2 || (strcmp(argv[1], "server") && strcmp(argv[1], "client"))) {
+	const char *mode = argc >= 2 ? argv[1] : "";
+	if (!strcmp(mode, "report") && (argc == 4 || argc == 5))
+		return echo_report(argv[2], argv[3], argc == 5 ? argv[4] : NULL);
+	if (strcmp(mode, "server") && strcmp(mode, "client") && strcmp(mode, "rawserver") &&
+	    strcmp(mode, "rawclient")) {
 		fprintf(stderr,
-		        "usage: px_echo server [--url U] [--contexts N]\n"
+		        "usage: px_echo server|rawserver [--url U] [--contexts N]\n"
 		        "       px_echo client --url U --server-pk HEX [--payload B] [--warmup N]\n"
 		        "                      [--calls N] [--callers N] [--clients N] [--seconds S]\n"
-		        "       px_echo report PRAXIS.json GRPC.json\n");
+		        "       px_echo rawclient --url U [same options as client]\n"
+		        "       px_echo report PRAXIS.json GRPC.json [NNG.json]\n");
 		return 2;
 	}
 	echo_check(px_crypto_init(), "px_crypto_init");
 	echo_opts o = echo_parse(argc, argv);
-	if (!strcmp(argv[1], "server"))
+	if (!strcmp(mode, "server"))
 		return echo_server(&o);
-	return echo_client(&o);
+	if (!strcmp(mode, "rawserver"))
+		return echo_raw_server(&o);
+	return echo_client(&o, !strcmp(mode, "rawclient"));
 }

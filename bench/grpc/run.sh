@@ -5,8 +5,10 @@
 # on loopback. Both servers run side by side; the clients take turns, round
 # after round, and each side keeps its best round (lowest median and p99,
 # highest throughput) so that a burst of load from other processes on this
-# shared machine favours neither. px_echo report then writes the three rows
-# to build/bench-results.json. Builds nothing: `make bench` does.
+# shared machine favours neither. Raw nng req/rep (px_echo rawserver/
+# rawclient, same payload and shape) is measured in the same rounds, for
+# reference. px_echo report then writes the three rows, and two reference
+# rows, to build/bench-results.json. Builds nothing: `make bench` does.
 #
 #   bench/grpc/run.sh [BIN_DIR]           the rows (BIN_DIR: build/bench;
 #                                         build/bin is taken to mean it too)
@@ -131,6 +133,8 @@ fi
 start_server praxis "$bin/px_echo" server --url tcp://127.0.0.1:0 --contexts "$callers"
 url=$(awk '/^URL/ {print $2}' "$tmp/praxis.out")
 pk=$(awk '/^PK/ {print $2}' "$tmp/praxis.out")
+start_server nng "$bin/px_echo" rawserver --url tcp://127.0.0.1:0 --contexts "$callers"
+nurl=$(awk '/^URL/ {print $2}' "$tmp/nng.out")
 k=0
 for c in $configs; do
 	# shellcheck disable=SC2086
@@ -148,6 +152,10 @@ while [ $r -le "$rounds" ]; do
 	"$bin/px_echo" client --url "$url" --server-pk "$pk" --warmup "$warmup" --calls "$calls" \
 		--callers "$callers" --clients "${PX_ECHO_CLIENTS:-8}" --seconds "$seconds" \
 		>>"$tmp/praxis.json"
+	# The transport alone, same shape, for reference (what bounds Praxis).
+	"$bin/px_echo" rawclient --url "$nurl" --warmup "$warmup" --calls "$calls" \
+		--callers "$callers" --clients "${PX_ECHO_CLIENTS:-8}" --seconds "$seconds" \
+		>>"$tmp/nng.json"
 	k=0
 	for c in $configs; do
 		# shellcheck disable=SC2086
@@ -162,4 +170,5 @@ stop_servers
 
 sed 's/^/praxis: /' "$tmp/praxis.json"
 sed 's/^/grpc:   /' "$tmp/grpc.json"
-"$bin/px_echo" report "$tmp/praxis.json" "$tmp/grpc.json"
+sed 's/^/nng:    /' "$tmp/nng.json"
+"$bin/px_echo" report "$tmp/praxis.json" "$tmp/grpc.json" "$tmp/nng.json"
