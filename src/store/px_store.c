@@ -985,5 +985,10 @@ px_store_info(px_store *st, px_store_stats *out)
 	out->pages_used = (size_t)info.me_last_pgno + 1;
 	struct stat sb;
 	out->file_size = stat(st->path, &sb) == 0 ? (size_t)sb.st_size : 0;
+	unsigned flags = 0;
+	if ((rc = mdb_env_get_flags(st->env, &flags)) != 0)
+		return store_err(rc, "mdb_env_get_flags");
+	out->durable =
+	    !(flags & (MDB_NOSYNC | MDB_NOMETASYNC | MDB_MAPASYNC | MDB_WRITEMAP | MDB_NOMEMINIT));
 	return PX_OK;
 }

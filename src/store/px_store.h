@@ -66,6 +66,8 @@ typedef struct px_store_stats {
 	size_t page_size;
 	size_t pages_used;  /* last page number + 1 */
 	size_t file_size;   /* bytes of the data file on disk */
+	bool durable;       /* none of MDB_NOSYNC, MDB_NOMETASYNC, MDB_MAPASYNC,
+	                     * MDB_WRITEMAP, MDB_NOMEMINIT is set on the environment */
 } px_store_stats;
 px_err px_store_info(px_store *st, px_store_stats *out) PX_NODISCARD;
 /* Schema version kept in "meta" (PX_ENOTFOUND in a read-only store never

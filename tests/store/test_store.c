@@ -78,6 +78,11 @@ test_dir_mode_and_reopen(void **state)
 	assert_int_equal(stat(file, &sb), 0);
 	assert_true(S_ISREG(sb.st_mode)); /* MDB_NOSUBDIR: one file */
 	assert_int_equal(sb.st_mode & 0077, 0);
+	/* The environment as LMDB reports it: no flag that weakens durability. */
+	px_store_stats ss;
+	assert_int_equal(px_store_info(st, &ss), PX_OK);
+	assert_true(ss.durable);
+	assert_int_equal(ss.map_size, (size_t)1 << 30);
 
 	px_txn *t;
 	assert_int_equal(px_txn_begin(st, true, &t), PX_OK);
