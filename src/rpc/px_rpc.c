@@ -422,7 +422,7 @@ rpc_replay_check(px_rpc_server *srv, const uint8_t nonce[PX_BOX_NONCE_BYTES], in
 {
 	if (sent_ms < srv->start_ms || sent_ms < now - srv->window_ms ||
 	    sent_ms > now + srv->window_ms)
-		return PX_CODE_UNAUTHENTICATED;
+		return PX_CODE_ABORTED;
 	uint64_t k;
 	memcpy(&k, nonce, sizeof k);
 	if (k == 0)
@@ -566,6 +566,14 @@ rpc_serve(px_rpc_call *call, nng_msg *msg)
 	if (rc == PX_CODE_UNAUTHENTICATED) {
 		rpc_reply_plain(msg, PX_CODE_UNAUTHENTICATED,
 		                PX_T("message rejoué ou périmé", "replayed or stale message"));
+		goto out;
+	}
+	if (rc == PX_CODE_ABORTED) {
+		rpc_reply_plain(msg, PX_CODE_ABORTED,
+		                PX_T("message périmé (envoyé avant le démarrage du serveur ou "
+		                     "horloges décalées)",
+		                     "stale message (sent before the server started, or clocks "
+		                     "apart)"));
 		goto out;
 	}
 	if (rc != PX_CODE_OK) {
@@ -1205,10 +1213,22 @@ px_rpc_call_sync(px_rpc_client *cl, const ProtobufCServiceDescriptor *svc, unsig
 	}
 	bool idem = rpc_is_idempotent(svc, method_index);
 	int backoff = cl->backoff_ms;
+	int stale = 0;
 	for (int attempt = 0;; attempt++) {
 		/* Packed again each attempt: a.p also receives the reply. */
 		protobuf_c_message_pack(req, s->a.p);
 		rpc_attempt(cl, s, md, method, in_len, deadline_ms, mono_deadline, resp, st);
+		if (st->code == PX_CODE_ABORTED) {
+			/* Refused unrun as stale: typically queued while the
+			 * server restarted. A fresh stamp is safe for any method;
+			 * if it stays stale the clocks disagree. */
+			if (++stale <= 3 && rpc_left_ms(mono_deadline) > 0) {
+				attempt--;
+				continue;
+			}
+			st->code = PX_CODE_UNAUTHENTICATED;
+			break;
+		}
 		if (st->code != PX_CODE_UNAVAILABLE || !idem || attempt >= cl->retries)
 			break;
 		if (rpc_left_ms(mono_deadline) <= backoff)

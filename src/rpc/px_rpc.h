@@ -12,8 +12,14 @@
  * box = crypto_box with the per-peer precomputed key (X25519 derived from
  * both Ed25519 identities), so every call is authenticated and encrypted.
  * Request (proto/rpc.proto) carries method, request id, deadline and send
- * time. Replays: a (caller, nonce) seen in the window, a send time outside
- * +-window, or a send time before the server started, is rejected.
+ * time. Replays: a (caller, nonce) seen in the window is rejected with
+ * UNAUTHENTICATED; a send time outside +-window, or before the server
+ * started, with ABORTED (the nonce cache does not survive a restart, so a
+ * request stamped before it cannot be told from a replay). Both are
+ * refused before the handler runs. A legitimate request can be stale
+ * when it waited in nng's queue while the server was down: the client
+ * then stamps it again with a fresh nonce and resends it (at most 3
+ * times, within the deadline), for every method since none ran.
  *
  * Errors found before a request is authenticated (bad magic, oversize,
  * unknown or wrong key, replay) cannot be boxed for an unauthenticated
@@ -53,6 +59,9 @@ typedef enum px_code {
 	PX_CODE_PERMISSION_DENIED = 7,
 	PX_CODE_RESOURCE_EXHAUSTED = 8,
 	PX_CODE_FAILED_PRECONDITION = 9,
+	PX_CODE_ABORTED = 10, /* not run: stamped before the server started or
+	                         outside its window; px_rpc's client re-stamps
+	                         and resends by itself */
 	PX_CODE_UNIMPLEMENTED = 12,
 	PX_CODE_INTERNAL = 13,
 	PX_CODE_UNAVAILABLE = 14,

@@ -522,6 +522,8 @@ test_deadline(void **state)
 	echo_proc p = echo_start(NULL);
 	px_rpc_client *cl = client_open(p.url, fx.client, px_identity_pk(fx.server), 0);
 	px_status st;
+	/* Connected first, so what follows is about the handler's time. */
+	assert_int_equal(echo_call(cl, "Echo", "x", 1, "", 0, 0, 0, NULL, &st), PX_CODE_OK);
 	/* The client gives up at its deadline. */
 	assert_int_equal(echo_call(cl, "Slow", "x", 1, "", 600, 0, 150, NULL, &st),
 	                 PX_CODE_DEADLINE_EXCEEDED);
@@ -619,17 +621,21 @@ test_replay(void **state)
 		assert_int_equal(r.code, PX_CODE_UNAUTHENTICATED);
 		assert_null(r.resp);
 	}
-	/* A send time outside the window. */
+	/* A send time outside the window: refused unrun (ABORTED: a client
+	 * would stamp it again, which a replayer cannot). */
+	size_t olen;
 	uint8_t *old = frame_build(fx.client, px_identity_pk(fx.server), "praxis.test.Echo/Echo",
-	                           pl, plen, 0, px_now_ms() - 3600 * 1000, 6, &flen);
-	r = raw_call(s, old, flen, fx.client);
-	assert_int_equal(r.code, PX_CODE_UNAUTHENTICATED);
+	                           pl, plen, 0, px_now_ms() - 3600 * 1000, 6, &olen);
+	r = raw_call(s, old, olen, fx.client);
+	assert_true(r.plain);
+	assert_int_equal(r.code, PX_CODE_ABORTED);
 	free(old);
 	uint8_t *future = frame_build(fx.client, px_identity_pk(fx.server),
 	                              "praxis.test.Echo/Echo", pl, plen, 0,
-	                              px_now_ms() + 3600 * 1000, 6, &flen);
-	r = raw_call(s, future, flen, fx.client);
-	assert_int_equal(r.code, PX_CODE_UNAUTHENTICATED);
+	                              px_now_ms() + 3600 * 1000, 6, &olen);
+	r = raw_call(s, future, olen, fx.client);
+	assert_true(r.plain);
+	assert_int_equal(r.code, PX_CODE_ABORTED);
 	free(future);
 	nng_close(s);
 	echo_stop(&p);
@@ -640,7 +646,8 @@ test_replay(void **state)
 	s = raw_open(p.url);
 	r = raw_call(s, f, flen, fx.client);
 	assert_true(r.plain);
-	assert_int_equal(r.code, PX_CODE_UNAUTHENTICATED);
+	assert_int_equal(r.code, PX_CODE_ABORTED);
+	assert_null(r.resp);
 	/* While a fresh frame is served. */
 	free(f);
 	f = frame_build(fx.client, px_identity_pk(fx.server), "praxis.test.Echo/Echo", pl, plen, 0,
@@ -751,6 +758,34 @@ test_concurrent(void **state)
 	echo_stop(&p);
 }
 
+typedef struct queued {
+	px_rpc_client *cl;
+	bool started;
+	px_code code;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+} queued;
+
+static void *
+queued_run(void *arg)
+{
+	queued *q = arg;
+	pthread_mutex_lock(&q->mu);
+	q->started = true;
+	pthread_cond_signal(&q->cv);
+	pthread_mutex_unlock(&q->mu);
+	Praxis__Test__EchoRequest rq = PRAXIS__TEST__ECHO_REQUEST__INIT;
+	rq.text = "en attente";
+	ProtobufCMessage *resp = NULL;
+	px_status st;
+	/* Slow is not marked idempotent: only the stale re-stamp may resend
+	 * it. */
+	if (px_rpc_call_named(q->cl, echo_svc, "Slow", &rq.base, 30000, &resp, &st) == PX_OK)
+		protobuf_c_message_free_unpacked(resp, NULL);
+	q->code = st.code;
+	return NULL;
+}
+
 static void
 test_reconnect(void **state)
 {
@@ -772,9 +807,20 @@ test_reconnect(void **state)
 	/* Nobody listens: the call cannot be sent. */
 	assert_int_equal(echo_call(cl, "Echo", "2", 1, "", 0, 0, 200, NULL, &st),
 	                 PX_CODE_UNAVAILABLE);
-	/* The server comes back on the same address; the client redials by
-	 * itself. */
+	/* A call made while the server is down waits in nng's queue; the
+	 * server comes back on the same address, the client redials by
+	 * itself, and the request - stamped before the new server started,
+	 * so refused unrun as stale - is stamped again and served. */
+	queued q = {cl, false, PX_CODE_UNKNOWN, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER};
+	pthread_t th;
+	assert_int_equal(pthread_create(&th, NULL, queued_run, &q), 0);
+	pthread_mutex_lock(&q.mu);
+	while (!q.started)
+		pthread_cond_wait(&q.cv, &q.mu);
+	pthread_mutex_unlock(&q.mu);
 	p = echo_start("--url", url, NULL);
+	pthread_join(th, NULL);
+	assert_int_equal(q.code, PX_CODE_OK);
 	assert_int_equal(echo_call(cl, "Echo", "3", 1, "", 0, 0, 0, NULL, &st), PX_CODE_OK);
 	px_rpc_client_close(cl);
 	echo_stop(&p);
