@@ -454,6 +454,28 @@ bh_status_kib(pid_t pid, const char *field)
 	return v;
 }
 
+/* Samples the hub's anonymous resident memory (heap, stacks: what the
+ * hub itself holds, LMDB's file pages apart) every 5 ms. */
+typedef struct bh_sampler {
+	pthread_t thr;
+	pid_t pid;
+	volatile int stop;
+	long max_anon;
+} bh_sampler;
+
+static void *
+bh_sampler_main(void *arg)
+{
+	bh_sampler *s = arg;
+	while (!s->stop) {
+		long a = bh_status_kib(s->pid, "RssAnon");
+		if (a > s->max_anon)
+			s->max_anon = a;
+		usleep(5000);
+	}
+	return NULL;
+}
+
 /* GET path on 127.0.0.1:port with the viewer token; body bytes, -1 on error. */
 static long
 bh_http_get(int port, const char *path, const char *token, int *status)
@@ -551,11 +573,19 @@ bh_big(const char *root)
 		bh_die("hub key", e);
 	double start_empty = bh_start_median(empty, log, pk0, starts);
 
+	/* Set up on tmpfs when there is one (20,000 durable commits cost
+	 * 40 s on this disk and are not what is measured), then moved to
+	 * the disk the hub is measured on. */
+	char setup[600];
+	snprintf(setup, sizeof setup, "%s", dir);
+	char shm[] = "/dev/shm/bench-hub-XXXXXX";
+	if (access("/dev/shm", W_OK) == 0 && mkdtemp(shm) != NULL)
+		snprintf(setup, sizeof setup, "%s/big", shm);
 	int64_t s0 = bench_now_ns();
-	if ((e = hub_init_dir(dir, "tcp://127.0.0.1:7600", NULL)) != PX_OK)
+	if ((e = hub_init_dir(setup, "tcp://127.0.0.1:7600", NULL)) != PX_OK)
 		bh_die("hub init", e);
 	hub *h = NULL;
-	if ((e = hub_open(dir, NULL, &h)) != PX_OK)
+	if ((e = hub_open(setup, NULL, &h)) != PX_OK)
 		bh_die("hub open", e);
 	uint8_t hub_pk[PX_PK_BYTES];
 	memcpy(hub_pk, px_identity_pk(h->id), PX_PK_BYTES);
@@ -619,6 +649,12 @@ bh_big(const char *root)
 	hub_close(h);
 	free(ids);
 	free(names);
+	if (strcmp(setup, dir) != 0) {
+		char cmd[1400];
+		snprintf(cmd, sizeof cmd, "cp -r '%s' '%s' && rm -rf '%s'", setup, dir, shm);
+		if (system(cmd) != 0)
+			bh_die("copy the hub from tmpfs", PX_OK);
+	}
 	int64_t s2 = bench_now_ns();
 	struct stat sb;
 	if (stat(mdb, &sb) != 0)
@@ -640,22 +676,33 @@ bh_big(const char *root)
 	bh_proc p = bh_spawn_hub(dir, url, http, log);
 	bh_wait_ready(&p);
 	long rss_ready = bh_status_kib(p.pid, "VmRSS");
+	bh_sampler smp = {0};
+	smp.pid = p.pid;
+	if (pthread_create(&smp.thr, NULL, bh_sampler_main, &smp) != 0)
+		bh_die("thread", PX_OK);
 	static const char *const pages[] = {"/framework/laurentides", "/export.json?period=2025-06", "/",
 	                                    "/export.csv"};
-	long hwm_session = 0, hwm = 0;
+	long hwm_session = 0, hwm = 0, anon_session = 0;
 	for (size_t i = 0; i < sizeof pages / sizeof pages[0]; i++) {
 		int status = 0;
 		int64_t g0 = bench_now_ns();
 		long bytes = bh_http_get(port, pages[i], vtok, &status);
 		double ms = (double)(bench_now_ns() - g0) / 1e6;
 		hwm = bh_status_kib(p.pid, "VmHWM");
-		printf("  (GET %s: HTTP %d, %ld bytes, %.0f ms; hub RSS %.1f MiB, peak %.1f MiB)\n", pages[i], status,
-		       bytes, ms, bh_status_kib(p.pid, "VmRSS") / 1024.0, hwm / 1024.0);
+		printf("  (GET %s: HTTP %d, %ld bytes, %.0f ms; hub RSS %.1f MiB (file %.1f, anon %.1f), peak %.1f MiB, "
+		       "anon peak %.1f MiB)\n",
+		       pages[i], status, bytes, ms, bh_status_kib(p.pid, "VmRSS") / 1024.0,
+		       bh_status_kib(p.pid, "RssFile") / 1024.0, bh_status_kib(p.pid, "RssAnon") / 1024.0, hwm / 1024.0,
+		       smp.max_anon / 1024.0);
 		if (status != 200)
 			bh_die("dashboard page failed", PX_OK);
-		if (i == 2)
+		if (i == 2) {
 			hwm_session = hwm;
+			anon_session = smp.max_anon;
+		}
 	}
+	smp.stop = 1;
+	pthread_join(smp.thr, NULL);
 	bh_stop(&p);
 	printf("  (praxis-hub RSS when ready: %.1f MiB)\n", rss_ready / 1024.0);
 
@@ -670,6 +717,10 @@ bh_big(const char *root)
 	bench_result r1 = {name, hwm / 1024.0, "MiB", "LMDB data file size", file_mib, "< 100 MiB", true,
 	                   100.0 / file_mib, 0};
 	bench_report(&r1);
+	snprintf(name, sizeof name, "hub peak anonymous memory (RssAnon), dashboard");
+	bench_result r1a = {name, anon_session / 1024.0, "MiB", "LMDB data file size", file_mib, "< 100 MiB", true,
+	                    100.0 / file_mib, 0};
+	bench_report(&r1a);
 	snprintf(name, sizeof name, "praxis-hub start until a Ping answers, %d tenants", tenants);
 	bench_result r2 = {name, start_big, "ms", NULL, 0, "< 100 ms", true, 0, 100.0};
 	bench_report(&r2);
