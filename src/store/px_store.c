@@ -558,6 +558,17 @@ px_txn_begin(px_store *st, bool write, px_txn **out)
 	t->st = st;
 	t->write = write;
 	int rc = mdb_txn_begin(st->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
+	if (rc == MDB_MAP_RESIZED) {
+		/* Another process grew the map (px_store_grow): adopt its size.
+		 * LMDB allows it only with no transaction open in this process,
+		 * which the store's users keep to (one txn per call). */
+		if (mdb_env_set_mapsize(st->env, 0) == 0) {
+			MDB_envinfo info;
+			if (mdb_env_info(st->env, &info) == 0)
+				st->map_size = info.me_mapsize;
+			rc = mdb_txn_begin(st->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
+		}
+	}
 	if (rc != 0) {
 		free(t);
 		return store_err(rc, "mdb_txn_begin");

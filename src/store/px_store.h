@@ -40,15 +40,16 @@ typedef struct px_store_opts {
 } px_store_opts;
 
 /* Opens (creating if needed) the environment. *out is freed by
- * px_store_close. Errors: PX_EIO, PX_EVERSION, PX_ECORRUPT, PX_EFULL. */
+ * px_store_close. Errors: PX_EIO, PX_EVERSION, PX_ECORRUPT, PX_EFULL,
+ * PX_EINVAL (bad options), PX_ENOTFOUND (read-only and no file), PX_EPERM. */
 px_err px_store_open(px_store **out, const px_store_opts *opts) PX_NODISCARD;
 void px_store_close(px_store *st);           /* NULL does nothing */
 px_db px_store_db(px_store *st, const char *name); /* id -1 if unknown */
 const char *px_store_path(const px_store *st);     /* the data file path */
 /* Copies the environment compacted (MDB_CP_COMPACT) to a temporary file,
  * fsyncs it and renames it over the data file, then reopens: freed pages, and
- * what was in them, are gone (with the zeroing of px_put/px_del, erased
- * personal data leaves the file). Needs no other open transaction in this
+ * what was in them, are gone (erased personal data leaves the file).
+ * Needs no other open transaction in this
  * process. PX_EPRECOND when another process has the environment open (it
  * would keep writing to the old file); the store stays usable. */
 px_err px_store_compact(px_store *st) PX_NODISCARD;
@@ -56,8 +57,9 @@ px_err px_store_compact(px_store *st) PX_NODISCARD;
 /* Raises the map size to bytes (rounded up by LMDB to whole pages), for a
  * store that answered PX_EFULL on MDB_MAP_FULL: the failed transaction can
  * then be run again. Needs no open transaction in this process. Another
- * process with the environment open adopts the new size at its next write
- * transaction. PX_EINVAL if bytes is not larger than the current size. */
+ * process with the environment open adopts the new size when it next begins
+ * a transaction with none other open (px_txn_begin handles
+ * MDB_MAP_RESIZED). PX_EINVAL if bytes is not larger than the current size. */
 px_err px_store_grow(px_store *st, size_t bytes) PX_NODISCARD;
 
 /* Sizes of the environment, for "storage full" messages and tests. */

@@ -325,6 +325,66 @@ test_map_full(void **state)
 	pxt_tmpdir_free(dir);
 }
 
+/* One process grows the map and writes past the old size; another, open all
+ * along with the old size, adopts it at its next transaction. */
+static void
+test_grow_other_process(void **state)
+{
+	(void)state;
+	char *dir = pxt_tmpdir("store");
+	px_store *st = open_store(dir, 256 * 1024, 1);
+	px_store_close(st);
+	int go[2], ready[2];
+	assert_int_equal(pipe(go), 0);
+	assert_int_equal(pipe(ready), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(go[1]);
+		close(ready[0]);
+		px_store *cs = open_store(dir, 256 * 1024, 1);
+		char c;
+		if (write(ready[1], "r", 1) != 1 || read(go[0], &c, 1) != 1)
+			_exit(1);
+		px_txn *ct;
+		size_t n = 0;
+		if (px_txn_begin(cs, true, &ct) != PX_OK)
+			_exit(2);
+		if (px_count(ct, px_store_db(cs, "members"), &n) != PX_OK || n != 300)
+			_exit(3);
+		if (put_member(ct, cs, 1000, 1, "Child") != PX_OK || px_txn_commit(ct) != PX_OK)
+			_exit(4);
+		px_store_stats ss;
+		if (px_store_info(cs, &ss) != PX_OK || ss.map_size < (16u << 20))
+			_exit(5);
+		px_store_close(cs);
+		_exit(0);
+	}
+	close(go[0]);
+	close(ready[1]);
+	char c;
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	st = open_store(dir, 256 * 1024, 1);
+	assert_int_equal(px_store_grow(st, 16u << 20), PX_OK);
+	char big[1500];
+	memset(big, 'g', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	px_txn *t;
+	assert_int_equal(px_txn_begin(st, true, &t), PX_OK);
+	for (uint64_t i = 1; i <= 300; i++)
+		assert_int_equal(put_member(t, st, i, 1, big), PX_OK); /* ~450 KiB: past 256 KiB */
+	assert_int_equal(px_txn_commit(t), PX_OK);
+	assert_int_equal(write(go[1], "g", 1), 1);
+	close(go[1]);
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	px_store_close(st);
+	pxt_tmpdir_free(dir);
+}
+
 /* A full disk, made real with RLIMIT_FSIZE in a child: the kernel refuses
  * the write (EFBIG) and the commit answers PX_EFULL; the file still opens
  * with what was committed before. */
@@ -763,17 +823,12 @@ main(void)
 {
 	px_log_init("test_store", PX_LOG_ERROR);
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_dir_mode_and_reopen),
-	    cmocka_unit_test(test_scan_prefix),
-	    cmocka_unit_test(test_index_abort),
-	    cmocka_unit_test(test_map_full),
-	    cmocka_unit_test(test_disk_full),
-	    cmocka_unit_test(test_schema_version),
-	    cmocka_unit_test(test_corrupt_value),
-	    cmocka_unit_test(test_compact_erases),
-	    cmocka_unit_test(test_compact_busy),
-	    cmocka_unit_test(test_killed_writer),
-	    cmocka_unit_test(test_bad_args),
+	    cmocka_unit_test(test_dir_mode_and_reopen), cmocka_unit_test(test_scan_prefix),
+	    cmocka_unit_test(test_index_abort),         cmocka_unit_test(test_map_full),
+	    cmocka_unit_test(test_grow_other_process),  cmocka_unit_test(test_disk_full),
+	    cmocka_unit_test(test_schema_version),      cmocka_unit_test(test_corrupt_value),
+	    cmocka_unit_test(test_compact_erases),      cmocka_unit_test(test_compact_busy),
+	    cmocka_unit_test(test_killed_writer),       cmocka_unit_test(test_bad_args),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
