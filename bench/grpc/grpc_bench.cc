@@ -515,26 +515,28 @@ int run_client(const Opts &o)
 	}
 
 	// Throughput: the first half second warms up and is not counted.
-	Tput t;
-	std::thread meter;
+	// --seconds 0: no throughput figure (0 in the output).
 	long c0 = 0, c1 = 0;
-	double t0 = 0, t1 = 0;
-	meter = std::thread([&] {
-		std::this_thread::sleep_for(std::chrono::milliseconds(500));
-		t0 = now_s();
-		c0 = t.done.load();
-		std::this_thread::sleep_for(std::chrono::duration<double>(o.seconds));
-		t1 = now_s();
-		c1 = t.done.load();
-	});
-	if (o.api == "sync")
-		tput_sync(o, conns, req, t);
-	else if (o.api == "async")
-		tput_async(o, conns, req, t);
-	else
-		tput_callback(o, conns, req, t);
-	meter.join();
-	double rate = (double)(c1 - c0) / (t1 - t0);
+	double t0 = 0, t1 = 0, rate = 0;
+	if (o.seconds > 0) {
+		Tput t;
+		std::thread meter([&] {
+			std::this_thread::sleep_for(std::chrono::milliseconds(500));
+			t0 = now_s();
+			c0 = t.done.load();
+			std::this_thread::sleep_for(std::chrono::duration<double>(o.seconds));
+			t1 = now_s();
+			c1 = t.done.load();
+		});
+		if (o.api == "sync")
+			tput_sync(o, conns, req, t);
+		else if (o.api == "async")
+			tput_async(o, conns, req, t);
+		else
+			tput_callback(o, conns, req, t);
+		meter.join();
+		rate = (double)(c1 - c0) / (t1 - t0);
+	}
 
 	std::printf("{\"impl\":\"grpc\",\"grpc_version\":\"%s\",\"server_api\":\"%s\","
 	            "\"server_threads\":%d,\"api\":\"%s\",\"lat_api\":\"%s\","

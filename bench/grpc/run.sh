@@ -16,14 +16,18 @@
 #                                         configurations, to re-check which
 #                                         one is its best (~2.5 min)
 #
-# Knobs (environment): PX_RPC_ROUNDS (2), PX_RPC_SECONDS (2.5, per round),
+# Knobs (environment): PX_RPC_ROUNDS (2), PX_RPC_SECONDS (2, per round),
 # PX_RPC_CALLS (10000, per round), PX_RPC_WARMUP (1000), PX_RPC_CALLERS
 # (64), PX_ECHO_CLIENTS (8 sockets), and GRPC_CONFIGS, the gRPC
 # configurations tried in every round, each
-#   server_api:server_threads:client_api:client_threads:latency_api:channels
-# default "callback:2:async:2:async:8 async:1:async:1:async:8": the two best
-# of --explore, the first when other processes load the machine (the
-# callback server runs on gRPC's thread pool), both alike when it is idle.
+#   server_api:server_threads:client_api:client_threads:latency_api:channels[:lat]
+# (":lat": the 1-caller latency only), default
+#   "callback:2:async:2:async:8 async:1:async:1:async:8 sync:2:async:1:async:1:lat":
+# the best three of --explore. The callback server (on gRPC's thread pool)
+# keeps its throughput when other processes load the machine, where the
+# async server with one completion-queue thread falls; on an idle machine
+# both give the same throughput. The 1-caller latency is best with the
+# async server or with the sync server, depending on the machine's state.
 # gRPC's figures are the best over its configurations and rounds. Every
 # server started here is stopped on exit, also on error or Ctrl-C.
 set -eu
@@ -49,11 +53,11 @@ for exe in $exes; do
 done
 
 rounds=${PX_RPC_ROUNDS:-2}
-seconds=${PX_RPC_SECONDS:-2.5}
+seconds=${PX_RPC_SECONDS:-2}
 calls=${PX_RPC_CALLS:-10000}
 warmup=${PX_RPC_WARMUP:-1000}
 callers=${PX_RPC_CALLERS:-64}
-configs=${GRPC_CONFIGS:-callback:2:async:2:async:8 async:1:async:1:async:8}
+configs=${GRPC_CONFIGS:-callback:2:async:2:async:8 async:1:async:1:async:8 sync:2:async:1:async:1:lat}
 
 tmp=$(mktemp -d)
 pids=""
@@ -98,10 +102,13 @@ start_server() {
 	done
 }
 
-# grpc_client OUT(appended) server_api server_threads client_api client_threads lat_api channels
+# grpc_client OUT(appended) server_api server_threads client_api client_threads lat_api
+#             channels [lat]   ("lat": the 1-caller latency only)
 grpc_client() {
+	secs=$seconds
+	[ "${8:-}" != lat ] || secs=0
 	"$bin/grpc_bench" client --target "127.0.0.1:$gport" --warmup "$warmup" --calls "$calls" \
-		--callers "$callers" --seconds "$seconds" --server-api "$2" --server-threads "$3" \
+		--callers "$callers" --seconds "$secs" --server-api "$2" --server-threads "$3" \
 		--api "$4" --threads "$5" --lat-api "$6" --channels "$7" >>"$1"
 }
 
@@ -139,8 +146,8 @@ k=0
 for c in $configs; do
 	# shellcheck disable=SC2086
 	set -- $(echo "$c" | tr ':' ' ')
-	if [ $# -ne 6 ]; then
-		echo "run.sh: GRPC_CONFIGS: '$c' n'a pas 6 champs / has not 6 fields" >&2
+	if [ $# -ne 6 ] && [ $# -ne 7 ]; then
+		echo "run.sh: GRPC_CONFIGS: '$c' n'a pas 6 ou 7 champs / has not 6 or 7 fields" >&2
 		exit 2
 	fi
 	start_server "grpc$k" "$bin/grpc_bench" server --api "$1" --threads "$2"
@@ -161,7 +168,7 @@ while [ $r -le "$rounds" ]; do
 		# shellcheck disable=SC2086
 		set -- $(echo "$c" | tr ':' ' ')
 		gport=$(awk '/^PORT/ {print $2}' "$tmp/grpc$k.out")
-		grpc_client "$tmp/grpc.json" "$1" "$2" "$3" "$4" "$5" "$6"
+		grpc_client "$tmp/grpc.json" "$1" "$2" "$3" "$4" "$5" "$6" "${7:-}"
 		k=$((k + 1))
 	done
 	r=$((r + 1))
