@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static bool
 has(const char *hay, const char *needle)
@@ -256,6 +257,43 @@ test_import_bad_files(void **state)
 	nt_fini(&n);
 }
 
+static void
+test_import_progress(void **state)
+{
+	(void)state;
+	nt_node n;
+	setup(&n, "imp-progress");
+	char *csv = malloc(1 << 16);
+	assert_non_null(csv);
+	size_t len = (size_t)sprintf(csv, "Nom;Prénom\n");
+	for (int i = 0; i < 2000; i++)
+		len += (size_t)sprintf(csv + len, "Roy%d;Anne\n", i);
+	char *path = write_tmp(&n, "p.csv", csv, len);
+	/* Not a terminal: no progress bar in the output. */
+	pxt_run r = nt_run(&n, "member import '%s' --community CdP", path);
+	nt_expect(&r, 0, "import");
+	assert_false(has(r.err, "Importation ["));
+	pxt_run_free(&r);
+	/* On a terminal (a pty from script(1)): the bar is drawn up to 100 %. */
+	if (access("/usr/bin/script", X_OK) == 0) {
+		char *data2 = NULL;
+		assert_true(asprintf(&data2, "%s/data2", n.dir) > 0);
+		r = pxt_sh("%s/praxis-node --data '%s' init --name T >/dev/null && "
+		           "%s/praxis-node --data '%s' community add --name C --framework example >/dev/null 2>&1 && "
+		           "script -qec \"%s/praxis-node --data '%s' member import '%s' --community C\" /dev/null",
+		           PXT_BIN_DIR, data2, PXT_BIN_DIR, data2, PXT_BIN_DIR, data2, path);
+		nt_expect(&r, 0, "import on a tty");
+		assert_true(has(r.out, "Importation ["));
+		assert_true(has(r.out, "100 %"));
+		assert_true(has(r.out, "2000 membre(s)"));
+		pxt_run_free(&r);
+		free(data2);
+	}
+	free(path);
+	free(csv);
+	nt_fini(&n);
+}
+
 int
 main(void)
 {
@@ -264,6 +302,7 @@ main(void)
 		cmocka_unit_test(test_import_comma_multiline),
 		cmocka_unit_test(test_import_bad_rows),
 		cmocka_unit_test(test_import_bad_files),
+		cmocka_unit_test(test_import_progress),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
