@@ -113,11 +113,20 @@ relt_node_cmd(const relt_node *n, const char *fmt, ...)
 void
 relt_hub_init(relt_hub *h, const char *tag, bool http)
 {
+	relt_hub_init_data(h, tag, http, NULL);
+}
+
+void
+relt_hub_init_data(relt_hub *h, const char *tag, bool http, const char *data)
+{
 	memset(h, 0, sizeof *h);
 	h->out_fd = -1;
 	h->dir = pxt_tmpdir(tag);
 	assert_non_null(h->dir);
-	snprintf(h->data, sizeof h->data, "%s/hub", h->dir);
+	if (data != NULL)
+		snprintf(h->data, sizeof h->data, "%s", data);
+	else
+		snprintf(h->data, sizeof h->data, "%s/hub", h->dir);
 	snprintf(h->url, sizeof h->url, "tcp://127.0.0.1:%d", relt_free_port());
 	if (http)
 		snprintf(h->http, sizeof h->http, "127.0.0.1:%d", relt_free_port());

@@ -23,6 +23,8 @@ typedef struct relt_hub {
 
 /* Temp dir + `praxis-hub init --listen` on a free loopback port. */
 void relt_hub_init(relt_hub *h, const char *tag, bool http);
+/* Same with the hub's data directory at data (e.g. on a small tmpfs). */
+void relt_hub_init_data(relt_hub *h, const char *tag, bool http, const char *data);
 void relt_hub_fini(relt_hub *h); /* stops it (SIGTERM) and removes the dir */
 /* Starts `serve` and waits until it prints that it is ready (at most
  * 60 s, a bound for a broken hub, not a timed assertion). False when it
