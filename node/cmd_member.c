@@ -1005,6 +1005,42 @@ member_collect_hour_keys(void *arg, px_val key, px_val val)
 	return PX_OK;
 }
 
+struct member_approvals {
+	uint64_t member;
+	Praxis__Approval **v;
+	size_t n;
+};
+
+static px_err
+member_collect_approvals(void *arg, px_val key, px_val val)
+{
+	struct member_approvals *ap = arg;
+	(void)key;
+	Praxis__Approval *a = praxis__approval__unpack(NULL, val.size, val.data);
+	if (a == NULL)
+		return PX_ECORRUPT;
+	if (a->member_id != ap->member || a->reason == NULL || a->reason[0] == '\0') {
+		protobuf_c_message_free_unpacked(&a->base, NULL);
+		return PX_OK;
+	}
+	Praxis__Approval **nv = realloc(ap->v, (ap->n + 1) * sizeof *nv);
+	if (nv == NULL) {
+		protobuf_c_message_free_unpacked(&a->base, NULL);
+		return PX_ENOMEM;
+	}
+	ap->v = nv;
+	ap->v[ap->n++] = a;
+	return PX_OK;
+}
+
+static void
+member_approvals_free(struct member_approvals *ap)
+{
+	for (size_t i = 0; i < ap->n; i++)
+		protobuf_c_message_free_unpacked(&ap->v[i]->base, NULL);
+	free(ap->v);
+}
+
 static int
 member_remove(px_node *n, node_args *a)
 {
@@ -1095,6 +1131,22 @@ member_remove(px_node *n, node_args *a)
 		if (err != PX_OK)
 			goto fail;
 	}
+	/* Approvals about her stay (hours caps), their free-text reason goes. */
+	struct member_approvals ap = {id, NULL, 0};
+	if ((err = px_scan(txn, n->db.approvals, k, node_key_id(k, m->community_id), member_collect_approvals, &ap)) !=
+	    PX_OK) {
+		member_approvals_free(&ap);
+		goto fail;
+	}
+	for (size_t i = 0; i < ap.n; i++) {
+		Praxis__Approval cleared = *ap.v[i];
+		cleared.reason = (char *)"";
+		if ((err = node_approval_put(n, txn, &cleared)) != PX_OK)
+			break;
+	}
+	member_approvals_free(&ap);
+	if (err != PX_OK)
+		goto fail;
 	/* Count erasures per community and year, for reports that want them. */
 	uint8_t ek[12];
 	uint8_t cnt[4] = {0, 0, 0, 0};

@@ -388,7 +388,7 @@ test_member_erasure(void **state)
 	(void)state;
 	nt_node n;
 	nt_init(&n, "node-erase");
-	pxt_run r = nt_run(&n, "community add --name CdP --framework example");
+	pxt_run r = nt_run(&n, "community add --name CdP --framework laurentides");
 	nt_expect(&r, 0, "community add");
 	pxt_run_free(&r);
 	for (int i = 0; i < 5; i++) {
@@ -402,6 +402,20 @@ test_member_erasure(void **state)
 	pxt_run_free(&r);
 	r = nt_run(&n, "member edit 6 --status suspendue --reason 'Absences répétées de Zéphyrine'");
 	nt_expect(&r, 0, "suspend");
+	pxt_run_free(&r);
+	/* Her name also lands in a protocol, free text of hours and an approval. */
+	r = nt_run(&n, "protocol new 6");
+	nt_expect(&r, 0, "protocol new");
+	pxt_run_free(&r);
+	r = pxt_sh("PRAXIS_PASSPHRASE=secret %s/praxis-node --data '%s' protocol sign 1 --as member", PXT_BIN_DIR, n.data);
+	nt_expect(&r, 0, "protocol sign");
+	pxt_run_free(&r);
+	r = nt_run(&n, "hours log 6 --month 2025-04 --hours 2 --activity 'Fiche préparée par Quattlebaum'");
+	nt_expect(&r, 0, "hours log");
+	pxt_run_free(&r);
+	r = nt_run(&n, "approval add --community CdP --member 6 --year 2025 --hours 4 --manager 'M. Gestion' "
+	               "--reason 'Quattlebaum prépare la formation'");
+	nt_expect(&r, 0, "approval add");
 	pxt_run_free(&r);
 	char *mdb = nt_mdb(&n);
 	assert_true(pxt_file_contains(mdb, "Quattlebaum", 11));
@@ -418,6 +432,18 @@ test_member_erasure(void **state)
 	assert_false(pxt_file_contains(mdb, "zephyrine", 9));
 	assert_false(pxt_file_contains(mdb, "Nutritionniste", 14));
 	assert_false(pxt_file_contains(mdb, "Absences répétées", strlen("Absences répétées")));
+	/* Her hours still count, anonymously; her protocol is gone. */
+	r = nt_run(&n, "member export 6");
+	nt_expect(&r, 0, "export erased");
+	cJSON *hx = cJSON_Parse(r.out);
+	assert_non_null(hx);
+	cJSON *hh = cJSON_GetObjectItem(hx, "hours");
+	assert_int_equal(cJSON_GetArraySize(hh), 1);
+	assert_int_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(hh, 0), "hours")->valueint, 2);
+	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(hh, 0), "activity")->valuestring, "");
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(hx, "protocols")), 0);
+	cJSON_Delete(hx);
+	pxt_run_free(&r);
 	/* The others are still there, and the counts stay right. */
 	assert_true(pxt_file_contains(mdb, "Membre3", 7));
 	assert_int_equal(nt_member_count(&n, "CdP"), 6);
