@@ -391,7 +391,7 @@ bh_ingest(const char *root)
 		if (pthread_create(&nd[i].thr, NULL, bh_node_main, &nd[i]) != 0)
 			bh_die("thread", PX_OK);
 	pthread_barrier_wait(&ready);
-	double hub_cpu0 = bh_cpu_s(p.pid);
+	double hub_cpu0 = bh_cpu_s(p.pid), nodes_cpu0 = bh_cpu_s(getpid());
 	int64_t t0 = INT64_MAX, t1 = 0;
 	int ok = 0, dup = 0, failed = 0;
 	for (int i = 0; i < nodes; i++) {
@@ -404,7 +404,7 @@ bh_ingest(const char *root)
 		if (nd[i].err[0])
 			fprintf(stderr, "bench_hub: node %d: %s\n", i, nd[i].err);
 	}
-	double hub_cpu = bh_cpu_s(p.pid) - hub_cpu0;
+	double hub_cpu = bh_cpu_s(p.pid) - hub_cpu0, nodes_cpu = bh_cpu_s(getpid()) - nodes_cpu0;
 	bh_stop(&p);
 	if (failed > 0 || dup > 0 || ok != nodes * per) {
 		fprintf(stderr, "bench_hub: ingest: %d stored, %d duplicates, %d failed of %d\n", ok, dup, failed,
@@ -419,8 +419,9 @@ bh_ingest(const char *root)
 		bh_die("identity", PX_OK);
 	Praxis__SignedReport *sr = bh_signed(id, 1, 1, 7);
 	double vrate = bh_verify_rate(sr);
-	printf("  (signed report: %zu bytes; %d reports from %d nodes in %.2f s; hub CPU %.0f us/report)\n",
-	       sr->report.len, ok, nodes, (double)(t1 - t0) / 1e9, hub_cpu * 1e6 / ok);
+	printf("  (signed report: %zu bytes; %d reports from %d nodes in %.2f s; CPU per report: hub %.0f us, "
+	       "nodes %.0f us)\n",
+	       sr->report.len, ok, nodes, (double)(t1 - t0) / 1e9, hub_cpu * 1e6 / ok, nodes_cpu * 1e6 / ok);
 	px_signed_report_free(sr);
 	px_identity_free(id);
 	/* Reports per commit, from the hub's own stop line. */

@@ -6,8 +6,8 @@
  *  1. name-prefix search over 100,000 members (goal: median < 1 ms): the
  *     work of `member search` (prefix scan of members_by_name, each hit's
  *     Member read and unpacked, duplicates dropped) in process on the
- *     node's own node.mdb, opened read-only; also the whole command
- *     (process start included) as a figure to watch.
+ *     node's own node.mdb, opened read-only (bench/node times the
+ *     whole command, process start included).
  *  2. full audit of a 1,000-member Laurentides community with 12 monthly
  *     meetings and full attendance (goal < 50 ms), and of a 14-member
  *     Brusano cycle with 10 sessions: `praxis-node audit COMMUNITY --json`,
@@ -291,12 +291,8 @@ main(void)
 	bn_must(bn_node(data, "member import %s --community CdP", csv), "import");
 	printf("  (setup: %d members imported in %.1f s)\n", n, (double)(bench_now_ns() - t0) / 1e6 / 1000);
 	bn_search(data, n, queries);
-	char args[200];
-	snprintf(args, sizeof args, "--json member search %s%d", bn_fams_norm[(n / 2) % 8], n / 2);
-	double whole = bn_time_cmd(data, runs, args);
-	snprintf(args, sizeof args, "node: name-prefix search, %d members, median (whole command)", n);
-	bench_result rs = {args, whole, "ms", NULL, 0, "", true, 0, 0};
-	bench_report(&rs);
+	/* The whole command (`member search`, process start included) is
+	 * bench/node's row. */
 
 	/* 2. Laurentides, 1,000 members, 12 monthly meetings of 2025. */
 	snprintf(data, sizeof data, "%s/lau", root);
