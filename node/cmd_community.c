@@ -35,7 +35,7 @@ comm_json(const Praxis__Community *c, const char *host_name)
 	for (size_t i = 0; i < c->n_facilitators; i++) {
 		cJSON *f = cJSON_CreateObject();
 		cJSON_AddStringToObject(f, "name", c->facilitators[i]->name);
-		cJSON_AddNumberToObject(f, "role", c->facilitators[i]->role);
+		cJSON_AddStringToObject(f, "role", node_fac_role_token((int)c->facilitators[i]->role));
 		cJSON_AddNumberToObject(f, "member_id", (double)c->facilitators[i]->member_id);
 		node_json_date(f, "mandate_start", c->facilitators[i]->mandate_start);
 		node_json_date(f, "mandate_end", c->facilitators[i]->mandate_end);
@@ -81,7 +81,8 @@ typedef struct comm_in {
 	bool has_cs, has_ce;
 	Praxis__Facilitator *facs;
 	Praxis__Facilitator **fac_ptrs;
-	size_t n_facs;
+	char **names; /* facilitator names, malloc'd */
+	size_t n_facs, n_names;
 	double fee;
 	long tools, called;
 } comm_in;
@@ -89,6 +90,9 @@ typedef struct comm_in {
 static void
 comm_in_fini(comm_in *in)
 {
+	for (size_t i = 0; i < in->n_names; i++)
+		free(in->names[i]);
+	free(in->names);
 	free(in->facs);
 	free(in->fac_ptrs);
 }
@@ -162,7 +166,9 @@ comm_check(px_node *n, px_txn *txn, const node_opt *opts, const char *framework,
 	if (fo->count > 0) {
 		in->facs = calloc(fo->count, sizeof *in->facs);
 		in->fac_ptrs = calloc(fo->count, sizeof *in->fac_ptrs);
-		if (in->facs == NULL || in->fac_ptrs == NULL)
+		in->names = calloc(fo->count, sizeof *in->names);
+		in->n_names = fo->count;
+		if (in->facs == NULL || in->fac_ptrs == NULL || in->names == NULL)
 			return node_fail(n, PX_ENOMEM, "%s", px_strerror_user(PX_ENOMEM));
 	}
 	for (size_t i = 0; i < fo->count; i++) {
@@ -184,8 +190,27 @@ comm_check(px_node *n, px_txn *txn, const node_opt *opts, const char *framework,
 			                      "--facilitator expects ROLE:NAME (animator, moderator, sponsor, coach, coordinator), not '%s'"),
 			                 s);
 		f->role = (Praxis__FacilitatorRole)r;
-		/* The name is borrowed from argv up to an optional ":date" tail. */
-		f->name = (char *)(colon + 1);
+		/* NAME[:START[:END]]: the mandate's dates (CIS-4) are optional. */
+		const char *nm = colon + 1;
+		const char *c2 = strchr(nm, ':');
+		in->names[i] = c2 != NULL ? strndup(nm, (size_t)(c2 - nm)) : strdup(nm);
+		if (in->names[i] == NULL)
+			return node_fail(n, PX_ENOMEM, "%s", px_strerror_user(PX_ENOMEM));
+		f->name = in->names[i];
+		if (c2 != NULL) {
+			const char *c3 = strchr(c2 + 1, ':');
+			char d1[32] = "", d2[32] = "";
+			snprintf(d1, sizeof d1, "%.*s", c3 != NULL ? (int)(c3 - c2 - 1) : (int)strlen(c2 + 1), c2 + 1);
+			if (c3 != NULL)
+				snprintf(d2, sizeof d2, "%s", c3 + 1);
+			if ((d1[0] && px_date_parse(d1, &f->mandate_start) != PX_OK) ||
+			    (d2[0] && px_date_parse(d2, &f->mandate_end) != PX_OK) ||
+			    (f->mandate_start && f->mandate_end && f->mandate_end < f->mandate_start))
+				return node_fail(n, PX_EINVAL,
+				                 PX_T("--facilitator « %s » : mandat invalide (RÔLE:NOM:DÉBUT:FIN, dates AAAA-MM-JJ)",
+				                      "--facilitator '%s': invalid mandate (ROLE:NAME:START:END, dates YYYY-MM-DD)"),
+				                 s);
+		}
 		uint64_t mid;
 		if (node_resolve_member(n, txn, f->name, &mid) == PX_OK)
 			f->member_id = mid;

@@ -28,7 +28,7 @@ static const node_cmd main_cmds[] = {
 	 "Modifie un organisme.", "Edit an organization.", 0},
 
 	{"community", "add", cmd_community,
-	 "community add --name NOM --framework PLUGICIEL [--host-org ORG] [--region R] [--facilitator RÔLE:NOM]... "
+	 "community add --name NOM --framework PLUGICIEL [--host-org ORG] [--region R] [--facilitator RÔLE:NOM[:DÉBUT[:FIN]]]... "
 	 "[--sponsor NOM] [--job-title TITRE] [--cycle-start DATE] [--cycle-end DATE] [--value V]... [--objective O]... [--param nom=valeur]... "
 	 "[--fee MONTANT] [--tools N] [--called-on N]",
 	 "Crée une communauté de pratique (le cadre doit être un plugiciel chargé).",
@@ -149,7 +149,7 @@ static const char *const main_usage_words[][2] = {
 	{"RENCONTRE", "MEETING"}, {"COURRIEL", "EMAIL"}, {"SECTEUR", "SECTOR"}, {"FICHIER", "FILE"},
 	{"PRÉFIXE", "PREFIX"}, {"DOSSIER", "DIR"}, {"PRÉNOM", "FIRST"}, {"RÉGION", "REGION"},
 	{"RÉSEAU", "NETWORK"}, {"MEMBRE", "MEMBER"}, {"RAISON", "REASON"}, {"STATUT", "STATUS"},
-	{"TITRE", "TITLE"}, {"THÈME", "THEME"}, {"SECONDES", "SECONDS"}, {"MONTANT", "AMOUNT"}, {"HEURES", "HOURS"}, {"MOIS", "MONTH"}, {"ANNÉE", "YEAR"}, {"JETON", "TOKEN"}, {"TEXTE", "TEXT"},
+	{"TITRE", "TITLE"}, {"DÉBUT", "START"}, {"FIN]", "END]"}, {"THÈME", "THEME"}, {"SECONDES", "SECONDS"}, {"MONTANT", "AMOUNT"}, {"HEURES", "HOURS"}, {"MOIS", "MONTH"}, {"ANNÉE", "YEAR"}, {"JETON", "TOKEN"}, {"TEXTE", "TEXT"},
 	{"RÔLE", "ROLE"}, {"AAAA", "YYYY"}, {"JJ/MM", "DD/MM"}, {"nom=valeur", "name=value"},
 	{"oui|non", "yes|no"}, {"NOM", "NAME"}, {"[options]", "[options]"},
 };

@@ -246,6 +246,7 @@ const char *node_fac_role_name(int v);
 const char *node_status_token(int v);
 const char *node_role_token(int v);
 const char *node_sector_token(int v);
+const char *node_fac_role_token(int v);
 
 /* ---- validation ---- */
 /* "14/03", "14-03", "14/03/1980" (year ignored): day and month, 31/02 refused. */

@@ -254,6 +254,7 @@ const char *node_role_name(int v) { return util_word_name(util_roles, v); }
 const char *node_role_token(int v) { return util_word_token(util_roles, v); }
 int node_parse_fac_role(const char *s) { return util_word_parse(util_fac_roles, s); }
 const char *node_fac_role_name(int v) { return util_word_name(util_fac_roles, v); }
+const char *node_fac_role_token(int v) { return util_word_token(util_fac_roles, v); }
 
 /* ------------------------------------------------------------- validation */
 

@@ -137,6 +137,8 @@ test_org_and_community(void **state)
 		{"community add --name Y --framework cisss --param no_such_param=1", "no_such_param", 2},
 		{"community add --name 'cdp familles' --framework rocfm", "existe déjà", 2},
 		{"community add --name Y --framework rocfm --facilitator 'pilote:Jean'", "pilote", 2},
+		{"community add --name Y --framework rocfm --facilitator 'coach:Jean:2025-13-01'", "mandat", 2},
+		{"community add --name Y --framework rocfm --facilitator 'coach:Jean:2025-06-01:2025-01-01'", "mandat", 2},
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		r = nt_run(&n, "%s", bad[i].args);
@@ -152,10 +154,12 @@ test_org_and_community(void **state)
 	assert_string_equal(cJSON_GetObjectItem(c, "framework")->valuestring, "rocfm");
 	assert_string_equal(cJSON_GetObjectItem(c, "host_org")->valuestring, "Maison de la Famille");
 	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(c, "facilitators")), 2);
+	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(c, "facilitators"), 0), "role")->valuestring,
+	                    "coordinator");
 	cJSON_Delete(l);
 
 	r = nt_run(&n, "community add --name 'CdP CISSS' --framework cisss --job-title 'Travailleuse sociale' "
-	               "--sponsor 'M. Gestion' --param annual_hours_cap=30");
+	               "--sponsor 'M. Gestion' --param annual_hours_cap=30 --facilitator 'animatrice:Julie:2025-01-01:2025-12-31'");
 	nt_expect(&r, 0, "community add cisss");
 	pxt_run_free(&r);
 	r = nt_run(&n, "community edit 'CdP CISSS' --region Laurentides --param annual_hours_cap=28");
@@ -164,6 +168,10 @@ test_org_and_community(void **state)
 	c = nt_json(&n, "community show 2");
 	assert_string_equal(cJSON_GetObjectItem(c, "region")->valuestring, "Laurentides");
 	assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(c, "params"), 0)->valuestring, "annual_hours_cap=28");
+	cJSON *fac = cJSON_GetArrayItem(cJSON_GetObjectItem(c, "facilitators"), 0);
+	assert_string_equal(cJSON_GetObjectItem(fac, "name")->valuestring, "Julie");
+	assert_string_equal(cJSON_GetObjectItem(fac, "mandate_start")->valuestring, "2025-01-01");
+	assert_string_equal(cJSON_GetObjectItem(fac, "mandate_end")->valuestring, "2025-12-31");
 	cJSON_Delete(c);
 	r = nt_run(&n, "community edit 2 --framework nulle-part");
 	nt_expect(&r, 2, "community edit unknown framework");
