@@ -84,22 +84,24 @@ hub_row_fini(hub_row *r)
 	memset(r, 0, sizeof *r);
 }
 
+/* Points r into a (which must outlive it). */
 static px_err
 hub_row_from(const Praxis__AggregateRow *a, hub_row *out)
 {
 	memset(out, 0, sizeof *out);
-	px_strlcpy(out->framework, a->framework, sizeof out->framework);
-	px_strlcpy(out->region, a->region, sizeof out->region);
-	px_strlcpy(out->tenant, a->tenant, sizeof out->tenant);
-	px_strlcpy(out->community, a->community_uid, sizeof out->community);
-	px_strlcpy(out->period, a->period, sizeof out->period);
+	out->framework = a->framework;
+	out->region = a->region;
+	out->tenant = a->tenant;
+	out->community = a->community_uid;
+	out->community_name = "";
+	out->period = a->period;
 	out->communities = a->communities;
 	if (a->n_indicators > 0 && (out->cells = calloc(a->n_indicators, sizeof *out->cells)) == NULL)
 		return PX_ENOMEM;
 	for (size_t i = 0; i < a->n_indicators; i++) {
 		const Praxis__Indicator *in = a->indicators[i];
 		hub_cell *c = &out->cells[out->n_cells++];
-		px_strlcpy(c->name, in->name, sizeof c->name);
+		c->name = in->name;
 		c->value = in->value;
 		c->population = in->population;
 		c->suppressed = in->suppressed;
@@ -112,7 +114,7 @@ hub_row_from(const Praxis__AggregateRow *a, hub_row *out)
 	for (size_t i = 0; i < a->n_findings; i++) {
 		const Praxis__FindingCount *fc = a->findings[i];
 		hub_finding *f = &out->findings[out->n_findings++];
-		px_strlcpy(f->rule, fc->rule_id, sizeof f->rule);
+		f->rule = fc->rule_id;
 		f->severity = fc->severity;
 		f->count = fc->count;
 		f->suppressed = fc->suppressed;
@@ -120,38 +122,34 @@ hub_row_from(const Praxis__AggregateRow *a, hub_row *out)
 	return PX_OK;
 }
 
-/* Runs px_agg_build for one grouping and converts its rows. */
+/* Converts the rows of a (kept by the caller) into hub rows. */
 static px_err
-hub_group(const px_agg_item *items, size_t n, unsigned by, uint32_t k, hub_row **rows,
-          size_t *nrows, hub_row *total)
+hub_group_rows(const Praxis__AggregateResponse *a, hub_row **rows, size_t *nrows, hub_row *total)
 {
-	Praxis__AggregateResponse *a = NULL;
-	px_err rv = px_agg_build(items, n, by, k, &a);
-	if (rv != PX_OK)
-		return rv;
+	px_err rv = PX_OK;
 	*rows = NULL;
 	*nrows = 0;
-	if (a->n_rows > 0 && (*rows = calloc(a->n_rows, sizeof **rows)) == NULL) {
-		rv = PX_ENOMEM;
-		goto done;
-	}
+	if (a->n_rows > 0 && (*rows = calloc(a->n_rows, sizeof **rows)) == NULL)
+		return PX_ENOMEM;
 	for (size_t i = 0; i < a->n_rows && rv == PX_OK; i++) {
 		rv = hub_row_from(a->rows[i], &(*rows)[i]);
 		(*nrows)++;
 	}
 	if (rv == PX_OK && total != NULL && a->total != NULL)
 		rv = hub_row_from(a->total, total);
-done:
-	px_agg_free(a);
 	return rv;
 }
 
+/* Community names, sorted by uid, in one block: the unpacked reports can
+ * be freed before the rows are converted. */
+typedef struct hub_name {
+	const char *uid, *name;
+} hub_name;
+
 static int
-hub_uid_cmp(const void *a, const void *b)
+hub_name_cmp(const void *a, const void *b)
 {
-	const Praxis__HubLatestReport *x = *(Praxis__HubLatestReport *const *)a;
-	const Praxis__HubLatestReport *y = *(Praxis__HubLatestReport *const *)b;
-	return strcmp(x->report->community_uid, y->report->community_uid);
+	return strcmp(((const hub_name *)a)->uid, ((const hub_name *)b)->uid);
 }
 
 px_err
@@ -170,6 +168,7 @@ hub_aggregate(hub *h, const hub_filter *f, hub_result *out)
 		rv = px_scan(txn, h->latest, NULL, 0, hub_collect_cb, &c);
 	px_txn_abort(txn);
 	px_agg_item *items = NULL;
+	Praxis__AggregateResponse *a[5] = {NULL, NULL, NULL, NULL, NULL};
 	if (rv != PX_OK)
 		goto done;
 	if (c.n > 0 && (items = calloc(c.n, sizeof *items)) == NULL) {
@@ -180,42 +179,71 @@ hub_aggregate(hub *h, const hub_filter *f, hub_result *out)
 		items[i].report = c.v[i]->report;
 		items[i].tenant = c.v[i]->tenant;
 	}
-	const unsigned all = PX_AGG_BY_FRAMEWORK | PX_AGG_BY_REGION | PX_AGG_BY_TENANT |
-	                     PX_AGG_BY_COMMUNITY | PX_AGG_BY_PERIOD;
-	if ((rv = hub_group(items, c.n, all, out->k, &out->rows, &out->n_rows, &out->total)) != PX_OK)
+	const unsigned by[5] = {PX_AGG_BY_FRAMEWORK | PX_AGG_BY_REGION | PX_AGG_BY_TENANT |
+	                            PX_AGG_BY_COMMUNITY | PX_AGG_BY_PERIOD,
+	                        PX_AGG_BY_FRAMEWORK, PX_AGG_BY_PERIOD, PX_AGG_BY_REGION, PX_AGG_BY_TENANT};
+	for (int g = 0; g < 5 && rv == PX_OK; g++)
+		rv = px_agg_build(items, c.n, by[g], out->k, &a[g]);
+	if (rv != PX_OK)
 		goto done;
-	if ((rv = hub_group(items, c.n, PX_AGG_BY_FRAMEWORK, out->k, &out->by_framework,
-	                    &out->n_by_framework, NULL)) != PX_OK)
+	/* Names into one pool, then the reports go: the responses are all the
+	 * rows need. */
+	size_t pool_len = 0;
+	for (size_t i = 0; i < c.n; i++)
+		pool_len += strlen(c.v[i]->report->community_uid) + strlen(c.v[i]->report->community_name) + 2;
+	hub_name *names = NULL;
+	char *pool = malloc(sizeof(size_t) + c.n * sizeof *names + pool_len + 1);
+	if (pool == NULL) {
+		rv = PX_ENOMEM;
 		goto done;
-	if ((rv = hub_group(items, c.n, PX_AGG_BY_PERIOD, out->k, &out->by_period, &out->n_by_period,
-	                    NULL)) != PX_OK)
-		goto done;
-	if ((rv = hub_group(items, c.n, PX_AGG_BY_REGION, out->k, &out->by_region, &out->n_by_region,
-	                    NULL)) != PX_OK)
-		goto done;
-	if ((rv = hub_group(items, c.n, PX_AGG_BY_TENANT, out->k, &out->by_tenant, &out->n_by_tenant,
-	                    NULL)) != PX_OK)
-		goto done;
-	/* Community names come from the reports (px_agg rows carry the uid):
-	 * sort by uid once, then binary search per row. */
+	}
+	out->keep[5] = pool;
+	names = (hub_name *)(void *)(pool + sizeof(size_t));
+	char *p = (char *)(names + c.n);
+	for (size_t i = 0; i < c.n; i++) {
+		size_t ul = strlen(c.v[i]->report->community_uid) + 1;
+		size_t nl = strlen(c.v[i]->report->community_name) + 1;
+		memcpy(p, c.v[i]->report->community_uid, ul);
+		names[i].uid = p;
+		p += ul;
+		memcpy(p, c.v[i]->report->community_name, nl);
+		names[i].name = p;
+		p += nl;
+	}
 	if (c.n > 1)
-		qsort(c.v, c.n, sizeof *c.v, hub_uid_cmp);
+		qsort(names, c.n, sizeof *names, hub_name_cmp);
+	free(items);
+	items = NULL;
+	for (size_t i = 0; i < c.n; i++)
+		praxis__hub_latest_report__free_unpacked(c.v[i], NULL);
+	free(c.v);
+	c.v = NULL;
+	size_t nreports = c.n;
+	c.n = 0;
+	for (int g = 0; g < 5; g++) {
+		out->keep[g] = a[g];
+		a[g] = NULL;
+	}
+	Praxis__AggregateResponse *const *k = (Praxis__AggregateResponse *const *)out->keep;
+	if ((rv = hub_group_rows(k[0], &out->rows, &out->n_rows, &out->total)) != PX_OK ||
+	    (rv = hub_group_rows(k[1], &out->by_framework, &out->n_by_framework, NULL)) != PX_OK ||
+	    (rv = hub_group_rows(k[2], &out->by_period, &out->n_by_period, NULL)) != PX_OK ||
+	    (rv = hub_group_rows(k[3], &out->by_region, &out->n_by_region, NULL)) != PX_OK ||
+	    (rv = hub_group_rows(k[4], &out->by_tenant, &out->n_by_tenant, NULL)) != PX_OK)
+		goto done;
 	for (size_t i = 0; i < out->n_rows; i++) {
-		Praxis__CommunityReport kr = PRAXIS__COMMUNITY_REPORT__INIT;
-		kr.community_uid = out->rows[i].community;
-		Praxis__HubLatestReport kl = PRAXIS__HUB_LATEST_REPORT__INIT;
-		kl.report = &kr;
-		Praxis__HubLatestReport *kp = &kl;
-		Praxis__HubLatestReport **hit = bsearch(&kp, c.v, c.n, sizeof *c.v, hub_uid_cmp);
+		hub_name key = {out->rows[i].community, NULL};
+		const hub_name *hit = bsearch(&key, names, nreports, sizeof *names, hub_name_cmp);
 		if (hit != NULL)
-			px_strlcpy(out->rows[i].community_name, (*hit)->report->community_name,
-			           sizeof out->rows[i].community_name);
+			out->rows[i].community_name = hit->name;
 	}
 done:
 	free(items);
 	for (size_t i = 0; i < c.n; i++)
 		praxis__hub_latest_report__free_unpacked(c.v[i], NULL);
 	free(c.v);
+	for (int g = 0; g < 5; g++)
+		px_agg_free(a[g]);
 	if (rv != PX_OK)
 		hub_result_fini(out);
 	return rv;
@@ -238,5 +266,8 @@ hub_result_fini(hub_result *r)
 	hub_rows_free(r->by_tenant, r->n_by_tenant);
 	hub_rows_free(r->by_region, r->n_by_region);
 	hub_row_fini(&r->total);
+	for (int g = 0; g < 5; g++)
+		px_agg_free(r->keep[g]);
+	free(r->keep[5]);
 	memset(r, 0, sizeof *r);
 }

@@ -117,8 +117,10 @@ typedef struct hub_filter {
 	bool hide_communities; /* k-anonymity of the listing is kept by suppression anyway */
 } hub_filter;
 
+/* Cells and rows point into the px_agg responses and the name pool the
+ * result keeps: valid until hub_result_fini. */
 typedef struct hub_cell {
-	char name[96];
+	const char *name;
 	double value;
 	uint32_t population;
 	uint32_t withheld;     /* reports whose cell is left out (suppressed) */
@@ -128,14 +130,14 @@ typedef struct hub_cell {
 } hub_cell;
 
 typedef struct hub_finding {
-	char rule[32];
+	const char *rule;
 	int severity; /* praxis.Severity */
 	uint32_t count;
 	bool suppressed; /* some communities' counts (1..k-1) are not in count */
 } hub_finding;
 
 typedef struct hub_row {
-	char framework[64], region[96], tenant[72], community[128], community_name[128], period[16];
+	const char *framework, *region, *tenant, *community, *community_name, *period;
 	uint32_t communities;
 	hub_cell *cells;  size_t n_cells;
 	hub_finding *findings; size_t n_findings;
@@ -149,6 +151,7 @@ typedef struct hub_result {
 	hub_row *by_tenant; size_t n_by_tenant;
 	hub_row *by_region; size_t n_by_region;
 	uint32_t k;
+	void *keep[6];                  /* px_agg responses and the name pool */
 } hub_result;
 
 px_err hub_aggregate(hub *h, const hub_filter *f, hub_result *out) PX_NODISCARD;
