@@ -372,6 +372,10 @@ void node_view_free(node_view *v);
  * approvals) and/or a meeting (and its attendance) from the view: the
  * community as it was before adding them. 0 = nothing of that kind. */
 void node_view_drop(node_view *v, uint64_t member_id, uint64_t meeting_id);
+/* Removes what one attendance or hours change added (the attendance row of
+ * change->member_id at change->meeting_id, or her hours of change->month),
+ * so the view is the community as it was before that change. */
+void node_view_drop_change(node_view *v, const pxp_change *change);
 
 /* ---- rules (node/rules.c) ---- */
 /* Change-time check. Call it after writing the change in the open write

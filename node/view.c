@@ -529,6 +529,32 @@ node_view_drop(node_view *v, uint64_t member_id, uint64_t meeting_id)
 	v->c.n_attendance = v->n_attendance;
 }
 
+static const pxp_change *view_drop_chg;
+static bool
+view_keep_chg_att(const pxp_attendance *a)
+{
+	return a->member_id != view_drop_chg->member_id || a->meeting_id != view_drop_chg->meeting_id;
+}
+static bool
+view_keep_chg_hours(const pxp_hours *h)
+{
+	return h->member_id != view_drop_chg->member_id || h->month != view_drop_chg->month;
+}
+
+void
+node_view_drop_change(node_view *v, const pxp_change *change)
+{
+	view_drop_chg = change;
+	if (change->kind == PXP_CHANGE_ATTENDANCE) {
+		VIEW_FILTER(v->attendance, v->n_attendance, view_keep_chg_att);
+		v->c.n_attendance = v->n_attendance;
+	} else if (change->kind == PXP_CHANGE_HOURS) {
+		VIEW_FILTER(v->hours, v->n_hours, view_keep_chg_hours);
+		v->c.n_hours = v->n_hours;
+	}
+	view_drop_chg = NULL;
+}
+
 const pxp_community *
 node_view_community(const node_view *v)
 {

@@ -170,6 +170,93 @@ test_import_refused_by_rule(void **state)
 	nt_fini(&n);
 }
 
+/* --override records a refused change as a derogation: kept, logged with
+ * its reason, still reported by the audit; and an error already there (her
+ * LAU-1) does not stop her later RSVPs, while a new one would. */
+static void
+test_override_and_preexisting(void **state)
+{
+	(void)state;
+	nt_node n;
+	nt_init(&n, "rules-ovr");
+	pxt_run r = nt_run(&n, "community add --name Amalgame --framework laurentides");
+	nt_expect(&r, 0, "community add");
+	pxt_run_free(&r);
+	r = nt_run(&n, "member add --community Amalgame --family Lafleur --first Rose --birth 12/05 --consent oui");
+	nt_expect(&r, 0, "member add");
+	pxt_run_free(&r);
+	r = nt_run(&n, "member edit 1 --status active");
+	nt_expect(&r, 2, "activate without protocol");
+	assert_true(has(r.err, "--override"));
+	pxt_run_free(&r);
+	r = nt_run(&n, "--override '' member edit 1 --status active");
+	nt_expect(&r, 1, "empty reason");
+	pxt_run_free(&r);
+	r = nt_run(&n, "--override 'Direction en congé' member edit 1 --status active");
+	nt_expect(&r, 0, "activate by derogation");
+	assert_true(has(r.err, "dérogation"));
+	assert_true(has(r.err, "Direction en congé"));
+	pxt_run_free(&r);
+	char st[32];
+	assert_string_equal(status_of(&n, 1, st, sizeof st), "active");
+	char *db = NULL;
+	assert_true(asprintf(&db, "%s/node.mdb", n.data) > 0);
+	assert_true(pxt_file_contains(db, "Direction en cong", 17));
+	free(db);
+	/* The audit still reports her. */
+	r = nt_run(&n, "audit");
+	assert_true(has(r.out, "LAU-1"));
+	pxt_run_free(&r);
+	/* A meeting this year, and her RSVP: LAU-1 was there before, so it
+	 * does not refuse the RSVP. */
+	int32_t today = px_date_today();
+	char date[11];
+	px_date_format(today / 10000 * 10000 + 105, date);
+	r = nt_run(&n, "meeting add --community Amalgame --date %s --duration 2", date);
+	nt_expect(&r, 0, "meeting add");
+	pxt_run_free(&r);
+	r = nt_run(&n, "rsvp 1 1 confirmed");
+	nt_expect(&r, 0, "rsvp of a member with a pre-existing LAU-1");
+	assert_true(has(r.err, "LAU-1"));
+	pxt_run_free(&r);
+	nt_fini(&n);
+}
+
+/* A change dated outside the default period (the plan's) is checked over
+ * its own calendar year: 5 meeting hours in one month of last year give
+ * the LAU-3 warning at once. */
+static void
+test_change_outside_plan_period(void **state)
+{
+	(void)state;
+	nt_node n;
+	nt_init(&n, "rules-per");
+	pxt_run r = nt_run(&n, "community add --name Amalgame --framework laurentides");
+	nt_expect(&r, 0, "community add");
+	pxt_run_free(&r);
+	r = nt_run(&n, "plan import Amalgame '%s/data/plans/amalgame-2020-2021.json'", PXT_SOURCE_DIR);
+	nt_expect(&r, 0, "plan import");
+	pxt_run_free(&r);
+	r = nt_run(&n, "member add --community Amalgame --family Lafleur --first Rose --joined 2025-01-01");
+	nt_expect(&r, 0, "member add");
+	pxt_run_free(&r);
+	r = nt_run(&n, "meeting add --community Amalgame --date 2025-03-04 --duration 2.5");
+	nt_expect(&r, 0, "meeting 1");
+	pxt_run_free(&r);
+	r = nt_run(&n, "meeting add --community Amalgame --date 2025-03-18 --duration 2.5");
+	nt_expect(&r, 0, "meeting 2");
+	pxt_run_free(&r);
+	r = nt_run(&n, "attend 1 1");
+	nt_expect(&r, 0, "attend 1");
+	assert_false(has(r.err, "LAU-3"));
+	pxt_run_free(&r);
+	r = nt_run(&n, "attend 2 1");
+	nt_expect(&r, 0, "attend 2");
+	assert_true(has(r.err, "LAU-3"));
+	pxt_run_free(&r);
+	nt_fini(&n);
+}
+
 int
 main(void)
 {
@@ -177,6 +264,8 @@ main(void)
 		cmocka_unit_test(test_lau1),
 		cmocka_unit_test(test_bru4_and_bru1),
 		cmocka_unit_test(test_import_refused_by_rule),
+		cmocka_unit_test(test_override_and_preexisting),
+		cmocka_unit_test(test_change_outside_plan_period),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
