@@ -523,7 +523,7 @@ gen_cisss(void)
 	fprintf(out,
 	        "pxn community add --name 'CdP Travail social en soutien à domicile' --framework cisss "
 	        "--host-org 'CISSS de la Gaspésie' --region Gaspésie --sponsor 'Nathalie Bujold' "
-	        "--job-title 'Travailleuse sociale' --facilitator 'animator:Chantal Cyr'\n");
+	        "--job-title 'Travailleuse sociale' --facilitator 'animator:Chantal Cyr:%d-01-01:%d-12-31'\n", y, y);
 	cnt->communities++;
 	/* CIS-5 and CIS-7: the year's action plan, each specific objective in
 	 * one of the framework's categories. */
