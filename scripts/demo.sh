@@ -63,7 +63,9 @@ start_hub() {
 		HTTP_PORT=$((RPC_PORT + 1))
 		rm -rf "$HUB"
 		hub init --listen "tcp://127.0.0.1:$RPC_PORT" >"$WORK/hub-init.log"
-		hub serve --http "127.0.0.1:$HTTP_PORT" >"$WORK/hub.log" 2>&1 &
+		# Started directly, not through the hub() function, so that $! is
+		# the hub's own pid and cleanup stops the hub itself.
+		"$BIN/praxis-hub" --data "$HUB" serve --http "127.0.0.1:$HTTP_PORT" >"$WORK/hub.log" 2>&1 &
 		HUB_PID=$!
 		PIDS="$PIDS $HUB_PID"
 		i=0
@@ -150,7 +152,12 @@ echo "Rapport JSON : $WORK/report.json — CSV (Excel) : $WORK/report.csv"
 echo "Journaux : $WORK/*.log"
 
 if [ $SERVE -eq 1 ]; then
-	vt=$(hub viewer add federation --scope all 2>/dev/null | grep -o 'pxv1\.[A-Za-z0-9_-]*' | head -1)
+	# An empty scope sees every organization, framework and region.
+	vt=$(hub viewer add federation --scope '' | grep -o 'pxv1\.[A-Za-z0-9_-]*' | head -1)
+	if [ -z "$vt" ]; then
+		echo "demo : pas de jeton de lecture / no viewer token" >&2
+		exit 1
+	fi
 	say "Tableau de bord en direct"
 	echo "http://127.0.0.1:$HTTP_PORT/login?token=$vt"
 	echo "Jeton de lecture / viewer token : $vt"
