@@ -23,25 +23,8 @@ typedef struct cis_ctx {
 	int64_t mandate_months;/* CIS-4 */
 } cis_ctx;
 
-static void cis_emit(const cis_ctx *x, const char *rule, pxp_severity sev, uint64_t member,
-                     uint64_t meeting, int32_t month, const char *fr, const char *en, ...)
-	__attribute__((format(printf, 7, 9)));
-
-static void
-cis_emit(const cis_ctx *x, const char *rule, pxp_severity sev, uint64_t member, uint64_t meeting,
-         int32_t month, const char *fr, const char *en, ...)
-{
-	char mfr[512], men[512];
-	va_list ap, aq;
-	va_start(ap, en);
-	va_copy(aq, ap);
-	vsnprintf(mfr, sizeof(mfr), fr, ap);
-	vsnprintf(men, sizeof(men), en, aq);
-	va_end(aq);
-	va_end(ap);
-	pxp_finding f = {rule, sev, mfr, men, member, meeting, month};
-	x->h->emit(x->sink, &f);
-}
+/* Findings: both messages take the same arguments (see pxp_emitf). */
+#define cis_emit(x, ...) pxp_emitf((x)->h, (x)->sink, __VA_ARGS__)
 
 /* Job titles compare without case and surrounding spaces (ASCII case:
  * accents must match, as typed in the directory). */

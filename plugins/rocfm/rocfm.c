@@ -24,25 +24,8 @@ typedef struct roc_ctx {
 	int64_t coordinators;   /* ROC-5 */
 } roc_ctx;
 
-static void roc_emit(const roc_ctx *x, const char *rule, pxp_severity sev, uint64_t member,
-                     uint64_t meeting, int32_t month, const char *fr, const char *en, ...)
-	__attribute__((format(printf, 7, 9)));
-
-static void
-roc_emit(const roc_ctx *x, const char *rule, pxp_severity sev, uint64_t member, uint64_t meeting,
-         int32_t month, const char *fr, const char *en, ...)
-{
-	char mfr[512], men[512];
-	va_list ap, aq;
-	va_start(ap, en);
-	va_copy(aq, ap);
-	vsnprintf(mfr, sizeof(mfr), fr, ap);
-	vsnprintf(men, sizeof(men), en, aq);
-	va_end(aq);
-	va_end(ap);
-	pxp_finding f = {rule, sev, mfr, men, member, meeting, month};
-	x->h->emit(x->sink, &f);
-}
+/* Findings: both messages take the same arguments (see pxp_emitf). */
+#define roc_emit(x, ...) pxp_emitf((x)->h, (x)->sink, __VA_ARGS__)
 
 static const pxp_org *
 roc_org(const pxp_community *c, uint64_t id)

@@ -17,9 +17,11 @@
 #ifndef PRAXIS_PLUGIN_H
 #define PRAXIS_PLUGIN_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -247,6 +249,34 @@ typedef struct pxp_host {
 	bool (*param_bool)(void *sink, const char *name);
 	const char *(*param_str)(void *sink, const char *name);
 } pxp_host;
+
+/*
+ * pxp_emitf: formats a finding's two messages (same arguments for both; the
+ * French format is checked by the compiler) and emits it through the host.
+ * Messages longer than 511 bytes are cut.
+ */
+static inline void pxp_emitf(const pxp_host *host, void *sink, const char *rule, pxp_severity sev,
+                             uint64_t member, uint64_t meeting, int32_t month, const char *fr,
+                             const char *en, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 8, 10)))
+#endif
+	;
+static inline void
+pxp_emitf(const pxp_host *host, void *sink, const char *rule, pxp_severity sev, uint64_t member,
+          uint64_t meeting, int32_t month, const char *fr, const char *en, ...)
+{
+	char mfr[512], men[512];
+	va_list ap, aq;
+	va_start(ap, en);
+	va_copy(aq, ap);
+	vsnprintf(mfr, sizeof mfr, fr, ap);
+	vsnprintf(men, sizeof men, en, aq);
+	va_end(aq);
+	va_end(ap);
+	pxp_finding f = {rule, sev, mfr, men, member, meeting, month};
+	host->emit(sink, &f);
+}
 
 /* ---- the descriptor ---- */
 typedef enum pxp_param_type { PXP_PARAM_INT = 1, PXP_PARAM_DOUBLE, PXP_PARAM_BOOL, PXP_PARAM_STRING } pxp_param_type;
