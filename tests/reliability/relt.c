@@ -46,8 +46,8 @@ relt_sleep_ms(int ms)
 		;
 }
 
-int
-relt_free_port(void)
+static int
+relt_port_once(void)
 {
 	int s = socket(AF_INET, SOCK_STREAM, 0);
 	assert_true(s >= 0);
@@ -59,6 +59,26 @@ relt_free_port(void)
 	assert_int_equal(getsockname(s, (struct sockaddr *)&a, &l), 0);
 	close(s);
 	return ntohs(a.sin_port);
+}
+
+int
+relt_free_port(void)
+{
+	/* The kernel may hand the same free port out twice in a row: never
+	 * give one this process already gave. */
+	static int given[256];
+	static size_t ngiven;
+	for (;;) {
+		int p = relt_port_once();
+		bool dup = false;
+		for (size_t i = 0; i < ngiven; i++)
+			dup |= given[i] == p;
+		if (dup)
+			continue;
+		if (ngiven < sizeof given / sizeof given[0])
+			given[ngiven++] = p;
+		return p;
+	}
 }
 
 long
