@@ -1,7 +1,7 @@
 # Praxis: thin wrapper over CMake. Every target first installs what is missing.
 #   make            release build into build/ (binaries in build/bin/)
 #   make test       ASan+UBSan build into build/test/, then every test
-#   make test-long  the long reliability runs
+#   make test-long  the long reliability runs, then valgrind over the demo
 #   make demo       a live federation of four organizations, then its report
 #   make demo-serve same, and keeps the hub dashboard running
 #   make bench      benchmarks; table + build/bench-results.json
@@ -34,7 +34,9 @@ test: build-test
 		ctest --output-on-failure -j$(JOBS) -LE long
 
 test-long: build-test
+	@scripts/deps.sh valgrind
 	@cd build/test && ctest --output-on-failure -L long
+	@scripts/valgrind-e2e.sh
 
 demo: build
 	@scripts/demo.sh
