@@ -148,12 +148,16 @@ test_time_window_and_replay_after_restart(void **state)
 	       "restart %s, after SIGKILL+restart %s, new request %s\n",
 	       px_code_name(c_ok), px_code_name(c_old), px_code_name(c_ahead), px_code_name(c_replay),
 	       px_code_name(c_replay_restart), px_code_name(c_replay_kill), px_code_name(c_fresh));
+	/* Refused unrun: UNAUTHENTICATED, or ABORTED for a request stamped
+	 * outside the window or before the hub started (px_rpc.h: the
+	 * genuine client then stamps it again with its key; a replayer
+	 * without the key cannot). */
 	assert_int_equal(c_ok, 0);
-	assert_int_equal(c_old, 16);
-	assert_int_equal(c_ahead, 16);
+	assert_true(c_old == 10 || c_old == 16);
+	assert_true(c_ahead == 10 || c_ahead == 16);
 	assert_int_equal(c_replay, 16);
-	assert_int_equal(c_replay_restart, 16);
-	assert_int_equal(c_replay_kill, 16);
+	assert_true(c_replay_restart == 10 || c_replay_restart == 16);
+	assert_true(c_replay_kill == 10 || c_replay_kill == 16);
 	assert_int_equal(c_fresh, 0);
 	free(ok.p);
 	free(old.p);
