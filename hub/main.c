@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include "hub.h"
 #include "px_report.h"
+#include "px_rpc.h"
 
 #include <errno.h>
 #include <signal.h>

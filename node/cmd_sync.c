@@ -255,9 +255,12 @@ sync_push_once(px_node *n, px_rpc_client *cl, const px_identity *id, sync_stats 
 }
 
 /* Pushes until nothing transient is left or max_wait_ms passed; backoff
- * doubles from 200 ms to 5 s between passes. */
+ * doubles from 200 ms to 5 s between passes. *clp is opened on first use
+ * and kept for the caller (serve reuses one client: each close of an nng
+ * dialer costs a reap in the background). */
 static px_err
-sync_push(px_node *n, const px_identity *id, int64_t max_wait_ms, sync_stats *st)
+sync_push(px_node *n, const px_identity *id, int64_t max_wait_ms, sync_stats *st,
+          px_rpc_client **clp)
 {
 	char *addr = NULL;
 	uint8_t hub_pk[PX_PK_BYTES];
@@ -270,11 +273,11 @@ sync_push(px_node *n, const px_identity *id, int64_t max_wait_ms, sync_stats *st
 	}
 	if (rv != PX_OK)
 		return rv;
-	px_rpc_client *cl = NULL;
-	if ((rv = sync_client(addr, id, hub_pk, &cl)) != PX_OK) {
+	if (*clp == NULL && (rv = sync_client(addr, id, hub_pk, clp)) != PX_OK) {
 		free(addr);
 		return rv;
 	}
+	px_rpc_client *cl = *clp;
 	int64_t start = px_mono_ns() / 1000000;
 	int backoff = 200;
 	for (;;) {
@@ -288,7 +291,6 @@ sync_push(px_node *n, const px_identity *id, int64_t max_wait_ms, sync_stats *st
 		sync_sleep(backoff);
 		backoff = backoff * 2 > 5000 ? 5000 : backoff * 2;
 	}
-	px_rpc_client_close(cl);
 	free(addr);
 	return rv;
 }
@@ -510,7 +512,9 @@ cmd_sync(px_node *n, int argc, char **argv)
 	signal(SIGINT, sync_on_signal);
 	signal(SIGTERM, sync_on_signal);
 	sync_stats st = {0};
-	rv = sync_push(n, id, max_wait, &st);
+	px_rpc_client *cl = NULL;
+	rv = sync_push(n, id, max_wait, &st, &cl);
+	px_rpc_client_close(cl);
 	if (rv == PX_ENOTFOUND) {
 		rc = NODE_EXIT_NOTFOUND;
 		goto out;
@@ -568,12 +572,13 @@ cmd_serve(px_node *n, int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	px_log(PX_LOG_INFO, "serve: sync every %.1f s", interval);
+	px_rpc_client *cl = NULL;
 	while (!sync_stop) {
 		size_t built = 0, same = 0;
 		sync_stats st = {0};
 		rv = outbox_build_all(n, id, periods, np, &built, &same);
 		if (rv == PX_OK)
-			rv = sync_push(n, id, (int64_t)(interval * 1000), &st);
+			rv = sync_push(n, id, (int64_t)(interval * 1000), &st, &cl);
 		if (rv == PX_ENOTFOUND) {
 			rc = NODE_EXIT_NOTFOUND;
 			break;
@@ -585,6 +590,7 @@ cmd_serve(px_node *n, int argc, char **argv)
 			       st.sent, st.duplicate, st.left);
 		sync_sleep((int)(interval * 1000));
 	}
+	px_rpc_client_close(cl);
 	px_log(PX_LOG_INFO, "serve: stopped");
 out:
 	px_identity_free(id);

@@ -230,7 +230,9 @@ setup(void **state)
 	snprintf(T.data, sizeof T.data, "%s/hub", T.dir);
 	snprintf(T.log, sizeof T.log, "%s/hub.log", T.dir);
 	int rpc = hubt_free_port();
-	T.http_port = hubt_free_port();
+	do
+		T.http_port = hubt_free_port();
+	while (T.http_port == rpc);
 	free(cli("init --listen tcp://127.0.0.1:%d", rpc));
 	char http[64];
 	snprintf(http, sizeof http, "127.0.0.1:%d", T.http_port);

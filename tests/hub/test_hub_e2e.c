@@ -197,7 +197,9 @@ setup(void **state)
 	snprintf(T.hubdata, sizeof T.hubdata, "%s/hub", T.dir);
 	snprintf(T.hublog, sizeof T.hublog, "%s/hub.log", T.dir);
 	T.rpc_port = hubt_free_port();
-	T.http_port = hubt_free_port();
+	do
+		T.http_port = hubt_free_port();
+	while (T.http_port == T.rpc_port);
 	free(sh(0, "'%s' --data '%s' init --listen tcp://127.0.0.1:%d", HUB, T.hubdata, T.rpc_port));
 	hub_start();
 	return 0;

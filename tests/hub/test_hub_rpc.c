@@ -208,7 +208,9 @@ setup(void **state)
 	snprintf(T.data, sizeof T.data, "%s/hub", T.dir);
 	snprintf(T.log, sizeof T.log, "%s/hub.log", T.dir);
 	T.rpc_port = hubt_free_port();
-	T.http_port = hubt_free_port();
+	do
+		T.http_port = hubt_free_port();
+	while (T.http_port == T.rpc_port);
 	assert_int_equal(hub_cli(NULL, 0, "init --listen tcp://127.0.0.1:%d", T.rpc_port), 0);
 	char http[64];
 	snprintf(http, sizeof http, "127.0.0.1:%d", T.http_port);
