@@ -884,6 +884,19 @@ typedef struct rpc_slot {
 	rpc_buf a; /* packed input message, then the decrypted reply */
 	rpc_buf b; /* packed Request */
 	rpc_arena arena;
+	/* An asynchronous call in progress (px_rpc_call_async). */
+	struct px_rpc_client *cl;
+	int state;
+	const ProtobufCMethodDescriptor *md;
+	const ProtobufCMessage *req;
+	char method[RPC_METHOD_MAX];
+	size_t in_len;
+	int64_t deadline_ms, mono_deadline;
+	uint64_t request_id;
+	int stale;
+	px_rpc_done_fn done;
+	void *done_arg;
+	px_status st;
 } rpc_slot;
 
 struct px_rpc_client {
@@ -897,6 +910,7 @@ struct px_rpc_client {
 	size_t max_msg;
 	pthread_mutex_t mu;
 	rpc_slot *free_slots;
+	rpc_slot *free_async; /* slots whose aio has rpc_async_cb */
 };
 
 px_err
@@ -984,6 +998,11 @@ px_rpc_client_close(px_rpc_client *cl)
 		rpc_slot *n = cl->free_slots->next;
 		rpc_slot_free(cl->free_slots);
 		cl->free_slots = n;
+	}
+	while (cl->free_async != NULL) {
+		rpc_slot *n = cl->free_async->next;
+		rpc_slot_free(cl->free_async);
+		cl->free_async = n;
 	}
 	px_secure_free(cl->key);
 	pthread_mutex_destroy(&cl->mu);
@@ -1089,15 +1108,15 @@ rpc_read_reply(px_rpc_client *cl, rpc_slot *s, nng_msg *m, const ProtobufCMethod
 		               PX_T("réponse illisible", "unreadable response"));
 }
 
-/* One attempt: box, send, wait, read. */
-static void
-rpc_attempt(px_rpc_client *cl, rpc_slot *s, const ProtobufCMethodDescriptor *md,
-            const char *method, size_t in_len, int64_t deadline_ms, int64_t mono_deadline,
-            ProtobufCMessage **resp, px_status *st)
+/* Builds the boxed request message for the input packed in s->a; NULL
+ * (and st set) on failure. */
+static nng_msg *
+rpc_build(px_rpc_client *cl, rpc_slot *s, const char *method, size_t in_len, int64_t deadline_ms,
+          uint64_t *request_id, px_status *st)
 {
 	Praxis__Rpc__Request req = PRAXIS__RPC__REQUEST__INIT;
 	req.method = (char *)method;
-	req.request_id = px_random_u64();
+	req.request_id = *request_id = px_random_u64();
 	req.deadline_ms = deadline_ms;
 	req.sent_ms = px_now_ms();
 	req.payload.len = in_len;
@@ -1107,13 +1126,13 @@ rpc_attempt(px_rpc_client *cl, rpc_slot *s, const ProtobufCMethodDescriptor *md,
 	if (wire > cl->max_msg) {
 		rpc_status_set(st, PX_CODE_RESOURCE_EXHAUSTED, "%s",
 		               PX_T("requête trop volumineuse", "request too big"));
-		return;
+		return NULL;
 	}
 	nng_msg *m = NULL;
 	if (!rpc_buf_reserve(&s->b, plen) || nng_msg_alloc(&m, wire) != 0) {
 		rpc_status_set(st, PX_CODE_RESOURCE_EXHAUSTED, "%s",
 		               PX_T("mémoire insuffisante", "out of memory"));
-		return;
+		return NULL;
 	}
 	protobuf_c_message_pack(&req.base, s->b.p);
 	uint8_t *body = nng_msg_body(m);
@@ -1121,6 +1140,19 @@ rpc_attempt(px_rpc_client *cl, rpc_slot *s, const ProtobufCMethodDescriptor *md,
 	memcpy(body + RPC_MAGIC_LEN, cl->pk, PX_PK_BYTES);
 	px_random(body + RPC_MAGIC_LEN + PX_PK_BYTES, PX_BOX_NONCE_BYTES);
 	px_box_seal(cl->key, body + RPC_MAGIC_LEN + PX_PK_BYTES, s->b.p, plen, body + RPC_REQ_HDR);
+	return m;
+}
+
+/* One attempt: box, send, wait, read. */
+static void
+rpc_attempt(px_rpc_client *cl, rpc_slot *s, const ProtobufCMethodDescriptor *md,
+            const char *method, size_t in_len, int64_t deadline_ms, int64_t mono_deadline,
+            ProtobufCMessage **resp, px_status *st)
+{
+	uint64_t request_id;
+	nng_msg *m = rpc_build(cl, s, method, in_len, deadline_ms, &request_id, st);
+	if (m == NULL)
+		return;
 
 	int64_t left = rpc_left_ms(mono_deadline);
 	if (left <= 0) {
@@ -1162,7 +1194,7 @@ rpc_attempt(px_rpc_client *cl, rpc_slot *s, const ProtobufCMethodDescriptor *md,
 	}
 	m = nng_aio_get_msg(s->aio);
 	nng_aio_set_msg(s->aio, NULL);
-	rpc_read_reply(cl, s, m, md, req.request_id, resp, st);
+	rpc_read_reply(cl, s, m, md, request_id, resp, st);
 	nng_msg_free(m);
 	rpc_arena_reset(&s->arena);
 }
@@ -1239,6 +1271,167 @@ px_rpc_call_sync(px_rpc_client *cl, const ProtobufCServiceDescriptor *svc, unsig
 	}
 	rpc_slot_put(cl, s);
 	return st->code == PX_CODE_OK ? PX_OK : px_code_to_err(st->code);
+}
+
+/* ---- client: asynchronous calls ---- */
+
+enum { RPC_ASYNC_SEND, RPC_ASYNC_RECV };
+
+static void rpc_async_cb(void *arg);
+
+static rpc_slot *
+rpc_async_take(px_rpc_client *cl)
+{
+	pthread_mutex_lock(&cl->mu);
+	rpc_slot *s = cl->free_async;
+	if (s != NULL)
+		cl->free_async = s->next;
+	pthread_mutex_unlock(&cl->mu);
+	if (s != NULL)
+		return s;
+	s = calloc(1, sizeof *s);
+	if (s == NULL)
+		return NULL;
+	if (!rpc_arena_init(&s->arena) || nng_aio_alloc(&s->aio, rpc_async_cb, s) != 0 ||
+	    nng_ctx_open(&s->ctx, cl->sock) != 0) {
+		rpc_slot_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+/* Gives the slot back, then calls the caller's function: it may start
+ * another call at once, on this very slot. */
+static void
+rpc_async_finish(rpc_slot *s, ProtobufCMessage *resp)
+{
+	px_rpc_client *cl = s->cl;
+	px_rpc_done_fn done = s->done;
+	void *arg = s->done_arg;
+	px_status st = s->st;
+	rpc_arena_reset(&s->arena);
+	rpc_buf_trim(&s->a);
+	rpc_buf_trim(&s->b);
+	s->req = NULL;
+	pthread_mutex_lock(&cl->mu);
+	s->next = cl->free_async;
+	cl->free_async = s;
+	pthread_mutex_unlock(&cl->mu);
+	done(arg, st.code == PX_CODE_OK ? PX_OK : px_code_to_err(st.code), resp, &st);
+}
+
+/* Packs, boxes and sends; on failure finishes the call at once. */
+static void
+rpc_async_send(rpc_slot *s)
+{
+	protobuf_c_message_pack(s->req, s->a.p);
+	nng_msg *m = rpc_build(s->cl, s, s->method, s->in_len, s->deadline_ms, &s->request_id,
+	                       &s->st);
+	if (m == NULL) {
+		rpc_async_finish(s, NULL);
+		return;
+	}
+	int64_t left = rpc_left_ms(s->mono_deadline);
+	if (left <= 0) {
+		nng_msg_free(m);
+		rpc_status_set(&s->st, PX_CODE_DEADLINE_EXCEEDED, "%s",
+		               PX_T("délai dépassé", "deadline exceeded"));
+		rpc_async_finish(s, NULL);
+		return;
+	}
+	s->state = RPC_ASYNC_SEND;
+	nng_aio_set_msg(s->aio, m);
+	nng_aio_set_timeout(s->aio, (nng_duration)left);
+	nng_ctx_send(s->ctx, s->aio);
+}
+
+static void
+rpc_async_cb(void *arg)
+{
+	rpc_slot *s = arg;
+	int rv = nng_aio_result(s->aio);
+	if (s->state == RPC_ASYNC_SEND) {
+		if (rv != 0) {
+			nng_msg *m = nng_aio_get_msg(s->aio);
+			nng_aio_set_msg(s->aio, NULL);
+			if (m != NULL)
+				nng_msg_free(m);
+			rpc_status_set(&s->st, PX_CODE_UNAVAILABLE, "%s (%s)",
+			               PX_T("serveur injoignable", "server unreachable"),
+			               nng_strerror(rv));
+			rpc_async_finish(s, NULL);
+			return;
+		}
+		int64_t left = rpc_left_ms(s->mono_deadline);
+		s->state = RPC_ASYNC_RECV;
+		nng_aio_set_timeout(s->aio, (nng_duration)(left > 0 ? left : 1));
+		nng_ctx_recv(s->ctx, s->aio);
+		return;
+	}
+	if (rv != 0) {
+		if (rv == NNG_ETIMEDOUT)
+			rpc_status_set(&s->st, PX_CODE_DEADLINE_EXCEEDED, "%s",
+			               PX_T("délai dépassé", "deadline exceeded"));
+		else
+			rpc_status_set(&s->st, PX_CODE_UNAVAILABLE, "%s (%s)",
+			               PX_T("connexion perdue", "connection lost"), nng_strerror(rv));
+		rpc_async_finish(s, NULL);
+		return;
+	}
+	nng_msg *m = nng_aio_get_msg(s->aio);
+	nng_aio_set_msg(s->aio, NULL);
+	ProtobufCMessage *resp = NULL;
+	rpc_read_reply(s->cl, s, m, s->md, s->request_id, &resp, &s->st);
+	nng_msg_free(m);
+	rpc_arena_reset(&s->arena);
+	if (s->st.code == PX_CODE_ABORTED) {
+		/* Stale, not run: stamp again (see px_rpc_call_sync). */
+		if (++s->stale <= 3 && rpc_left_ms(s->mono_deadline) > 0) {
+			rpc_async_send(s);
+			return;
+		}
+		s->st.code = PX_CODE_UNAUTHENTICATED;
+	}
+	rpc_async_finish(s, resp);
+}
+
+px_err
+px_rpc_call_async(px_rpc_client *cl, const ProtobufCServiceDescriptor *svc,
+                  unsigned method_index, const ProtobufCMessage *req, int timeout_ms,
+                  px_rpc_done_fn done, void *arg)
+{
+	if (cl == NULL || svc == NULL || req == NULL || done == NULL ||
+	    method_index >= svc->n_methods)
+		return PX_EINVAL;
+	const ProtobufCMethodDescriptor *md = &svc->methods[method_index];
+	if (req->descriptor != md->input)
+		return PX_EINVAL;
+	if (strlen(svc->name) + strlen(md->name) + 2 > RPC_METHOD_MAX)
+		return PX_EINVAL;
+	rpc_slot *s = rpc_async_take(cl);
+	if (s == NULL)
+		return PX_ENOMEM;
+	snprintf(s->method, sizeof s->method, "%s/%s", svc->name, md->name);
+	int timeout = timeout_ms > 0 ? timeout_ms : cl->timeout_ms;
+	s->cl = cl;
+	s->md = md;
+	s->req = req;
+	s->in_len = protobuf_c_message_get_packed_size(req);
+	s->deadline_ms = px_now_ms() + timeout;
+	s->mono_deadline = px_mono_ns() + (int64_t)timeout * 1000000;
+	s->stale = 0;
+	s->done = done;
+	s->done_arg = arg;
+	s->st.code = PX_CODE_OK;
+	s->st.message[0] = '\0';
+	if (!rpc_buf_reserve(&s->a, s->in_len ? s->in_len : 1)) {
+		rpc_status_set(&s->st, PX_CODE_RESOURCE_EXHAUSTED, "%s",
+		               PX_T("mémoire insuffisante", "out of memory"));
+		rpc_async_finish(s, NULL);
+		return PX_OK;
+	}
+	rpc_async_send(s);
+	return PX_OK;
 }
 
 px_err

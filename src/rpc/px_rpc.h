@@ -163,6 +163,23 @@ px_err px_rpc_call_sync(px_rpc_client *cl, const ProtobufCServiceDescriptor *svc
 px_err px_rpc_call_named(px_rpc_client *cl, const ProtobufCServiceDescriptor *svc,
                          const char *method, const ProtobufCMessage *req, int timeout_ms,
                          ProtobufCMessage **resp, px_status *status) PX_NODISCARD;
+/*
+ * Asynchronous call: starts the call and returns; done is called exactly
+ * once, on one of nng's threads, with the same results as
+ * px_rpc_call_sync (err, resp owned by done's callee and freed with
+ * protobuf_c_message_free_unpacked, status borrowed for the call). done
+ * must not block; it may start other calls. req must stay valid until
+ * done is called. No retries beyond the stale re-stamp (the caller
+ * decides). Returns PX_EINVAL (bad arguments, wrong request type) or
+ * PX_ENOMEM without calling done; PX_OK otherwise. No call may be in
+ * progress when the client is closed.
+ */
+typedef void (*px_rpc_done_fn)(void *arg, px_err err, ProtobufCMessage *resp,
+                               const px_status *status);
+px_err px_rpc_call_async(px_rpc_client *cl, const ProtobufCServiceDescriptor *svc,
+                         unsigned method_index, const ProtobufCMessage *req, int timeout_ms,
+                         px_rpc_done_fn done, void *arg) PX_NODISCARD;
+
 /* Marks a method idempotent (retried). Kept per descriptor, process-wide. */
 void px_rpc_method_idempotent(const ProtobufCServiceDescriptor *svc, const char *method);
 

@@ -827,6 +827,100 @@ test_reconnect(void **state)
 	free(url);
 }
 
+/* Asynchronous callers: each keeps one call in flight and starts the next
+ * from its completion, N_CALLS times. */
+typedef struct achain {
+	px_rpc_client *cl;
+	int id, left, ok, bad;
+	char text[64];
+	Praxis__Test__EchoRequest rq;
+	pthread_mutex_t *mu;
+	pthread_cond_t *cv;
+	int *running;
+} achain;
+
+static void achain_next(achain *a);
+
+static void
+achain_done(void *arg, px_err err, ProtobufCMessage *resp, const px_status *st)
+{
+	achain *a = arg;
+	if (err == PX_OK && st->code == PX_CODE_OK && resp != NULL &&
+	    strcmp(((Praxis__Test__EchoResponse *)resp)->text, a->text) == 0)
+		a->ok++;
+	else
+		a->bad++;
+	if (resp != NULL)
+		protobuf_c_message_free_unpacked(resp, NULL);
+	achain_next(a);
+}
+
+static void
+achain_next(achain *a)
+{
+	if (a->left-- > 0) {
+		snprintf(a->text, sizeof a->text, "async %d reste %d", a->id, a->left);
+		a->rq.text = a->text;
+		if (px_rpc_call_async(a->cl, echo_svc, 0, &a->rq.base, 30000, achain_done, a) ==
+		    PX_OK)
+			return;
+		a->bad++;
+	}
+	pthread_mutex_lock(a->mu);
+	(*a->running)--;
+	pthread_cond_signal(a->cv);
+	pthread_mutex_unlock(a->mu);
+}
+
+static void
+test_async(void **state)
+{
+	(void)state;
+	echo_proc p = echo_start(NULL);
+	px_rpc_client *cl = client_open(p.url, fx.client, px_identity_pk(fx.server), 0);
+	pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+	achain a[N_CALLERS];
+	int running = N_CALLERS;
+	for (int i = 0; i < N_CALLERS; i++) {
+		a[i] = (achain){.cl = cl, .id = i, .left = N_CALLS, .mu = &mu, .cv = &cv,
+		                .running = &running};
+		a[i].rq = (Praxis__Test__EchoRequest)PRAXIS__TEST__ECHO_REQUEST__INIT;
+	}
+	for (int i = 0; i < N_CALLERS; i++)
+		achain_next(&a[i]);
+	pthread_mutex_lock(&mu);
+	while (running > 0)
+		pthread_cond_wait(&cv, &mu);
+	pthread_mutex_unlock(&mu);
+	int ok = 0, bad = 0;
+	for (int i = 0; i < N_CALLERS; i++) {
+		ok += a[i].ok;
+		bad += a[i].bad;
+	}
+	assert_int_equal(bad, 0);
+	assert_int_equal(ok, N_CALLERS * N_CALLS);
+	/* Wrong request type: refused at once, done not called. */
+	Praxis__PingRequest ping = PRAXIS__PING_REQUEST__INIT;
+	assert_int_equal(px_rpc_call_async(cl, echo_svc, 0, &ping.base, 0, achain_done, NULL),
+	                 PX_EINVAL);
+	px_rpc_client_close(cl);
+	/* An error reaches done too. */
+	cl = client_open(p.url, fx.stranger, px_identity_pk(fx.server), 0);
+	achain one = {.cl = cl, .id = 0, .left = 1, .mu = &mu, .cv = &cv, .running = &running};
+	one.rq = (Praxis__Test__EchoRequest)PRAXIS__TEST__ECHO_REQUEST__INIT;
+	running = 1;
+	achain_next(&one);
+	pthread_mutex_lock(&mu);
+	while (running > 0)
+		pthread_cond_wait(&cv, &mu);
+	pthread_mutex_unlock(&mu);
+	assert_int_equal(one.ok, 0);
+	assert_int_equal(one.bad, 1);
+	px_rpc_client_close(cl);
+	echo_stop(&p);
+}
+
 /* The number after '#' in Fail's message: the server's count of calls. */
 static int
 fail_count(const px_status *st)
@@ -911,6 +1005,7 @@ main(void)
 		cmocka_unit_test(test_replay),        cmocka_unit_test(test_bit_flips),
 		cmocka_unit_test(test_concurrent),    cmocka_unit_test(test_reconnect),
 		cmocka_unit_test(test_retries),       cmocka_unit_test(test_server_api),
+		cmocka_unit_test(test_async),
 	};
 	int rv = cmocka_run_group_tests(tests, setup, teardown);
 	px_rpc_fini();
