@@ -44,6 +44,18 @@ hub_init_dir(const char *dir, const char *listen, const char *passphrase)
 	px_txn *txn = NULL;
 	char kpath[600];
 	snprintf(kpath, sizeof kpath, "%s/hub.key", dir);
+	/* mkdir -p, 0700 for what we create. */
+	char tmp[512];
+	if (!px_strlcpy(tmp, dir, sizeof tmp))
+		return PX_EINVAL;
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
+			return PX_EIO;
+		*p = '/';
+	}
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
 		return PX_EIO;
 	struct stat sb;

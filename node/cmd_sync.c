@@ -398,6 +398,13 @@ cmd_enroll(px_node *n, int argc, char **argv)
 	memset(&st, 0, sizeof st);
 	rv = px_rpc_call_named(cl, &praxis__hub__descriptor, "Enroll", &req.base, 0, &resp, &st);
 	px_wipe(jt.secret, sizeof jt.secret);
+	if (st.code == PX_CODE_UNAVAILABLE || st.code == PX_CODE_DEADLINE_EXCEEDED) {
+		rc = node_fail(n, PX_EUNAVAIL,
+		               PX_T("hub %s injoignable : réessayez plus tard (le jeton reste valable jusqu'à son expiration)",
+		                    "hub %s unreachable: try again later (the token stays valid until it expires)"),
+		               jt.addr);
+		goto out;
+	}
 	if (rv != PX_OK || st.code != PX_CODE_OK) {
 		rc = node_fail(n, rv != PX_OK ? rv : PX_EPERM,
 		               PX_T("inscription refusée par le hub %s : %s (%s)",

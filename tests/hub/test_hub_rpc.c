@@ -439,6 +439,17 @@ test_viewer_scope_http(void **state)
 	free(b);
 	cJSON_Delete(web);
 	cJSON_Delete(cli);
+	/* A revoked viewer is refused at its next request. */
+	char tmp[PX_VT_TEXT_MAX], th[300];
+	assert_int_equal(hub_cli(tmp, sizeof tmp, "viewer add temp --scope 'tenants=amalgame'"), 0);
+	snprintf(th, sizeof th, "Authorization: Bearer %s\r\n", tmp);
+	assert_true(hubt_get(T.http_port, "/", th, &r));
+	assert_int_equal(r.status, 200);
+	hubt_http_free(&r);
+	assert_int_equal(hub_cli(NULL, 0, "viewer revoke temp"), 0);
+	assert_true(hubt_get(T.http_port, "/", th, &r));
+	assert_int_equal(r.status, 401);
+	hubt_http_free(&r);
 	/* The unscoped viewer sees both, through the token header. */
 	snprintf(hdr, sizeof hdr, "X-Praxis-Token: %s\r\n", T.viewer_all);
 	assert_true(hubt_get(T.http_port, "/framework/rocfm?lang=en", hdr, &r));
