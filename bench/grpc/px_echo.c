@@ -105,7 +105,7 @@ static echo_opts echo_parse(int argc, char **argv)
 	if (o.calls < 1) o.calls = 1;
 	if (o.callers < 1) o.callers = 1;
 	if (o.clients < 1) o.clients = 1;
-	if (o.seconds <= 0) o.seconds = 1;
+	if (o.seconds < 0) o.seconds = 0;
 	return o;
 }
 
@@ -389,26 +389,32 @@ static int echo_client(const echo_opts *o, bool raw)
 	double p99 = o->calls > 0 ? bench_percentile(lat, (size_t)o->calls, 99) : 0;
 
 	/* Throughput: --callers threads, spread over --clients sockets; the
-	 * first half second warms up and is not counted. */
+	 * first half second warms up and is not counted. --seconds 0: no
+	 * throughput figure (0 in the output). */
 	atomic_init(&c.done, 0);
 	atomic_init(&c.stop, false);
-	for (int i = 0; i < o->callers; i++) {
-		echo_caller_init(&callers[i], &c, i);
-		if (pthread_create(&callers[i].th, NULL, echo_caller_main, &callers[i]) != 0)
+	int64_t t0 = 0, t1 = 1;
+	long c0 = 0, c1 = 0;
+	int started = 0;
+	for (; o->seconds > 0 && started < o->callers; started++) {
+		echo_caller_init(&callers[started], &c, started);
+		if (pthread_create(&callers[started].th, NULL, echo_caller_main, &callers[started]) != 0)
 			echo_check(PX_ENOMEM, "pthread_create");
 	}
-	echo_sleep_s(0.5);
-	int64_t t0 = bench_now_ns();
-	long c0 = atomic_load(&c.done);
-	echo_sleep_s(o->seconds);
-	int64_t t1 = bench_now_ns();
-	long c1 = atomic_load(&c.done);
+	if (started > 0) {
+		echo_sleep_s(0.5);
+		t0 = bench_now_ns();
+		c0 = atomic_load(&c.done);
+		echo_sleep_s(o->seconds);
+		t1 = bench_now_ns();
+		c1 = atomic_load(&c.done);
+	}
 	atomic_store(&c.stop, true);
-	for (int i = 0; i < o->callers; i++) {
+	for (int i = 0; i < started; i++) {
 		pthread_join(callers[i].th, NULL);
 		echo_caller_fini(&callers[i]);
 	}
-	double secs = (double)(t1 - t0) / 1e9;
+	double secs = started > 0 ? (double)(t1 - t0) / 1e9 : 1;
 
 	printf("{\"impl\":\"%s\",\"api\":\"%s\",\"payload\":%zu,\"clients\":%d,"
 	       "\"lat_calls\":%d,\"lat_median_us\":%.2f,\"lat_p99_us\":%.2f,"
