@@ -450,8 +450,16 @@ test_viewer_scope_http(void **state)
 	assert_true(hubt_get(T.http_port, "/", th, &r));
 	assert_int_equal(r.status, 401);
 	hubt_http_free(&r);
-	/* The unscoped viewer sees both, through the token header. */
+	/* A framework whose plugin the hub lacks: stored, shown with raw ids. */
+	assert_int_equal(push(&T.b, T.b.id, "b-9", "cadre-inconnu", "2025", 1, 6, NULL), PX_CODE_OK);
 	snprintf(hdr, sizeof hdr, "X-Praxis-Token: %s\r\n", T.viewer_all);
+	assert_true(hubt_get(T.http_port, "/framework/cadre-inconnu", hdr, &r));
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(r.body, "id=\"no-plugin\""));
+	assert_non_null(strstr(r.body, "b-9"));
+	assert_non_null(strstr(r.body, "LAU-3")); /* the raw rule id, no label */
+	hubt_http_free(&r);
+	/* The unscoped viewer sees both, through the token header. */
 	assert_true(hubt_get(T.http_port, "/framework/rocfm?lang=en", hdr, &r));
 	assert_int_equal(r.status, 200);
 	assert_non_null(strstr(r.body, "b-1"));
