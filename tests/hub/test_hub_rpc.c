@@ -529,6 +529,12 @@ test_audit_and_outputs(void **state)
 	assert_int_equal(r.status, 1);
 	assert_non_null(strstr(r.err, "invalid scope"));
 	pxt_run_free(&r);
+	/* A hub key file readable by others is refused. */
+	r = pxt_sh("'%s' --data '%s/h2' init && chmod 0644 '%s/h2/hub.key' && '%s' --data '%s/h2' tenant list",
+	           HUB, T.dir, T.dir, HUB, T.dir);
+	assert_int_equal(r.status, 4);
+	assert_non_null(strstr(r.err, "PX_EKEYPERM"));
+	pxt_run_free(&r);
 	/* Static dashboard. */
 	char out[700];
 	snprintf(out, sizeof out, "%s/static", T.dir);
