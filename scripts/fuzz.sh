@@ -39,10 +39,13 @@ for t in $targets; do
 	mkdir -p "$work" "$art"
 	[ -d "$corpus_root/$t" ] && cp "$corpus_root/$t"/* "$work"/ 2>/dev/null
 	log=$out/$t/log
+	# Extra libFuzzer flags of a target (e.g. -close_fd_mask for a chatty one).
+	extra=""
+	[ -f "$root/tests/fuzz/$t.opts" ] && extra=$(cat "$root/tests/fuzz/$t.opts")
 	ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1} \
 	UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
 		"$bin" -max_total_time="$secs" -timeout=25 -rss_limit_mb=2048 -max_len=65536 \
-		-print_final_stats=1 -artifact_prefix="$art/" "$work" >"$log" 2>&1
+		-print_final_stats=1 -artifact_prefix="$art/" $extra "$work" >"$log" 2>&1
 	rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
 	eps=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)

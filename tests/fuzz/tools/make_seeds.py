@@ -130,3 +130,19 @@ write('node_reply', 'submit_dup', bytes([2 << 1 | 1]) + reply(0, f_varint(1, 1) 
 write('node_reply', 'list_rows', bytes([3 << 1 | 1]) + reply(0, f_bytes(1, f_bytes(1, 't') + f_bytes(2, 'u') + f_bytes(3, '2025') + f_varint(4, 1))))
 write('node_reply', 'agg_total', bytes([4 << 1 | 1]) + reply(0, f_bytes(2, f_bytes(1, 'laurentides') + f_varint(6, 3))))
 write('node_reply', 'denied', bytes([2 << 1 | 1]) + reply(7, b'', 'permission refusée'))
+
+# ---- csv_import: the file given to `member import`
+csv = {
+    'semicolon': 'Nom;Prénom;Courriel;Date de naissance;Organisme\nTremblay;Marie-Ève;me@example.org;12/03;\nGagnon;Luc;luc@example.org;01/11;\n',
+    'comma_bom': '\ufeffFamily name,First name,E-mail,Consent\nRoy,Anne,anne@example.org,oui\n',
+    'tab': 'Nom\tPrénom\tStatut\tDate d\'adhésion\nCôté\tJulie\tactive\t2024-09-01\n',
+    'quoted': 'Nom;Prénom;Rôle\n"Bouchard; fils";"Jean\nPierre";member\n"O""Neil";Kim;moderator\n',
+    'bad_rows': 'Nom;Prénom;Date de naissance;Courriel\nLeblanc;;31/02;pas-un-courriel\n;Zoé;12/13;\n',
+    'no_header_cols': 'Foo;Bar\n1;2\n',
+    'dup_col': 'Nom;Prénom;Nom\nA;B;C\n',
+    'day_month': 'Nom;Prénom;Jour;Mois;Départ\nPoirier;Nadia;5;7;2025-01-31\n',
+    'crlf': 'Nom,Prénom\r\nLavoie,Éric\r\nMorin,Sophie\r\n',
+}
+for name, text in csv.items():
+    write('csv_import', name, text.encode('utf-8'))
+write('csv_import', 'latin1', 'Nom;Prénom\nHébert;Chloé\n'.encode('latin-1'))
