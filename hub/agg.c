@@ -30,9 +30,15 @@ hub_scope_allows(const Praxis__HubViewer *v, const char *tenant, const char *fra
 	return true;
 }
 
+/* The scan: each matching latest report is unpacked, added to the five
+ * aggregations (px_agg copies what it needs) and freed at once, so a large
+ * hub never holds every report in memory. Community names go to a pool. */
 typedef struct hub_collect {
 	const hub_filter *f;
-	Praxis__HubLatestReport **v;
+	px_agg *ag[5];
+	char *pool;               /* uid\0name\0 ... */
+	size_t pool_len, pool_cap;
+	size_t *offs;             /* offset of each uid in pool */
 	size_t n, cap;
 } hub_collect;
 
@@ -40,6 +46,35 @@ static bool
 hub_match(const char *want, const char *have)
 {
 	return want == NULL || want[0] == '\0' || strcmp(want, have) == 0;
+}
+
+static px_err
+hub_pool_add(hub_collect *c, const char *uid, const char *name)
+{
+	size_t ul = strlen(uid) + 1, nl = strlen(name) + 1;
+	if (c->pool_len + ul + nl > c->pool_cap) {
+		size_t nc = c->pool_cap ? c->pool_cap * 2 : 4096;
+		while (nc < c->pool_len + ul + nl)
+			nc *= 2;
+		char *np = realloc(c->pool, nc);
+		if (np == NULL)
+			return PX_ENOMEM;
+		c->pool = np;
+		c->pool_cap = nc;
+	}
+	if (c->n == c->cap) {
+		size_t nc = c->cap ? c->cap * 2 : 64;
+		size_t *np = realloc(c->offs, nc * sizeof *np);
+		if (np == NULL)
+			return PX_ENOMEM;
+		c->offs = np;
+		c->cap = nc;
+	}
+	c->offs[c->n++] = c->pool_len;
+	memcpy(c->pool + c->pool_len, uid, ul);
+	memcpy(c->pool + c->pool_len + ul, name, nl);
+	c->pool_len += ul + nl;
+	return PX_OK;
 }
 
 static px_err
@@ -55,25 +90,19 @@ hub_collect_cb(void *arg, px_val key, px_val val)
 	}
 	const Praxis__CommunityReport *r = l->report;
 	const hub_filter *f = c->f;
-	if (!hub_match(f->framework, r->framework) || !hub_match(f->region, r->region) ||
-	    !hub_match(f->period, r->period) || !hub_match(f->tenant, l->tenant) ||
-	    !hub_match(f->community, r->community_uid) ||
-	    !hub_scope_allows(f->scope, l->tenant, r->framework, r->region)) {
-		praxis__hub_latest_report__free_unpacked(l, NULL);
-		return PX_OK;
+	px_err rv = PX_OK;
+	if (hub_match(f->framework, r->framework) && hub_match(f->region, r->region) &&
+	    hub_match(f->period, r->period) && hub_match(f->tenant, l->tenant) &&
+	    hub_match(f->community, r->community_uid) &&
+	    hub_scope_allows(f->scope, l->tenant, r->framework, r->region)) {
+		for (int g = 0; g < 5 && rv == PX_OK; g++)
+			if (c->ag[g] != NULL)
+				rv = px_agg_add(c->ag[g], r, l->tenant);
+		if (rv == PX_OK)
+			rv = hub_pool_add(c, r->community_uid, r->community_name);
 	}
-	if (c->n == c->cap) {
-		size_t nc = c->cap ? c->cap * 2 : 64;
-		void *np = realloc(c->v, nc * sizeof *c->v);
-		if (np == NULL) {
-			praxis__hub_latest_report__free_unpacked(l, NULL);
-			return PX_ENOMEM;
-		}
-		c->v = np;
-		c->cap = nc;
-	}
-	c->v[c->n++] = l;
-	return PX_OK;
+	praxis__hub_latest_report__free_unpacked(l, NULL);
+	return rv;
 }
 
 static void
@@ -157,93 +186,78 @@ hub_aggregate(hub *h, const hub_filter *f, hub_result *out)
 {
 	memset(out, 0, sizeof *out);
 	out->k = HUB_DEFAULT_K;
-	hub_collect c = {f, NULL, 0, 0};
-	px_txn *txn = NULL;
-	px_err rv = px_txn_begin(h->st, false, &txn);
-	if (rv != PX_OK)
-		return rv;
-	if (f->tenant != NULL && f->tenant[0] != '\0')
-		rv = px_scan(txn, h->latest, f->tenant, strlen(f->tenant) + 1, hub_collect_cb, &c);
-	else
-		rv = px_scan(txn, h->latest, NULL, 0, hub_collect_cb, &c);
-	px_txn_abort(txn);
-	px_agg_item *items = NULL;
+	hub_collect c;
+	memset(&c, 0, sizeof c);
+	c.f = f;
 	Praxis__AggregateResponse *a[5] = {NULL, NULL, NULL, NULL, NULL};
-	if (rv != PX_OK)
-		goto done;
-	if (c.n > 0 && (items = calloc(c.n, sizeof *items)) == NULL) {
-		rv = PX_ENOMEM;
-		goto done;
-	}
-	for (size_t i = 0; i < c.n; i++) {
-		items[i].report = c.v[i]->report;
-		items[i].tenant = c.v[i]->tenant;
-	}
 	const unsigned by[5] = {PX_AGG_BY_FRAMEWORK | PX_AGG_BY_REGION | PX_AGG_BY_TENANT |
 	                            PX_AGG_BY_COMMUNITY | PX_AGG_BY_PERIOD,
 	                        PX_AGG_BY_FRAMEWORK, PX_AGG_BY_PERIOD, PX_AGG_BY_REGION, PX_AGG_BY_TENANT};
+	px_err rv = PX_OK;
+	unsigned want = f->groups ? f->groups : 0x1f;
 	for (int g = 0; g < 5 && rv == PX_OK; g++)
-		rv = px_agg_build(items, c.n, by[g], out->k, &a[g]);
+		if (want & (1u << g))
+			rv = px_agg_new(by[g], out->k, &c.ag[g]);
+	px_txn *txn = NULL;
+	if (rv == PX_OK)
+		rv = px_txn_begin(h->st, false, &txn);
+	if (rv == PX_OK) {
+		if (f->tenant != NULL && f->tenant[0] != '\0')
+			rv = px_scan(txn, h->latest, f->tenant, strlen(f->tenant) + 1, hub_collect_cb, &c);
+		else
+			rv = px_scan(txn, h->latest, NULL, 0, hub_collect_cb, &c);
+		px_txn_abort(txn);
+	}
+	for (int g = 0; g < 5 && rv == PX_OK; g++) {
+		if (c.ag[g] == NULL)
+			continue;
+		rv = px_agg_finish(c.ag[g], &a[g]);
+		c.ag[g] = NULL; /* finished (or freed by finish on error) */
+	}
 	if (rv != PX_OK)
 		goto done;
-	/* Names into one pool, then the reports go: the responses are all the
-	 * rows need. */
-	size_t pool_len = 0;
-	for (size_t i = 0; i < c.n; i++)
-		pool_len += strlen(c.v[i]->report->community_uid) + strlen(c.v[i]->report->community_name) + 2;
+	/* The name pool becomes a sorted (uid, name) table kept by the result. */
 	hub_name *names = NULL;
-	char *pool = malloc(sizeof(size_t) + c.n * sizeof *names + pool_len + 1);
-	if (pool == NULL) {
+	char *keep = malloc(c.n * sizeof *names + c.pool_len + 1);
+	if (keep == NULL) {
 		rv = PX_ENOMEM;
 		goto done;
 	}
-	out->keep[5] = pool;
-	names = (hub_name *)(void *)(pool + sizeof(size_t));
-	char *p = (char *)(names + c.n);
+	out->keep[5] = keep;
+	names = (hub_name *)(void *)keep;
+	char *pool = keep + c.n * sizeof *names;
+	if (c.pool_len > 0)
+		memcpy(pool, c.pool, c.pool_len);
 	for (size_t i = 0; i < c.n; i++) {
-		size_t ul = strlen(c.v[i]->report->community_uid) + 1;
-		size_t nl = strlen(c.v[i]->report->community_name) + 1;
-		memcpy(p, c.v[i]->report->community_uid, ul);
-		names[i].uid = p;
-		p += ul;
-		memcpy(p, c.v[i]->report->community_name, nl);
-		names[i].name = p;
-		p += nl;
+		names[i].uid = pool + c.offs[i];
+		names[i].name = names[i].uid + strlen(names[i].uid) + 1;
 	}
 	if (c.n > 1)
 		qsort(names, c.n, sizeof *names, hub_name_cmp);
-	free(items);
-	items = NULL;
-	for (size_t i = 0; i < c.n; i++)
-		praxis__hub_latest_report__free_unpacked(c.v[i], NULL);
-	free(c.v);
-	c.v = NULL;
-	size_t nreports = c.n;
-	c.n = 0;
 	for (int g = 0; g < 5; g++) {
 		out->keep[g] = a[g];
 		a[g] = NULL;
 	}
 	Praxis__AggregateResponse *const *k = (Praxis__AggregateResponse *const *)out->keep;
-	if ((rv = hub_group_rows(k[0], &out->rows, &out->n_rows, &out->total)) != PX_OK ||
-	    (rv = hub_group_rows(k[1], &out->by_framework, &out->n_by_framework, NULL)) != PX_OK ||
-	    (rv = hub_group_rows(k[2], &out->by_period, &out->n_by_period, NULL)) != PX_OK ||
-	    (rv = hub_group_rows(k[3], &out->by_region, &out->n_by_region, NULL)) != PX_OK ||
-	    (rv = hub_group_rows(k[4], &out->by_tenant, &out->n_by_tenant, NULL)) != PX_OK)
+	if ((k[0] && (rv = hub_group_rows(k[0], &out->rows, &out->n_rows, &out->total)) != PX_OK) ||
+	    (k[1] && (rv = hub_group_rows(k[1], &out->by_framework, &out->n_by_framework, NULL)) != PX_OK) ||
+	    (k[2] && (rv = hub_group_rows(k[2], &out->by_period, &out->n_by_period, NULL)) != PX_OK) ||
+	    (k[3] && (rv = hub_group_rows(k[3], &out->by_region, &out->n_by_region, NULL)) != PX_OK) ||
+	    (k[4] && (rv = hub_group_rows(k[4], &out->by_tenant, &out->n_by_tenant, NULL)) != PX_OK))
 		goto done;
 	for (size_t i = 0; i < out->n_rows; i++) {
 		hub_name key = {out->rows[i].community, NULL};
-		const hub_name *hit = bsearch(&key, names, nreports, sizeof *names, hub_name_cmp);
+		const hub_name *hit = c.n ? bsearch(&key, names, c.n, sizeof *names, hub_name_cmp) : NULL;
 		if (hit != NULL)
 			out->rows[i].community_name = hit->name;
 	}
 done:
-	free(items);
-	for (size_t i = 0; i < c.n; i++)
-		praxis__hub_latest_report__free_unpacked(c.v[i], NULL);
-	free(c.v);
-	for (int g = 0; g < 5; g++)
+	for (int g = 0; g < 5; g++) {
+		px_agg_discard(c.ag[g]);
 		px_agg_free(a[g]);
+	}
+	free(c.pool);
+	free(c.offs);
 	if (rv != PX_OK)
 		hub_result_fini(out);
 	return rv;

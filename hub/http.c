@@ -623,10 +623,12 @@ hub_page_overview(const hub_page *pg, hub_buf *b)
 {
 	hub_filter f = {0};
 	f.scope = pg->scope;
+	f.groups = HUB_G_PERIOD; /* the periods present and the trend */
 	hub_result all, r;
 	px_err rv = hub_aggregate(pg->h, &f, &all);
 	if (rv != PX_OK)
 		return rv;
+	f.groups = 0;
 	f.period = hub_pick_period(pg, &all);
 	if ((rv = hub_aggregate(pg->h, &f, &r)) != PX_OK) {
 		hub_result_fini(&all);
@@ -676,10 +678,12 @@ hub_page_framework(const hub_page *pg, hub_buf *b, const char *fw)
 	hub_filter f = {0};
 	f.scope = pg->scope;
 	f.framework = fw;
+	f.groups = HUB_G_PERIOD;
 	hub_result all, r;
 	px_err rv = hub_aggregate(pg->h, &f, &all);
 	if (rv != PX_OK)
 		return rv;
+	f.groups = 0;
 	f.period = hub_pick_period(pg, &all);
 	if ((rv = hub_aggregate(pg->h, &f, &r)) != PX_OK) {
 		hub_result_fini(&all);
@@ -1091,7 +1095,7 @@ hub_http_cb(nng_aio *aio)
 			goto done;
 		}
 		hub_filter f = {fw[0] ? fw : NULL, rg[0] ? rg : NULL, per[0] ? per : NULL,
-		                ten[0] ? ten : NULL, com[0] ? com : NULL, v, false};
+		                ten[0] ? ten : NULL, com[0] ? com : NULL, v, false, 0};
 		hub_result r;
 		rv = hub_aggregate(h, &f, &r);
 		if (rv == PX_OK) {

@@ -114,8 +114,19 @@ typedef struct hub_filter {
 	const char *framework, *region, *period, *tenant, *community;
 	/* The viewer scope, NULL = administrator (everything). */
 	const Praxis__HubViewer *scope;
-	bool hide_communities; /* k-anonymity of the listing is kept by suppression anyway */
+	bool hide_communities; /* unused */
+	/* Groupings to compute, HUB_G_* (0 = all): a page that needs only the
+	 * periods skips the per-community rows, the largest part. */
+	unsigned groups;
 } hub_filter;
+
+enum {
+	HUB_G_ROWS = 1 << 0,      /* rows and total */
+	HUB_G_FRAMEWORK = 1 << 1,
+	HUB_G_PERIOD = 1 << 2,
+	HUB_G_REGION = 1 << 3,
+	HUB_G_TENANT = 1 << 4,
+};
 
 /* Cells and rows point into the px_agg responses and the name pool the
  * result keeps: valid until hub_result_fini. */
