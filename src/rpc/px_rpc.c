@@ -1114,9 +1114,14 @@ static nng_msg *
 rpc_build(px_rpc_client *cl, rpc_slot *s, const char *method, size_t in_len, int64_t deadline_ms,
           uint64_t *request_id, px_status *st)
 {
+	/* One draw for the nonce, and the request id taken from it: each
+	 * draw is a getrandom(2) call, and the nonce is as unique. */
+	uint8_t nonce[PX_BOX_NONCE_BYTES];
+	px_random(nonce, sizeof nonce);
 	Praxis__Rpc__Request req = PRAXIS__RPC__REQUEST__INIT;
 	req.method = (char *)method;
-	req.request_id = *request_id = px_random_u64();
+	memcpy(request_id, nonce, sizeof *request_id);
+	req.request_id = *request_id;
 	req.deadline_ms = deadline_ms;
 	req.sent_ms = px_now_ms();
 	req.payload.len = in_len;
@@ -1138,8 +1143,8 @@ rpc_build(px_rpc_client *cl, rpc_slot *s, const char *method, size_t in_len, int
 	uint8_t *body = nng_msg_body(m);
 	memcpy(body, rpc_magic_box, RPC_MAGIC_LEN);
 	memcpy(body + RPC_MAGIC_LEN, cl->pk, PX_PK_BYTES);
-	px_random(body + RPC_MAGIC_LEN + PX_PK_BYTES, PX_BOX_NONCE_BYTES);
-	px_box_seal(cl->key, body + RPC_MAGIC_LEN + PX_PK_BYTES, s->b.p, plen, body + RPC_REQ_HDR);
+	memcpy(body + RPC_MAGIC_LEN + PX_PK_BYTES, nonce, PX_BOX_NONCE_BYTES);
+	px_box_seal(cl->key, nonce, s->b.p, plen, body + RPC_REQ_HDR);
 	return m;
 }
 
