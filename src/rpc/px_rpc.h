@@ -153,8 +153,14 @@ void px_rpc_client_close(px_rpc_client *cl);
  * Calls method number `method_index` of service `svc`. *resp is the
  * unpacked response (free with protobuf_c_message_free_unpacked) when the
  * status is OK, NULL otherwise. Methods whose .proto line carries the
- * comment "idempotent" are retried on UNAVAILABLE or timeout; see
- * px_rpc_method_idempotent.
+ * comment "idempotent" (registered with px_rpc_method_idempotent, since
+ * protoc-c keeps no comments) are retried on UNAVAILABLE (server
+ * unreachable, connection lost, or the server's own UNAVAILABLE), up to
+ * `retries` times with doubling backoff, within the same deadline. A
+ * timeout is not retried: the deadline is spent. While the server is
+ * down, nng holds the request and redials with backoff
+ * (NNG_OPT_RECONNMINT = backoff_ms, RECONNMAXT = 64 x backoff_ms, at most
+ * 30 s), so a call started then goes out as soon as it connects.
  */
 px_err px_rpc_call_sync(px_rpc_client *cl, const ProtobufCServiceDescriptor *svc,
                         unsigned method_index, const ProtobufCMessage *req,
