@@ -239,6 +239,15 @@ hub_aggregate(hub *h, const hub_filter *f, hub_result *out)
 		a[g] = NULL;
 	}
 	Praxis__AggregateResponse *const *k = (Praxis__AggregateResponse *const *)out->keep;
+	/* Without the rows grouping, the total comes from another one: every
+	 * px_agg total covers all the reports added. */
+	for (int g = 1; k[0] == NULL && g < 5 && rv == PX_OK; g++)
+		if (k[g] != NULL && k[g]->total != NULL) {
+			rv = hub_row_from(k[g]->total, &out->total);
+			break;
+		}
+	if (rv != PX_OK)
+		goto done;
 	if ((k[0] && (rv = hub_group_rows(k[0], &out->rows, &out->n_rows, &out->total)) != PX_OK) ||
 	    (k[1] && (rv = hub_group_rows(k[1], &out->by_framework, &out->n_by_framework, NULL)) != PX_OK) ||
 	    (k[2] && (rv = hub_group_rows(k[2], &out->by_period, &out->n_by_period, NULL)) != PX_OK) ||

@@ -484,9 +484,21 @@ done:
 	free(cells);
 }
 
+/* Pages list the communities only up to this many reports; beyond, the
+ * CSV and JSON downloads have them (a page of 100,000 rows helps nobody). */
+#define HUB_PAGE_MAX_ROWS 500
+
 static void
 hub_communities_table(const hub_page *pg, hub_buf *b, const hub_result *r)
 {
+	if (r->n_rows == 0 && r->total.communities > HUB_PAGE_MAX_ROWS) {
+		hub_buf_printf(b, "<h2>%s</h2><p id=\"communities-many\">", L("Communautés", "Communities"));
+		hub_buf_printf(b, L("%u rapports de communauté : trop pour cette page, voir les téléchargements.",
+		                    "%u community reports: too many for this page, see the downloads."),
+		               r->total.communities);
+		hub_buf_put(b, "</p>");
+		return;
+	}
 	hub_buf_printf(b, "<h2>%s</h2><table id=\"communities\"><tr><th>%s</th><th>%s</th><th>%s</th>"
 	                  "<th>%s</th><th>%s</th></tr>",
 	               L("Communautés", "Communities"), L("Communauté", "Community"),
@@ -618,6 +630,20 @@ hub_period_nav(const hub_page *pg, hub_buf *b, const hub_result *all, const char
 	hub_buf_put(b, "</p>");
 }
 
+/* The aggregate of a page: the groupings first, then the per-community
+ * rows only when there are few (the rows are most of the memory). */
+static px_err
+hub_page_aggregate(const hub_page *pg, hub_filter *f, hub_result *r)
+{
+	f->groups = HUB_G_FRAMEWORK | HUB_G_PERIOD | HUB_G_REGION | HUB_G_TENANT;
+	px_err rv = hub_aggregate(pg->h, f, r);
+	if (rv != PX_OK || r->total.communities > HUB_PAGE_MAX_ROWS)
+		return rv;
+	hub_result_fini(r);
+	f->groups = 0;
+	return hub_aggregate(pg->h, f, r);
+}
+
 static px_err
 hub_page_overview(const hub_page *pg, hub_buf *b)
 {
@@ -628,9 +654,8 @@ hub_page_overview(const hub_page *pg, hub_buf *b)
 	px_err rv = hub_aggregate(pg->h, &f, &all);
 	if (rv != PX_OK)
 		return rv;
-	f.groups = 0;
 	f.period = hub_pick_period(pg, &all);
-	if ((rv = hub_aggregate(pg->h, &f, &r)) != PX_OK) {
+	if ((rv = hub_page_aggregate(pg, &f, &r)) != PX_OK) {
 		hub_result_fini(&all);
 		return rv;
 	}
@@ -683,9 +708,8 @@ hub_page_framework(const hub_page *pg, hub_buf *b, const char *fw)
 	px_err rv = hub_aggregate(pg->h, &f, &all);
 	if (rv != PX_OK)
 		return rv;
-	f.groups = 0;
 	f.period = hub_pick_period(pg, &all);
-	if ((rv = hub_aggregate(pg->h, &f, &r)) != PX_OK) {
+	if ((rv = hub_page_aggregate(pg, &f, &r)) != PX_OK) {
 		hub_result_fini(&all);
 		return rv;
 	}

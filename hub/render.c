@@ -305,32 +305,74 @@ hub_csv_field(FILE *out, const char *s)
 	fputc('"', out);
 }
 
+/* Columns of the CSV: indicators, then rule findings, union over every
+ * row in first-seen order. */
+#define HUB_CSV_MAX_COLS 256
+typedef struct hub_csv_cols {
+	const char *ind[HUB_CSV_MAX_COLS];
+	size_t n_ind;
+	const char *rule[HUB_CSV_MAX_COLS];
+	int sev[HUB_CSV_MAX_COLS];
+	size_t n_rule;
+} hub_csv_cols;
+
 static void
-hub_csv_rows(hub *h, FILE *out, const char *level, const hub_row *rows, size_t n, bool en)
+hub_csv_collect(hub_csv_cols *c, const hub_row *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = 0; j < rows[i].n_cells && c->n_ind < HUB_CSV_MAX_COLS; j++) {
+			size_t k = 0;
+			while (k < c->n_ind && strcmp(c->ind[k], rows[i].cells[j].name) != 0)
+				k++;
+			if (k == c->n_ind)
+				c->ind[c->n_ind++] = rows[i].cells[j].name;
+		}
+		for (size_t j = 0; j < rows[i].n_findings && c->n_rule < HUB_CSV_MAX_COLS; j++) {
+			const hub_finding *f = &rows[i].findings[j];
+			size_t k = 0;
+			while (k < c->n_rule && !(strcmp(c->rule[k], f->rule) == 0 && c->sev[k] == f->severity))
+				k++;
+			if (k == c->n_rule) {
+				c->rule[c->n_rule] = f->rule;
+				c->sev[c->n_rule++] = f->severity;
+			}
+		}
+	}
+}
+
+static void
+hub_csv_rows(FILE *out, const char *level, const hub_row *rows, size_t n, const hub_csv_cols *c)
 {
 	for (size_t i = 0; i < n; i++) {
 		const hub_row *w = &rows[i];
-		for (size_t j = 0; j < w->n_cells; j++) {
-			const hub_cell *c = &w->cells[j];
-			const char *f[] = {level, w->framework, w->region, w->tenant, w->community,
-			                   w->community_name, w->period};
-			for (size_t k = 0; k < sizeof f / sizeof f[0]; k++) {
-				hub_csv_field(out, f[k]);
-				fputc(';', out);
-			}
-			char b[40];
-			fprintf(out, "%u;", w->communities);
-			hub_csv_field(out, c->name);
+		const char *f[] = {level, w->framework, w->region, w->tenant, w->community,
+		                   w->community_name, w->period};
+		for (size_t k = 0; k < sizeof f / sizeof f[0]; k++) {
+			hub_csv_field(out, f[k] != NULL ? f[k] : "");
 			fputc(';', out);
-			hub_csv_field(out, hub_label_indicator(h, w->framework, c->name, en));
-			fputc(';', out);
-			if (c->suppressed)
-				b[0] = '\0';
-			else
-				hub_fmt_num(c->value, true, b, sizeof b);
-			fprintf(out, "%s;%s;%u\r\n", b, c->suppressed ? (en ? "yes" : "oui") : (en ? "no" : "non"),
-			        c->population);
 		}
+		fprintf(out, "%u", w->communities);
+		for (size_t k = 0; k < c->n_ind; k++) {
+			const hub_cell *cell = hub_row_cell(w, c->ind[k]);
+			char b[40] = "";
+			/* Suppressed (fewer than k people) and absent cells stay empty. */
+			if (cell != NULL && !cell->suppressed)
+				hub_fmt_num(cell->value, true, b, sizeof b);
+			fprintf(out, ";%s", b);
+		}
+		for (size_t k = 0; k < c->n_rule; k++) {
+			const hub_finding *hit = NULL;
+			for (size_t j = 0; j < w->n_findings && hit == NULL; j++)
+				if (strcmp(w->findings[j].rule, c->rule[k]) == 0 && w->findings[j].severity == c->sev[k])
+					hit = &w->findings[j];
+			if (hit == NULL)
+				fputs(";0", out);
+			else if (hit->suppressed && hit->count == 0)
+				fputs(";<k", out);
+			else
+				fprintf(out, ";%u%s", hit->count, hit->suppressed ? "+" : "");
+		}
+		fputs("\r\n", out);
 	}
 }
 
@@ -338,19 +380,39 @@ void
 hub_render_csv(hub *h, const hub_result *r, FILE *out, bool en)
 {
 	/* A BOM makes Excel read UTF-8; ';' and the decimal comma are what a
-	 * French Excel expects; CRLF ends rows as RFC 4180 says. */
+	 * French Excel expects; CRLF ends rows as RFC 4180 says. One line per
+	 * group or community-period, one column per indicator (labelled) and
+	 * per rule finding. */
+	hub_csv_cols *c = calloc(1, sizeof *c);
+	if (c == NULL)
+		return;
+	hub_csv_collect(c, &r->total, 1);
+	hub_csv_collect(c, r->by_period, r->n_by_period);
+	hub_csv_collect(c, r->by_framework, r->n_by_framework);
+	hub_csv_collect(c, r->rows, r->n_rows);
 	fputs("\xEF\xBB\xBF", out);
-	fputs(en ? "level;framework;region;tenant;community;community_name;period;communities;"
-	           "indicator;label;value;suppressed;population\r\n"
-	         : "niveau;cadre;région;organisation;communauté;nom_communauté;période;communautés;"
-	           "indicateur;libellé;valeur;masqué;population\r\n",
+	fputs(en ? "level;framework;region;tenant;community;community_name;period;communities"
+	         : "niveau;cadre;région;organisation;communauté;nom_communauté;période;communautés",
 	      out);
-	hub_csv_rows(h, out, "total", &r->total, 1, en);
-	hub_csv_rows(h, out, en ? "period" : "période", r->by_period, r->n_by_period, en);
-	hub_csv_rows(h, out, en ? "framework" : "cadre", r->by_framework, r->n_by_framework, en);
-	hub_csv_rows(h, out, en ? "region" : "région", r->by_region, r->n_by_region, en);
-	hub_csv_rows(h, out, en ? "tenant" : "organisation", r->by_tenant, r->n_by_tenant, en);
-	hub_csv_rows(h, out, en ? "community" : "communauté", r->rows, r->n_rows, en);
+	for (size_t k = 0; k < c->n_ind; k++) {
+		fputc(';', out);
+		hub_csv_field(out, hub_label_indicator(h, NULL, c->ind[k], en));
+	}
+	for (size_t k = 0; k < c->n_rule; k++) {
+		char col[96];
+		snprintf(col, sizeof col, "%s %s (%s)", en ? "findings" : "constats", c->rule[k],
+		         hub_severity_name(c->sev[k], en));
+		fputc(';', out);
+		hub_csv_field(out, col);
+	}
+	fputs("\r\n", out);
+	hub_csv_rows(out, "total", &r->total, 1, c);
+	hub_csv_rows(out, en ? "period" : "période", r->by_period, r->n_by_period, c);
+	hub_csv_rows(out, en ? "framework" : "cadre", r->by_framework, r->n_by_framework, c);
+	hub_csv_rows(out, en ? "region" : "région", r->by_region, r->n_by_region, c);
+	hub_csv_rows(out, en ? "tenant" : "organisation", r->by_tenant, r->n_by_tenant, c);
+	hub_csv_rows(out, en ? "community" : "communauté", r->rows, r->n_rows, c);
+	free(c);
 }
 
 /* --------------------------------------------------------------- JSON */

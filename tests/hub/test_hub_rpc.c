@@ -513,8 +513,10 @@ test_audit_and_outputs(void **state)
 	r = pxt_sh("'%s' --data '%s' report --csv --framework laurentides", HUB, T.data);
 	assert_int_equal(r.status, 0);
 	assert_memory_equal(r.out, "\xEF\xBB\xBF" "niveau;cadre;", 16);
-	assert_non_null(strstr(r.out, ";attendance_rate;"));
-	assert_non_null(strstr(r.out, "0,75"));
+	assert_non_null(strstr(r.out, ";Taux de présence"));
+	assert_non_null(strstr(r.out, ";constats LAU-3 (avertissement)"));
+	assert_non_null(strstr(r.out, ";0,75"));
+	assert_non_null(strstr(r.out, "\r\ncommunauté;laurentides;Laurentides;amalgame;a-1;"));
 	pxt_run_free(&r);
 	r = pxt_sh("'%s' --data '%s' report", HUB, T.data);
 	assert_int_equal(r.status, 0);
