@@ -333,6 +333,16 @@ hub_table_groups(const hub_page *pg, hub_buf *b, const char *tid, const char *ti
 {
 	if (n == 0)
 		return;
+	/* A table of thousands of columns helps nobody: the downloads have it. */
+	if (n > 40) {
+		hub_buf_put(b, "<h2>");
+		hub_buf_html(b, title);
+		hub_buf_printf(b, "</h2><p id=\"%s-many\">", tid);
+		hub_buf_printf(b, L("%zu groupes : trop pour cette page, voir les téléchargements.",
+		                    "%zu groups: too many for this page, see the downloads."), n);
+		hub_buf_put(b, "</p>");
+		return;
+	}
 	const char *names[128];
 	size_t nn = hub_names(rows, n, names, 128);
 	hub_buf_put(b, "<h2>");
