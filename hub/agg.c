@@ -294,3 +294,95 @@ hub_result_fini(hub_result *r)
 	free(r->keep[5]);
 	memset(r, 0, sizeof *r);
 }
+
+/* ---- rows one community at a time (exports) ---- */
+
+typedef struct hub_stream {
+	const hub_filter *f;
+	hub_row_fn fn;
+	void *arg;
+	px_agg *ag;             /* the current community's */
+	char uid[128];
+	char name[128];
+	px_err err;
+} hub_stream;
+
+static px_err
+hub_stream_flush(hub_stream *s)
+{
+	if (s->ag == NULL)
+		return PX_OK;
+	Praxis__AggregateResponse *a = NULL;
+	px_err rv = px_agg_finish(s->ag, &a);
+	s->ag = NULL;
+	for (size_t i = 0; rv == PX_OK && i < a->n_rows; i++) {
+		hub_row row;
+		rv = hub_row_from(a->rows[i], &row);
+		if (rv == PX_OK) {
+			row.community_name = s->name;
+			rv = s->fn(s->arg, &row);
+		}
+		hub_row_fini(&row);
+	}
+	px_agg_free(a);
+	return rv;
+}
+
+static px_err
+hub_stream_cb(void *arg, px_val key, px_val val)
+{
+	hub_stream *s = arg;
+	(void)key;
+	Praxis__HubLatestReport *l = praxis__hub_latest_report__unpack(NULL, val.size, val.data);
+	if (l == NULL || l->report == NULL) {
+		if (l != NULL)
+			praxis__hub_latest_report__free_unpacked(l, NULL);
+		return PX_ECORRUPT;
+	}
+	const Praxis__CommunityReport *r = l->report;
+	const hub_filter *f = s->f;
+	px_err rv = PX_OK;
+	if (hub_match(f->framework, r->framework) && hub_match(f->region, r->region) &&
+	    hub_match(f->period, r->period) && hub_match(f->tenant, l->tenant) &&
+	    hub_match(f->community, r->community_uid) &&
+	    hub_scope_allows(f->scope, l->tenant, r->framework, r->region)) {
+		/* Keys sort by tenant, then community: a community's reports come
+		 * together, and one px_agg per community bounds the memory. */
+		if (s->ag != NULL && strcmp(s->uid, r->community_uid) != 0)
+			rv = hub_stream_flush(s);
+		if (rv == PX_OK && s->ag == NULL) {
+			px_strlcpy(s->uid, r->community_uid, sizeof s->uid);
+			px_strlcpy(s->name, r->community_name, sizeof s->name);
+			rv = px_agg_new(PX_AGG_BY_FRAMEWORK | PX_AGG_BY_REGION | PX_AGG_BY_TENANT |
+			                    PX_AGG_BY_COMMUNITY | PX_AGG_BY_PERIOD,
+			                HUB_DEFAULT_K, &s->ag);
+		}
+		if (rv == PX_OK)
+			rv = px_agg_add(s->ag, r, l->tenant);
+	}
+	praxis__hub_latest_report__free_unpacked(l, NULL);
+	return rv;
+}
+
+px_err
+hub_rows_each(hub *h, const hub_filter *f, hub_row_fn fn, void *arg)
+{
+	hub_stream s;
+	memset(&s, 0, sizeof s);
+	s.f = f;
+	s.fn = fn;
+	s.arg = arg;
+	px_txn *txn = NULL;
+	px_err rv = px_txn_begin(h->st, false, &txn);
+	if (rv != PX_OK)
+		return rv;
+	if (f->tenant != NULL && f->tenant[0] != '\0')
+		rv = px_scan(txn, h->latest, f->tenant, strlen(f->tenant) + 1, hub_stream_cb, &s);
+	else
+		rv = px_scan(txn, h->latest, NULL, 0, hub_stream_cb, &s);
+	px_txn_abort(txn);
+	if (rv == PX_OK)
+		rv = hub_stream_flush(&s);
+	px_agg_discard(s.ag);
+	return rv;
+}

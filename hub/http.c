@@ -1130,24 +1130,28 @@ hub_http_cb(nng_aio *aio)
 		}
 		hub_filter f = {fw[0] ? fw : NULL, rg[0] ? rg : NULL, per[0] ? per : NULL,
 		                ten[0] ? ten : NULL, com[0] ? com : NULL, v, false, 0};
+		bool csv = strcmp(path, "/export.csv") == 0;
 		hub_result r;
-		rv = hub_aggregate(h, &f, &r);
+		memset(&r, 0, sizeof r);
+		/* CSV streams the community rows; JSON needs them all at once. */
+		rv = csv ? PX_OK : hub_aggregate(h, &f, &r);
 		if (rv == PX_OK) {
 			char *data = NULL;
 			size_t dlen = 0;
 			FILE *mf = open_memstream(&data, &dlen);
-			bool csv = strcmp(path, "/export.csv") == 0;
 			if (mf != NULL) {
 				if (csv)
-					hub_render_csv(h, &r, mf, en);
+					rv = hub_export_csv(h, &f, mf, en);
 				else
 					hub_render_json(h, &r, mf);
 				fclose(mf);
+			}
+			if (mf != NULL && rv == PX_OK) {
 				hub_reply(aio, 200, csv ? "text/csv; charset=utf-8" : "application/json", data,
 				          dlen, NULL, NULL,
 				          csv ? "attachment; filename=\"praxis-report.csv\""
 				              : "attachment; filename=\"praxis-report.json\"");
-			} else {
+			} else if (rv == PX_OK) {
 				rv = PX_ENOMEM;
 			}
 			free(data);
@@ -1279,16 +1283,15 @@ hub_dashboard_write(hub *h, const Praxis__HubViewer *scope, const char *dir, boo
 		hub_result_fini(&cr);
 	}
 	if (rv == PX_OK) {
-		char *data = NULL;
-		size_t dlen = 0;
-		FILE *mf = open_memstream(&data, &dlen);
-		if (mf == NULL) {
-			rv = PX_ENOMEM;
+		char path[1024];
+		snprintf(path, sizeof path, "%s/report.csv", dir);
+		FILE *cf = fopen(path, "wb");
+		if (cf == NULL) {
+			rv = PX_EIO;
 		} else {
-			hub_render_csv(h, &r, mf, en);
-			fclose(mf);
-			rv = hub_write_file(dir, "report.csv", data, dlen);
-			free(data);
+			rv = hub_export_csv(h, &f, cf, en);
+			if (fclose(cf) != 0 && rv == PX_OK)
+				rv = PX_EIO;
 		}
 	}
 	if (rv == PX_OK) {

@@ -167,6 +167,11 @@ typedef struct hub_result {
 
 px_err hub_aggregate(hub *h, const hub_filter *f, hub_result *out) PX_NODISCARD;
 void hub_result_fini(hub_result *r);
+/* The per-community rows of f, one community at a time (px_agg over that
+ * community's reports: memory bounded by one community), in key order.
+ * row is valid for the call only. */
+typedef px_err (*hub_row_fn)(void *arg, const hub_row *row);
+px_err hub_rows_each(hub *h, const hub_filter *f, hub_row_fn fn, void *arg) PX_NODISCARD;
 /* True when a report of (tenant, framework, region) is in the viewer's scope. */
 bool hub_scope_allows(const Praxis__HubViewer *v, const char *tenant, const char *framework,
                       const char *region);
@@ -174,6 +179,9 @@ bool hub_scope_allows(const Praxis__HubViewer *v, const char *tenant, const char
 /* render.c: outputs of a result. lang_en chooses the labels. */
 void hub_render_table(hub *h, const hub_result *r, FILE *out, bool en);
 void hub_render_csv(hub *h, const hub_result *r, FILE *out, bool en);
+/* CSV of filter f with the community rows streamed (hub_rows_each): the
+ * export path for large hubs. */
+px_err hub_export_csv(hub *h, const hub_filter *f, FILE *out, bool en) PX_NODISCARD;
 void hub_render_json(hub *h, const hub_result *r, FILE *out);
 /* Labels through the plugins (French/English); raw ids when unknown.
  * Returned strings are static or borrowed from the plugin host. */

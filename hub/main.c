@@ -576,7 +576,16 @@ cmd_report(int argc, char **argv)
 	f.tenant = hx_get(o, "tenant");
 	f.community = hx_get(o, "community");
 	hub_result r;
-	px_err rv = hub_aggregate(h, &f, &r);
+	px_err rv;
+	if (hx_get(o, "csv")) {
+		/* Community rows streamed: a large hub exports without holding them. */
+		rv = hub_export_csv(h, &f, stdout, en);
+		if (rv != PX_OK)
+			ec = hx_fail(rv, PX_T("agrégation impossible", "cannot aggregate"));
+		hub_close(h);
+		return ec;
+	}
+	rv = hub_aggregate(h, &f, &r);
 	if (rv != PX_OK) {
 		ec = hx_fail(rv, PX_T("agrégation impossible", "cannot aggregate"));
 	} else {

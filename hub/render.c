@@ -376,20 +376,9 @@ hub_csv_rows(FILE *out, const char *level, const hub_row *rows, size_t n, const 
 	}
 }
 
-void
-hub_render_csv(hub *h, const hub_result *r, FILE *out, bool en)
+static void
+hub_csv_header(hub *h, FILE *out, const hub_csv_cols *c, bool en)
 {
-	/* A BOM makes Excel read UTF-8; ';' and the decimal comma are what a
-	 * French Excel expects; CRLF ends rows as RFC 4180 says. One line per
-	 * group or community-period, one column per indicator (labelled) and
-	 * per rule finding. */
-	hub_csv_cols *c = calloc(1, sizeof *c);
-	if (c == NULL)
-		return;
-	hub_csv_collect(c, &r->total, 1);
-	hub_csv_collect(c, r->by_period, r->n_by_period);
-	hub_csv_collect(c, r->by_framework, r->n_by_framework);
-	hub_csv_collect(c, r->rows, r->n_rows);
 	fputs("\xEF\xBB\xBF", out);
 	fputs(en ? "level;framework;region;tenant;community;community_name;period;communities"
 	         : "niveau;cadre;région;organisation;communauté;nom_communauté;période;communautés",
@@ -406,13 +395,76 @@ hub_render_csv(hub *h, const hub_result *r, FILE *out, bool en)
 		hub_csv_field(out, col);
 	}
 	fputs("\r\n", out);
+}
+
+static void
+hub_csv_groups(FILE *out, const hub_result *r, const hub_csv_cols *c, bool en)
+{
 	hub_csv_rows(out, "total", &r->total, 1, c);
 	hub_csv_rows(out, en ? "period" : "période", r->by_period, r->n_by_period, c);
 	hub_csv_rows(out, en ? "framework" : "cadre", r->by_framework, r->n_by_framework, c);
 	hub_csv_rows(out, en ? "region" : "région", r->by_region, r->n_by_region, c);
 	hub_csv_rows(out, en ? "tenant" : "organisation", r->by_tenant, r->n_by_tenant, c);
+}
+
+void
+hub_render_csv(hub *h, const hub_result *r, FILE *out, bool en)
+{
+	/* A BOM makes Excel read UTF-8; ';' and the decimal comma are what a
+	 * French Excel expects; CRLF ends rows as RFC 4180 says. One line per
+	 * group or community-period, one column per indicator (labelled) and
+	 * per rule finding. */
+	hub_csv_cols *c = calloc(1, sizeof *c);
+	if (c == NULL)
+		return;
+	hub_csv_collect(c, &r->total, 1);
+	hub_csv_collect(c, r->by_period, r->n_by_period);
+	hub_csv_collect(c, r->by_framework, r->n_by_framework);
+	hub_csv_collect(c, r->rows, r->n_rows);
+	hub_csv_header(h, out, c, en);
+	hub_csv_groups(out, r, c, en);
 	hub_csv_rows(out, en ? "community" : "communauté", r->rows, r->n_rows, c);
 	free(c);
+}
+
+typedef struct hub_csv_stream {
+	FILE *out;
+	const hub_csv_cols *c;
+	const char *level;
+} hub_csv_stream;
+
+static px_err
+hub_csv_row_cb(void *arg, const hub_row *row)
+{
+	hub_csv_stream *s = arg;
+	hub_csv_rows(s->out, s->level, row, 1, s->c);
+	return ferror(s->out) ? PX_EIO : PX_OK;
+}
+
+px_err
+hub_export_csv(hub *h, const hub_filter *f, FILE *out, bool en)
+{
+	hub_filter g = *f;
+	g.groups = HUB_G_FRAMEWORK | HUB_G_PERIOD | HUB_G_REGION | HUB_G_TENANT;
+	hub_result r;
+	px_err rv = hub_aggregate(h, &g, &r);
+	if (rv != PX_OK)
+		return rv;
+	hub_csv_cols *c = calloc(1, sizeof *c);
+	if (c == NULL) {
+		hub_result_fini(&r);
+		return PX_ENOMEM;
+	}
+	/* Every indicator and finding of any report is in the total. */
+	hub_csv_collect(c, &r.total, 1);
+	hub_csv_collect(c, r.by_framework, r.n_by_framework);
+	hub_csv_header(h, out, c, en);
+	hub_csv_groups(out, &r, c, en);
+	hub_csv_stream s = {out, c, en ? "community" : "communauté"};
+	rv = hub_rows_each(h, f, hub_csv_row_cb, &s);
+	free(c);
+	hub_result_fini(&r);
+	return rv;
 }
 
 /* --------------------------------------------------------------- JSON */
