@@ -52,12 +52,15 @@ demo_procs_naming(const char *needle, pid_t *pids, size_t max)
 		pid_t pid = (pid_t)atoi(e->d_name);
 		if (pid == getpid())
 			continue;
-		char path[64];
+		char path[64], cmd[8192];
 		snprintf(path, sizeof path, "/proc/%d/cmdline", (int)pid);
-		size_t len = 0;
-		char *cmd = pxt_read_file(path, &len);
-		if (cmd == NULL)
+		/* Read with fread: /proc files have no size for ftell. */
+		FILE *f = fopen(path, "rb");
+		if (f == NULL)
 			continue;
+		size_t len = fread(cmd, 1, sizeof cmd - 1, f);
+		fclose(f);
+		cmd[len] = '\0';
 		/* Arguments are NUL-separated: join them with spaces. */
 		for (size_t i = 0; i < len; i++)
 			if (cmd[i] == '\0')
@@ -66,7 +69,6 @@ demo_procs_naming(const char *needle, pid_t *pids, size_t max)
 			fprintf(stderr, "left running: pid %d: %s\n", (int)pid, cmd);
 			pids[n++] = pid;
 		}
-		free(cmd);
 	}
 	closedir(d);
 	return n;
