@@ -1133,8 +1133,8 @@ hub_http_cb(nng_aio *aio)
 		bool csv = strcmp(path, "/export.csv") == 0;
 		hub_result r;
 		memset(&r, 0, sizeof r);
-		/* CSV streams the community rows; JSON needs them all at once. */
-		rv = csv ? PX_OK : hub_aggregate(h, &f, &r);
+		/* Both stream the community rows. */
+		rv = PX_OK;
 		if (rv == PX_OK) {
 			char *data = NULL;
 			size_t dlen = 0;
@@ -1143,7 +1143,7 @@ hub_http_cb(nng_aio *aio)
 				if (csv)
 					rv = hub_export_csv(h, &f, mf, en);
 				else
-					hub_render_json(h, &r, mf);
+					rv = hub_export_json(h, &f, mf);
 				fclose(mf);
 			}
 			if (mf != NULL && rv == PX_OK) {
@@ -1295,9 +1295,16 @@ hub_dashboard_write(hub *h, const Praxis__HubViewer *scope, const char *dir, boo
 		}
 	}
 	if (rv == PX_OK) {
-		char *js = hub_result_json(&r);
-		rv = js ? hub_write_file(dir, "report.json", js, strlen(js)) : PX_ENOMEM;
-		free(js);
+		char path[1024];
+		snprintf(path, sizeof path, "%s/report.json", dir);
+		FILE *jf = fopen(path, "wb");
+		if (jf == NULL) {
+			rv = PX_EIO;
+		} else {
+			rv = hub_export_json(h, &f, jf);
+			if (fclose(jf) != 0 && rv == PX_OK)
+				rv = PX_EIO;
+		}
 	}
 	hub_buf_free(&b);
 	hub_result_fini(&r);

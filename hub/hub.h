@@ -182,6 +182,8 @@ void hub_render_csv(hub *h, const hub_result *r, FILE *out, bool en);
 /* CSV of filter f with the community rows streamed (hub_rows_each): the
  * export path for large hubs. */
 px_err hub_export_csv(hub *h, const hub_filter *f, FILE *out, bool en) PX_NODISCARD;
+/* JSON of f (same shape as hub_render_json), community rows streamed. */
+px_err hub_export_json(hub *h, const hub_filter *f, FILE *out) PX_NODISCARD;
 void hub_render_json(hub *h, const hub_result *r, FILE *out);
 /* Labels through the plugins (French/English); raw ids when unknown.
  * Returned strings are static or borrowed from the plugin host. */

@@ -577,9 +577,9 @@ cmd_report(int argc, char **argv)
 	f.community = hx_get(o, "community");
 	hub_result r;
 	px_err rv;
-	if (hx_get(o, "csv")) {
+	if (hx_get(o, "csv") || hx_get(o, "json")) {
 		/* Community rows streamed: a large hub exports without holding them. */
-		rv = hub_export_csv(h, &f, stdout, en);
+		rv = hx_get(o, "csv") ? hub_export_csv(h, &f, stdout, en) : hub_export_json(h, &f, stdout);
 		if (rv != PX_OK)
 			ec = hx_fail(rv, PX_T("agrégation impossible", "cannot aggregate"));
 		hub_close(h);

@@ -539,6 +539,59 @@ hub_result_json(const hub_result *r)
 	return s;
 }
 
+typedef struct hub_json_stream {
+	FILE *out;
+	size_t n;
+} hub_json_stream;
+
+static px_err
+hub_json_row_cb(void *arg, const hub_row *row)
+{
+	hub_json_stream *s = arg;
+	cJSON *o = hub_json_row(row, true);
+	char *txt = o != NULL ? cJSON_PrintUnformatted(o) : NULL;
+	cJSON_Delete(o);
+	if (txt == NULL)
+		return PX_ENOMEM;
+	fprintf(s->out, "%s%s", s->n++ ? "," : "", txt);
+	free(txt);
+	return ferror(s->out) ? PX_EIO : PX_OK;
+}
+
+px_err
+hub_export_json(hub *h, const hub_filter *f, FILE *out)
+{
+	hub_filter g = *f;
+	g.groups = HUB_G_FRAMEWORK | HUB_G_PERIOD | HUB_G_REGION | HUB_G_TENANT;
+	hub_result r;
+	px_err rv = hub_aggregate(h, &g, &r);
+	if (rv != PX_OK)
+		return rv;
+	/* The groups as one object, then "rows" written one community at a
+	 * time: the same JSON as hub_result_json, without holding every row. */
+	cJSON *root = cJSON_CreateObject();
+	cJSON_AddNumberToObject(root, "k", r.k);
+	cJSON_AddNumberToObject(root, "reports", r.total.communities);
+	cJSON_AddItemToObject(root, "total", hub_json_row(&r.total, false));
+	hub_json_group(root, "by_period", "period", r.by_period, r.n_by_period);
+	hub_json_group(root, "by_framework", "framework", r.by_framework, r.n_by_framework);
+	hub_json_group(root, "by_region", "region", r.by_region, r.n_by_region);
+	hub_json_group(root, "by_tenant", "tenant", r.by_tenant, r.n_by_tenant);
+	char *head = cJSON_PrintUnformatted(root);
+	cJSON_Delete(root);
+	hub_result_fini(&r);
+	if (head == NULL)
+		return PX_ENOMEM;
+	size_t hl = strlen(head);
+	fwrite(head, 1, hl - 1, out); /* without the closing brace */
+	free(head);
+	fputs(",\"rows\":[", out);
+	hub_json_stream st = {out, 0};
+	rv = hub_rows_each(h, f, hub_json_row_cb, &st);
+	fputs("]}\n", out);
+	return rv;
+}
+
 void
 hub_render_json(hub *h, const hub_result *r, FILE *out)
 {
