@@ -7,16 +7,20 @@
  *     loopback TCP), against libsodium's Ed25519 verify rate of one core
  *     measured in this run on the same signed bytes. Goal >= 0.5x.
  *  2. memory: peak RSS (VmHWM) of `praxis-hub serve` holding 10,000
- *     tenants and 120,000 reports, after it served the dashboard overview
- *     of every tenant and the CSV export of everything, against the size of
- *     the LMDB data file. Goal: RSS < 100 MiB.
+ *     tenants and 120,000 reports, after a viewer of every tenant read a
+ *     framework page, one period's JSON export and the overview; then again
+ *     after the CSV export of everything; and the peak of its anonymous
+ *     memory (RssAnon, sampled), against the size of the LMDB data file.
+ *     Goal: RSS < 100 MiB.
  *  3. start: fork+exec of `praxis-hub serve` until a Ping answers, on that
  *     10,000-tenant hub and on an empty one (median). Goal < 100 ms.
  *
  * The 10,000 tenants are written through the hub library (hub_tenant_add,
  * hub_enroll: one durable commit each, as the CLI does) and their 120,000
- * reports through hub_submit_store in transactions of 2,000, so the setup
- * stays within a minute; what is measured is the real binary.
+ * reports through hub_submit_store in transactions of 2,000, on tmpfs, so
+ * the setup takes seconds; what is measured is the real binary. Lines in
+ * parentheses are context for docs/BENCHMARKS.md (CPU per report, durable
+ * commit latency, the same ingest through the hub library, pages served).
  *
  * Knobs (environment): BENCH_HUB_NODES (16), BENCH_HUB_REPORTS (per node,
  * 400), BENCH_HUB_TENANTS (10000), BENCH_HUB_MONTHS (12), BENCH_HUB_STARTS (7).
