@@ -14,10 +14,10 @@
 // The configuration aims at gRPC's best on loopback, so the baseline is not
 // a straw man: minimal channel stack (no census/deadline filters beyond the
 // essential), no compression (the default), one TCP connection per channel
-// (local subchannel pool) with the callers spread over several channels, and
-// the asynchronous completion-queue API on both sides by default, which is
-// what gRPC's own qps benchmarks use for their best figures. The other APIs
-// stay selectable so that the choice can be re-checked (run.sh --explore).
+// (local subchannel pool) with the callers spread over several channels, no
+// retries, no BDP pings. Every API is selectable on both sides; run.sh tries
+// the three configurations found best with run.sh --explore (async client
+// against a callback, an async or a sync server) and keeps the best figure.
 //
 // gRPC runs in plaintext here while Praxis encrypts and authenticates every
 // call (crypto_box); the results say so.
