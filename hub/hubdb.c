@@ -455,6 +455,9 @@ px_err
 hub_scope_parse(const char *scope, Praxis__HubViewer *v)
 {
 	px_err rv = PX_OK;
+	/* "all" and "*" say "everything" in words (same as an empty scope). */
+	if (scope != NULL && (strcmp(scope, "all") == 0 || strcmp(scope, "*") == 0))
+		scope = "";
 	char *copy = strdup(scope != NULL ? scope : "");
 	if (copy == NULL)
 		return PX_ENOMEM;

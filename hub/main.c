@@ -457,13 +457,13 @@ cmd_viewer(int argc, char **argv)
 	    "  praxis-hub viewer list [--json]\n"
 	    "  praxis-hub viewer revoke NOM\n"
 	    "  add imprime un jeton de lecture seule (pxv1.…) ; une clé absente du\n"
-	    "  périmètre veut dire « tout » (--scope '' : tout voir).\n",
+	    "  périmètre veut dire « tout » (--scope all ou '' : tout voir).\n",
 	    "usage:\n"
 	    "  praxis-hub viewer add NAME --scope 'tenants=a,b;framework=F;region=R'\n"
 	    "  praxis-hub viewer list [--json]\n"
 	    "  praxis-hub viewer revoke NAME\n"
 	    "  add prints a read-only viewer token (pxv1.…); a key missing from the\n"
-	    "  scope means \"all\" (--scope '' sees everything).\n");
+	    "  scope means \"all\" (--scope all or '' sees everything).\n");
 	if (argc < 3 || hx_help(argc, argv, 2, help)) {
 		fputs(help, argc < 3 ? stderr : stdout);
 		return argc < 3 ? HX_USAGE : HX_OK;
