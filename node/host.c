@@ -202,3 +202,35 @@ node_severity_name(pxp_severity s)
 {
 	return px_plugin_severity_name(s);
 }
+
+px_err
+node_report_figures(px_node *n, const Praxis__Community *rec, const pxp_community *c, int32_t first,
+                    int32_t last, uint32_t *expected, double *hours_cap)
+{
+	*expected = 0;
+	*hours_cap = 0;
+	node_host *h = node_host_get(n);
+	if (h == NULL)
+		return PX_EPLUGIN;
+	const px_plugin *p = px_plugin_host_find(h->h, rec->framework);
+	if (p == NULL)
+		return PX_OK;
+	px_plugin_params *prm = NULL;
+	px_err err = host_params(n, p, rec, &prm);
+	if (err != PX_OK)
+		return err;
+	for (int year = first / 10000; err == PX_OK && year <= last / 10000; year++) {
+		px_plugin_result res;
+		err = px_plugin_calendar(p, prm, c, year, NULL, &res);
+		for (size_t i = 0; err == PX_OK && i < res.n_expected; i++)
+			if (res.expected[i].date >= first && res.expected[i].date <= last)
+				(*expected)++;
+		px_plugin_result_fini(&res);
+	}
+	/* A yearly cap means something only over whole years. */
+	const px_plugin_value *cap = px_plugin_params_get(prm, "annual_hours_cap");
+	if (err == PX_OK && cap != NULL && first % 10000 == 101 && last % 10000 == 1231)
+		*hours_cap = cap->d * (last / 10000 - first / 10000 + 1);
+	px_plugin_params_free(prm);
+	return err;
+}

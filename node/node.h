@@ -402,6 +402,14 @@ typedef void (*node_indicator_fn)(void *arg, const char *name, double value, uin
 px_err node_indicators(px_node *n, px_txn *txn, uint64_t community, int32_t period_start,
                        int32_t period_end, node_indicator_fn cb, void *arg) PX_NODISCARD;
 /* Host-level functions used by rules.c, implemented in host.c. */
+/* What a community report needs from its framework for [first, last], with
+ * the node's and the community's parameter overrides: the meetings the
+ * framework's calendar expects (ROC-2 and the like; 0 without a calendar),
+ * and, for a period of whole years, the hours cap per member when the plugin
+ * declares the conventional parameter "annual_hours_cap" (else 0: no
+ * members_over_cap). PX_OK with zeros when the plugin is missing. */
+px_err node_report_figures(px_node *n, const Praxis__Community *rec, const pxp_community *c, int32_t first,
+                           int32_t last, uint32_t *expected, double *hours_cap) PX_NODISCARD;
 px_err node_host_run(px_node *n, const char *framework, const Praxis__Community *rec,
                      const pxp_community *c, const pxp_change *change, node_findings *out,
                      node_indicator_fn ind_cb, void *ind_arg) PX_NODISCARD;

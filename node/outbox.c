@@ -129,44 +129,6 @@ outbox_inds_fini(outbox_inds *c)
 	free(c->v);
 }
 
-/* Meetings the framework's calendar expects in [first, last] (ROC-2 and
- * the like), from the plugin's calendar hook with its declared defaults.
- * 0 when the plugin is missing, has no calendar, or fails. The host is
- * opened once per process. */
-static px_plugin_host *outbox_host;
-
-static void
-outbox_host_close(void)
-{
-	px_plugin_host_close(outbox_host);
-	outbox_host = NULL;
-}
-
-static uint32_t
-outbox_expected(px_node *n, const pxp_community *c, const char *framework, int32_t first, int32_t last)
-{
-	if (outbox_host == NULL) {
-		px_plugin_host_opts o = {0};
-		o.path = n->cfg.plugin_path;
-		if (px_plugin_host_open(&o, &outbox_host) != PX_OK)
-			return 0;
-		atexit(outbox_host_close);
-	}
-	const px_plugin *p = px_plugin_host_find(outbox_host, framework);
-	if (p == NULL)
-		return 0;
-	uint32_t count = 0;
-	for (int year = first / 10000; year <= last / 10000; year++) {
-		px_plugin_result res;
-		if (px_plugin_calendar(p, NULL, c, year, NULL, &res) == PX_OK)
-			for (size_t i = 0; i < res.n_expected; i++)
-				if (res.expected[i].date >= first && res.expected[i].date <= last)
-					count++;
-		px_plugin_result_fini(&res);
-	}
-	return count;
-}
-
 /* BLAKE2b of the report without what changes at every build. */
 static px_err
 outbox_content_hash(Praxis__CommunityReport *r, uint8_t out[32])
@@ -248,7 +210,11 @@ outbox_build(px_node *n, const px_identity *id, uint64_t community, px_period pe
 	o.generated_at = (int64_t)time(NULL);
 	o.plugin_ok = plugin_ok;
 	const pxp_community *view = node_view_community(v);
-	o.meetings_expected = outbox_expected(n, view, node_view_record(v)->framework, first, last);
+	/* A calendar that could not run leaves 0 expected: the audit above
+	 * already marked the report plugin_ok = false. */
+	if (node_report_figures(n, node_view_record(v), view, first, last, &o.meetings_expected, &o.hours_cap) !=
+	    PX_OK)
+		plugin_ok = o.plugin_ok = false;
 	rv = px_report_build(view, period, &o, fc.v, fc.n, inds.v, inds.n, &rep);
 	if (rv == PX_EINVAL && inds.n > 0) {
 		/* A plugin indicator the report refuses (a core name): the core
