@@ -431,41 +431,12 @@ lau_audit(const pxp_host *h, void *sink, const pxp_community *c)
 	lau_fini(&x);
 }
 
-/* LAU-9 indicators over the period: memberships, satisfaction, tools,
- * solicitations. */
+/* LAU-9 indicators the core community report does not already carry
+ * (memberships, signed protocols and satisfaction are core indicators:
+ * members_new, protocols_signed_valid, satisfaction_mean). */
 static void
 lau_indicators(const pxp_host *h, void *sink, const pxp_community *c)
 {
-	uint32_t active = 0, joined = 0, signed_ok = 0;
-	for (size_t i = 0; i < c->n_members; i++) {
-		const pxp_member *m = &c->members[i];
-		active += m->status == PXP_MEMBER_ACTIVE;
-		joined += m->joined != 0 && lau_in_period(c, m->joined);
-	}
-	for (size_t k = 0; k < c->n_protocols; k++) {
-		const pxp_protocol *p = &c->protocols[k];
-		signed_ok += !p->cancelled && p->member_signed && p->member_sig_valid && p->director_signed &&
-		             p->director_sig_valid;
-	}
-	double sum = 0;
-	uint32_t n = 0, people = 0;
-	for (size_t s = 0; s < c->n_surveys; s++) {
-		int counted = 0;
-		for (size_t a = 0; a < c->surveys[s].n_answers; a++) {
-			int32_t v = c->surveys[s].answers[a];
-			if (v >= 1 && v <= 5) {
-				sum += v;
-				n++;
-				counted = 1;
-			}
-		}
-		people += (uint32_t)counted;
-	}
-	h->indicator(sink, "lau_memberships_new", joined, joined);
-	h->indicator(sink, "lau_members_active", active, active);
-	h->indicator(sink, "lau_protocols_signed", signed_ok, signed_ok);
-	if (n > 0)
-		h->indicator(sink, "lau_satisfaction_mean", sum / n, people);
 	if (PXP_HAS(c, times_called_on)) {
 		h->indicator(sink, "lau_tools_produced", c->tools_produced, 0);
 		h->indicator(sink, "lau_times_called_on", c->times_called_on, 0);
@@ -496,11 +467,6 @@ static const pxp_rule lau_rules[] = {
 };
 
 static const pxp_indicator_decl lau_inds[] = {
-	{"lau_memberships_new", "Nouvelles adhésions", "New memberships"},
-	{"lau_members_active", "Membres actifs", "Active members"},
-	{"lau_protocols_signed", "Protocoles signés (2 signatures valides)",
-	 "Signed protocols (2 valid signatures)"},
-	{"lau_satisfaction_mean", "Satisfaction moyenne (1 à 5)", "Mean satisfaction (1 to 5)"},
 	{"lau_tools_produced", "Outils produits", "Tools produced"},
 	{"lau_times_called_on", "Sollicitations (projets, comités)", "Times called on (projects, committees)"},
 	{0},

@@ -295,19 +295,17 @@ test_lau9(void **state)
 	vw_wire(v);
 	assert_int_equal(px_plugin_indicators(px_plugin_host_find(host, "laurentides"), NULL, &v->c, NULL, &r),
 	                 PX_OK);
-	bool sat = false, tools = false;
+	/* Only what the core report lacks: tools and solicitations (memberships,
+	 * protocols and satisfaction are core indicators). */
+	bool tools = false;
 	for (size_t i = 0; i < r.n_indicators; i++) {
-		if (strcmp(r.indicators[i].name, "lau_satisfaction_mean") == 0) {
-			assert_true(r.indicators[i].value > 4.33 && r.indicators[i].value < 4.34);
-			assert_int_equal(r.indicators[i].population, 1);
-			sat = true;
-		}
+		assert_null(strstr(r.indicators[i].name, "satisfaction"));
 		if (strcmp(r.indicators[i].name, "lau_tools_produced") == 0) {
 			assert_true(r.indicators[i].value == 2);
 			tools = true;
 		}
 	}
-	assert_true(sat && tools);
+	assert_true(tools);
 	px_plugin_result_fini(&r);
 }
 
