@@ -8,6 +8,16 @@
  * per call, and each context owns its buffers and a bump allocator that
  * unpacks protobuf messages without malloc.
  *
+ * Deferred replies: a handler may call px_rpc_call_defer and return
+ * without answering; the context then parks (no receive) holding its
+ * request message, key and arena, and px_rpc_call_finish, from any
+ * thread, boxes the reply and sends it, which restarts the context. The
+ * handler's return and the finish may come in either order, even
+ * concurrently: each drops one of two holds and whoever drops the last
+ * sends. Sends of deferred replies and the server's closing flag are
+ * serialized by df_mu, so stop never races a finisher inside nng; stop
+ * waits until every deferred call is finished.
+ *
  * Client: one req0 socket with a lazy, reconnecting dialer; each call
  * borrows a slot (nng_ctx + nng_aio + buffers) from a free list, so
  * several threads call at once on one socket.
@@ -313,6 +323,9 @@ rpc_nset_clear(rpc_nset *s)
 
 enum { RPC_CALL_RECV, RPC_CALL_SEND };
 
+/* What rpc_serve leaves for the callback. */
+enum { RPC_SERVE_SEND, RPC_SERVE_PARKED, RPC_SERVE_DEFERRED_SEND };
+
 struct px_rpc_call {
 	px_rpc_server *srv;
 	nng_ctx ctx;
@@ -330,6 +343,13 @@ struct px_rpc_call {
 	char message[256];
 	bool answered;
 	size_t out_len;
+	/* Kept for the reply, which a deferred call sends after the callback
+	 * returned; the key is wiped once the reply is boxed. */
+	nng_msg *msg;
+	uint8_t key[PX_BOX_KEY_BYTES];
+	uint64_t request_id;
+	bool deferred;   /* set by the handler's thread only */
+	atomic_int holds; /* deferred: handler return + finish; last one replies */
 };
 
 struct px_rpc_server {
@@ -347,6 +367,9 @@ struct px_rpc_server {
 	px_rpc_call *calls;
 	atomic_bool closing;
 	bool sock_open;
+	pthread_mutex_t df_mu; /* deferred sends vs closing; ndeferred */
+	pthread_cond_t df_cv;
+	int ndeferred;         /* deferred calls not finished yet */
 	pthread_mutex_t kc_mu;
 	rpc_keycache kc;
 	pthread_mutex_t rp_mu;
@@ -444,12 +467,23 @@ rpc_replay_check(px_rpc_server *srv, const uint8_t nonce[PX_BOX_NONCE_BYTES], in
 	return rc;
 }
 
+static void rpc_pack_response(px_rpc_call *call, const ProtobufCMessage *msg);
+
 static void
 rpc_closure(const ProtobufCMessage *msg, void *closure_data)
 {
 	px_rpc_call *call = closure_data;
-	if (call->answered)
+	/* Deferred: the reply belongs to px_rpc_call_finish, which may be
+	 * running on another thread already. */
+	if (call->deferred || call->answered)
 		return;
+	rpc_pack_response(call, msg);
+}
+
+/* Packs the handler's response into call->out (or sets the error). */
+static void
+rpc_pack_response(px_rpc_call *call, const ProtobufCMessage *msg)
+{
 	call->answered = true;
 	if (call->code != PX_CODE_OK)
 		return;
@@ -502,16 +536,43 @@ rpc_has_handler(ProtobufCService *svc, unsigned index)
 
 /* Turns the request in msg into its reply, in place (the rep0 context
  * keeps the routing header aside, so the message can be reused). */
+/* After the handler (or its deferred finish): the checks of its answer. */
 static void
+rpc_handled(px_rpc_call *call)
+{
+	if (!call->answered && call->code == PX_CODE_OK)
+		rpc_call_fail(call, PX_CODE_INTERNAL,
+		              PX_T("le traitement n'a rien répondu", "the handler gave no response"));
+	/* An answer after the deadline is of no use to the caller, who has
+	 * given up; for a deferred call it also tells the handler's owner
+	 * nothing was promised. */
+	if (call->deadline_ms != 0 && px_now_ms() > call->deadline_ms)
+		rpc_call_fail(call, PX_CODE_DEADLINE_EXCEEDED,
+		              PX_T("délai dépassé pendant le traitement",
+		                   "deadline exceeded during handling"));
+}
+
+/* Frees what one call used, once its reply is in its message. */
+static void
+rpc_call_cleanup(px_rpc_call *call)
+{
+	px_wipe(call->key, sizeof call->key);
+	rpc_arena_reset(&call->arena);
+	rpc_buf_trim(&call->plain);
+	rpc_buf_trim(&call->out);
+}
+
+static int
 rpc_serve(px_rpc_call *call, nng_msg *msg)
 {
 	px_rpc_server *srv = call->srv;
 	size_t len = nng_msg_len(msg);
 	const uint8_t *body = nng_msg_body(msg);
-	uint8_t key[PX_BOX_KEY_BYTES];
+	uint8_t *key = call->key;
 	bool cached = false;
 	uint64_t request_id = 0;
 	int64_t now;
+	int ret = RPC_SERVE_SEND;
 
 	call->code = PX_CODE_OK;
 	call->message[0] = '\0';
@@ -519,16 +580,18 @@ rpc_serve(px_rpc_call *call, nng_msg *msg)
 	call->out_len = 0;
 	call->mdesc = NULL;
 	call->method[0] = '\0';
+	call->deferred = false;
+	call->msg = msg;
 
 	if (len > srv->max_msg) {
 		rpc_reply_plain(msg, PX_CODE_RESOURCE_EXHAUSTED,
 		                PX_T("message trop volumineux", "message too big"));
-		return;
+		return RPC_SERVE_SEND;
 	}
 	if (len < RPC_REQ_HDR + PX_BOX_MAC_BYTES || memcmp(body, rpc_magic_box, RPC_MAGIC_LEN) != 0) {
 		rpc_reply_plain(msg, PX_CODE_INVALID_ARGUMENT,
 		                PX_T("enveloppe invalide", "malformed envelope"));
-		return;
+		return RPC_SERVE_SEND;
 	}
 	const uint8_t *pk = body + RPC_MAGIC_LEN;
 	const uint8_t *nonce = pk + PX_PK_BYTES;
@@ -621,16 +684,17 @@ rpc_serve(px_rpc_call *call, nng_msg *msg)
 		              PX_T("requête illisible", "unreadable request"));
 		goto boxed;
 	}
+	call->request_id = request_id;
+	atomic_store(&call->holds, 2);
 	srv->svc->invoke(srv->svc, index, input, rpc_closure, call);
-	if (!call->answered && call->code == PX_CODE_OK)
-		rpc_call_fail(call, PX_CODE_INTERNAL,
-		              PX_T("le traitement n'a rien répondu", "the handler gave no response"));
-	/* The handler ran synchronously; an answer after the deadline is of
-	 * no use to the caller, who has given up. */
-	if (call->deadline_ms != 0 && px_now_ms() > call->deadline_ms)
-		rpc_call_fail(call, PX_CODE_DEADLINE_EXCEEDED,
-		              PX_T("délai dépassé pendant le traitement",
-		                   "deadline exceeded during handling"));
+	if (call->deferred) {
+		/* From here the call's fields belong to whoever drops the last
+		 * hold: px_rpc_call_finish may be running right now. */
+		if (atomic_fetch_sub(&call->holds, 1) != 1)
+			return RPC_SERVE_PARKED;
+		ret = RPC_SERVE_DEFERRED_SEND; /* finished during the handler */
+	}
+	rpc_handled(call);
 boxed:
 	rpc_reply_boxed(call, msg, key, request_id);
 	goto out;
@@ -638,10 +702,31 @@ unauthenticated:
 	rpc_reply_plain(msg, PX_CODE_UNAUTHENTICATED,
 	                PX_T("appelant non authentifié", "caller not authenticated"));
 out:
-	px_wipe(key, sizeof key);
-	rpc_arena_reset(&call->arena);
-	rpc_buf_trim(&call->plain);
-	rpc_buf_trim(&call->out);
+	rpc_call_cleanup(call);
+	return ret;
+}
+
+/* Sends the reply of a deferred call (already in call->msg) and counts the
+ * call finished. Under df_mu so that stop, once it set closing, knows no
+ * finisher is inside nng with this context. */
+static void
+rpc_deferred_send(px_rpc_call *call)
+{
+	px_rpc_server *srv = call->srv;
+	pthread_mutex_lock(&srv->df_mu);
+	nng_msg *msg = call->msg;
+	call->msg = NULL;
+	if (atomic_load(&srv->closing)) {
+		nng_aio_set_msg(call->aio, NULL);
+		nng_msg_free(msg); /* nobody to answer: the socket is closed */
+	} else {
+		nng_aio_set_msg(call->aio, msg);
+		call->state = RPC_CALL_SEND;
+		nng_ctx_send(call->ctx, call->aio);
+	}
+	if (--srv->ndeferred == 0)
+		pthread_cond_broadcast(&srv->df_cv);
+	pthread_mutex_unlock(&srv->df_mu);
 }
 
 static void
@@ -671,7 +756,14 @@ rpc_server_cb(void *arg)
 		return;
 	}
 	nng_msg *msg = nng_aio_get_msg(call->aio);
-	rpc_serve(call, msg);
+	int r = rpc_serve(call, msg);
+	if (r == RPC_SERVE_PARKED)
+		return; /* px_rpc_call_finish sends and restarts the context */
+	if (r == RPC_SERVE_DEFERRED_SEND) {
+		rpc_deferred_send(call);
+		return;
+	}
+	call->msg = NULL;
 	nng_aio_set_msg(call->aio, msg);
 	call->state = RPC_CALL_SEND;
 	nng_ctx_send(call->ctx, call->aio);
@@ -702,6 +794,8 @@ px_rpc_server_start(px_rpc_server **out, const px_rpc_server_opts *opts)
 	atomic_init(&srv->closing, false);
 	pthread_mutex_init(&srv->kc_mu, NULL);
 	pthread_mutex_init(&srv->rp_mu, NULL);
+	pthread_mutex_init(&srv->df_mu, NULL);
+	pthread_cond_init(&srv->df_cv, NULL);
 	srv->kc.e = px_secure_alloc(sizeof(rpc_kc_entry) * RPC_KC_SETS * RPC_KC_WAYS);
 	if (srv->kc.e == NULL)
 		goto fail;
@@ -760,12 +854,25 @@ px_rpc_server_stop(px_rpc_server *srv)
 {
 	if (srv == NULL)
 		return;
+	pthread_mutex_lock(&srv->df_mu);
 	atomic_store(&srv->closing, true);
+	pthread_mutex_unlock(&srv->df_mu);
 	/* Closing the socket fails pending receives with NNG_ECLOSED; a
 	 * handler still running finishes, its send fails, and its callback
-	 * stops. nng_aio_free waits for callbacks in progress. */
+	 * stops. nng_aio_stop waits for callbacks in progress, so after the
+	 * loop no handler runs and ndeferred counts every deferred call. */
 	if (srv->sock_open)
 		nng_close(srv->sock);
+	if (srv->calls != NULL)
+		for (int i = 0; i < srv->ncalls; i++)
+			if (srv->calls[i].aio != NULL)
+				nng_aio_stop(srv->calls[i].aio);
+	/* Deferred calls hold their context (message, arena): wait until
+	 * their owners finished them (their replies are dropped now). */
+	pthread_mutex_lock(&srv->df_mu);
+	while (srv->ndeferred > 0)
+		pthread_cond_wait(&srv->df_cv, &srv->df_mu);
+	pthread_mutex_unlock(&srv->df_mu);
 	if (srv->calls != NULL) {
 		for (int i = 0; i < srv->ncalls; i++) {
 			px_rpc_call *c = &srv->calls[i];
@@ -788,6 +895,8 @@ px_rpc_server_stop(px_rpc_server *srv)
 	rpc_nset_clear(&srv->rp.gen[1]);
 	pthread_mutex_destroy(&srv->kc_mu);
 	pthread_mutex_destroy(&srv->rp_mu);
+	pthread_mutex_destroy(&srv->df_mu);
+	pthread_cond_destroy(&srv->df_cv);
 	free(srv);
 }
 
@@ -826,6 +935,45 @@ px_rpc_call_set_status(px_rpc_call *call, px_code code, const char *fmt, ...)
 		vsnprintf(call->message, sizeof call->message, fmt, ap);
 		va_end(ap);
 	}
+}
+
+px_rpc_call *
+px_rpc_call_defer(px_rpc_call *call)
+{
+	if (call == NULL || call->answered || call->deferred)
+		return NULL;
+	px_rpc_server *srv = call->srv;
+	pthread_mutex_lock(&srv->df_mu);
+	srv->ndeferred++;
+	pthread_mutex_unlock(&srv->df_mu);
+	call->deferred = true;
+	return call;
+}
+
+void
+px_rpc_call_finish(px_rpc_call *call, const ProtobufCMessage *resp)
+{
+	rpc_pack_response(call, resp);
+	if (atomic_fetch_sub(&call->holds, 1) != 1)
+		return; /* the handler has not returned yet: its thread replies */
+	rpc_handled(call);
+	rpc_reply_boxed(call, call->msg, call->key, call->request_id);
+	rpc_call_cleanup(call);
+	rpc_deferred_send(call);
+}
+
+void
+px_rpc_call_finish_status(px_rpc_call *call, px_code code, const char *fmt, ...)
+{
+	call->code = code;
+	call->message[0] = '\0';
+	if (fmt != NULL) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(call->message, sizeof call->message, fmt, ap);
+		va_end(ap);
+	}
+	px_rpc_call_finish(call, NULL);
 }
 
 /* ---- idempotent methods ---- */

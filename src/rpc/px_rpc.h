@@ -79,7 +79,8 @@ typedef struct px_status {
 
 typedef struct px_rpc_server px_rpc_server;
 /* The call being served: passed as closure_data to the generated service
- * functions. Valid until the handler returns.
+ * functions. Valid until the handler returns (deferred: until finished,
+ * see px_rpc_call_defer).
  *
  * Handlers run synchronously on nng's callback threads and must call the
  * closure before returning (a handler that returns without calling it
@@ -112,7 +113,8 @@ typedef struct px_rpc_server_opts {
 } px_rpc_server_opts;
 
 px_err px_rpc_server_start(px_rpc_server **out, const px_rpc_server_opts *opts) PX_NODISCARD;
-/* Stops accepting, waits for calls in progress, frees. NULL does nothing. */
+/* Stops accepting, waits for calls in progress (deferred calls included:
+ * until they are finished), frees. NULL does nothing. */
 void px_rpc_server_stop(px_rpc_server *srv);
 /* The bound URL (useful with port 0). Borrowed. */
 const char *px_rpc_server_url(const px_rpc_server *srv);
@@ -124,6 +126,36 @@ int64_t px_rpc_call_deadline_ms(const px_rpc_call *call); /* absolute unix ms */
 /* Sets the status the closure will send; with a non-OK code the closure's
  * message is ignored and may be NULL. */
 void px_rpc_call_set_status(px_rpc_call *call, px_code code, const char *fmt, ...) PX_PRINTF(3, 4);
+
+/*
+ * Deferred replies, for handlers that answer later from another thread
+ * (e.g. after a group commit). Inside a handler, px_rpc_call_defer takes
+ * the call over: the handler returns without calling its closure (a call
+ * of the closure after defer is ignored) and the reply is sent by exactly
+ * one px_rpc_call_finish or px_rpc_call_finish_status, from any thread,
+ * at any time (even before the handler returned). Until then the call's
+ * context is parked: it receives no other request (at most `contexts`
+ * calls are deferred at once), and the call, its caller, method and input
+ * message stay valid; px_rpc_call_set_status may be used from the
+ * finishing thread. Finish packs resp (borrowed, may be freed on return;
+ * ignored when the status is not OK), boxes and sends; the call is
+ * invalid afterwards. A call finished after its deadline answers
+ * DEADLINE_EXCEEDED whatever was given (the caller gave up; its owner
+ * should treat the outcome as unknown to the caller, as for any
+ * timeout).
+ *
+ * px_rpc_server_stop waits until every deferred call is finished: their
+ * owners must keep finishing them while it runs (on another thread);
+ * replies finished once stop began are dropped (the socket is closed).
+ *
+ * px_rpc_call_defer returns call, or NULL (nothing changed) when the
+ * closure was already called or the call is already deferred.
+ */
+px_rpc_call *px_rpc_call_defer(px_rpc_call *call);
+void px_rpc_call_finish(px_rpc_call *call, const ProtobufCMessage *resp);
+/* Finish with a status (non-OK: no response). */
+void px_rpc_call_finish_status(px_rpc_call *call, px_code code, const char *fmt, ...)
+    PX_PRINTF(3, 4);
 
 /* ---- client ---- */
 
