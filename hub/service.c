@@ -1,6 +1,7 @@
 /*
  * service.c - praxis.Hub over px_rpc: the authorizer and the handlers.
- * Handlers answer synchronously; a write is answered after its commit.
+ * Reads answer in the handler; SubmitReport defers its reply to the
+ * committer thread, which answers after the group commit holding it.
  */
 #define _GNU_SOURCE
 #include "hub.h"
@@ -90,20 +91,27 @@ hub_svc_enroll(Praxis__Hub_Service *svc, const Praxis__EnrollRequest *in,
 }
 
 /* ---- group commit ----
- * Checks (signature, schema) run in the handlers' threads, in parallel;
- * the writes of every report waiting at that moment go into one LMDB
- * transaction, committed by one thread; each handler answers once the
- * transaction holding its report has committed (or failed). One fsync
- * serves many reports instead of one each. */
+ * Checks (caller, signature, schema) run in the handlers, on px_rpc's
+ * threads, in parallel; a handler whose report passes them queues the
+ * write and defers its reply (px_rpc_call_defer), so it returns at once
+ * and nng's few threads go on receiving. One committer thread takes
+ * everything queued (up to HUB_BATCH_MAX reports) into one LMDB write
+ * transaction, commits it (one fsync for the whole batch), and only then
+ * finishes each deferred call: OK is never sent before the commit
+ * returned. A failed commit answers every report of the batch with its
+ * error. The queue is bounded by px_rpc's contexts (a deferred call holds
+ * its context). */
+#define HUB_BATCH_MAX 256
+
 typedef struct hub_job {
-	const char *tenant;
-	const Praxis__SignedReport *sr;
-	Praxis__CommunityReport *r;
+	px_rpc_call *call;                   /* deferred; finished by the committer */
+	const Praxis__SignedReport *sr;      /* the call's input: valid until finished */
+	Praxis__CommunityReport *r;          /* owned, from hub_submit_check */
+	char tenant[PX_JT_TENANT_MAX + 1];
 	int code;
 	bool dup;
 	uint32_t rev;
 	char msg[256];
-	bool done;
 	struct hub_job *next;
 } hub_job;
 
@@ -111,7 +119,7 @@ typedef struct hub_committer {
 	hub *h;
 	pthread_t thr;
 	pthread_mutex_t mu;
-	pthread_cond_t work, done;
+	pthread_cond_t work;
 	hub_job *head, *tail;
 	bool stop;
 	uint64_t batches, jobs;
@@ -124,6 +132,8 @@ hub_commit_batch(hub *h, hub_job *batch)
 	px_err err = px_txn_begin(h->st, true, &txn);
 	bool writes = false;
 	for (hub_job *j = batch; j != NULL && err == PX_OK; j = j->next) {
+		/* A second copy of a report in the same batch sees the first
+		 * one's writes in this transaction: counted once, duplicate. */
 		j->code = hub_submit_store(h, txn, j->tenant, j->sr, j->r, &j->dup, &j->rev, j->msg,
 		                           sizeof j->msg, &err);
 		writes = writes || (j->code == 0 && !j->dup);
@@ -144,6 +154,25 @@ hub_commit_batch(hub *h, hub_job *batch)
 	}
 }
 
+/* Answers a job's deferred call and frees the job. */
+static void
+hub_job_finish(hub *h, hub_job *j)
+{
+	if (j->code == 7)
+		hub_audit(h, "rpc", j->tenant, "SubmitReport", j->r->community_uid, j->code, "%s",
+		          j->msg);
+	if (j->code != 0) {
+		px_rpc_call_finish_status(j->call, (px_code)j->code, "%s", j->msg);
+	} else {
+		Praxis__SubmitReportResponse r = PRAXIS__SUBMIT_REPORT_RESPONSE__INIT;
+		r.duplicate = j->dup;
+		r.stored_revision = j->rev;
+		px_rpc_call_finish(j->call, &r.base);
+	}
+	px_report_free(j->r);
+	free(j);
+}
+
 static void *
 hub_committer_main(void *arg)
 {
@@ -154,24 +183,35 @@ hub_committer_main(void *arg)
 			pthread_cond_wait(&c->work, &c->mu);
 		if (c->head == NULL)
 			break;
-		hub_job *batch = c->head;
-		c->head = c->tail = NULL;
+		/* Everything waiting, up to HUB_BATCH_MAX. */
+		hub_job *batch = c->head, *last = c->head;
+		size_t n = 1;
+		while (last->next != NULL && n < HUB_BATCH_MAX) {
+			last = last->next;
+			n++;
+		}
+		c->head = last->next;
+		if (c->head == NULL)
+			c->tail = NULL;
+		last->next = NULL;
 		pthread_mutex_unlock(&c->mu);
 		hub_commit_batch(c->h, batch);
+		/* After the commit returned: the replies. */
+		while (batch != NULL) {
+			hub_job *next = batch->next;
+			hub_job_finish(c->h, batch);
+			batch = next;
+		}
 		pthread_mutex_lock(&c->mu);
 		c->batches++;
-		for (hub_job *j = batch; j != NULL; j = j->next) {
-			j->done = true;
-			c->jobs++;
-		}
-		pthread_cond_broadcast(&c->done);
+		c->jobs += n;
 	}
 	pthread_mutex_unlock(&c->mu);
 	return NULL;
 }
 
 static void
-hub_committer_run(hub_committer *c, hub_job *j)
+hub_committer_push(hub_committer *c, hub_job *j)
 {
 	pthread_mutex_lock(&c->mu);
 	j->next = NULL;
@@ -181,8 +221,6 @@ hub_committer_run(hub_committer *c, hub_job *j)
 		c->head = j;
 	c->tail = j;
 	pthread_cond_signal(&c->work);
-	while (!j->done)
-		pthread_cond_wait(&c->done, &c->mu);
 	pthread_mutex_unlock(&c->mu);
 }
 
@@ -192,33 +230,40 @@ hub_svc_submit_report(Praxis__Hub_Service *svc, const Praxis__SubmitReportReques
 {
 	hub *h = hub_of(svc);
 	px_rpc_call *call = cd;
-	hub_job j;
-	memset(&j, 0, sizeof j);
-	char tenant[PX_JT_TENANT_MAX + 1];
-	j.code = hub_submit_check(h, px_rpc_call_caller(call), in->report, tenant, &j.r, j.msg,
-	                          sizeof j.msg);
-	if (j.code == 0) {
-		j.tenant = tenant;
-		j.sr = in->report;
-		if (h->committer != NULL) {
-			hub_committer_run(h->committer, &j);
-		} else {
-			j.code = hub_submit(h, px_rpc_call_caller(call), in->report, &j.dup, &j.rev, j.msg,
-			                    sizeof j.msg);
-		}
-		if (j.code == 7)
-			hub_audit(h, "rpc", tenant, "SubmitReport", j.r->community_uid, j.code, "%s", j.msg);
-	}
-	px_report_free(j.r);
-	if (j.code != 0) {
-		px_rpc_call_set_status(call, (px_code)j.code, "%s", j.msg);
+	hub_job *j = calloc(1, sizeof *j);
+	if (j == NULL) {
+		px_rpc_call_set_status(call, PX_CODE_RESOURCE_EXHAUSTED, "%s",
+		                       px_strerror_user(PX_ENOMEM));
 		closure(NULL, cd);
 		return;
 	}
-	Praxis__SubmitReportResponse r = PRAXIS__SUBMIT_REPORT_RESPONSE__INIT;
-	r.duplicate = j.dup;
-	r.stored_revision = j.rev;
-	closure(&r, cd);
+	j->code = hub_submit_check(h, px_rpc_call_caller(call), in->report, j->tenant, &j->r,
+	                           j->msg, sizeof j->msg);
+	if (j->code == 0 && h->committer != NULL) {
+		j->sr = in->report;
+		j->call = px_rpc_call_defer(call);
+		hub_committer_push(h->committer, j);
+		return; /* answered by the committer after the commit */
+	}
+	if (j->code == 0) {
+		/* Not serving through the committer: one commit per report. */
+		j->code = hub_submit(h, px_rpc_call_caller(call), in->report, &j->dup, &j->rev, j->msg,
+		                     sizeof j->msg);
+		if (j->code == 7)
+			hub_audit(h, "rpc", j->tenant, "SubmitReport", j->r->community_uid, j->code,
+			          "%s", j->msg);
+	}
+	if (j->code != 0) {
+		px_rpc_call_set_status(call, (px_code)j->code, "%s", j->msg);
+		closure(NULL, cd);
+	} else {
+		Praxis__SubmitReportResponse r = PRAXIS__SUBMIT_REPORT_RESPONSE__INIT;
+		r.duplicate = j->dup;
+		r.stored_revision = j->rev;
+		closure(&r, cd);
+	}
+	px_report_free(j->r);
+	free(j);
 }
 
 /* A node may read its own tenant only; asking for another is logged. */
@@ -442,8 +487,9 @@ hub_rpc_start(hub *h, const char *url)
 	c->h = h;
 	pthread_mutex_init(&c->mu, NULL);
 	pthread_cond_init(&c->work, NULL);
-	pthread_cond_init(&c->done, NULL);
 	if (pthread_create(&c->thr, NULL, hub_committer_main, c) != 0) {
+		pthread_mutex_destroy(&c->mu);
+		pthread_cond_destroy(&c->work);
 		free(c);
 		return PX_ENOMEM;
 	}
@@ -457,7 +503,11 @@ hub_rpc_start(hub *h, const char *url)
 void
 hub_rpc_stop(hub *h)
 {
-	/* No handler runs after the server stopped: the queue is empty. */
+	/* px_rpc_server_stop waits for the deferred SubmitReport calls: the
+	 * committer still runs and finishes them (their replies are dropped
+	 * once stop began; what was committed stays committed, and the node
+	 * resends, counted once). After it, no handler runs: the queue is
+	 * empty. */
 	px_rpc_server_stop(h->rpc);
 	h->rpc = NULL;
 	hub_committer *c = h->committer;
@@ -472,7 +522,6 @@ hub_rpc_stop(hub *h)
 	       (unsigned long long)c->batches);
 	pthread_mutex_destroy(&c->mu);
 	pthread_cond_destroy(&c->work);
-	pthread_cond_destroy(&c->done);
 	free(c);
 	h->committer = NULL;
 }
