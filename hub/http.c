@@ -384,6 +384,10 @@ hub_table_groups(const hub_page *pg, hub_buf *b, const char *tid, const char *ti
 			hub_buf_put(b, "\"");
 			if (c != NULL && c->suppressed)
 				hub_buf_printf(b, " title=\"%s\"", L("moins de k personnes : masqué", "fewer than k people: suppressed"));
+			else if (c != NULL && c->present && c->withheld > 0)
+				hub_buf_printf(b, " title=\"%s\"",
+				               L("des cellules de moins de k personnes ne sont pas comptées",
+				                 "cells of fewer than k people are left out"));
 			hub_buf_put(b, ">");
 			hub_buf_html(b, v);
 			hub_buf_put(b, "</td>");

@@ -6,6 +6,7 @@
 #include "hub.h"
 #include "hub_render.h"
 #include "px_plugin_host.h"
+#include "px_report.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -136,8 +137,17 @@ hub_fmt_cell(const hub_cell *c, bool comma, char *buf, size_t size)
 		snprintf(buf, size, "–");
 	else if (c->suppressed)
 		snprintf(buf, size, "<k");
-	else
+	else {
 		hub_fmt_num(c->value, comma, buf, size);
+		/* A sum that leaves out small cells (fewer than k people in one
+		 * community) is a lower bound: say so with "+". A mean over the
+		 * published cells stays a mean. */
+		size_t n = strlen(buf);
+		if (c->withheld > 0 && !px_agg_is_mean(c->name) && n + 1 < size) {
+			buf[n] = '+';
+			buf[n + 1] = '\0';
+		}
+	}
 }
 
 const hub_cell *
@@ -246,7 +256,9 @@ void
 hub_render_table(hub *h, const hub_result *r, FILE *out, bool en)
 {
 	fprintf(out, en ? "Praxis hub report: %zu community report(s), k = %u\n"
-	                : "Rapport du hub Praxis : %zu rapport(s) de communauté, k = %u\n",
+	                  "(<k: fewer than k people, suppressed; 12+: a sum leaving out such cells)\n"
+	                : "Rapport du hub Praxis : %zu rapport(s) de communauté, k = %u\n"
+	                  "(<k : moins de k personnes, masqué ; 12+ : somme sans ces cellules masquées)\n",
 	        r->n_rows, r->k);
 	if (r->n_rows == 0) {
 		fprintf(out, "%s\n", en ? "No report in this scope." : "Aucun rapport dans ce périmètre.");
@@ -492,6 +504,8 @@ hub_json_row(const hub_row *w, bool detail)
 			cJSON_AddNumberToObject(x, "value", c->value);
 		cJSON_AddBoolToObject(x, "suppressed", c->suppressed);
 		cJSON_AddNumberToObject(x, "population", c->population);
+		/* Community reports whose cell was left out of this sum or mean. */
+		cJSON_AddNumberToObject(x, "withheld", c->withheld);
 	}
 	cJSON *fa = cJSON_AddArrayToObject(o, "findings");
 	for (size_t j = 0; j < w->n_findings; j++) {
