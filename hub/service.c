@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static hub *
 hub_of(Praxis__Hub_Service *svc)
@@ -121,9 +122,17 @@ typedef struct hub_committer {
 	pthread_mutex_t mu;
 	pthread_cond_t work;
 	hub_job *head, *tail;
+	size_t queued;
+	int checking; /* SubmitReport handlers between entry and push/answer */
 	bool stop;
 	uint64_t batches, jobs;
 } hub_committer;
+
+/* How long the committer waits, at most, for reports still being checked
+ * before it commits what is queued: the checks take ~0.1 ms, a durable
+ * commit ~0.25 ms or more, so waiting for them fills batches (fewer
+ * fsyncs, less CPU per report) for little latency. */
+#define HUB_LINGER_NS 2000000
 
 static void
 hub_commit_batch(hub *h, hub_job *batch)
@@ -183,6 +192,18 @@ hub_committer_main(void *arg)
 			pthread_cond_wait(&c->work, &c->mu);
 		if (c->head == NULL)
 			break;
+		if (c->checking > 0 && c->queued < HUB_BATCH_MAX && !c->stop) {
+			struct timespec until;
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_nsec += HUB_LINGER_NS;
+			if (until.tv_nsec >= 1000000000L) {
+				until.tv_sec++;
+				until.tv_nsec -= 1000000000L;
+			}
+			while (c->checking > 0 && c->queued < HUB_BATCH_MAX && !c->stop)
+				if (pthread_cond_timedwait(&c->work, &c->mu, &until) != 0)
+					break;
+		}
 		/* Everything waiting, up to HUB_BATCH_MAX. */
 		hub_job *batch = c->head, *last = c->head;
 		size_t n = 1;
@@ -191,6 +212,7 @@ hub_committer_main(void *arg)
 			n++;
 		}
 		c->head = last->next;
+		c->queued -= n;
 		if (c->head == NULL)
 			c->tail = NULL;
 		last->next = NULL;
@@ -220,7 +242,21 @@ hub_committer_push(hub_committer *c, hub_job *j)
 	else
 		c->head = j;
 	c->tail = j;
+	c->queued++;
+	c->checking--;
 	pthread_cond_signal(&c->work);
+	pthread_mutex_unlock(&c->mu);
+}
+
+static void
+hub_committer_checking(hub_committer *c, int delta)
+{
+	if (c == NULL)
+		return;
+	pthread_mutex_lock(&c->mu);
+	c->checking += delta;
+	if (c->checking == 0)
+		pthread_cond_signal(&c->work);
 	pthread_mutex_unlock(&c->mu);
 }
 
@@ -231,7 +267,9 @@ hub_svc_submit_report(Praxis__Hub_Service *svc, const Praxis__SubmitReportReques
 	hub *h = hub_of(svc);
 	px_rpc_call *call = cd;
 	hub_job *j = calloc(1, sizeof *j);
+	hub_committer_checking(h->committer, 1);
 	if (j == NULL) {
+		hub_committer_checking(h->committer, -1);
 		px_rpc_call_set_status(call, PX_CODE_RESOURCE_EXHAUSTED, "%s",
 		                       px_strerror_user(PX_ENOMEM));
 		closure(NULL, cd);
@@ -245,6 +283,7 @@ hub_svc_submit_report(Praxis__Hub_Service *svc, const Praxis__SubmitReportReques
 		hub_committer_push(h->committer, j);
 		return; /* answered by the committer after the commit */
 	}
+	hub_committer_checking(h->committer, -1);
 	if (j->code == 0) {
 		/* Not serving through the committer: one commit per report. */
 		j->code = hub_submit(h, px_rpc_call_caller(call), in->report, &j->dup, &j->rev, j->msg,
