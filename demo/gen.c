@@ -440,10 +440,13 @@ gen_rocfm(void)
 	             "--region Montréal --facilitator 'coordinator:Sylvie Beauchamp' "
 	             "--facilitator 'coordinator:Karim Haddad'\n");
 	cnt->communities++;
-	/* The season that ended most recently with its September review:
-	 * welcome in December of season year S-1, January–June and September of S. */
+	/* This year's season: welcome in December of the year before,
+	 * January–June and the September review of this year; those already
+	 * past are held, the others planned. (The season that ended last
+	 * September would leave this year's months without meetings until
+	 * October: ROC-2 warnings and no meetings in the year's report.) */
 	int y = gen_today / 10000;
-	int season = gen_today % 10000 >= 930 ? y : y - 1;
+	int season = y;
 	gen_member mem[9];
 	int32_t joined = ymd(season - 1, 11, 15);
 	for (int i = 0; i < 9; i++) {
@@ -497,9 +500,9 @@ gen_rocfm(void)
 			fprintf(out, "pxn attend $MT $%s\n", mem[i].var);
 		}
 	}
-	/* 1 to 2 hours a month outside meetings (ROC-3). */
+	/* 1 to 2 hours a month outside meetings (ROC-3), in months begun. */
 	for (int i = 0; i < 9; i += 2)
-		for (int k = 1; k <= 6; k++)
+		for (int k = 1; k <= 6 && ymd(season, k, 1) <= gen_today; k++)
 			fprintf(out, "pxn hours log $%s --month %04d-%02d --hours %d --activity 'Préparation'\n",
 			        mem[i].var, season, k, gen_range(1, 2));
 	for (int i = 0; i < 9; i++) {
