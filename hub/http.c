@@ -27,7 +27,10 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* ------------------------------------------------------------ buffers */
 
@@ -1140,25 +1143,46 @@ hub_http_cb(nng_aio *aio)
 		/* Both stream the community rows. */
 		rv = PX_OK;
 		if (rv == PX_OK) {
-			char *data = NULL;
-			size_t dlen = 0;
-			FILE *mf = open_memstream(&data, &dlen);
+			/* The export goes to an unnamed file in the hub's directory,
+			 * not to memory: nng copies the body into its own buffer
+			 * (nng_http_res_copy_data), so a memory buffer of ours would
+			 * hold the body twice (26 MB JSON of one period on a
+			 * 10,000-tenant hub). The file is mapped only for that copy:
+			 * page cache, file-backed and reclaimable, not the process's
+			 * anonymous memory. */
+			int fd = open(h->dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+			FILE *mf = fd >= 0 ? fdopen(fd, "w+") : tmpfile();
+			if (mf == NULL && fd >= 0)
+				close(fd);
+			void *map = MAP_FAILED;
+			off_t dlen = 0;
 			if (mf != NULL) {
 				if (csv)
 					rv = hub_export_csv(h, &f, mf, en);
 				else
 					rv = hub_export_json(h, &f, mf);
-				fclose(mf);
+				if (rv == PX_OK && (fflush(mf) != 0 || (dlen = ftello(mf)) < 0))
+					rv = PX_EIO;
+				if (rv == PX_OK && dlen > 0) {
+					map = mmap(NULL, (size_t)dlen, PROT_READ, MAP_SHARED, fileno(mf), 0);
+					if (map == MAP_FAILED)
+						rv = PX_ENOMEM;
+					else
+						(void)madvise(map, (size_t)dlen, MADV_SEQUENTIAL);
+				}
 			}
 			if (mf != NULL && rv == PX_OK) {
-				hub_reply(aio, 200, csv ? "text/csv; charset=utf-8" : "application/json", data,
-				          dlen, NULL, NULL,
+				hub_reply(aio, 200, csv ? "text/csv; charset=utf-8" : "application/json",
+				          map != MAP_FAILED ? map : "", (size_t)dlen, NULL, NULL,
 				          csv ? "attachment; filename=\"praxis-report.csv\""
 				              : "attachment; filename=\"praxis-report.json\"");
 			} else if (rv == PX_OK) {
 				rv = PX_ENOMEM;
 			}
-			free(data);
+			if (map != MAP_FAILED)
+				munmap(map, (size_t)dlen);
+			if (mf != NULL)
+				fclose(mf);
 			hub_result_fini(&r);
 			if (rv == PX_OK)
 				goto done;
