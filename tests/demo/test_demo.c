@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static const char *const demo_frameworks[] = {"laurentides", "rocfm", "cisss", "brusano"};
@@ -175,6 +176,25 @@ test_demo_exits_and_stops_everything(void **state)
 	assert_non_null(strstr(D.run.out, "Tous les processus sont arrêtés."));
 	pid_t pids[64];
 	assert_int_equal(demo_procs_naming(D.dir, pids, 64), 0);
+	/* The check itself sees a process that names the directory in an
+	 * argument (here sh's $0), like praxis-hub --data DIR/hub. */
+	pid_t probe = fork();
+	assert_true(probe >= 0);
+	if (probe == 0) {
+		execl("/bin/sh", "sh", "-c", "sleep 60", D.dir, (char *)NULL);
+		_exit(127);
+	}
+	/* Until the exec is done, /proc shows this test's own command line. */
+	size_t seen = 0;
+	for (int i = 0; i < 2000 && seen == 0; i++) {
+		seen = demo_procs_naming(D.dir, pids, 64);
+		if (seen == 0)
+			usleep(5000);
+	}
+	kill(probe, SIGKILL);
+	waitpid(probe, NULL, 0);
+	assert_int_equal(seen, 1);
+	assert_int_equal(pids[0], probe);
 	/* The static dashboard was written where the script says. */
 	char path[700];
 	snprintf(path, sizeof path, "%s/dashboard/index.html", D.dir);
