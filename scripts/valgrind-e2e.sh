@@ -9,6 +9,7 @@
 # definite leak.
 #
 #   scripts/valgrind-e2e.sh              (make test-long runs it too)
+#   scripts/valgrind-e2e.sh --summary    only the table, from the last run's logs
 #   VALGRIND_BUILD=build/valgrind JOBS=2
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -16,10 +17,11 @@ BUILD=${VALGRIND_BUILD:-$ROOT/build/valgrind}
 JOBS=${JOBS:-2}
 command -v valgrind >/dev/null || { echo "valgrind-e2e : valgrind absent (scripts/deps.sh valgrind)" >&2; exit 2; }
 
+OUT=$BUILD/valgrind-e2e
+if [ "${1:-}" != --summary ]; then
 cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Debug -DPX_TESTS=OFF -DPX_SANITIZE=OFF >/dev/null
 cmake --build "$BUILD" -j"$JOBS" >/dev/null
 
-OUT=$BUILD/valgrind-e2e
 rm -rf "$OUT"
 mkdir -p "$OUT/bin" "$OUT/logs"
 for b in praxis-hub praxis-node praxis-demo-gen; do
@@ -41,6 +43,9 @@ PRAXIS_BIN="$OUT/bin" PRAXIS_PLUGIN_PATH="$BUILD/plugins" PRAXIS_DEMO_DIR="$OUT/
 demo_rc=$?
 set -e
 secs=$(( $(date +%s) - start ))
+echo "$demo_rc $secs" >"$OUT/demo.rc"
+fi
+read -r demo_rc secs <"$OUT/demo.rc" || { demo_rc=1; secs=0; }
 
 status=0
 printf '%-16s %9s %7s %13s %14s %15s\n' program processes errors invalid_read invalid_write definitely_lost
@@ -51,8 +56,11 @@ for b in praxis-hub praxis-node praxis-demo-gen; do
 		n=$((n + 1))
 		e=$(sed -n 's/.*ERROR SUMMARY: \([0-9,]*\) errors.*/\1/p' "$f" | tail -1 | tr -d ,)
 		err=$((err + ${e:-0}))
-		ir=$((ir + $(grep -c 'Invalid read' "$f")))
-		iw=$((iw + $(grep -c 'Invalid write' "$f")))
+		# grep -c exits 1 on no match: not an error here.
+		c=$(grep -c 'Invalid read' "$f" || true)
+		ir=$((ir + c))
+		c=$(grep -c 'Invalid write' "$f" || true)
+		iw=$((iw + c))
 		d=$(sed -n 's/.*definitely lost: \([0-9,]*\) bytes.*/\1/p' "$f" | tail -1 | tr -d ,)
 		dl=$((dl + ${d:-0}))
 		if [ "${e:-0}" != 0 ]; then
