@@ -146,9 +146,9 @@ bru3(const bru_ctx *x)
 	if (c->cycle_start / 100 % 100 != 9 || c->cycle_end / 100 % 100 != 6 ||
 	    c->cycle_end / 10000 != c->cycle_start / 10000 + 1)
 		bru_emit(x, "BRU-3", PXP_WARNING, 0, 0, 0,
-		         "Cycle du %d au %d : un cycle va de septembre à juin",
-		         "Cycle from %d to %d: a cycle runs from September to June", c->cycle_start,
-		         c->cycle_end);
+		         "Cycle du %04d-%02d-%02d au %04d-%02d-%02d : un cycle va de septembre à juin",
+		         "Cycle from %04d-%02d-%02d to %04d-%02d-%02d: a cycle runs from September to June",
+		         PXP_YMD(c->cycle_start), PXP_YMD(c->cycle_end));
 	int64_t held = 0;
 	for (size_t i = 0; i < c->n_meetings; i++) {
 		const pxp_meeting *mt = &c->meetings[i];
@@ -158,8 +158,9 @@ bru3(const bru_ctx *x)
 		int mo = mt->date / 100 % 100;
 		if (mo == 7 || mo == 8)
 			bru_emit(x, "BRU-3", PXP_WARNING, 0, mt->id, mt->date / 100,
-			         "Séance du %d en juillet ou août, hors de la saison septembre-juin",
-			         "Session of %d in July or August, outside the September-June season", mt->date);
+			         "Séance du %04d-%02d-%02d en juillet ou août, hors de la saison septembre-juin",
+			         "Session of %04d-%02d-%02d in July or August, outside the September-June season",
+			         PXP_YMD(mt->date));
 	}
 	int over = c->today != 0 && c->today > c->cycle_end;
 	if (held > x->sessions || (over && held < x->sessions))
@@ -176,9 +177,9 @@ bru4_member(const bru_ctx *x, const pxp_member *m, int32_t joined)
 	if (!bru_cycle_started(c) || joined <= c->cycle_start)
 		return;
 	bru_emit(x, "BRU-4", PXP_ERROR, m->id, 0, joined / 100,
-	         "Membre %llu entré le %d dans un cycle commencé le %d : groupe fermé",
-	         "Member %llu joined on %d a cycle started on %d: closed group",
-	         (unsigned long long)m->id, joined, c->cycle_start);
+	         "Membre %llu entré le %04d-%02d-%02d dans un cycle commencé le %04d-%02d-%02d : groupe fermé",
+	         "Member %llu joined on %04d-%02d-%02d a cycle started on %04d-%02d-%02d: closed group",
+	         (unsigned long long)m->id, PXP_YMD(joined), PXP_YMD(c->cycle_start));
 }
 
 static void
@@ -302,9 +303,12 @@ bru_indicators(const pxp_host *h, void *sink, const pxp_community *c)
 	uint32_t n = 0, held = 0;
 	for (size_t i = 0; i < c->n_members; i++)
 		n += bru_in_group(&c->members[i]);
+	/* Held: dated in the cycle and not after today (planned sessions are
+	 * not held yet). */
 	for (size_t i = 0; i < c->n_meetings; i++)
 		held += c->cycle_start != 0 && c->meetings[i].date >= c->cycle_start &&
-		        (c->cycle_end == 0 || c->meetings[i].date <= c->cycle_end);
+		        (c->cycle_end == 0 || c->meetings[i].date <= c->cycle_end) &&
+		        (c->today == 0 || c->meetings[i].date <= c->today);
 	h->indicator(sink, "bru_group_size", n, n);
 	h->indicator(sink, "bru_sessions_held", held, 0);
 	h->indicator(sink, "bru_sessions_expected", (double)h->param_int(sink, "cycle_sessions"), 0);

@@ -198,21 +198,19 @@ cis4(const cis_ctx *x)
 		any = 1;
 		if (f->mandate_start == 0 || f->mandate_end == 0)
 			cis_emit(x, "CIS-4", PXP_WARNING, f->member_id, 0, 0,
-			         "Mandat de l'animateur·rice %llu non consigné (début et fin)",
-			         "Facilitator %llu's mandate is not recorded (start and end)",
-			         (unsigned long long)f->member_id);
+			         "%s%.0s", "%.0s%s",
+			         "Mandat de l'animateur·rice non consigné (début et fin)",
+			         "The facilitator's mandate is not recorded (start and end)");
 		else if (cis_days(f->mandate_end) - cis_days(f->mandate_start) <
 		         (int64_t)x->mandate_months * 31 - 3)
 			cis_emit(x, "CIS-4", PXP_WARNING, f->member_id, 0, 0,
-			         "Mandat de l'animateur·rice %llu du %d au %d : moins de %lld mois",
-			         "Facilitator %llu's mandate from %d to %d: shorter than %lld months",
-			         (unsigned long long)f->member_id, f->mandate_start, f->mandate_end,
-			         (long long)x->mandate_months);
+			         "Mandat de l'animateur·rice du %04d-%02d-%02d au %04d-%02d-%02d : moins de %lld mois",
+			         "Facilitator's mandate from %04d-%02d-%02d to %04d-%02d-%02d: shorter than %lld months",
+			         PXP_YMD(f->mandate_start), PXP_YMD(f->mandate_end), (long long)x->mandate_months);
 		else if (c->today != 0 && f->mandate_end < c->today)
 			cis_emit(x, "CIS-4", PXP_WARNING, f->member_id, 0, 0,
-			         "Mandat de l'animateur·rice %llu échu le %d : à renouveler",
-			         "Facilitator %llu's mandate ended on %d: to be renewed",
-			         (unsigned long long)f->member_id, f->mandate_end);
+			         "Mandat de l'animateur·rice échu le %04d-%02d-%02d : à renouveler",
+			         "Facilitator's mandate ended on %04d-%02d-%02d: to be renewed", PXP_YMD(f->mandate_end));
 	}
 	if (!any)
 		cis_emit(x, "CIS-4", PXP_ERROR, 0, 0, 0, "%s%.0s", "%.0s%s",
@@ -233,8 +231,8 @@ cis5(const cis_ctx *x)
 	int32_t end = c->period_end ? c->period_end : c->plan_end;
 	if (!c->has_annual_report && end != 0 && c->today != 0 && end < c->today)
 		cis_emit(x, "CIS-5", PXP_WARNING, 0, 0, 0,
-		         "Aucun rapport annuel d'activités pour la période terminée le %d",
-		         "No annual activity report for the period that ended on %d", end);
+		         "Aucun rapport annuel d'activités pour la période terminée le %04d-%02d-%02d",
+		         "No annual activity report for the period that ended on %04d-%02d-%02d", PXP_YMD(end));
 }
 
 /* CIS-6: a sponsoring manager. */

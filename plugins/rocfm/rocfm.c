@@ -200,15 +200,16 @@ roc4(const roc_ctx *x)
 			continue;
 		if (mt->modality != PXP_MODALITY_IN_PERSON) {
 			roc_emit(x, "ROC-4", PXP_WARNING, 0, mt->id, mt->date / 100,
-			         "Rencontre du %d : modalité non consignée (virtuelle ou en présence)",
-			         "Meeting of %d: modality not recorded (virtual or in person)", mt->date);
+			         "Rencontre du %04d-%02d-%02d : modalité non consignée (virtuelle ou en présence)",
+			         "Meeting of %04d-%02d-%02d: modality not recorded (virtual or in person)", PXP_YMD(mt->date));
 			continue;
 		}
 		const pxp_org *o = roc_org(c, mt->venue_org_id);
 		if (o == NULL || !o->volunteer_venue || !o->rocfm_member)
 			roc_emit(x, "ROC-4", PXP_WARNING, 0, mt->id, mt->date / 100,
-			         "Rencontre du %d en présence hors d'un organisme membre bénévole",
-			         "In-person meeting of %d outside a volunteer member organization", mt->date);
+			         "Rencontre du %04d-%02d-%02d en présence hors d'un organisme membre bénévole",
+			         "In-person meeting of %04d-%02d-%02d outside a volunteer member organization",
+			         PXP_YMD(mt->date));
 	}
 }
 
@@ -255,12 +256,12 @@ roc6(const roc_ctx *x)
 			continue;
 		if (!mt->has_theme)
 			roc_emit(x, "ROC-6", PXP_INFO, 0, mt->id, mt->date / 100,
-			         "Rencontre du %d sans thème consigné", "Meeting of %d has no recorded theme",
-			         mt->date);
+			         "Rencontre du %04d-%02d-%02d sans thème consigné",
+			         "Meeting of %04d-%02d-%02d has no recorded theme", PXP_YMD(mt->date));
 		else if (!mt->theme_chosen_by_members)
 			roc_emit(x, "ROC-6", PXP_WARNING, 0, mt->id, mt->date / 100,
-			         "Rencontre du %d : thème%s%.0s non choisi par les membres",
-			         "Meeting of %d: theme%.0s%s not chosen by the members", mt->date,
+			         "Rencontre du %04d-%02d-%02d : thème%s%.0s non choisi par les membres",
+			         "Meeting of %04d-%02d-%02d: theme%.0s%s not chosen by the members", PXP_YMD(mt->date),
 			         mt->kind == PXP_MEETING_TRAINING ? " (formation)" : "",
 			         mt->kind == PXP_MEETING_TRAINING ? " (training)" : "");
 	}

@@ -229,7 +229,7 @@ test_demo_report_names_frameworks_and_findings(void **state)
 	char rules[8][16];
 	int n = demo_findings(rules, 8);
 	for (int i = 0; i < n; i++) {
-		char want[32];
+		char want[160];
 		snprintf(want, sizeof want, "\n  %s ", rules[i]);
 		if (strstr(findings, want) == NULL)
 			fail_msg("finding %s missing from the hub report", rules[i]);

@@ -278,6 +278,9 @@ pxp_emitf(const pxp_host *host, void *sink, const char *rule, pxp_severity sev, 
 	host->emit(sink, &f);
 }
 
+/* A yyyymmdd date in a message: printf("%04d-%02d-%02d", PXP_YMD(d)). */
+#define PXP_YMD(d) (int)((d) / 10000), (int)((d) / 100 % 100), (int)((d) % 100)
+
 /* ---- the descriptor ---- */
 typedef enum pxp_param_type { PXP_PARAM_INT = 1, PXP_PARAM_DOUBLE, PXP_PARAM_BOOL, PXP_PARAM_STRING } pxp_param_type;
 
