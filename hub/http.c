@@ -922,6 +922,10 @@ hub_reply(nng_aio *aio, int status, const char *ctype, const char *body, size_t 
 		nng_http_res_set_header(res, "Location", location);
 	if (disposition != NULL)
 		nng_http_res_set_header(res, "Content-Disposition", disposition);
+	/* nng adds Content-Length only with a body: an empty one (a 303 after
+	 * login) needs it said, or a client waits for the connection to end. */
+	if (body == NULL || len == 0)
+		nng_http_res_set_header(res, "Content-Length", "0");
 	if (body != NULL && len > 0 && nng_http_res_copy_data(res, body, len) != 0) {
 		nng_http_res_free(res);
 		nng_aio_finish(aio, NNG_ENOMEM);

@@ -69,7 +69,7 @@ start_hub() {
 		HUB_PID=$!
 		PIDS="$PIDS $HUB_PID"
 		i=0
-		while [ $i -lt 100 ]; do
+		while [ $i -lt 400 ]; do
 			if grep -q -e prêt -e ready "$WORK/hub.log" 2>/dev/null; then
 				return 0
 			fi
