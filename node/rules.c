@@ -185,8 +185,8 @@ node_check_change(px_node *n, px_txn *txn, uint64_t community, const pxp_change 
 				continue;
 			char key[96], *val = NULL;
 			snprintf(key, sizeof key, "derogation.%lld.%zu", (long long)px_now_ms(), i);
-			if (asprintf(&val, "%s\t%d\t%s\t%s", f.v[i].rule_id, (int)px_date_today(), n->override_reason,
-			             f.v[i].message_fr) < 0)
+			if (asprintf(&val, "%s\t%d\t%s\t%s\t%s", f.v[i].rule_id, (int)px_date_today(),
+			             n->override_reason, f.v[i].message_fr, f.v[i].message_en) < 0)
 				err = PX_ENOMEM;
 			else
 				err = node_cfg_put(n, txn, key, val);

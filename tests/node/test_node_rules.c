@@ -203,6 +203,15 @@ test_override_and_preexisting(void **state)
 	assert_true(asprintf(&db, "%s/node.mdb", n.data) > 0);
 	assert_true(pxt_file_contains(db, "Direction en cong", 17));
 	free(db);
+	/* The derogation is listed, with its rule and reason. */
+	r = nt_run(&n, "derogation list");
+	nt_expect(&r, 0, "derogation list");
+	assert_true(has(r.out, "LAU-1") && has(r.out, "Direction en congé") && has(r.out, "1 dérogation"));
+	pxt_run_free(&r);
+	r = nt_run_en(&n, "--json derogation list");
+	nt_expect(&r, 0, "derogation list --json");
+	assert_true(has(r.out, "\"rule\":\"LAU-1\"") && has(r.out, "without"));
+	pxt_run_free(&r);
 	/* The audit still reports her. */
 	r = nt_run(&n, "audit");
 	assert_true(has(r.out, "LAU-1"));
