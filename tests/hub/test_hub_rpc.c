@@ -17,6 +17,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <pthread.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -302,6 +303,115 @@ test_submit_idempotent(void **state)
 	cJSON_Delete(j);
 }
 
+/* Copies of one report sent at once (typically committed in one batch,
+ * the second copy seeing the first's writes in the same transaction) and
+ * other reports alongside: every call is acknowledged, the copy stored
+ * once, exactly one answer is not a duplicate. */
+#define CC_COPIES 8
+#define CC_OTHERS 8
+
+typedef struct cc_state {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int pending, ok, fresh, failed;
+} cc_state;
+
+typedef struct cc_call {
+	cc_state *s;
+	bool copy;
+	Praxis__SubmitReportRequest req;
+} cc_call;
+
+static cc_state cc_copies, cc_others;
+
+static void
+cc_done(void *arg, px_err err, ProtobufCMessage *resp, const px_status *st)
+{
+	cc_call *c = arg;
+	cc_state *s = c->s;
+	pthread_mutex_lock(&s->mu);
+	if (err == PX_OK && resp != NULL) {
+		s->ok++;
+		if (!((Praxis__SubmitReportResponse *)resp)->duplicate)
+			s->fresh++;
+	} else {
+		s->failed++;
+		fprintf(stderr, "test_submit_concurrent_copies: %d %s\n", (int)st->code, st->message);
+	}
+	s->pending--;
+	pthread_cond_broadcast(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	if (resp != NULL)
+		protobuf_c_message_free_unpacked(resp, NULL);
+}
+
+static void
+test_submit_concurrent_copies(void **state)
+{
+	(void)state;
+	Praxis__CommunityReport *r = make_report("a-cc", "a-cc", "laurentides", "2024", 1, 9, 3, 0.5);
+	Praxis__SignedReport *sr = NULL;
+	assert_int_equal(px_report_sign(r, T.a.id, &sr), PX_OK);
+	px_report_free(r);
+	Praxis__SignedReport *others[CC_OTHERS];
+	for (int i = 0; i < CC_OTHERS; i++) {
+		char uid[32];
+		snprintf(uid, sizeof uid, "a-cc%d", i);
+		r = make_report(uid, uid, "laurentides", "2024", 1, 10 + i, 3, 0.5);
+		assert_int_equal(px_report_sign(r, T.a.id, &others[i]), PX_OK);
+		px_report_free(r);
+	}
+	cc_call calls[CC_COPIES + CC_OTHERS];
+	cc_state *sets[2] = {&cc_copies, &cc_others};
+	for (int k = 0; k < 2; k++) {
+		memset(sets[k], 0, sizeof *sets[k]);
+		pthread_mutex_init(&sets[k]->mu, NULL);
+		pthread_cond_init(&sets[k]->cv, NULL);
+	}
+	cc_copies.pending = CC_COPIES;
+	cc_others.pending = CC_OTHERS;
+	unsigned mi = (unsigned)(protobuf_c_service_descriptor_get_method_by_name(
+	                             &praxis__hub__descriptor, "SubmitReport") -
+	                         praxis__hub__descriptor.methods);
+	for (int i = 0; i < CC_COPIES + CC_OTHERS; i++) {
+		bool copy = i % 2 == 0;
+		calls[i].s = copy ? &cc_copies : &cc_others;
+		calls[i].copy = copy;
+		calls[i].req = (Praxis__SubmitReportRequest)PRAXIS__SUBMIT_REPORT_REQUEST__INIT;
+		calls[i].req.report = copy ? sr : others[i / 2];
+		assert_int_equal(px_rpc_call_async(T.a.cl, &praxis__hub__descriptor, mi,
+		                                   &calls[i].req.base, 20000, cc_done, &calls[i]),
+		                 PX_OK);
+	}
+	for (int k = 0; k < 2; k++) {
+		pthread_mutex_lock(&sets[k]->mu);
+		while (sets[k]->pending > 0)
+			pthread_cond_wait(&sets[k]->cv, &sets[k]->mu);
+		pthread_mutex_unlock(&sets[k]->mu);
+	}
+	assert_int_equal(cc_copies.failed, 0);
+	assert_int_equal(cc_copies.ok, CC_COPIES);
+	assert_int_equal(cc_copies.fresh, 1);
+	assert_int_equal(cc_others.failed, 0);
+	assert_int_equal(cc_others.fresh, CC_OTHERS);
+	cJSON *j = hub_report("--period 2024 --community a-cc");
+	const cJSON *total = cJSON_GetObjectItem(j, "total");
+	assert_int_equal(cJSON_GetObjectItem(total, "communities")->valueint, 1);
+	assert_true(ind_value(total, "members_active") == 9);
+	cJSON_Delete(j);
+	j = hub_report("--period 2024");
+	total = cJSON_GetObjectItem(j, "total");
+	assert_int_equal(cJSON_GetObjectItem(total, "communities")->valueint, 1 + CC_OTHERS);
+	cJSON_Delete(j);
+	px_signed_report_free(sr);
+	for (int i = 0; i < CC_OTHERS; i++)
+		px_signed_report_free(others[i]);
+	for (int k = 0; k < 2; k++) {
+		pthread_mutex_destroy(&sets[k]->mu);
+		pthread_cond_destroy(&sets[k]->cv);
+	}
+}
+
 static void
 test_signature_checks(void **state)
 {
@@ -557,6 +667,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_enroll_tokens),     cmocka_unit_test(test_submit_idempotent),
 		cmocka_unit_test(test_signature_checks),  cmocka_unit_test(test_tenant_isolation),
+		/* after the isolation test, which counts tenant A's reports */
+		cmocka_unit_test(test_submit_concurrent_copies),
 		cmocka_unit_test(test_viewer_scope_http), cmocka_unit_test(test_revoke_at_once),
 		cmocka_unit_test(test_audit_and_outputs),
 	};
