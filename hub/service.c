@@ -209,7 +209,7 @@ hub_committer_main(void *arg)
 #define HUB_LINGER_MORE (c->checking > 0 || c->queued < c->last_batch)
 		if (HUB_LINGER_MORE && c->queued < HUB_BATCH_MAX && !c->stop) {
 			struct timespec until;
-			clock_gettime(CLOCK_REALTIME, &until);
+			clock_gettime(CLOCK_MONOTONIC, &until); /* work waits on it */
 			until.tv_nsec += HUB_LINGER_NS;
 			if (until.tv_nsec >= 1000000000L) {
 				until.tv_sec++;
@@ -574,7 +574,13 @@ hub_rpc_start(hub *h, const char *url)
 		return PX_ENOMEM;
 	c->h = h;
 	pthread_mutex_init(&c->mu, NULL);
-	pthread_cond_init(&c->work, NULL);
+	/* The linger's timed wait must not stretch when the wall clock is
+	 * set back. */
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&c->work, &ca);
+	pthread_condattr_destroy(&ca);
 	pthread_cond_init(&c->replies, NULL);
 	/* Repliers first: the committer reads nrepliers under mu. Fewer than
 	 * planned (thread limits) still works; none: the committer answers. */
