@@ -169,6 +169,7 @@ sync_transient(px_code c)
 
 typedef struct sync_stats {
 	size_t sent, duplicate, transient, refused, left;
+	char last[300]; /* the last transient failure, as the hub or the transport said it */
 } sync_stats;
 
 /* One pass over the pending entries. Stops at the first transient
@@ -225,6 +226,7 @@ sync_push_once(px_node *n, px_rpc_client *cl, const px_identity *id, sync_stats 
 			snprintf(msg, sizeof msg, "%s: %s", px_code_name(status.code), status.message);
 			rv = outbox_note(n, &keys[i], rev, msg);
 			st->transient++;
+			px_strlcpy(st->last, msg, sizeof st->last);
 			if (resp != NULL)
 				protobuf_c_message_free_unpacked(resp, NULL);
 			protobuf_c_message_free_unpacked(&e->base, NULL);
@@ -351,7 +353,7 @@ cmd_enroll(px_node *n, int argc, char **argv)
 	}
 	px_err rv = outbox_identity(n, &id);
 	if (rv != PX_OK) {
-		rc = node_fail(n, rv, "%s", PX_T("clé du nœud illisible", "cannot read the node key"));
+		rc = node_fail(n, rv, PX_T("clé du nœud illisible : %s", "cannot read the node key: %s"), px_strerror_user(rv));
 		goto out;
 	}
 	const px_identity *use = id;
@@ -508,7 +510,7 @@ cmd_sync(px_node *n, int argc, char **argv)
 		goto out;
 	}
 	if ((rv = outbox_identity(n, &id)) != PX_OK) {
-		rc = node_fail(n, rv, "%s", PX_T("clé du nœud illisible", "cannot read the node key"));
+		rc = node_fail(n, rv, PX_T("clé du nœud illisible : %s", "cannot read the node key: %s"), px_strerror_user(rv));
 		goto out;
 	}
 	if (node_opt_get(opts, "no-build") == NULL &&
@@ -531,9 +533,11 @@ cmd_sync(px_node *n, int argc, char **argv)
 		goto out;
 	}
 	rc = sync_report(n, built, same, &st);
+	/* Say why: the hub away is not the hub out of storage. */
 	if (st.left > 0 && st.refused == 0 && !n->json)
-		node_warn(n, "%s", PX_T("hub injoignable : les rapports restent dans la boîte d'envoi",
-		                        "hub unreachable: reports stay in the outbox"));
+		node_warn(n, PX_T("hub injoignable ou indisponible (%s) : les rapports restent dans la boîte d'envoi",
+		                  "hub unreachable or unavailable (%s): reports stay in the outbox"),
+		          st.last[0] ? st.last : PX_T("pas de réponse", "no answer"));
 out:
 	px_identity_free(id);
 	free(periods);
@@ -570,7 +574,7 @@ cmd_serve(px_node *n, int argc, char **argv)
 		goto out;
 	}
 	if ((rv = outbox_identity(n, &id)) != PX_OK) {
-		rc = node_fail(n, rv, "%s", PX_T("clé du nœud illisible", "cannot read the node key"));
+		rc = node_fail(n, rv, PX_T("clé du nœud illisible : %s", "cannot read the node key: %s"), px_strerror_user(rv));
 		goto out;
 	}
 	struct sigaction sa;
@@ -660,7 +664,7 @@ cmd_outbox(px_node *n, int argc, char **argv)
 		int rc = NODE_EXIT_OK;
 		px_err rv = sync_periods(n, node_opt_find(opts, "period"), &periods, &np);
 		if (rv == PX_OK && (rv = outbox_identity(n, &id)) != PX_OK)
-			rc = node_fail(n, rv, "%s", PX_T("clé du nœud illisible", "cannot read the node key"));
+			rc = node_fail(n, rv, PX_T("clé du nœud illisible : %s", "cannot read the node key: %s"), px_strerror_user(rv));
 		else if (rv != PX_OK)
 			rc = node_exit_code(rv);
 		else if ((rv = outbox_build_all(n, id, periods, np, &built, &same)) != PX_OK)
