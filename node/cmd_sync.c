@@ -284,7 +284,11 @@ sync_push(px_node *n, const px_identity *id, int64_t max_wait_ms, sync_stats *st
 	int backoff = 200;
 	for (;;) {
 		rv = sync_push_once(n, cl, id, st);
-		if (rv != PX_OK || st->transient == 0 || sync_stop)
+		/* Done when nothing failed in passing and nothing is left, or
+		 * when the hub refused something (a retry would not change it).
+		 * Entries left without a failure were queued meanwhile (another
+		 * sync or serve of this node built them): push them too. */
+		if (rv != PX_OK || sync_stop || (st->transient == 0 && (st->left == 0 || st->refused > 0)))
 			break;
 		int64_t waited = px_mono_ns() / 1000000 - start;
 		if (waited + backoff > max_wait_ms)
