@@ -321,6 +321,23 @@ void node_table_free(node_table *t);
 /* Display width of a UTF-8 string (code points). */
 size_t node_utf8_width(const char *s);
 
+/* The output of a "... list" command: with --json an array of objects,
+ * otherwise a table. The scan callback adds to whichever is set and counts
+ * its rows. */
+typedef struct node_listing {
+	cJSON *arr;    /* --json: the rows (owned), else NULL */
+	node_table *t; /* terminal: the table (owned), else NULL */
+	size_t count;  /* rows added, kept by the caller */
+} node_listing;
+/* Creates the array (n->json) or the table with its headers. PX_ENOMEM when
+ * that fails (l is then still safe to fini). */
+px_err node_listing_begin(px_node *n, node_listing *l, size_t ncols, const char *const *headers);
+/* Prints the array, or empty_msg when no row was counted (NULL: the table
+ * even when empty), or the table; then frees both. */
+void node_listing_end(node_listing *l, const char *empty_msg);
+/* Frees without printing (error paths; harmless after _end). */
+void node_listing_fini(node_listing *l);
+
 /* Progress bar on stderr when it is a terminal (nothing otherwise). */
 typedef struct node_progress {
 	bool tty;

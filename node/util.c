@@ -663,6 +663,42 @@ node_table_free(node_table *t)
 	free(t);
 }
 
+/* ---------------------------------------------------------------- listing */
+
+px_err
+node_listing_begin(px_node *n, node_listing *l, size_t ncols, const char *const *headers)
+{
+	*l = (node_listing){0};
+	if (n->json)
+		l->arr = cJSON_CreateArray();
+	else
+		l->t = node_table_new(ncols, headers);
+	return l->arr != NULL || l->t != NULL ? PX_OK : PX_ENOMEM;
+}
+
+void
+node_listing_end(node_listing *l, const char *empty_msg)
+{
+	if (l->arr != NULL) {
+		node_json_print(l->arr);
+		l->arr = NULL;
+	} else if (empty_msg != NULL && l->count == 0) {
+		printf("%s\n", empty_msg);
+	} else {
+		node_table_print(l->t, stdout);
+	}
+	node_listing_fini(l);
+}
+
+void
+node_listing_fini(node_listing *l)
+{
+	cJSON_Delete(l->arr);
+	node_table_free(l->t);
+	l->arr = NULL;
+	l->t = NULL;
+}
+
 /* --------------------------------------------------------------- progress */
 
 void
