@@ -417,9 +417,7 @@ struct meet_list {
 	px_node *n;
 	px_txn *txn;
 	int32_t from, to;
-	cJSON *arr;
-	node_table *t;
-	size_t count;
+	node_listing out;
 	px_err err;
 };
 
@@ -443,10 +441,10 @@ meet_list_one(void *arg, px_val key, px_val val)
 		meet_free(m);
 		return err;
 	}
-	l->count++;
+	l->out.count++;
 	char d[11];
 	px_date_format(m->date, d);
-	if (l->arr != NULL) {
+	if (l->out.arr != NULL) {
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddNumberToObject(o, "id", (double)m->id);
 		cJSON_AddStringToObject(o, "date", d);
@@ -462,7 +460,7 @@ meet_list_one(void *arg, px_val key, px_val val)
 		cJSON_AddNumberToObject(o, "absence_notified", (double)s.absent);
 		cJSON_AddNumberToObject(o, "present", (double)s.present);
 		cJSON_AddNumberToObject(o, "hours", s.hours);
-		cJSON_AddItemToArray(l->arr, o);
+		cJSON_AddItemToArray(l->out.arr, o);
 	} else {
 		char *id_s = node_fmt("%llu", (unsigned long long)m->id);
 		char *dur = node_fmt("%g h", m->duration_hours);
@@ -470,7 +468,7 @@ meet_list_one(void *arg, px_val key, px_val val)
 		char *conf = node_fmt("%zu/%zu", s.confirmed, s.absent);
 		const char *cells[] = {id_s, d, meet_kind_name(m->kind), meet_modality_name(m->modality), dur,
 		                       m->held ? PX_T("oui", "yes") : PX_T("non", "no"), conf, pres, m->theme};
-		node_table_row(l->t, cells);
+		node_table_row(l->out.t, cells);
 		free(id_s), free(dur), free(pres), free(conf);
 	}
 	meet_free(m);
@@ -485,7 +483,7 @@ meet_list(px_node *n, int argc, char **argv)
 	int rc = NODE_EXIT_OK;
 	px_txn *txn = NULL;
 	px_err err;
-	struct meet_list l = {n, NULL, 0, 0, NULL, NULL, 0, PX_OK};
+	struct meet_list l = {n, NULL, 0, 0, {NULL, NULL, 0}, PX_OK};
 	if (node_args_parse(argc, argv, 1, opts, &a) != PX_OK) {
 		rc = NODE_EXIT_USAGE;
 		goto out;
@@ -512,32 +510,20 @@ meet_list(px_node *n, int argc, char **argv)
 	if (meet_resolve_community(n, txn, cref, &cid, &rc) != PX_OK)
 		goto out;
 	l.txn = txn;
-	if (n->json) {
-		l.arr = cJSON_CreateArray();
-	} else {
-		const char *h[] = {PX_T("n°", "no."),          "date",
-		                   PX_T("type", "kind"),       PX_T("modalité", "modality"),
-		                   PX_T("durée", "duration"),  PX_T("tenue", "held"),
-		                   PX_T("conf./abs.", "conf./abs."), PX_T("présences", "present"),
-		                   PX_T("thème", "theme")};
-		l.t = node_table_new(9, h);
-	}
+	const char *h[] = {PX_T("n°", "no."),          "date",
+	                   PX_T("type", "kind"),       PX_T("modalité", "modality"),
+	                   PX_T("durée", "duration"),  PX_T("tenue", "held"),
+	                   PX_T("conf./abs.", "conf./abs."), PX_T("présences", "present"),
+	                   PX_T("thème", "theme")};
+	node_listing_begin(n, &l.out, 9, h);
 	uint8_t k[8];
 	if ((err = px_scan(txn, n->db.meetings_by_community, k, node_key_id(k, cid), meet_list_one, &l)) != PX_OK) {
 		rc = meet_store_fail(n, err);
 		goto out;
 	}
-	if (l.arr != NULL) {
-		node_json_print(l.arr);
-		l.arr = NULL;
-	} else if (l.count == 0) {
-		printf("%s\n", PX_T("Aucune rencontre.", "No meeting."));
-	} else {
-		node_table_print(l.t, stdout);
-	}
+	node_listing_end(&l.out, PX_T("Aucune rencontre.", "No meeting."));
 out:
-	cJSON_Delete(l.arr);
-	node_table_free(l.t);
+	node_listing_fini(&l.out);
 	px_txn_abort(txn);
 	node_args_free(opts, &a);
 	return rc;
@@ -1277,9 +1263,7 @@ out:
 
 struct survey_list {
 	const char *period;
-	cJSON *arr;
-	node_table *t;
-	size_t count;
+	node_listing out;
 };
 
 static px_err
@@ -1291,18 +1275,18 @@ survey_list_one(void *arg, px_val key, px_val val)
 	if (s == NULL)
 		return PX_ECORRUPT;
 	if (l->period == NULL || strcmp(l->period, s->period) == 0) {
-		l->count++;
+		l->out.count++;
 		double sum = 0;
 		for (size_t i = 0; i < s->n_answers; i++)
 			sum += s->answers[i];
 		double mean = s->n_answers ? sum / (double)s->n_answers : 0;
-		if (l->arr != NULL) {
+		if (l->out.arr != NULL) {
 			cJSON *o = cJSON_CreateObject();
 			cJSON_AddNumberToObject(o, "member_id", (double)s->member_id);
 			cJSON_AddStringToObject(o, "period", s->period);
 			cJSON_AddItemToObject(o, "answers", cJSON_CreateIntArray(s->answers, (int)s->n_answers));
 			cJSON_AddNumberToObject(o, "mean", mean);
-			cJSON_AddItemToArray(l->arr, o);
+			cJSON_AddItemToArray(l->out.arr, o);
 		} else {
 			char *mid = node_fmt("%llu", (unsigned long long)s->member_id);
 			char *ans = strdup("");
@@ -1313,7 +1297,7 @@ survey_list_one(void *arg, px_val key, px_val val)
 			}
 			char *m = node_fmt("%.2f", mean);
 			const char *cells[] = {mid, s->period, ans ? ans : "", m};
-			node_table_row(l->t, cells);
+			node_table_row(l->out.t, cells);
 			free(mid), free(ans), free(m);
 		}
 	}
@@ -1349,29 +1333,17 @@ survey_list(px_node *n, int argc, char **argv)
 	if (meet_begin(n, false, &txn, &rc) != PX_OK ||
 	    meet_resolve_community(n, txn, node_opt_get(opts, "community"), &cid, &rc) != PX_OK)
 		goto out;
-	if (n->json) {
-		l.arr = cJSON_CreateArray();
-	} else {
-		const char *h[] = {PX_T("membre", "member"), PX_T("période", "period"), PX_T("réponses", "answers"),
-		                   PX_T("moyenne", "mean")};
-		l.t = node_table_new(4, h);
-	}
+	const char *h[] = {PX_T("membre", "member"), PX_T("période", "period"), PX_T("réponses", "answers"),
+	                   PX_T("moyenne", "mean")};
+	node_listing_begin(n, &l.out, 4, h);
 	uint8_t k[8];
 	if ((err = px_scan(txn, n->db.surveys, k, node_key_id(k, cid), survey_list_one, &l)) != PX_OK) {
 		rc = meet_store_fail(n, err);
 		goto out;
 	}
-	if (l.arr != NULL) {
-		node_json_print(l.arr);
-		l.arr = NULL;
-	} else if (l.count == 0) {
-		printf("%s\n", PX_T("Aucun sondage.", "No survey."));
-	} else {
-		node_table_print(l.t, stdout);
-	}
+	node_listing_end(&l.out, PX_T("Aucun sondage.", "No survey."));
 out:
-	cJSON_Delete(l.arr);
-	node_table_free(l.t);
+	node_listing_fini(&l.out);
 	px_txn_abort(txn);
 	node_args_free(opts, &a);
 	return rc;
@@ -1479,9 +1451,7 @@ out:
 
 struct approval_list {
 	int year;
-	cJSON *arr;
-	node_table *t;
-	size_t count;
+	node_listing out;
 };
 
 static px_err
@@ -1493,10 +1463,10 @@ approval_list_one(void *arg, px_val key, px_val val)
 	if (ap == NULL)
 		return PX_ECORRUPT;
 	if (l->year == 0 || ap->year == l->year) {
-		l->count++;
+		l->out.count++;
 		char d[11];
 		px_date_format(ap->date, d);
-		if (l->arr != NULL) {
+		if (l->out.arr != NULL) {
 			cJSON *o = cJSON_CreateObject();
 			cJSON_AddNumberToObject(o, "id", (double)ap->id);
 			cJSON_AddNumberToObject(o, "member_id", (double)ap->member_id);
@@ -1505,14 +1475,14 @@ approval_list_one(void *arg, px_val key, px_val val)
 			cJSON_AddStringToObject(o, "manager", ap->manager);
 			cJSON_AddStringToObject(o, "date", d);
 			cJSON_AddStringToObject(o, "reason", ap->reason);
-			cJSON_AddItemToArray(l->arr, o);
+			cJSON_AddItemToArray(l->out.arr, o);
 		} else {
 			char *id = node_fmt("%llu", (unsigned long long)ap->id);
 			char *who = ap->member_id ? node_fmt("%llu", (unsigned long long)ap->member_id)
 			                          : strdup(PX_T("communauté", "community"));
 			char *yr = node_fmt("%d", (int)ap->year), *hr = node_fmt("+%g h", ap->extra_hours);
 			const char *cells[] = {id, who, yr, hr, ap->manager, d, ap->reason};
-			node_table_row(l->t, cells);
+			node_table_row(l->out.t, cells);
 			free(id), free(who), free(yr), free(hr);
 		}
 	}
@@ -1552,29 +1522,17 @@ approval_list(px_node *n, int argc, char **argv)
 	if (meet_begin(n, false, &txn, &rc) != PX_OK ||
 	    meet_resolve_community(n, txn, node_opt_get(opts, "community"), &cid, &rc) != PX_OK)
 		goto out;
-	if (n->json) {
-		l.arr = cJSON_CreateArray();
-	} else {
-		const char *h[] = {PX_T("n°", "no."), PX_T("pour", "for"), PX_T("année", "year"), PX_T("heures", "hours"),
-		                   PX_T("gestionnaire", "manager"), "date", PX_T("raison", "reason")};
-		l.t = node_table_new(7, h);
-	}
+	const char *h[] = {PX_T("n°", "no."), PX_T("pour", "for"), PX_T("année", "year"), PX_T("heures", "hours"),
+	                   PX_T("gestionnaire", "manager"), "date", PX_T("raison", "reason")};
+	node_listing_begin(n, &l.out, 7, h);
 	uint8_t k[8];
 	if ((err = px_scan(txn, n->db.approvals, k, node_key_id(k, cid), approval_list_one, &l)) != PX_OK) {
 		rc = meet_store_fail(n, err);
 		goto out;
 	}
-	if (l.arr != NULL) {
-		node_json_print(l.arr);
-		l.arr = NULL;
-	} else if (l.count == 0) {
-		printf("%s\n", PX_T("Aucune approbation.", "No approval."));
-	} else {
-		node_table_print(l.t, stdout);
-	}
+	node_listing_end(&l.out, PX_T("Aucune approbation.", "No approval."));
 out:
-	cJSON_Delete(l.arr);
-	node_table_free(l.t);
+	node_listing_fini(&l.out);
 	px_txn_abort(txn);
 	node_args_free(opts, &a);
 	return rc;

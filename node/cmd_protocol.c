@@ -1038,9 +1038,7 @@ struct proto_list {
 	px_node *n;
 	px_txn *txn;
 	uint64_t community, member;
-	cJSON *arr;
-	node_table *t;
-	size_t count;
+	node_listing out;
 };
 
 static px_err
@@ -1056,8 +1054,8 @@ proto_list_one(void *arg, px_val key, px_val val)
 		if (node_protocol_verify(p, &mok, &dok) != PX_OK) {
 			/* mok and dok say which */
 		}
-		l->count++;
-		if (l->arr != NULL) {
+		l->out.count++;
+		if (l->out.arr != NULL) {
 			cJSON *o = cJSON_CreateObject();
 			cJSON_AddNumberToObject(o, "id", (double)p->id);
 			cJSON_AddNumberToObject(o, "member_id", (double)p->member_id);
@@ -1068,7 +1066,7 @@ proto_list_one(void *arg, px_val key, px_val val)
 			cJSON_AddStringToObject(o, "status", proto_status_token(p->status));
 			cJSON_AddBoolToObject(o, "member_signed", mok);
 			cJSON_AddBoolToObject(o, "director_signed", dok);
-			cJSON_AddItemToArray(l->arr, o);
+			cJSON_AddItemToArray(l->out.arr, o);
 		} else {
 			char *id = node_fmt("%llu", (unsigned long long)p->id);
 			char *mid = node_fmt("%llu", (unsigned long long)p->member_id);
@@ -1076,7 +1074,7 @@ proto_list_one(void *arg, px_val key, px_val val)
 			const char *cells[] = {id, mid, name, p->org_name, proto_status_name(p->status),
 			                       mok ? PX_T("oui", "yes") : PX_T("non", "no"),
 			                       dok ? PX_T("oui", "yes") : PX_T("non", "no")};
-			node_table_row(l->t, cells);
+			node_table_row(l->out.t, cells);
 			free(id), free(mid), free(name);
 		}
 	}
@@ -1092,7 +1090,7 @@ proto_list(px_node *n, int argc, char **argv)
 	int rc = NODE_EXIT_OK;
 	px_txn *txn = NULL;
 	px_err err;
-	struct proto_list l = {n, NULL, 0, 0, NULL, NULL, 0};
+	struct proto_list l = {n, NULL, 0, 0, {NULL, NULL, 0}};
 	if (node_args_parse(argc, argv, 1, opts, &a) != PX_OK) {
 		rc = NODE_EXIT_USAGE;
 		goto out;
@@ -1116,30 +1114,17 @@ proto_list(px_node *n, int argc, char **argv)
 		goto out;
 	}
 	l.txn = txn;
-	if (n->json) {
-		l.arr = cJSON_CreateArray();
-	} else {
-		const char *h[] = {PX_T("n°", "no."), PX_T("membre", "member"), PX_T("nom", "name"),
-		                   PX_T("organisme", "organization"), PX_T("état", "status"),
-		                   PX_T("sig. membre", "member sig."), PX_T("sig. direction", "director sig.")};
-		l.t = node_table_new(7, h);
-	}
+	const char *h[] = {PX_T("n°", "no."), PX_T("membre", "member"), PX_T("nom", "name"),
+	                   PX_T("organisme", "organization"), PX_T("état", "status"),
+	                   PX_T("sig. membre", "member sig."), PX_T("sig. direction", "director sig.")};
+	node_listing_begin(n, &l.out, 7, h);
 	if ((err = px_scan(txn, n->db.protocols, NULL, 0, proto_list_one, &l)) != PX_OK) {
 		rc = node_fail(n, err, "%s", px_strerror_user(err));
 		goto out;
 	}
-	if (l.arr != NULL) {
-		node_json_print(l.arr);
-		l.arr = NULL;
-	} else {
-		if (l.count == 0)
-			printf("%s\n", PX_T("Aucun protocole.", "No protocol."));
-		else
-			node_table_print(l.t, stdout);
-	}
+	node_listing_end(&l.out, PX_T("Aucun protocole.", "No protocol."));
 out:
-	cJSON_Delete(l.arr);
-	node_table_free(l.t);
+	node_listing_fini(&l.out);
 	px_txn_abort(txn);
 	node_args_free(opts, &a);
 	return rc;
