@@ -439,8 +439,7 @@ out:
 struct comm_list {
 	px_node *n;
 	px_txn *txn;
-	cJSON *arr;
-	node_table *t;
+	node_listing out;
 };
 
 static px_err
@@ -455,8 +454,8 @@ comm_list_scan(void *arg, px_val key, px_val val)
 	Praxis__Organization *host = NULL;
 	if (node_org_get(l->n, l->txn, c->host_org_id, &host) != PX_OK)
 		host = NULL;
-	if (l->arr != NULL) {
-		cJSON_AddItemToArray(l->arr, comm_json(c, host != NULL ? host->name : NULL));
+	if (l->out.arr != NULL) {
+		cJSON_AddItemToArray(l->out.arr, comm_json(c, host != NULL ? host->name : NULL));
 	} else {
 		char *id = node_fmt("%llu", (unsigned long long)c->id);
 		char cs[11] = "", ce[11] = "";
@@ -466,7 +465,7 @@ comm_list_scan(void *arg, px_val key, px_val val)
 			px_date_format(c->cycle_end, ce);
 		char *cycle = node_fmt("%s%s%s", cs, c->cycle_start || c->cycle_end ? " → " : "", ce);
 		const char *row[] = {id, c->name, c->framework, host != NULL ? host->name : "?", c->region, cycle};
-		node_table_row(l->t, row);
+		node_table_row(l->out.t, row);
 		free(id);
 		free(cycle);
 	}
@@ -560,19 +559,16 @@ cmd_community(px_node *n, int argc, char **argv)
 		}
 		const char *hdr[] = {"#", PX_T("Nom", "Name"), PX_T("Cadre", "Framework"), PX_T("Organisme hôte", "Host"),
 		                     PX_T("Région", "Region"), PX_T("Cycle", "Cycle")};
-		struct comm_list l = {n, txn, n->json ? cJSON_CreateArray() : NULL, n->json ? NULL : node_table_new(6, hdr)};
+		struct comm_list l = {n, txn, {NULL, NULL, 0}};
+		node_listing_begin(n, &l.out, 6, hdr);
 		err = px_scan(txn, n->db.communities, NULL, 0, comm_list_scan, &l);
 		px_txn_abort(txn);
 		if (err != PX_OK) {
-			cJSON_Delete(l.arr);
-			node_table_free(l.t);
+			node_listing_fini(&l.out);
 			rc = node_fail(n, err, "%s", px_strerror_user(err));
 			goto out;
 		}
-		if (l.arr != NULL)
-			node_json_print(l.arr);
-		node_table_print(l.t, stdout);
-		node_table_free(l.t);
+		node_listing_end(&l.out, NULL);
 		rc = NODE_EXIT_OK;
 	}
 out:

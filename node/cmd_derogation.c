@@ -21,9 +21,7 @@ static const node_cmd derog_cmds[] = {
 NODE_COMMANDS(derog_cmds)
 
 typedef struct derog_list {
-	node_table *t;
-	cJSON *json;
-	size_t n;
+	node_listing out;
 	bool oom;
 } derog_list;
 
@@ -53,19 +51,19 @@ derog_scan(void *arg, px_val key, px_val val)
 	char date[11] = "";
 	if (px_date_valid(day))
 		px_date_format(day, date);
-	if (l->json != NULL) {
+	if (l->out.arr != NULL) {
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "rule", f[0]);
 		node_json_date(o, "date", px_date_valid(day) ? day : 0);
 		cJSON_AddStringToObject(o, "reason", f[2]);
 		cJSON_AddStringToObject(o, "finding_fr", f[3]);
 		cJSON_AddStringToObject(o, "finding_en", f[4][0] ? f[4] : f[3]);
-		cJSON_AddItemToArray(l->json, o);
+		cJSON_AddItemToArray(l->out.arr, o);
 	} else {
 		const char *row[4] = {date, f[0], f[2], PX_T(f[3], f[4][0] ? f[4] : f[3])};
-		node_table_row(l->t, row);
+		node_table_row(l->out.t, row);
 	}
-	l->n++;
+	l->out.count++;
 	free(v);
 	return PX_OK;
 }
@@ -82,11 +80,7 @@ cmd_derogation(px_node *n, int argc, char **argv)
 	const char *hdr[4] = {PX_T("Date", "Date"), PX_T("Règle", "Rule"), PX_T("Raison", "Reason"),
 	                      PX_T("Constat", "Finding")};
 	derog_list l = {0};
-	if (n->json)
-		l.json = cJSON_CreateArray();
-	else
-		l.t = node_table_new(4, hdr);
-	if ((n->json && l.json == NULL) || (!n->json && l.t == NULL))
+	if (node_listing_begin(n, &l.out, 4, hdr) != PX_OK)
 		return node_fail(n, PX_ENOMEM, "%s", px_strerror_user(PX_ENOMEM));
 	px_txn *txn = NULL;
 	px_err err = px_txn_begin(n->st, false, &txn);
@@ -94,16 +88,11 @@ cmd_derogation(px_node *n, int argc, char **argv)
 		err = px_scan(txn, n->db.config, DEROG_PREFIX, strlen(DEROG_PREFIX), derog_scan, &l);
 	px_txn_abort(txn);
 	if (err != PX_OK) {
-		cJSON_Delete(l.json);
-		node_table_free(l.t);
+		node_listing_fini(&l.out);
 		return node_fail(n, err, "%s", px_strerror_user(err));
 	}
-	if (n->json) {
-		node_json_print(l.json);
-	} else {
-		node_table_print(l.t, stdout);
-		node_table_free(l.t);
-		printf(PX_T("\n%zu dérogation(s).\n", "\n%zu derogation(s).\n"), l.n);
-	}
+	node_listing_end(&l.out, NULL);
+	if (!n->json)
+		printf(PX_T("\n%zu dérogation(s).\n", "\n%zu derogation(s).\n"), l.out.count);
 	return NODE_EXIT_OK;
 }

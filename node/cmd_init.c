@@ -220,8 +220,7 @@ org_has_rocfm(const node_opt *net)
 }
 
 struct org_list {
-	cJSON *arr;
-	node_table *t;
+	node_listing out;
 };
 
 static px_err
@@ -232,8 +231,8 @@ org_list_scan(void *arg, px_val key, px_val val)
 	Praxis__Organization *o = praxis__organization__unpack(NULL, val.size, val.data);
 	if (o == NULL)
 		return PX_ECORRUPT;
-	if (l->arr != NULL) {
-		cJSON_AddItemToArray(l->arr, org_json(o));
+	if (l->out.arr != NULL) {
+		cJSON_AddItemToArray(l->out.arr, org_json(o));
 	} else {
 		char *id = node_fmt("%llu", (unsigned long long)o->id);
 		char nets[256] = "";
@@ -244,7 +243,7 @@ org_list_scan(void *arg, px_val key, px_val val)
 		}
 		const char *row[] = {id, o->name, node_sector_name((int)o->sector), o->region, o->director_name, nets,
 		                     o->rocfm_member ? PX_T("oui", "yes") : PX_T("non", "no")};
-		node_table_row(l->t, row);
+		node_table_row(l->out.t, row);
 		free(id);
 	}
 	protobuf_c_message_free_unpacked(&o->base, NULL);
@@ -465,19 +464,16 @@ cmd_org(px_node *n, int argc, char **argv)
 		}
 		const char *hdr[] = {"#", PX_T("Nom", "Name"), PX_T("Secteur", "Sector"), PX_T("Région", "Region"),
 		                     PX_T("Direction", "Director"), PX_T("Réseaux", "Networks"), "ROCFM"};
-		struct org_list l = {n->json ? cJSON_CreateArray() : NULL, n->json ? NULL : node_table_new(7, hdr)};
+		struct org_list l;
+		node_listing_begin(n, &l.out, 7, hdr);
 		err = px_scan(txn, n->db.orgs, NULL, 0, org_list_scan, &l);
 		px_txn_abort(txn);
 		if (err != PX_OK) {
-			cJSON_Delete(l.arr);
-			node_table_free(l.t);
+			node_listing_fini(&l.out);
 			rc = node_fail(n, err, "%s", px_strerror_user(err));
 			goto out;
 		}
-		if (l.arr != NULL)
-			node_json_print(l.arr);
-		node_table_print(l.t, stdout);
-		node_table_free(l.t);
+		node_listing_end(&l.out, NULL);
 		rc = NODE_EXIT_OK;
 	} else {
 		rc = org_edit(n, opts, &a, strcmp(sub, "show") == 0);

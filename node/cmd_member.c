@@ -527,15 +527,13 @@ out:
 struct member_list {
 	px_node *n;
 	px_txn *txn;
-	cJSON *arr;
-	node_table *t;
+	node_listing out;
 	int status;        /* -1: any */
 	bool all;          /* include erased */
 	uint64_t org, community; /* 0: any */
 	uint64_t last_id;  /* search: dedupe the two name keys */
 	uint64_t *seen;
 	size_t n_seen, cap_seen;
-	size_t count;
 };
 
 static px_err
@@ -567,9 +565,9 @@ member_list_one(struct member_list *l, uint64_t id)
 			}
 			l->seen[l->n_seen++] = id;
 		}
-		l->count++;
-		if (l->arr != NULL) {
-			cJSON_AddItemToArray(l->arr, member_json(l->n, l->txn, m));
+		l->out.count++;
+		if (l->out.arr != NULL) {
+			cJSON_AddItemToArray(l->out.arr, member_json(l->n, l->txn, m));
 		} else {
 			Praxis__Organization *o = NULL;
 			if (m->org_id == 0 || node_org_get(l->n, l->txn, m->org_id, &o) != PX_OK)
@@ -581,7 +579,7 @@ member_list_one(struct member_list *l, uint64_t id)
 				px_date_format(m->joined, joined);
 			const char *row[] = {sid, m->family_name, m->first_name, o != NULL ? o->name : "", cid,
 			                     node_role_name((int)m->role), node_status_name((int)m->status), joined};
-			node_table_row(l->t, row);
+			node_table_row(l->out.t, row);
 			free(sid);
 			free(cid);
 			if (o != NULL)
@@ -622,7 +620,7 @@ member_list(px_node *n, node_opt *opts, node_args *a, bool search)
 	const char *hdr[] = {"#", PX_T("Nom", "Family name"), PX_T("Prénom", "First name"), PX_T("Organisme", "Organization"),
 	                     PX_T("Comm.", "Comm."), PX_T("Rôle", "Role"), PX_T("Statut", "Status"),
 	                     PX_T("Adhésion", "Joined")};
-	struct member_list l = {n, txn, NULL, NULL, -1, node_opt_get(opts, "all") != NULL, 0, 0, 0, NULL, 0, 0, 0};
+	struct member_list l = {n, txn, {NULL, NULL, 0}, -1, node_opt_get(opts, "all") != NULL, 0, 0, 0, NULL, 0, 0};
 	int rc = NODE_EXIT_OK;
 	char *prefix = NULL;
 	const char *v;
@@ -643,8 +641,7 @@ member_list(px_node *n, node_opt *opts, node_args *a, bool search)
 		if (l.status == PRAXIS__MEMBER_STATUS__MEMBER_ERASED)
 			l.all = true;
 	}
-	l.arr = n->json ? cJSON_CreateArray() : NULL;
-	l.t = n->json ? NULL : node_table_new(8, hdr);
+	node_listing_begin(n, &l.out, 8, hdr);
 	if (search) {
 		prefix = node_normalize(a->pos[0]);
 		if (prefix == NULL || prefix[0] == '\0') {
@@ -669,21 +666,15 @@ member_list(px_node *n, node_opt *opts, node_args *a, bool search)
 	}
 	if (err != PX_OK)
 		goto fail;
-	if (l.arr != NULL) {
-		node_json_print(l.arr);
-		l.arr = NULL;
-	} else {
-		node_table_print(l.t, stdout);
-		if (search && l.count == 0)
-			fprintf(stderr, "%s\n", PX_T("Aucun membre trouvé.", "No member found."));
-	}
+	node_listing_end(&l.out, NULL);
+	if (!n->json && search && l.out.count == 0)
+		fprintf(stderr, "%s\n", PX_T("Aucun membre trouvé.", "No member found."));
 	goto out;
 fail:
 	rc = node_fail(n, err, "%s", px_strerror_user(err));
 out:
 	px_txn_abort(txn);
-	cJSON_Delete(l.arr);
-	node_table_free(l.t);
+	node_listing_fini(&l.out);
 	free(l.seen);
 	free(prefix);
 	return rc;
