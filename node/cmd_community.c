@@ -503,27 +503,27 @@ comm_show(px_node *n, node_args *a)
 		goto out;
 	}
 	printf(PX_T("Communauté n° %llu\n", "Community #%llu\n"), (unsigned long long)c->id);
-	printf("  %-24s %s\n", PX_T("Nom", "Name"), c->name);
-	printf("  %-24s %s\n", PX_T("Cadre (plugiciel)", "Framework (plugin)"), c->framework);
-	printf("  %-24s %s\n", PX_T("Organisme hôte", "Host organization"), host != NULL ? host->name : "?");
-	printf("  %-24s %s\n", PX_T("Région ou bassin", "Region or basin"), c->region);
-	printf("  %-24s %s\n", PX_T("Gestionnaire répondant", "Sponsor manager"), c->sponsor_manager);
-	printf("  %-24s %s\n", PX_T("Titre d'emploi", "Job title"), c->job_title);
+	printf("  %s %s\n", node_pad(PX_T("Nom", "Name"), 24), c->name);
+	printf("  %s %s\n", node_pad(PX_T("Cadre (plugiciel)", "Framework (plugin)"), 24), c->framework);
+	printf("  %s %s\n", node_pad(PX_T("Organisme hôte", "Host organization"), 24), host != NULL ? host->name : "?");
+	printf("  %s %s\n", node_pad(PX_T("Région ou bassin", "Region or basin"), 24), c->region);
+	printf("  %s %s\n", node_pad(PX_T("Gestionnaire répondant", "Sponsor manager"), 24), c->sponsor_manager);
+	printf("  %s %s\n", node_pad(PX_T("Titre d'emploi", "Job title"), 24), c->job_title);
 	char d1[11] = "-", d2[11] = "-";
 	if (c->cycle_start)
 		px_date_format(c->cycle_start, d1);
 	if (c->cycle_end)
 		px_date_format(c->cycle_end, d2);
-	printf("  %-24s %s → %s\n", PX_T("Cycle", "Cycle"), d1, d2);
+	printf("  %s %s → %s\n", node_pad(PX_T("Cycle", "Cycle"), 24), d1, d2);
 	for (size_t i = 0; i < c->n_facilitators; i++)
-		printf("  %-24s %s (%s)\n", i == 0 ? PX_T("Animation", "Facilitators") : "", c->facilitators[i]->name,
+		printf("  %s %s (%s)\n", node_pad(i == 0 ? PX_T("Animation", "Facilitators") : "", 24), c->facilitators[i]->name,
 		       node_fac_role_name((int)c->facilitators[i]->role));
 	for (size_t i = 0; i < c->n_values; i++)
-		printf("  %-24s %s\n", i == 0 ? PX_T("Valeurs", "Values") : "", c->values[i]);
+		printf("  %s %s\n", node_pad(i == 0 ? PX_T("Valeurs", "Values") : "", 24), c->values[i]);
 	for (size_t i = 0; i < c->n_objectives; i++)
-		printf("  %-24s %s\n", i == 0 ? PX_T("Objectifs généraux", "General objectives") : "", c->objectives[i]);
+		printf("  %s %s\n", node_pad(i == 0 ? PX_T("Objectifs généraux", "General objectives") : "", 24), c->objectives[i]);
 	for (size_t i = 0; i < c->n_params; i++)
-		printf("  %-24s %s\n", i == 0 ? PX_T("Paramètres", "Parameters") : "", c->params[i]);
+		printf("  %s %s\n", node_pad(i == 0 ? PX_T("Paramètres", "Parameters") : "", 24), c->params[i]);
 out:
 	px_txn_abort(txn);
 	if (host != NULL)

@@ -417,14 +417,14 @@ org_edit(px_node *n, node_opt *opts, node_args *a, bool show)
 			strncat(nets, o->networks[i], sizeof nets - strlen(nets) - 1);
 		}
 		printf(PX_T("Organisme n° %llu\n", "Organization #%llu\n"), (unsigned long long)o->id);
-		printf("  %-22s %s\n", PX_T("Nom", "Name"), o->name);
-		printf("  %-22s %s\n", PX_T("Secteur", "Sector"), node_sector_name((int)o->sector));
-		printf("  %-22s %s\n", PX_T("Région", "Region"), o->region);
-		printf("  %-22s %s\n", PX_T("Direction", "Director"), o->director_name);
-		printf("  %-22s %s\n", PX_T("Réseaux", "Networks"), nets);
-		printf("  %-22s %s\n", PX_T("Groupe membre ROCFM", "ROCFM member group"),
+		printf("  %s %s\n", node_pad(PX_T("Nom", "Name"), 22), o->name);
+		printf("  %s %s\n", node_pad(PX_T("Secteur", "Sector"), 22), node_sector_name((int)o->sector));
+		printf("  %s %s\n", node_pad(PX_T("Région", "Region"), 22), o->region);
+		printf("  %s %s\n", node_pad(PX_T("Direction", "Director"), 22), o->director_name);
+		printf("  %s %s\n", node_pad(PX_T("Réseaux", "Networks"), 22), nets);
+		printf("  %s %s\n", node_pad(PX_T("Groupe membre ROCFM", "ROCFM member group"), 22),
 		       o->rocfm_member ? PX_T("oui", "yes") : PX_T("non", "no"));
-		printf("  %-22s %s\n", PX_T("Lieu bénévole", "Volunteer venue"),
+		printf("  %s %s\n", node_pad(PX_T("Lieu bénévole", "Volunteer venue"), 22),
 		       o->volunteer_venue ? PX_T("oui", "yes") : PX_T("non", "no"));
 	} else {
 		printf(PX_T("Organisme n° %llu modifié.\n", "Organization #%llu updated.\n"), (unsigned long long)o->id);

@@ -922,19 +922,19 @@ member_show(px_node *n, node_args *a, bool export)
 	if (m->birth_day)
 		snprintf(b, sizeof b, "%02d/%02d", m->birth_day, m->birth_month);
 	printf(PX_T("Membre n° %llu\n", "Member #%llu\n"), (unsigned long long)m->id);
-	printf("  %-24s %s\n", PX_T("Nom", "Family name"), m->family_name);
-	printf("  %-24s %s\n", PX_T("Prénom", "First name"), m->first_name);
-	printf("  %-24s %s\n", PX_T("Naissance (jour/mois)", "Birth (day/month)"), b);
-	printf("  %-24s %s\n", PX_T("Communauté", "Community"), c != NULL ? c->name : "?");
-	printf("  %-24s %s\n", PX_T("Organisme", "Organization"), o != NULL ? o->name : "");
-	printf("  %-24s %s\n", PX_T("Titre d'emploi", "Job title"), m->job_title);
-	printf("  %-24s %s\n", PX_T("Discipline", "Discipline"), m->discipline);
-	printf("  %-24s %s\n", PX_T("Courriel", "E-mail"), m->email);
-	printf("  %-24s %s\n", PX_T("Rôle", "Role"), node_role_name((int)m->role));
-	printf("  %-24s %s\n", PX_T("Statut", "Status"), node_status_name((int)m->status));
-	printf("  %-24s %s\n", PX_T("Adhésion", "Joined"), d1);
-	printf("  %-24s %s\n", PX_T("Départ", "Left"), d2);
-	printf("  %-24s %s\n", PX_T("Annuaire partagé", "Shared directory"),
+	printf("  %s %s\n", node_pad(PX_T("Nom", "Family name"), 24), m->family_name);
+	printf("  %s %s\n", node_pad(PX_T("Prénom", "First name"), 24), m->first_name);
+	printf("  %s %s\n", node_pad(PX_T("Naissance (jour/mois)", "Birth (day/month)"), 24), b);
+	printf("  %s %s\n", node_pad(PX_T("Communauté", "Community"), 24), c != NULL ? c->name : "?");
+	printf("  %s %s\n", node_pad(PX_T("Organisme", "Organization"), 24), o != NULL ? o->name : "");
+	printf("  %s %s\n", node_pad(PX_T("Titre d'emploi", "Job title"), 24), m->job_title);
+	printf("  %s %s\n", node_pad(PX_T("Discipline", "Discipline"), 24), m->discipline);
+	printf("  %s %s\n", node_pad(PX_T("Courriel", "E-mail"), 24), m->email);
+	printf("  %s %s\n", node_pad(PX_T("Rôle", "Role"), 24), node_role_name((int)m->role));
+	printf("  %s %s\n", node_pad(PX_T("Statut", "Status"), 24), node_status_name((int)m->status));
+	printf("  %s %s\n", node_pad(PX_T("Adhésion", "Joined"), 24), d1);
+	printf("  %s %s\n", node_pad(PX_T("Départ", "Left"), 24), d2);
+	printf("  %s %s\n", node_pad(PX_T("Annuaire partagé", "Shared directory"), 24),
 	       m->directory_consent ? PX_T("oui (consentement)", "yes (consent)") : PX_T("non", "no"));
 	printf("%s\n", PX_T("Historique :", "History:"));
 	for (size_t i = 0; i < m->n_history; i++) {

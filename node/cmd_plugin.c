@@ -189,7 +189,7 @@ plug_info(px_node *n, struct px_plugin_host *h, const char *name)
 	if (d->indicators != NULL && d->indicators->name != NULL) {
 		printf("\n%s\n", PX_T("Indicateurs :", "Indicators:"));
 		for (const pxp_indicator_decl *x = d->indicators; x->name != NULL; x++)
-			printf("  %-24s %s\n", x->name, PX_T(plug_str(x->label_fr), plug_str(x->label_en)));
+			printf("  %s %s\n", node_pad(x->name, 24), PX_T(plug_str(x->label_fr), plug_str(x->label_en)));
 	}
 	return NODE_EXIT_OK;
 }

@@ -1013,12 +1013,12 @@ proto_show(px_node *n, int argc, char **argv)
 		const Praxis__Signature *s = node_protocol_signature(p, signers[i]);
 		const char *who = i == 0 ? PX_T("direction", "director") : PX_T("intervenante", "member");
 		if (s == NULL) {
-			printf("  %-13s %s\n", who, PX_T("(absente)", "(missing)"));
+			printf("  %s %s\n", node_pad(who, 13), PX_T("(absente)", "(missing)"));
 			continue;
 		}
 		char d[16];
 		proto_form_date(s->date, d);
-		printf("  %-13s %s, %s %s — %s\n", who, s->signer_name, PX_T("date", "date"), d,
+		printf("  %s %s, %s %s — %s\n", node_pad(who, 13), s->signer_name, PX_T("date", "date"), d,
 		       proto_sig_words(proto_sig_check(n, txn, p, signers[i])));
 	}
 	if (p->status == PRAXIS__PROTOCOL_STATUS__PROTOCOL_CANCELLED) {

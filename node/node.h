@@ -320,6 +320,10 @@ void node_table_print(node_table *t, FILE *out);
 void node_table_free(node_table *t);
 /* Display width of a UTF-8 string (code points). */
 size_t node_utf8_width(const char *s);
+/* label followed by spaces up to width display columns (accents count
+ * once), for "  Label     value" lines. The result lives in one of eight
+ * static buffers, reused in turn: use it in the printf that asked for it. */
+const char *node_pad(const char *label, size_t width);
 
 /* The output of a "... list" command: with --json an array of objects,
  * otherwise a table. The scan callback adds to whichever is set and counts

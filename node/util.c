@@ -739,3 +739,19 @@ node_progress_end(node_progress *p)
 	node_progress_step(p, p->total);
 	fputc('\n', stderr);
 }
+
+const char *
+node_pad(const char *label, size_t width)
+{
+	static char bufs[8][256];
+	static unsigned next;
+	char *b = bufs[next++ % 8];
+	size_t len = strlen(label);
+	if (len > sizeof bufs[0] - 1)
+		len = sizeof bufs[0] - 1;
+	memcpy(b, label, len);
+	for (size_t w = node_utf8_width(label); w < width && len < sizeof bufs[0] - 1; w++)
+		b[len++] = ' ';
+	b[len] = '\0';
+	return b;
+}
