@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-int cmd_derogation(px_node *n, int argc, char **argv);
 
+static int cmd_derogation(px_node *n, int argc, char **argv);
 static const node_cmd derog_cmds[] = {
 	{"derogation", "list", cmd_derogation, "derogation list [--json]",
 	 "Liste les modifications enregistrées par dérogation (--override) : règle, date, raison, constat.",
@@ -68,7 +68,7 @@ derog_scan(void *arg, px_val key, px_val val)
 	return PX_OK;
 }
 
-int
+static int
 cmd_derogation(px_node *n, int argc, char **argv)
 {
 	const char *sub = argc > 0 ? argv[0] : "";

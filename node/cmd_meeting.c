@@ -19,17 +19,28 @@
 #define ACT_FLAG(nm) {.name = (nm), .has_arg = false}
 #define ACT_END {.name = NULL}
 
+static int meet_add(px_node *n, int argc, char **argv);
+static int meet_list(px_node *n, int argc, char **argv);
+static int meet_show(px_node *n, int argc, char **argv);
+static int hours_log(px_node *n, int argc, char **argv);
+static int hours_list(px_node *n, int argc, char **argv);
+static int survey_record(px_node *n, int argc, char **argv);
+static int survey_list(px_node *n, int argc, char **argv);
+static int approval_add(px_node *n, int argc, char **argv);
+static int approval_list(px_node *n, int argc, char **argv);
+static int cmd_rsvp(px_node *n, int argc, char **argv);
+static int cmd_attend(px_node *n, int argc, char **argv);
 static const node_cmd meet_cmds[] = {
-	{"meeting", "add", cmd_meeting,
+	{"meeting", "add", meet_add,
 	 "meeting add --community C --date DATE [--time HH:MM] [--duration H] "
 	 "[--kind welcome|regular|review|training|codev] [--modality virtual|in-person] [--platform NOM] "
 	 "[--venue ORG] [--theme THÈME] [--speaker NOM]... [--members-theme] [--held]",
 	 "Planifie une rencontre (durée 3 h et rencontre régulière virtuelle par défaut).",
 	 "Schedule a meeting (3 h, regular, virtual by default).", 0},
-	{"meeting", "list", cmd_meeting, "meeting list --community C [--from DATE] [--to DATE] [--json]",
+	{"meeting", "list", meet_list, "meeting list --community C [--from DATE] [--to DATE] [--json]",
 	 "Liste les rencontres d'une communauté, avec présences et réponses.",
 	 "List a community's meetings, with attendance and RSVPs.", 0},
-	{"meeting", "show", cmd_meeting, "meeting show RENCONTRE [--json]",
+	{"meeting", "show", meet_show, "meeting show RENCONTRE [--json]",
 	 "Affiche une rencontre, les réponses et présences, et les membres sans réponse (LAU-5).",
 	 "Show a meeting, its RSVPs and attendance, and the members without an answer (LAU-5).", 0},
 	{"rsvp", NULL, cmd_rsvp, "rsvp RENCONTRE MEMBRE confirmed|absent|none",
@@ -38,22 +49,22 @@ static const node_cmd meet_cmds[] = {
 	{"attend", NULL, cmd_attend, "attend RENCONTRE MEMBRE [--absent] [--hours H]",
 	 "Enregistre la présence (heures = durée de la rencontre par défaut) ; la rencontre est tenue.",
 	 "Record attendance (hours = the meeting's duration by default); the meeting is held.", 0},
-	{"hours", "log", cmd_hours, "hours log MEMBRE --month AAAA-MM --hours H [--activity TEXTE] [--set]",
+	{"hours", "log", hours_log, "hours log MEMBRE --month AAAA-MM --hours H [--activity TEXTE] [--set]",
 	 "Ajoute des heures d'implication hors rencontres au mois (--set remplace le total du mois).",
 	 "Add involvement hours outside meetings to a month (--set replaces the month's total).", 0},
-	{"hours", "list", cmd_hours, "hours list MEMBRE [--year AAAA] [--json]",
+	{"hours", "list", hours_list, "hours list MEMBRE [--year AAAA] [--json]",
 	 "Heures d'un membre par mois : rencontres et hors rencontres.",
 	 "A member's hours by month: meetings and outside meetings.", 0},
-	{"survey", "record", cmd_survey, "survey record MEMBRE --period AAAA|AAAA-MM --answers 1,2,3...",
+	{"survey", "record", survey_record, "survey record MEMBRE --period AAAA|AAAA-MM --answers 1,2,3...",
 	 "Enregistre les réponses (1 à 5) d'un membre au sondage de satisfaction d'une période.",
 	 "Record a member's answers (1 to 5) to a period's satisfaction survey.", 0},
-	{"survey", "list", cmd_survey, "survey list --community C [--period P] [--json]",
+	{"survey", "list", survey_list, "survey list --community C [--period P] [--json]",
 	 "Liste les sondages d'une communauté.", "List a community's surveys.", 0},
-	{"approval", "add", cmd_approval,
+	{"approval", "add", approval_add,
 	 "approval add --community C [--member M] --year AAAA --hours H --manager NOM [--date DATE] [--reason TEXTE]",
 	 "Enregistre l'approbation d'un gestionnaire pour dépasser un plafond d'heures (CIS-3).",
 	 "Record a manager's approval to exceed an hours cap (CIS-3).", 0},
-	{"approval", "list", cmd_approval, "approval list --community C [--year AAAA] [--json]",
+	{"approval", "list", approval_list, "approval list --community C [--year AAAA] [--json]",
 	 "Liste les approbations d'une communauté.", "List a community's approvals.", 0},
 	{0},
 };
@@ -719,18 +730,6 @@ out:
 	return rc;
 }
 
-int
-cmd_meeting(px_node *n, int argc, char **argv)
-{
-	const char *sub = argc > 0 ? argv[0] : "";
-	if (strcmp(sub, "add") == 0)
-		return meet_add(n, argc, argv);
-	if (strcmp(sub, "list") == 0)
-		return meet_list(n, argc, argv);
-	if (strcmp(sub, "show") == 0)
-		return meet_show(n, argc, argv);
-	return node_usage(n, PX_T("sous-commande inconnue « meeting %s »", "unknown subcommand 'meeting %s'"), sub);
-}
 
 /* ------------------------------------------------------------ rsvp, attend */
 
@@ -768,7 +767,7 @@ meet_att_prepare(px_node *n, px_txn *txn, const char *mref, const char *pref, Pr
 	return err;
 }
 
-int
+static int
 cmd_rsvp(px_node *n, int argc, char **argv)
 {
 	node_opt opts[] = {ACT_END};
@@ -830,7 +829,7 @@ out:
 	return rc;
 }
 
-int
+static int
 cmd_attend(px_node *n, int argc, char **argv)
 {
 	node_opt opts[] = {ACT_FLAG("absent"), ACT_OPT("hours"), ACT_END};
@@ -1144,16 +1143,6 @@ out:
 	return rc;
 }
 
-int
-cmd_hours(px_node *n, int argc, char **argv)
-{
-	const char *sub = argc > 0 ? argv[0] : "";
-	if (strcmp(sub, "log") == 0)
-		return hours_log(n, argc, argv);
-	if (strcmp(sub, "list") == 0)
-		return hours_list(n, argc, argv);
-	return node_usage(n, PX_T("sous-commande inconnue « hours %s »", "unknown subcommand 'hours %s'"), sub);
-}
 
 /* ----------------------------------------------------------------- survey */
 
@@ -1349,16 +1338,6 @@ out:
 	return rc;
 }
 
-int
-cmd_survey(px_node *n, int argc, char **argv)
-{
-	const char *sub = argc > 0 ? argv[0] : "";
-	if (strcmp(sub, "record") == 0)
-		return survey_record(n, argc, argv);
-	if (strcmp(sub, "list") == 0)
-		return survey_list(n, argc, argv);
-	return node_usage(n, PX_T("sous-commande inconnue « survey %s »", "unknown subcommand 'survey %s'"), sub);
-}
 
 /* --------------------------------------------------------------- approval */
 
@@ -1538,13 +1517,3 @@ out:
 	return rc;
 }
 
-int
-cmd_approval(px_node *n, int argc, char **argv)
-{
-	const char *sub = argc > 0 ? argv[0] : "";
-	if (strcmp(sub, "add") == 0)
-		return approval_add(n, argc, argv);
-	if (strcmp(sub, "list") == 0)
-		return approval_list(n, argc, argv);
-	return node_usage(n, PX_T("sous-commande inconnue « approval %s »", "unknown subcommand 'approval %s'"), sub);
-}

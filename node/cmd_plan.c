@@ -23,16 +23,19 @@
 #define ACT_FLAG(nm) {.name = (nm), .has_arg = false}
 #define ACT_END {.name = NULL}
 
+static int plan_import(px_node *n, int argc, char **argv);
+static int plan_show(px_node *n, int argc, char **argv);
+static int plan_set_result(px_node *n, int argc, char **argv);
 static const node_cmd plan_cmds[] = {
-	{"plan", "import", cmd_plan, "plan import COMMUNAUTÉ FICHIER.json [--replace]",
+	{"plan", "import", plan_import, "plan import COMMUNAUTÉ FICHIER.json [--replace]",
 	 "Importe un plan d'action (arbre priorités → objectifs généraux → objectifs spécifiques → moyens, "
 	 "format de data/plans/). Un plan de même début de période est refusé sans --replace.",
 	 "Import an action plan (tree priorities → general objectives → specific objectives → means, format "
 	 "of data/plans/). A plan with the same period start is refused without --replace.", 0},
-	{"plan", "show", cmd_plan, "plan show COMMUNAUTÉ [--period-start DATE] [--json]",
+	{"plan", "show", plan_show, "plan show COMMUNAUTÉ [--period-start DATE] [--json]",
 	 "Affiche le plan d'action (le plus récent par défaut) ; --json redonne l'arbre du fichier importé.",
 	 "Show the action plan (the latest by default); --json gives back the imported file's tree.", 0},
-	{"plan", "set-result", cmd_plan,
+	{"plan", "set-result", plan_set_result,
 	 "plan set-result COMMUNAUTÉ ITEM oui|non|attente [--gap TEXTE] [--period-start DATE]",
 	 "Note le résultat obtenu d'un élément (ITEM : numéro affiché par plan show, ou chemin 1.2.1) et "
 	 "l'explication des écarts.",
@@ -724,15 +727,3 @@ out:
 	return rc;
 }
 
-int
-cmd_plan(px_node *n, int argc, char **argv)
-{
-	const char *sub = argc > 0 ? argv[0] : "";
-	if (strcmp(sub, "import") == 0)
-		return plan_import(n, argc, argv);
-	if (strcmp(sub, "show") == 0)
-		return plan_show(n, argc, argv);
-	if (strcmp(sub, "set-result") == 0)
-		return plan_set_result(n, argc, argv);
-	return node_usage(n, PX_T("sous-commande inconnue « plan %s »", "unknown subcommand 'plan %s'"), sub);
-}

@@ -30,25 +30,31 @@
 #define ACT_OPT(nm) {.name = (nm), .has_arg = true}
 #define ACT_END {.name = NULL}
 
+static int proto_new(px_node *n, int argc, char **argv);
+static int proto_sign(px_node *n, int argc, char **argv);
+static int proto_verify(px_node *n, int argc, char **argv);
+static int proto_show(px_node *n, int argc, char **argv);
+static int proto_list(px_node *n, int argc, char **argv);
+static int proto_cancel(px_node *n, int argc, char **argv);
 static const node_cmd proto_cmds[] = {
-	{"protocol", "new", cmd_protocol, "protocol new MEMBRE [--clauses FICHIER.json] [--date DATE]",
+	{"protocol", "new", proto_new, "protocol new MEMBRE [--clauses FICHIER.json] [--date DATE]",
 	 "Crée le protocole d'engagement d'un membre avec les clauses du cadre de sa communauté "
 	 "(data/protocols/<cadre>.json) et les champs LAU-2 copiés de sa fiche et de son organisme.",
 	 "Create a member's engagement protocol with the clauses of her community's framework "
 	 "(data/protocols/<framework>.json) and the LAU-2 fields copied from her record and organization.", 0},
-	{"protocol", "sign", cmd_protocol, "protocol sign PROTOCOLE --as member|director [--date DATE]",
+	{"protocol", "sign", proto_sign, "protocol sign PROTOCOLE --as member|director [--date DATE]",
 	 "Signe un protocole comme membre ou comme direction (clé Ed25519 propre à chacun, créée au premier "
 	 "usage, scellée par PRAXIS_PASSPHRASE). Les deux signatures rendent le membre actif.",
 	 "Sign a protocol as the member or the director (an Ed25519 key of their own, created on first use, "
 	 "sealed with PRAXIS_PASSPHRASE). Both signatures make the member active.", 0},
-	{"protocol", "verify", cmd_protocol, "protocol verify PROTOCOLE [--json]",
+	{"protocol", "verify", proto_verify, "protocol verify PROTOCOLE [--json]",
 	 "Vérifie les deux signatures et dit laquelle manque ou est invalide (code 2 sinon).",
 	 "Verify both signatures and tell which one is missing or broken (exit 2 otherwise).", 0},
-	{"protocol", "show", cmd_protocol, "protocol show PROTOCOLE [--json]", "Affiche un protocole.",
+	{"protocol", "show", proto_show, "protocol show PROTOCOLE [--json]", "Affiche un protocole.",
 	 "Show a protocol.", 0},
-	{"protocol", "list", cmd_protocol, "protocol list [--community C] [--member M] [--json]",
+	{"protocol", "list", proto_list, "protocol list [--community C] [--member M] [--json]",
 	 "Liste les protocoles.", "List protocols.", 0},
-	{"protocol", "cancel", cmd_protocol, "protocol cancel PROTOCOLE --reason RAISON [--date DATE]",
+	{"protocol", "cancel", proto_cancel, "protocol cancel PROTOCOLE --reason RAISON [--date DATE]",
 	 "Annule un protocole et l'adhésion du membre (LAU-7) ; la raison reste dans l'historique.",
 	 "Cancel a protocol and the member's membership (LAU-7); the reason stays in the history.", 0},
 	{0},
@@ -1237,21 +1243,3 @@ out:
 	return rc;
 }
 
-int
-cmd_protocol(px_node *n, int argc, char **argv)
-{
-	const char *sub = argc > 0 ? argv[0] : "";
-	if (strcmp(sub, "new") == 0)
-		return proto_new(n, argc, argv);
-	if (strcmp(sub, "sign") == 0)
-		return proto_sign(n, argc, argv);
-	if (strcmp(sub, "verify") == 0)
-		return proto_verify(n, argc, argv);
-	if (strcmp(sub, "show") == 0)
-		return proto_show(n, argc, argv);
-	if (strcmp(sub, "list") == 0)
-		return proto_list(n, argc, argv);
-	if (strcmp(sub, "cancel") == 0)
-		return proto_cancel(n, argc, argv);
-	return node_usage(n, PX_T("sous-commande inconnue « protocol %s »", "unknown subcommand 'protocol %s'"), sub);
-}

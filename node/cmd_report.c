@@ -28,8 +28,9 @@
 #define ACT_OPT(nm) {.name = (nm), .has_arg = true}
 #define ACT_END {.name = NULL}
 
+static int rep_annual(px_node *n, int argc, char **argv);
 static const node_cmd report_cmds[] = {
-	{"report", "annual", cmd_report,
+	{"report", "annual", rep_annual,
 	 "report annual COMMUNAUTÉ ANNÉE [--format text|csv|json|html] [--output FICHIER]",
 	 "Rapport annuel d'une communauté : membres, protocoles, rencontres, présences, réponses, heures, "
 	 "résultats du plan d'action, sondage, constats des règles. HTML autonome (un seul fichier).",
@@ -1066,11 +1067,3 @@ done:
 	return rc;
 }
 
-int
-cmd_report(px_node *n, int argc, char **argv)
-{
-	const char *sub = argc > 0 ? argv[0] : "";
-	if (strcmp(sub, "annual") == 0)
-		return rep_annual(n, argc, argv);
-	return node_usage(n, PX_T("sous-commande inconnue « report %s »", "unknown subcommand 'report %s'"), sub);
-}

@@ -17,6 +17,10 @@
 #define SO(nm, arg, mul) {(nm), (arg), (mul), NULL, NULL, 0}
 #define SO_END {NULL, false, false, NULL, NULL, 0}
 
+static int cmd_enroll(px_node *n, int argc, char **argv);
+static int cmd_sync(px_node *n, int argc, char **argv);
+static int cmd_serve(px_node *n, int argc, char **argv);
+static int cmd_outbox(px_node *n, int argc, char **argv);
 static const node_cmd sync_cmds[] = {
 	{"enroll", NULL, cmd_enroll, "enroll JETON [--org NOM] [--new-key]",
 	 "Inscrit le nœud auprès d'un hub avec un jeton d'adhésion à usage unique (pxj1.…) : épingle la clé "
@@ -326,7 +330,7 @@ sync_report(px_node *n, size_t built, size_t same, const sync_stats *st)
 
 /* ------------------------------------------------------------- enroll */
 
-int
+static int
 cmd_enroll(px_node *n, int argc, char **argv)
 {
 	node_opt opts[] = {SO("org", true, false), SO("new-key", false, false), SO_END};
@@ -482,7 +486,7 @@ out:
 
 /* --------------------------------------------------------------- sync */
 
-int
+static int
 cmd_sync(px_node *n, int argc, char **argv)
 {
 	node_opt opts[] = {SO("period", true, true), SO("no-build", false, false), SO("max-wait", true, false), SO_END};
@@ -551,7 +555,7 @@ out:
 
 /* -------------------------------------------------------------- serve */
 
-int
+static int
 cmd_serve(px_node *n, int argc, char **argv)
 {
 	node_opt opts[] = {SO("interval", true, false), SO("period", true, true), SO_END};
@@ -653,7 +657,7 @@ outbox_list_cb(void *arg, const Praxis__OutboxEntry *e)
 	free(att);
 }
 
-int
+static int
 cmd_outbox(px_node *n, int argc, char **argv)
 {
 	const char *sub = argc > 0 ? argv[0] : "list";

@@ -454,21 +454,9 @@ int cmd_member(px_node *n, int argc, char **argv);
 int cmd_member_import(px_node *n, int argc, char **argv);
 int cmd_plugin(px_node *n, int argc, char **argv);
 int cmd_audit(px_node *n, int argc, char **argv);
-/* Activity engineer (cmd_protocol.c, cmd_meeting.c, cmd_plan.c, cmd_report.c). */
-int cmd_protocol(px_node *n, int argc, char **argv);
-int cmd_meeting(px_node *n, int argc, char **argv);
-int cmd_rsvp(px_node *n, int argc, char **argv);
-int cmd_attend(px_node *n, int argc, char **argv);
-int cmd_hours(px_node *n, int argc, char **argv);
-int cmd_survey(px_node *n, int argc, char **argv);
-int cmd_plan(px_node *n, int argc, char **argv);
-int cmd_report(px_node *n, int argc, char **argv);
-int cmd_approval(px_node *n, int argc, char **argv);
-/* Hub engineer (cmd_sync.c, outbox.c). */
-int cmd_enroll(px_node *n, int argc, char **argv);
-int cmd_sync(px_node *n, int argc, char **argv);
-int cmd_serve(px_node *n, int argc, char **argv);
-int cmd_outbox(px_node *n, int argc, char **argv);
+/* The other commands (protocol, meeting, rsvp, attend, hours, survey,
+ * approval, plan, report, enroll, sync, serve, outbox, derogation) register
+ * their own rows with NODE_COMMANDS, each row naming its handler. */
 
 /* The command table. sub NULL: a one-word command. usage is the line after
  * the program name; flags: NODE_CMD_NOSTORE for commands that open the
@@ -486,7 +474,7 @@ typedef struct node_cmd {
 
 /* Other files may register extra entries or replace the usage/help of an
  * existing one (same name and sub) without touching main.c:
- *   static const node_cmd my_cmds[] = {{"protocol", "new", cmd_protocol, "...", "...", "..."}, {0}};
+ *   static const node_cmd my_cmds[] = {{"protocol", "new", proto_new, "...", "...", "..."}, {0}};
  *   NODE_COMMANDS(my_cmds)
  */
 void node_register_commands(const node_cmd *tbl);
