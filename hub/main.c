@@ -219,7 +219,6 @@ cmd_init(int argc, char **argv)
 	return HX_OK;
 }
 
-
 static int
 cmd_serve(int argc, char **argv)
 {
