@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int
 main(int argc, char **argv)
@@ -69,6 +70,16 @@ main(int argc, char **argv)
 	                       &st);
 	/* The status says it all; rv only mirrors it. */
 	printf("CODE %d\n", rv == PX_OK ? 0 : (int)st.code);
+	fflush(stdout);
+	if (rv != PX_OK) {
+		/* The peer dropped us and the dialer is reconnecting: closing
+		 * the socket now can crash (use after free in nng's reconnect
+		 * path) or hang in nng 1.5.2; seen about once in 200 runs on a
+		 * loaded machine, and as a hang in CI. This process is the
+		 * hostile client, not the code under test: leave without
+		 * closing. */
+		_exit(0);
+	}
 	if (resp != NULL)
 		protobuf_c_message_free_unpacked(resp, NULL);
 	free(data);

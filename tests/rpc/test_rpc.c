@@ -133,7 +133,17 @@ echo_stop(echo_proc *p)
 {
 	close(p->in_fd);
 	int st = 0;
-	assert_int_equal(waitpid(p->pid, &st, 0), p->pid);
+	/* Bounded: a server that does not stop fails the test, it does not
+	 * hang it until ctest's timeout. */
+	pid_t w = 0;
+	for (int i = 0; i < 3000 && (w = waitpid(p->pid, &st, WNOHANG)) == 0; i++)
+		usleep(10000);
+	if (w == 0) {
+		kill(p->pid, SIGKILL);
+		waitpid(p->pid, &st, 0);
+		fail_msg("echo_server did not stop within 30 s");
+	}
+	assert_int_equal(w, p->pid);
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 0);
 }
@@ -487,7 +497,7 @@ test_oversize(void **state)
 	 * process (see rpc_call.c: nng 1.5.2 may leak its pipes there). */
 	char spk[PX_PK_HEX];
 	px_hex_encode(px_identity_pk(fx.server), PX_PK_BYTES, spk);
-	pxt_run r = pxt_sh("ASAN_OPTIONS=detect_leaks=0 '%s' --url '%s' --key '%s' "
+	pxt_run r = pxt_sh("ASAN_OPTIONS=detect_leaks=0 timeout -k 5 60 '%s' --url '%s' --key '%s' "
 	                   "--server-pk %s --size %zu --timeout 1000",
 	                   RPC_CALL, p.url, fx.client_key_path, spk, n);
 	assert_int_equal(r.status, 0);
@@ -496,8 +506,8 @@ test_oversize(void **state)
 	assert_true(c == PX_CODE_UNAVAILABLE || c == PX_CODE_DEADLINE_EXCEEDED);
 	pxt_run_free(&r);
 	/* The same helper within the limit: the process path itself works. */
-	r = pxt_sh("'%s' --url '%s' --key '%s' --server-pk %s --size 1000", RPC_CALL, p.url,
-	           fx.client_key_path, spk);
+	r = pxt_sh("timeout -k 5 60 '%s' --url '%s' --key '%s' --server-pk %s --size 1000",
+	           RPC_CALL, p.url, fx.client_key_path, spk);
 	assert_int_equal(r.status, 0);
 	assert_string_equal(r.out, "CODE 0\n");
 	pxt_run_free(&r);
