@@ -550,10 +550,12 @@ main(void)
 	bench_report(&(bench_result){.name = name, .value = rpc64, .unit = "calls/s",
 	                             .baseline = base, .baseline_value = raw88, .goal = ">= 0.7",
 	                             .lower_is_better = false, .goal_ratio = 0.7});
-	snprintf(name, sizeof name, "raw nng throughput, 8 x 1 context both sides, %zu B", plen);
+	/* Context, not a goal of issue 8: what nng contexts buy here. */
+	snprintf(name, sizeof name, "ref.: raw nng throughput, 8 x 1 context both sides, %zu B",
+	         plen);
 	bench_report(&(bench_result){.name = name, .value = raw81, .unit = "calls/s",
-	                             .baseline = base, .baseline_value = raw88, .goal = "< 0.5",
-	                             .lower_is_better = true, .goal_ratio = 0.5});
+	                             .baseline = base, .baseline_value = raw88, .goal = "(ref.)",
+	                             .lower_is_better = false, .goal_ratio = 0});
 
 	for (int i = 0; i < BR_SOCKETS; i++)
 		px_rpc_client_close(cls[i]);
