@@ -237,6 +237,9 @@ node_protocol_check(const Praxis__Protocol *p, const char *signer)
 	const Praxis__Signature *s = node_protocol_signature(p, signer);
 	if (s == NULL)
 		return PX_ENOTFOUND;
+	/* Erased: nothing left to verify; the verdict kept at erasure. */
+	if (p->erased)
+		return s->valid_at_erasure ? PX_OK : PX_EAUTH;
 	if (s->public_key.len != PX_PK_BYTES || s->signature.len != PX_SIG_BYTES)
 		return PX_ECORRUPT;
 	uint8_t *msg = NULL;

@@ -8,6 +8,7 @@
  * compacts the store so the erased bytes leave the LMDB file.
  */
 #define _GNU_SOURCE
+#include "canon.h"
 #include "member.h"
 
 #include <stdarg.h>
@@ -1032,6 +1033,43 @@ member_approvals_free(struct member_approvals *ap)
 	free(ap->v);
 }
 
+/* Protocol pid made anonymous (see Protocol.erased in domain.proto). */
+static px_err
+member_protocol_erase(px_node *n, px_txn *txn, uint64_t pid)
+{
+	Praxis__Protocol *p = NULL;
+	px_err err = node_protocol_get(n, txn, pid, &p);
+	if (err != PX_OK)
+		return err == PX_ENOTFOUND ? PX_OK : err;
+	if (!p->erased) {
+		bool ok[2] = {false, false};
+		(void)node_protocol_verify(p, &ok[0], &ok[1]); /* the booleans say it */
+		Praxis__Protocol t = *p;
+		t.family_name = t.first_name = t.cancel_reason = (char *)"";
+		t.birth_day = t.birth_month = 0;
+		t.erased = true;
+		/* Copies: p's own fields are freed with it. */
+		Praxis__Signature *sig = calloc(t.n_signatures + 1, sizeof *sig);
+		Praxis__Signature **sp = calloc(t.n_signatures + 1, sizeof *sp);
+		if (sig == NULL || sp == NULL)
+			err = PX_ENOMEM;
+		for (size_t i = 0; err == PX_OK && i < t.n_signatures; i++) {
+			sig[i] = *p->signatures[i];
+			sig[i].valid_at_erasure = ok[strcmp(sig[i].signer, NODE_SIGNER_MEMBER) == 0 ? 0 : 1];
+			sig[i].signer_name = (char *)"";
+			sig[i].public_key.len = sig[i].signature.len = 0;
+			sp[i] = &sig[i];
+		}
+		t.signatures = sp;
+		if (err == PX_OK)
+			err = node_protocol_put(n, txn, &t);
+		free(sig);
+		free(sp);
+	}
+	protobuf_c_message_free_unpacked(&p->base, NULL);
+	return err;
+}
+
 static int
 member_remove(px_node *n, node_args *a)
 {
@@ -1092,17 +1130,15 @@ member_remove(px_node *n, node_args *a)
 	t.history = hptr;
 	if ((err = node_member_put(n, txn, &t)) != PX_OK)
 		goto fail;
-	/* Protocols carry her names and birth day: they go entirely. */
+	/* Protocols carry her names and birth day: each becomes a tombstone
+	 * that keeps what counts need (dates, status, each signature's
+	 * verdict now), so past counts of signed protocols stay right. */
 	uint8_t k[16];
 	if ((err = px_scan(txn, n->db.protocols_by_member, k, node_key_id(k, id), member_collect_ids, &pids)) != PX_OK)
 		goto fail;
-	for (size_t i = 0; i < pids.n; i++) {
-		if ((err = px_del(txn, n->db.protocols, k, node_key_id(k, pids.v[i]))) != PX_OK && err != PX_ENOTFOUND)
+	for (size_t i = 0; i < pids.n; i++)
+		if ((err = member_protocol_erase(n, txn, pids.v[i])) != PX_OK)
 			goto fail;
-		if ((err = px_del(txn, n->db.protocols_by_member, k, node_key_2(k, id, pids.v[i]))) != PX_OK &&
-		    err != PX_ENOTFOUND)
-			goto fail;
-	}
 	char sk[40];
 	snprintf(sk, sizeof sk, "member/%llu", (unsigned long long)id);
 	if ((err = px_del(txn, n->db.signer_keys, sk, strlen(sk))) != PX_OK && err != PX_ENOTFOUND)
@@ -1167,12 +1203,13 @@ member_remove(px_node *n, node_args *a)
 		cJSON_AddBoolToObject(j, "ok", true);
 		cJSON_AddNumberToObject(j, "id", (double)id);
 		cJSON_AddStringToObject(j, "status", "erased");
-		cJSON_AddNumberToObject(j, "protocols_removed", (double)pids.n);
+		cJSON_AddNumberToObject(j, "protocols_anonymized", (double)pids.n);
 		node_json_print(j);
 	} else {
-		printf(PX_T("Données personnelles du membre n° %llu effacées (%zu protocole(s) supprimé(s)) ; "
+		printf(PX_T("Données personnelles du membre n° %llu effacées (%zu protocole(s) rendu(s) anonyme(s)) ; "
 		            "les comptes anonymes sont conservés.\n",
-		            "Personal data of member #%llu erased (%zu protocol(s) removed); anonymous counts kept.\n"),
+		            "Personal data of member #%llu erased (%zu protocol(s) made anonymous); anonymous counts "
+		            "kept.\n"),
 		       (unsigned long long)id, pids.n);
 	}
 	goto out;

@@ -144,6 +144,19 @@ proto_load(px_node *n, px_txn *txn, const char *ref, Praxis__Protocol **out, int
 	return err;
 }
 
+/* The protocol of an erased member is kept for counts only. */
+static bool
+proto_refuse_erased(px_node *n, const Praxis__Protocol *p, int *rc)
+{
+	if (!p->erased)
+		return false;
+	*rc = node_fail(n, PX_EPRECOND,
+	                PX_T("le protocole %llu est celui d'un membre effacé : il ne sert plus qu'aux comptes",
+	                     "protocol %llu belongs to an erased member: it is kept for counts only"),
+	                (unsigned long long)p->id);
+	return true;
+}
+
 /* ------------------------------------------------------ shipped clauses */
 
 /* The clauses file of a framework: $PRAXIS_DATA_DIR/protocols/<fw>.json,
@@ -674,6 +687,8 @@ proto_sign(px_node *n, int argc, char **argv)
 			               (unsigned long long)p->id);
 			goto out;
 		}
+		if (proto_refuse_erased(n, p, &rc))
+			goto out;
 		if (pass == 1)
 			break;
 		snprintf(keyname, sizeof keyname, "%s-%llu", signer,
@@ -796,7 +811,7 @@ proto_sig_check(px_node *n, px_txn *txn, const Praxis__Protocol *p, const char *
 {
 	proto_sig_state s = {node_protocol_check(p, signer), false};
 	const Praxis__Signature *sig = node_protocol_signature(p, signer);
-	if (s.err == PX_OK && sig != NULL) {
+	if (s.err == PX_OK && sig != NULL && !p->erased) {
 		char dbkey[64];
 		bool member = strcmp(signer, NODE_SIGNER_MEMBER) == 0;
 		snprintf(dbkey, sizeof dbkey, "%s/%llu", signer,
@@ -952,6 +967,7 @@ proto_json(px_node *n, px_txn *txn, const Praxis__Protocol *p)
 		cJSON_AddItemToArray(sg, o);
 	}
 	cJSON_AddStringToObject(j, "status", proto_status_token(p->status));
+	cJSON_AddBoolToObject(j, "erased", p->erased);
 	node_json_date(j, "created", p->created);
 	if (p->status == PRAXIS__PROTOCOL_STATUS__PROTOCOL_CANCELLED) {
 		cJSON_AddStringToObject(j, "cancel_reason", p->cancel_reason);
@@ -997,6 +1013,11 @@ proto_show(px_node *n, int argc, char **argv)
 	printf(PX_T("PROTOCOLE D'ENGAGEMENT n° %llu — %s (clauses %s)\n\n",
 	            "ENGAGEMENT PROTOCOL no. %llu — %s (clauses %s)\n\n"),
 	       (unsigned long long)p->id, proto_status_name(p->status), p->clauses_version);
+	if (p->erased)
+		printf("%s\n\n", PX_T("Membre effacé (droit à l'effacement) : ses données personnelles ne sont plus "
+		                      "conservées ; l'état des signatures est celui constaté à l'effacement.",
+		                      "Erased member (right to erasure): her personal data is no longer kept; the "
+		                      "signatures' state is the one found at erasure."));
 	printf("%s %s\n", PX_T("Nom de famille de l'intervenante :", "Family name:"), p->family_name);
 	printf("%s %s\n", PX_T("Prénom :", "First name:"), p->first_name);
 	printf("%s %02d/%02d\n", PX_T("Date de naissance (jr/mois) :", "Birth date (day/month):"), (int)p->birth_day,
@@ -1179,6 +1200,8 @@ proto_cancel(px_node *n, int argc, char **argv)
 		               (unsigned long long)p->id);
 		goto out;
 	}
+	if (proto_refuse_erased(n, p, &rc))
+		goto out;
 	p->status = PRAXIS__PROTOCOL_STATUS__PROTOCOL_CANCELLED;
 	proto_set_str(&p->cancel_reason, reason);
 	p->cancel_date = date;

@@ -133,6 +133,9 @@ view_protocol_of(void *arg, px_val key, px_val val)
 	pp->has_birth_day_month = p->birth_day > 0 && p->birth_month > 0;
 	pp->has_org = (p->org_name != NULL && p->org_name[0] != '\0') || p->org_id != 0;
 	pp->has_director_name = p->director_name != NULL && p->director_name[0] != '\0';
+	/* An erased member's names left by right, not by omission (LAU-2). */
+	if (p->erased)
+		pp->has_family_name = pp->has_first_name = pp->has_birth_day_month = true;
 	protobuf_c_message_free_unpacked(&p->base, NULL);
 	return PX_OK;
 }

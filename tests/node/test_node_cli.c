@@ -415,9 +415,17 @@ test_member_erasure(void **state)
 	r = nt_run(&n, "protocol new 6");
 	nt_expect(&r, 0, "protocol new");
 	pxt_run_free(&r);
-	r = pxt_sh("PRAXIS_PASSPHRASE=secret %s/praxis-node --data '%s' protocol sign 1 --as member", PXT_BIN_DIR, n.data);
+	r = pxt_sh("PRAXIS_PASSPHRASE=secret %s/praxis-node --data '%s' protocol sign 1 --as member --date 2025-04-01",
+	           PXT_BIN_DIR, n.data);
 	nt_expect(&r, 0, "protocol sign");
 	pxt_run_free(&r);
+	r = pxt_sh("PRAXIS_PASSPHRASE=secret %s/praxis-node --data '%s' protocol sign 1 --as director --date 2025-04-02",
+	           PXT_BIN_DIR, n.data);
+	nt_expect(&r, 0, "protocol sign director");
+	pxt_run_free(&r);
+	cJSON *before = nt_json(&n, "report annual CdP 2025 --format json");
+	cJSON *bp = cJSON_GetObjectItem(before, "protocols");
+	assert_int_equal(cJSON_GetObjectItem(bp, "signed_valid")->valueint, 1);
 	r = nt_run(&n, "hours log 6 --month 2025-04 --hours 2 --activity 'Fiche préparée par Quattlebaum'");
 	nt_expect(&r, 0, "hours log");
 	pxt_run_free(&r);
@@ -449,8 +457,40 @@ test_member_erasure(void **state)
 	assert_int_equal(cJSON_GetArraySize(hh), 1);
 	assert_int_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(hh, 0), "hours")->valueint, 2);
 	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(hh, 0), "activity")->valuestring, "");
-	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(hx, "protocols")), 0);
+	/* Her protocols stay as anonymous tombstones, for the counts. */
+	cJSON *hp = cJSON_GetObjectItem(hx, "protocols");
+	assert_int_equal(cJSON_GetArraySize(hp), 1);
 	cJSON_Delete(hx);
+	pxt_run_free(&r);
+	cJSON *after = nt_json(&n, "report annual CdP 2025 --format json");
+	const char *keys[] = {"signed_valid", "unsigned", "broken", "cancelled_in_year"};
+	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+		assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(after, "protocols"), keys[i])->valueint,
+		                 cJSON_GetObjectItem(bp, keys[i])->valueint);
+	cJSON_Delete(after);
+	cJSON_Delete(before);
+	cJSON *pj = nt_json(&n, "protocol show 1");
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(pj, "erased")));
+	assert_string_equal(cJSON_GetObjectItem(pj, "family_name")->valuestring, "");
+	cJSON *sg;
+	cJSON_ArrayForEach(sg, cJSON_GetObjectItem(pj, "signatures"))
+		assert_string_equal(cJSON_GetObjectItem(sg, "state")->valuestring, "valid");
+	cJSON_Delete(pj);
+	r = nt_run(&n, "protocol verify 1");
+	nt_expect(&r, 0, "verify erased");
+	pxt_run_free(&r);
+	/* Her names left by right: the framework does not see a form with
+	 * missing fields (LAU-2). */
+	r = nt_run(&n, "audit CdP --json");
+	assert_null(strstr(r.out, "LAU-2"));
+	pxt_run_free(&r);
+	/* Kept for counts only: no more signing or cancelling. */
+	r = nt_run(&n, "protocol sign 1 --as director");
+	nt_expect(&r, 2, "sign erased");
+	assert_non_null(strstr(r.err, "effacé"));
+	pxt_run_free(&r);
+	r = nt_run(&n, "protocol cancel 1 --reason 'départ'");
+	nt_expect(&r, 2, "cancel erased");
 	pxt_run_free(&r);
 	/* The others are still there, and the counts stay right. */
 	assert_true(pxt_file_contains(mdb, "Membre3", 7));
