@@ -366,6 +366,58 @@ test_serve_on_timer(void **state)
 	cJSON_Delete(j);
 }
 
+/* A node with a large outbox: 20 communities x 12 months = 240 reports,
+ * sent in batches (SubmitReports of up to 64: 4 calls), every report once
+ * in the hub, none left in the outbox; a sync after it sends nothing. */
+#define LO_COMMUNITIES 20
+
+static void
+test_sync_large_outbox(void **state)
+{
+	(void)state;
+	node("n4", "init --name 'Grand réseau' --region Laval");
+	for (int i = 1; i <= LO_COMMUNITIES; i++)
+		node("n4", "community add --name 'CdP %02d' --framework laurentides --region Laval", i);
+	char *tok = sh(0, "'%s' --data '%s' tenant add grand-reseau --region Laval", HUB, T.hubdata);
+	tok[strcspn(tok, "\n")] = '\0';
+	node("n4", "enroll %s", tok);
+	free(tok);
+	char periods[256] = "";
+	for (int m = 1; m <= 12; m++)
+		snprintf(periods + strlen(periods), sizeof periods - strlen(periods), "%s2024-%02d", m > 1 ? "," : "", m);
+	char *out = sh(0, "'%s' --json --data '%s/n4' sync --period %s", NODE, T.dir, periods);
+	cJSON *j = cJSON_Parse(out);
+	free(out);
+	assert_non_null(j);
+	assert_int_equal(cJSON_GetObjectItem(j, "built")->valueint, LO_COMMUNITIES * 12);
+	assert_int_equal(cJSON_GetObjectItem(j, "sent")->valueint, LO_COMMUNITIES * 12);
+	assert_int_equal(cJSON_GetObjectItem(j, "duplicate")->valueint, 0);
+	assert_int_equal(cJSON_GetObjectItem(j, "pending")->valueint, 0);
+	assert_int_equal(cJSON_GetObjectItem(j, "calls")->valueint, (LO_COMMUNITIES * 12 + 63) / 64);
+	cJSON_Delete(j);
+	j = hub_report("--tenant grand-reseau");
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "rows")), LO_COMMUNITIES * 12);
+	cJSON_Delete(j);
+	for (int m = 1; m <= 12; m++) {
+		char args[64];
+		snprintf(args, sizeof args, "--tenant grand-reseau --period 2024-%02d", m);
+		j = hub_report(args);
+		assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "total"), "communities")->valueint,
+		                 LO_COMMUNITIES);
+		cJSON_Delete(j);
+	}
+	out = sh(0, "'%s' --json --data '%s/n4' outbox list", NODE, T.dir);
+	assert_string_equal(out, "[]\n");
+	free(out);
+	out = sh(0, "'%s' --json --data '%s/n4' sync --period %s", NODE, T.dir, periods);
+	j = cJSON_Parse(out);
+	free(out);
+	assert_int_equal(cJSON_GetObjectItem(j, "unchanged")->valueint, LO_COMMUNITIES * 12);
+	assert_int_equal(cJSON_GetObjectItem(j, "sent")->valueint, 0);
+	assert_int_equal(cJSON_GetObjectItem(j, "calls")->valueint, 0);
+	cJSON_Delete(j);
+}
+
 int
 main(void)
 {
@@ -373,6 +425,7 @@ main(void)
 		cmocka_unit_test(test_federation_sums),
 		cmocka_unit_test(test_hub_restart_during_sync),
 		cmocka_unit_test(test_serve_on_timer),
+		cmocka_unit_test(test_sync_large_outbox),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
