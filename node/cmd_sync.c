@@ -194,7 +194,7 @@ typedef struct sync_item {
 	px_code code;
 	bool dup;
 	bool answered; /* false: no answer for it (the call failed before) */
-	char msg[300];
+	char msg[256];
 } sync_item;
 
 /* Sends the batch: SubmitReports, or SubmitReport for each report when
