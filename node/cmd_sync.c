@@ -315,8 +315,10 @@ sync_batch(px_node *n, px_rpc_client *cl, const px_identity *id, sync_item *it, 
 			st->refused++;
 		}
 	}
-	if (rv == PX_OK && no > 0)
-		rv = outbox_settle(n, oc, no);
+	/* The acknowledgements are recorded even when a re-signing failed. */
+	px_err srv = no > 0 ? outbox_settle(n, oc, no) : PX_OK;
+	if (rv == PX_OK)
+		rv = srv;
 	free(oc);
 	free(msgs);
 	return rv;
