@@ -325,14 +325,15 @@ bh_node_main(void *arg)
 		rq.n_reports = (size_t)m;
 		resp = NULL;
 		Praxis__SubmitReportsResponse *rr = NULL;
-		if (px_rpc_call_named(cl, &praxis__hub__descriptor, "SubmitReports", &rq.base, 30000, &resp, &st) ==
-		        PX_OK &&
+		if (px_rpc_call_named(cl, &praxis__hub__descriptor, "SubmitReports", &rq.base,
+		                      30000, &resp, &st) == PX_OK &&
 		    (rr = (Praxis__SubmitReportsResponse *)resp)->n_results == (size_t)m) {
 			n->calls++;
 			for (int k = 0; k < m; k++) {
 				if (rr->results[k]->code != 0) {
 					n->failed++;
-					snprintf(n->err, sizeof n->err, "submit: %s", rr->results[k]->message);
+					snprintf(n->err, sizeof n->err, "submit: %s",
+					         rr->results[k]->message);
 				} else {
 					n->ok++;
 					n->dup += rr->results[k]->duplicate;
@@ -591,7 +592,8 @@ bh_ingest(const char *root)
 		bh_die("identity", PX_OK);
 	Praxis__SignedReport *sr = bh_signed(id, 1, 1, 7);
 	double vrate = bh_verify_rate(sr);
-	printf("  (signed report: %zu bytes; %d reports from %d nodes in %d calls of up to %d in %.2f s; CPU per "
+	printf("  (signed report: %zu bytes; %d reports from %d nodes in %d calls of up to %d in "
+	       "%.2f s; CPU per "
 	       "report: hub %.0f us, nodes %.0f us)\n",
 	       sr->report.len, ok, nodes, calls, batch, (double)(t1 - t0) / 1e9, hub_cpu * 1e6 / ok,
 	       nodes_cpu * 1e6 / ok);
@@ -599,7 +601,8 @@ bh_ingest(const char *root)
 	px_identity_free(id);
 	printf("  (durable LMDB commit of 8 x 1.5 KB, growing file, on this disk now: %.2f ms median)\n", bh_commit_ms(root));
 	double lib = bh_ingest_lib(root, nodes, per, 64);
-	printf("  (same reports through the hub library, no RPC, 2 checking threads, commits of 64: %.0f rep/s = "
+	printf("  (same reports through the hub library, no RPC, 2 checking threads, commits of "
+	       "64: %.0f rep/s = "
 	       "%.2fx the verify rate)\n",
 	       lib, lib / vrate);
 	/* Reports per commit, from the hub's own stop line. */

@@ -123,11 +123,11 @@ typedef struct hub_item {
 } hub_item;
 
 typedef struct hub_job {
-	px_rpc_call *call;       /* deferred; finished after the commit */
-	bool single;             /* SubmitReport: answered as one report */
+	px_rpc_call *call; /* deferred; finished after the commit */
+	bool single;       /* SubmitReport: answered as one report */
 	char tenant[PX_JT_TENANT_MAX + 1];
 	size_t n;
-	size_t to_store;         /* items that passed the checks */
+	size_t to_store; /* items that passed the checks */
 	struct hub_job *next;
 	hub_item items[];
 } hub_job;
@@ -151,7 +151,7 @@ typedef struct hub_committer {
 	bool rstop;
 	size_t queued;     /* reports to store in the queued calls */
 	size_t last_batch; /* reports in the previous commit */
-	int checking; /* ingest handlers between entry and push/answer */
+	int checking;      /* ingest handlers between entry and push/answer */
 	bool stop;
 	uint64_t batches, jobs, reports;
 } hub_committer;
@@ -179,8 +179,8 @@ hub_commit_batch(hub *h, hub_job *batch)
 			/* A second copy of a report in the same commit sees the
 			 * first one's writes in this transaction: counted once,
 			 * duplicate. */
-			it->code = hub_submit_store(h, txn, j->tenant, it->sr, it->r, &it->dup, &it->rev,
-			                            it->msg, sizeof it->msg, &err);
+			it->code = hub_submit_store(h, txn, j->tenant, it->sr, it->r, &it->dup,
+			                            &it->rev, it->msg, sizeof it->msg, &err);
 			it->audit = it->code == 7;
 			writes = writes || (it->code == 0 && !it->dup);
 		}
@@ -194,11 +194,13 @@ hub_commit_batch(hub *h, hub_job *batch)
 		for (hub_job *j = batch; j != NULL; j = j->next)
 			for (size_t i = 0; i < j->n; i++) {
 				hub_item *it = &j->items[i];
-				if (it->r != NULL && (it->code == 0 || it->code == 8 || it->code == 13)) {
+				if (it->r != NULL &&
+				    (it->code == 0 || it->code == 8 || it->code == 13)) {
 					it->code = err == PX_EFULL ? 8 : 13;
 					it->dup = false;
 					it->rev = 0;
-					snprintf(it->msg, sizeof it->msg, "%s", px_strerror_user(err));
+					snprintf(it->msg, sizeof it->msg, "%s",
+					         px_strerror_user(err));
 				}
 			}
 	}
@@ -380,17 +382,19 @@ hub_ingest(hub *h, px_rpc_call *call, Praxis__SignedReport *const *srs, size_t n
 		if (srs[i] != NULL) /* a SubmitReport without one: the checks refuse it */
 			bytes += srs[i]->report.len + srs[i]->signature.len + srs[i]->node_key.len;
 	if (n > HUB_CALL_MAX_REPORTS || (n > 1 && bytes > HUB_CALL_MAX_BYTES)) {
-		px_rpc_call_set_status(call, PX_CODE_RESOURCE_EXHAUSTED,
-		                       PX_T("lot trop gros : %zu rapport(s), %zu octets (au plus %d rapports "
-		                            "et %u octets par appel)",
-		                            "batch too large: %zu report(s), %zu bytes (at most %d reports and "
-		                            "%u bytes per call)"),
-		                       n, bytes, HUB_CALL_MAX_REPORTS, HUB_CALL_MAX_BYTES);
+		px_rpc_call_set_status(
+		    call, PX_CODE_RESOURCE_EXHAUSTED,
+		    PX_T("lot trop gros : %zu rapport(s), %zu octets (au plus %d rapports "
+		         "et %u octets par appel)",
+		         "batch too large: %zu report(s), %zu bytes (at most %d reports and "
+		         "%u bytes per call)"),
+		    n, bytes, HUB_CALL_MAX_REPORTS, HUB_CALL_MAX_BYTES);
 		return false;
 	}
 	hub_job *j = calloc(1, sizeof *j + n * sizeof j->items[0]);
 	if (j == NULL) {
-		px_rpc_call_set_status(call, PX_CODE_RESOURCE_EXHAUSTED, "%s", px_strerror_user(PX_ENOMEM));
+		px_rpc_call_set_status(call, PX_CODE_RESOURCE_EXHAUSTED, "%s",
+		                       px_strerror_user(PX_ENOMEM));
 		return false;
 	}
 	j->single = single;

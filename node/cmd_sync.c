@@ -174,8 +174,8 @@ sync_transient(px_code c)
 
 typedef struct sync_stats {
 	size_t sent, duplicate, transient, refused, left;
-	size_t calls;      /* calls to the hub in this sync */
-	bool one_by_one;   /* the hub predates SubmitReports: SubmitReport each */
+	size_t calls;    /* calls to the hub in this sync */
+	bool one_by_one; /* the hub predates SubmitReports: SubmitReport each */
 	char last[300]; /* the last transient failure, as the hub or the transport said it */
 } sync_stats;
 
@@ -209,7 +209,8 @@ sync_send(px_rpc_client *cl, sync_item *it, size_t m, sync_stats *st, px_status 
 		Praxis__SignedReport **srs = calloc(m, sizeof *srs);
 		if (srs == NULL) {
 			whole->code = PX_CODE_RESOURCE_EXHAUSTED;
-			px_strlcpy(whole->message, px_strerror_user(PX_ENOMEM), sizeof whole->message);
+			px_strlcpy(whole->message, px_strerror_user(PX_ENOMEM),
+			           sizeof whole->message);
 			return;
 		}
 		for (size_t i = 0; i < m; i++)
@@ -218,8 +219,8 @@ sync_send(px_rpc_client *cl, sync_item *it, size_t m, sync_stats *st, px_status 
 		req.reports = srs;
 		req.n_reports = m;
 		ProtobufCMessage *resp = NULL;
-		px_err crv = px_rpc_call_named(cl, &praxis__hub__descriptor, "SubmitReports", &req.base, 0,
-		                               &resp, whole);
+		px_err crv = px_rpc_call_named(cl, &praxis__hub__descriptor, "SubmitReports",
+		                               &req.base, 0, &resp, whole);
 		st->calls++;
 		free(srs);
 		Praxis__SubmitReportsResponse *r = (Praxis__SubmitReportsResponse *)resp;
@@ -232,8 +233,9 @@ sync_send(px_rpc_client *cl, sync_item *it, size_t m, sync_stats *st, px_status 
 			}
 		} else if (whole->code == PX_CODE_OK) {
 			whole->code = PX_CODE_INTERNAL;
-			snprintf(whole->message, sizeof whole->message, "%s",
-			         PX_T("réponse du hub incomplète", "incomplete answer from the hub"));
+			snprintf(
+			    whole->message, sizeof whole->message, "%s",
+			    PX_T("réponse du hub incomplète", "incomplete answer from the hub"));
 		}
 		if (resp != NULL)
 			protobuf_c_message_free_unpacked(resp, NULL);
@@ -248,10 +250,11 @@ sync_send(px_rpc_client *cl, sync_item *it, size_t m, sync_stats *st, px_status 
 		ProtobufCMessage *resp = NULL;
 		px_status s;
 		memset(&s, 0, sizeof s);
-		px_err crv = px_rpc_call_named(cl, &praxis__hub__descriptor, "SubmitReport", &req.base, 0,
-		                               &resp, &s);
+		px_err crv = px_rpc_call_named(cl, &praxis__hub__descriptor, "SubmitReport",
+		                               &req.base, 0, &resp, &s);
 		st->calls++;
-		if (crv == PX_EUNAVAIL || crv == PX_ETIMEDOUT || (crv != PX_OK && sync_transient(s.code))) {
+		if (crv == PX_EUNAVAIL || crv == PX_ETIMEDOUT ||
+		    (crv != PX_OK && sync_transient(s.code))) {
 			*whole = s; /* the hub is away: the rest waits for the next pass */
 			if (resp != NULL)
 				protobuf_c_message_free_unpacked(resp, NULL);
@@ -309,7 +312,9 @@ sync_batch(px_node *n, px_rpc_client *cl, const px_identity *id, sync_item *it, 
 			px_strlcpy(st->last, msgs[i], sizeof st->last);
 			*stop = true;
 		} else {
-			node_warn(n, PX_T("rapport %s %s refusé par le hub : %s", "report %s %s refused by the hub: %s"),
+			node_warn(n,
+			          PX_T("rapport %s %s refusé par le hub : %s",
+			               "report %s %s refused by the hub: %s"),
 			          e->community_uid, e->period, msgs[i]);
 			oc[no++] = (outbox_outcome){it[i].key, e->revision, msgs[i]};
 			st->refused++;
@@ -357,7 +362,8 @@ sync_push_once(px_node *n, px_rpc_client *cl, const px_identity *id, sync_stats 
 			}
 			/* Signed by an older key (rotation): sign again with the current one. */
 			if (e->signed_report->node_key.len != PX_PK_BYTES ||
-			    memcmp(e->signed_report->node_key.data, px_identity_pk(id), PX_PK_BYTES) != 0) {
+			    memcmp(e->signed_report->node_key.data, px_identity_pk(id),
+			           PX_PK_BYTES) != 0) {
 				protobuf_c_message_free_unpacked(&e->base, NULL);
 				e = NULL;
 				if ((rv = outbox_resign(n, id, &keys[i], false)) != PX_OK ||

@@ -377,14 +377,17 @@ test_sync_large_outbox(void **state)
 	(void)state;
 	node("n4", "init --name 'Grand réseau' --region Laval");
 	for (int i = 1; i <= LO_COMMUNITIES; i++)
-		node("n4", "community add --name 'CdP %02d' --framework laurentides --region Laval", i);
-	char *tok = sh(0, "'%s' --data '%s' tenant add grand-reseau --region Laval", HUB, T.hubdata);
+		node("n4", "community add --name 'CdP %02d' --framework laurentides --region Laval",
+		     i);
+	char *tok =
+	    sh(0, "'%s' --data '%s' tenant add grand-reseau --region Laval", HUB, T.hubdata);
 	tok[strcspn(tok, "\n")] = '\0';
 	node("n4", "enroll %s", tok);
 	free(tok);
 	char periods[256] = "";
 	for (int m = 1; m <= 12; m++)
-		snprintf(periods + strlen(periods), sizeof periods - strlen(periods), "%s2024-%02d", m > 1 ? "," : "", m);
+		snprintf(periods + strlen(periods), sizeof periods - strlen(periods), "%s2024-%02d",
+		         m > 1 ? "," : "", m);
 	char *out = sh(0, "'%s' --json --data '%s/n4' sync --period %s", NODE, T.dir, periods);
 	cJSON *j = cJSON_Parse(out);
 	free(out);
@@ -393,7 +396,8 @@ test_sync_large_outbox(void **state)
 	assert_int_equal(cJSON_GetObjectItem(j, "sent")->valueint, LO_COMMUNITIES * 12);
 	assert_int_equal(cJSON_GetObjectItem(j, "duplicate")->valueint, 0);
 	assert_int_equal(cJSON_GetObjectItem(j, "pending")->valueint, 0);
-	assert_int_equal(cJSON_GetObjectItem(j, "calls")->valueint, (LO_COMMUNITIES * 12 + 63) / 64);
+	assert_int_equal(cJSON_GetObjectItem(j, "calls")->valueint,
+	                 (LO_COMMUNITIES * 12 + 63) / 64);
 	cJSON_Delete(j);
 	j = hub_report("--tenant grand-reseau");
 	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "rows")), LO_COMMUNITIES * 12);
@@ -402,8 +406,9 @@ test_sync_large_outbox(void **state)
 		char args[64];
 		snprintf(args, sizeof args, "--tenant grand-reseau --period 2024-%02d", m);
 		j = hub_report(args);
-		assert_int_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "total"), "communities")->valueint,
-		                 LO_COMMUNITIES);
+		assert_int_equal(
+		    cJSON_GetObjectItem(cJSON_GetObjectItem(j, "total"), "communities")->valueint,
+		    LO_COMMUNITIES);
 		cJSON_Delete(j);
 	}
 	out = sh(0, "'%s' --json --data '%s/n4' outbox list", NODE, T.dir);
@@ -447,7 +452,8 @@ test_sync_refused_in_batch(void **state)
 	cJSON_Delete(j);
 	/* Today's message, once per refused report. */
 	int said = 0;
-	for (const char *p = r.err; (p = strstr(p, "refusé par le hub : PERMISSION_DENIED")) != NULL; p++)
+	for (const char *p = r.err;
+	     (p = strstr(p, "refusé par le hub : PERMISSION_DENIED")) != NULL; p++)
 		said++;
 	assert_int_equal(said, LO_COMMUNITIES);
 	assert_non_null(strstr(r.err, "appartient à une autre organisation"));
@@ -462,8 +468,10 @@ test_sync_refused_in_batch(void **state)
 	free(out);
 	assert_int_equal(cJSON_GetArraySize(j), LO_COMMUNITIES);
 	const cJSON *e;
-	cJSON_ArrayForEach(e, j) {
-		assert_non_null(strstr(cJSON_GetObjectItem(e, "last_error")->valuestring, "PERMISSION_DENIED"));
+	cJSON_ArrayForEach(e, j)
+	{
+		assert_non_null(
+		    strstr(cJSON_GetObjectItem(e, "last_error")->valuestring, "PERMISSION_DENIED"));
 		assert_int_equal(cJSON_GetObjectItem(e, "attempts")->valueint, 2);
 	}
 	cJSON_Delete(j);
@@ -479,11 +487,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_federation_sums),
-		cmocka_unit_test(test_hub_restart_during_sync),
-		cmocka_unit_test(test_serve_on_timer),
-		cmocka_unit_test(test_sync_large_outbox),
-		cmocka_unit_test(test_sync_refused_in_batch),
+	    cmocka_unit_test(test_federation_sums),
+	    cmocka_unit_test(test_hub_restart_during_sync),
+	    cmocka_unit_test(test_serve_on_timer),
+	    cmocka_unit_test(test_sync_large_outbox),
+	    cmocka_unit_test(test_sync_refused_in_batch),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

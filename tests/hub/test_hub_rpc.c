@@ -421,8 +421,8 @@ submit_batch(node *n, Praxis__SignedReport **srs, size_t count, Praxis__SubmitRe
 	req.n_reports = count;
 	ProtobufCMessage *resp = NULL;
 	px_status st;
-	if (px_rpc_call_named(n->cl, &praxis__hub__descriptor, "SubmitReports", &req.base, 20000, &resp,
-	                      &st) != PX_OK) {
+	if (px_rpc_call_named(n->cl, &praxis__hub__descriptor, "SubmitReports", &req.base, 20000,
+	                      &resp, &st) != PX_OK) {
 		/* st says why */
 	}
 	*out = (Praxis__SubmitReportsResponse *)resp;
@@ -433,7 +433,8 @@ static Praxis__SignedReport *
 signed_report(const px_identity *signer, const char *uid, const char *period, uint32_t rev,
               double members)
 {
-	Praxis__CommunityReport *r = make_report(uid, uid, "laurentides", period, rev, members, 4, 0.75);
+	Praxis__CommunityReport *r =
+	    make_report(uid, uid, "laurentides", period, rev, members, 4, 0.75);
 	Praxis__SignedReport *sr = NULL;
 	assert_int_equal(px_report_sign(r, signer, &sr), PX_OK);
 	px_report_free(r);
@@ -460,22 +461,30 @@ test_submit_batch_mixed(void **state)
 	Praxis__SignedReport *b[NB];
 	b[0] = signed_report(T.a.id, "a-m1", "2023", 1, 11);
 	b[1] = signed_report(T.a.id, "a-m2", "2023", 1, 12);
-	b[1]->report.data[b[1]->report.len / 2] ^= 0x01;      /* bad signature */
-	b[2] = signed_report(T.a.id, "b-1", "2023", 1, 13);   /* B's community */
-	b[3] = signed_report(T.a.id, "a-1", "2025", 2, 14);   /* stored before */
+	b[1]->report.data[b[1]->report.len / 2] ^= 0x01;    /* bad signature */
+	b[2] = signed_report(T.a.id, "b-1", "2023", 1, 13); /* B's community */
+	b[3] = signed_report(T.a.id, "a-1", "2025", 2, 14); /* stored before */
 	b[4] = signed_report(T.a.id, "a-m3", "2023", 1, 15);
-	b[5] = signed_report(T.a.id, "a-m1", "2023", 1, 11);  /* copy of b[0] */
-	b[6] = signed_report(T.b.id, "a-m4", "2023", 1, 16);  /* signed by another key */
-	Praxis__CommunityReport *r = make_report("a-m5", "a-m5", "laurentides", "2023", 1, 17, 4, 1.5);
+	b[5] = signed_report(T.a.id, "a-m1", "2023", 1, 11); /* copy of b[0] */
+	b[6] = signed_report(T.b.id, "a-m4", "2023", 1, 16); /* signed by another key */
+	Praxis__CommunityReport *r =
+	    make_report("a-m5", "a-m5", "laurentides", "2023", 1, 17, 4, 1.5);
 	assert_int_equal(px_report_sign(r, T.a.id, &b[7]), PX_OK); /* rate above 1 */
 	px_report_free(r);
-	b[8] = signed_report(T.a.id, "a-2", "2025", 1, 99);   /* same revision, other bytes */
-	static const px_code want[NB] = {
-	    PX_CODE_OK, PX_CODE_UNAUTHENTICATED, PX_CODE_PERMISSION_DENIED, PX_CODE_OK, PX_CODE_OK,
-	    PX_CODE_OK, PX_CODE_PERMISSION_DENIED, PX_CODE_INVALID_ARGUMENT, PX_CODE_ALREADY_EXISTS};
+	b[8] = signed_report(T.a.id, "a-2", "2025", 1, 99); /* same revision, other bytes */
+	static const px_code want[NB] = {PX_CODE_OK,
+	                                 PX_CODE_UNAUTHENTICATED,
+	                                 PX_CODE_PERMISSION_DENIED,
+	                                 PX_CODE_OK,
+	                                 PX_CODE_OK,
+	                                 PX_CODE_OK,
+	                                 PX_CODE_PERMISSION_DENIED,
+	                                 PX_CODE_INVALID_ARGUMENT,
+	                                 PX_CODE_ALREADY_EXISTS};
 	for (int round = 0; round < 2; round++) {
 		/* The second round is the retry of a node that lost the answer. */
-		const bool dup[NB] = {round == 1, false, false, true, round == 1, true, false, false, false};
+		const bool dup[NB] = {round == 1, false, false, true, round == 1,
+		                      true,       false, false, false};
 		Praxis__SubmitReportsResponse *resp = NULL;
 		assert_int_equal(submit_batch(&T.a, b, NB, &resp), PX_CODE_OK);
 		assert_non_null(resp);
@@ -483,11 +492,12 @@ test_submit_batch_mixed(void **state)
 		for (int i = 0; i < NB; i++) {
 			const Praxis__SubmitResult *x = resp->results[i];
 			if (x->code != (int)want[i] || x->duplicate != dup[i])
-				print_error("round %d, report %d: code %d dup %d (%s)\n", round, i, x->code,
-				            x->duplicate, x->message);
+				print_error("round %d, report %d: code %d dup %d (%s)\n", round, i,
+				            x->code, x->duplicate, x->message);
 			assert_int_equal(x->code, want[i]);
 			assert_int_equal(x->duplicate, dup[i]);
-			assert_int_equal(x->stored_revision, want[i] == PX_CODE_OK ? (i == 3 ? 2 : 1) : 0);
+			assert_int_equal(x->stored_revision,
+			                 want[i] == PX_CODE_OK ? (i == 3 ? 2 : 1) : 0);
 			/* A refusal says why. */
 			assert_true(want[i] == PX_CODE_OK || x->message[0] != '\0');
 		}
@@ -817,13 +827,17 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_enroll_tokens),     cmocka_unit_test(test_submit_idempotent),
-		cmocka_unit_test(test_signature_checks),  cmocka_unit_test(test_tenant_isolation),
-		/* after the isolation test, which counts tenant A's reports */
-		cmocka_unit_test(test_submit_concurrent_copies),
-		cmocka_unit_test(test_submit_batch_mixed), cmocka_unit_test(test_submit_batch_caps),
-		cmocka_unit_test(test_viewer_scope_http), cmocka_unit_test(test_revoke_at_once),
-		cmocka_unit_test(test_audit_and_outputs),
+	    cmocka_unit_test(test_enroll_tokens),
+	    cmocka_unit_test(test_submit_idempotent),
+	    cmocka_unit_test(test_signature_checks),
+	    cmocka_unit_test(test_tenant_isolation),
+	    /* after the isolation test, which counts tenant A's reports */
+	    cmocka_unit_test(test_submit_concurrent_copies),
+	    cmocka_unit_test(test_submit_batch_mixed),
+	    cmocka_unit_test(test_submit_batch_caps),
+	    cmocka_unit_test(test_viewer_scope_http),
+	    cmocka_unit_test(test_revoke_at_once),
+	    cmocka_unit_test(test_audit_and_outputs),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

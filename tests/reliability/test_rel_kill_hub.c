@@ -30,12 +30,12 @@
  * half as many for the batch).
  */
 #define _GNU_SOURCE
-#include "relt.h"
+#include "hub.pb-c.h"
 #include "px_crypto.h"
 #include "px_jointoken.h"
 #include "px_report.h"
 #include "px_rpc.h"
-#include "hub.pb-c.h"
+#include "relt.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -287,11 +287,12 @@ test_kill_hub_mid_batch(void **state)
 	er.org_name = "Organisme lots";
 	ProtobufCMessage *resp = NULL;
 	px_status st;
-	assert_int_equal(px_rpc_call_named(cl, &praxis__hub__descriptor, "Enroll", &er.base, 0, &resp, &st),
-	                 PX_OK);
+	assert_int_equal(
+	    px_rpc_call_named(cl, &praxis__hub__descriptor, "Enroll", &er.base, 0, &resp, &st),
+	    PX_OK);
 	protobuf_c_message_free_unpacked(resp, NULL);
-	unsigned mi = (unsigned)(protobuf_c_service_descriptor_get_method_by_name(&praxis__hub__descriptor,
-	                                                                          "SubmitReports") -
+	unsigned mi = (unsigned)(protobuf_c_service_descriptor_get_method_by_name(
+	                             &praxis__hub__descriptor, "SubmitReports") -
 	                         praxis__hub__descriptor.methods);
 	int rounds = rk_kills / 2 > 0 ? rk_kills / 2 : 1;
 	srand((unsigned)getpid());
@@ -306,7 +307,8 @@ test_kill_hub_mid_batch(void **state)
 		req.reports = srs;
 		req.n_reports = RK_BATCH;
 		rk_async a = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
-		assert_int_equal(px_rpc_call_async(cl, &praxis__hub__descriptor, mi, &req.base, 60000, rk_done, &a),
+		assert_int_equal(px_rpc_call_async(cl, &praxis__hub__descriptor, mi, &req.base,
+		                                   60000, rk_done, &a),
 		                 PX_OK);
 		relt_sleep_ms(rand() % 40);
 		relt_hub_stop(&h, SIGKILL);
@@ -325,16 +327,16 @@ test_kill_hub_mid_batch(void **state)
 		}
 		/* The node's retry: the same batch. */
 		resp = NULL;
-		assert_int_equal(px_rpc_call_named(cl, &praxis__hub__descriptor, "SubmitReports", &req.base, 0,
-		                                   &resp, &st),
+		assert_int_equal(px_rpc_call_named(cl, &praxis__hub__descriptor, "SubmitReports",
+		                                   &req.base, 0, &resp, &st),
 		                 PX_OK);
 		Praxis__SubmitReportsResponse *rr = (Praxis__SubmitReportsResponse *)resp;
 		assert_int_equal(rr->n_results, RK_BATCH);
 		int dup = 0;
 		for (int i = 0; i < RK_BATCH; i++) {
 			if (rr->results[i]->code != 0)
-				print_error("round %d report %d: %d %s\n", r, i, rr->results[i]->code,
-				            rr->results[i]->message);
+				print_error("round %d report %d: %d %s\n", r, i,
+				            rr->results[i]->code, rr->results[i]->message);
 			assert_int_equal(rr->results[i]->code, 0);
 			dup += rr->results[i]->duplicate;
 		}
@@ -356,7 +358,8 @@ test_kill_hub_mid_batch(void **state)
 	int nrows = cJSON_GetArraySize(cJSON_GetObjectItem(j, "rows"));
 	int total = (int)cJSON_GetNumberValue(
 	    cJSON_GetObjectItem(cJSON_GetObjectItem(j, "total"), "communities"));
-	printf("kill mid-batch: %d kills, batches of %d: %d first calls answered OK, %d retries found the "
+	printf("kill mid-batch: %d kills, batches of %d: %d first calls answered OK, %d retries "
+	       "found the "
 	       "batch committed, %d found nothing; %d hub rows, total communities %d\n",
 	       rounds, RK_BATCH, first_ok, committed, not_committed, nrows, total);
 	cJSON_Delete(j);
