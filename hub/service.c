@@ -1,7 +1,7 @@
 /*
  * service.c - praxis.Hub over px_rpc: the authorizer and the handlers.
- * Reads answer in the handler; SubmitReport defers its reply to the
- * committer thread, which answers after the group commit holding it.
+ * Reads answer in the handler; SubmitReport and SubmitReports (one path,
+ * hub_ingest) defer their reply until the group commit holding them.
  */
 #define _GNU_SOURCE
 #include "hub.h"
@@ -91,29 +91,45 @@ hub_svc_enroll(Praxis__Hub_Service *svc, const Praxis__EnrollRequest *in,
 	closure(&r, cd);
 }
 
-/* ---- group commit ----
- * Checks (caller, signature, schema) run in the handlers, on px_rpc's
- * threads, in parallel; a handler whose report passes them queues the
- * write and defers its reply (px_rpc_call_defer), so it returns at once
- * and nng's few threads go on receiving. One committer thread takes
- * everything queued (up to HUB_BATCH_MAX reports) into one LMDB write
- * transaction, commits it (one fsync for the whole batch), and only then
- * finishes each deferred call: OK is never sent before the commit
- * returned. A failed commit answers every report of the batch with its
- * error. The queue is bounded by px_rpc's contexts (a deferred call holds
- * its context). */
-#define HUB_BATCH_MAX 256
+/* ---- ingest: SubmitReport and SubmitReports ----
+ * One path serves both methods: a SubmitReport is a batch of one. The
+ * checks (caller, signature, schema) run in the handler, on px_rpc's
+ * threads, in parallel across calls; a handler whose call has a report
+ * that passed them defers its reply (px_rpc_call_defer) and queues the
+ * call, so it returns at once and nng's few threads go on receiving. One
+ * committer thread takes whole calls from the queue (up to HUB_COMMIT_MAX
+ * reports, never splitting a call) into one LMDB write transaction,
+ * commits it (one fsync for all), and only then are the calls answered:
+ * OK is never sent before the commit returned. A call's reports are thus
+ * stored all in one commit or not at all. A failed commit answers every
+ * report of the commit with its error. The queue is bounded by px_rpc's
+ * contexts (a deferred call holds its context). */
+#define HUB_COMMIT_MAX 1024
 
-typedef struct hub_job {
-	px_rpc_call *call;                   /* deferred; finished by the committer */
-	const Praxis__SignedReport *sr;      /* the call's input: valid until finished */
-	Praxis__CommunityReport *r;          /* owned, from hub_submit_check */
-	char tenant[PX_JT_TENANT_MAX + 1];
+/* The caps of one SubmitReports call (proto/hub.proto says them): well
+ * under the RPC's 4 MiB, and few enough that a call's checks (~50 us a
+ * report) stay far from the caller's deadline. */
+#define HUB_CALL_MAX_REPORTS 256
+#define HUB_CALL_MAX_BYTES (1u << 20)
+
+typedef struct hub_item {
+	const Praxis__SignedReport *sr; /* the call's input: valid until finished */
+	Praxis__CommunityReport *r;     /* owned; non-NULL once the checks passed */
 	int code;
 	bool dup;
+	bool audit; /* refused by the store for another tenant's community */
 	uint32_t rev;
 	char msg[256];
+} hub_item;
+
+typedef struct hub_job {
+	px_rpc_call *call; /* deferred; finished after the commit */
+	bool single;       /* SubmitReport: answered as one report */
+	char tenant[PX_JT_TENANT_MAX + 1];
+	size_t n;
+	size_t to_store; /* items that passed the checks */
 	struct hub_job *next;
+	hub_item items[];
 } hub_job;
 
 /* Replies are sent by HUB_REPLIERS threads, not by the committer: on
@@ -133,46 +149,59 @@ typedef struct hub_committer {
 	hub_job *head, *tail;
 	hub_job *done_head, *done_tail; /* committed (or failed): to answer */
 	bool rstop;
-	size_t queued;
+	size_t queued;     /* reports to store in the queued calls */
 	size_t last_batch; /* reports in the previous commit */
-	int checking; /* SubmitReport handlers between entry and push/answer */
+	int checking;      /* ingest handlers between entry and push/answer */
 	bool stop;
-	uint64_t batches, jobs;
+	uint64_t batches, jobs, reports;
 } hub_committer;
 
 /* How long the committer waits, at most, for reports still being checked,
- * or for as many reports as its previous batch had, before it commits what
- * is queued: the checks take ~0.1 ms, a durable commit ~0.25 ms or more,
- * so waiting fills batches (fewer fsyncs, less CPU per report) for little
- * latency. Under a steady load the batch settles at the number of callers
- * sending; a lone caller never waits (its batch is 1). */
+ * or for as many reports as its previous commit had, before it commits
+ * what is queued: the checks take ~0.05 ms a report, a durable commit
+ * ~0.25 ms or more, so waiting fills commits (fewer fsyncs, less CPU per
+ * report) for little latency. A lone caller never waits. */
 #define HUB_LINGER_NS 2000000
 
+/* Stores the checked reports of the calls in batch in one transaction
+ * and commits it. */
 static void
 hub_commit_batch(hub *h, hub_job *batch)
 {
 	px_txn *txn = NULL;
 	px_err err = px_txn_begin(h->st, true, &txn);
 	bool writes = false;
-	for (hub_job *j = batch; j != NULL && err == PX_OK; j = j->next) {
-		/* A second copy of a report in the same batch sees the first
-		 * one's writes in this transaction: counted once, duplicate. */
-		j->code = hub_submit_store(h, txn, j->tenant, j->sr, j->r, &j->dup, &j->rev, j->msg,
-		                           sizeof j->msg, &err);
-		writes = writes || (j->code == 0 && !j->dup);
-	}
+	for (hub_job *j = batch; j != NULL && err == PX_OK; j = j->next)
+		for (size_t i = 0; i < j->n && err == PX_OK; i++) {
+			hub_item *it = &j->items[i];
+			if (it->r == NULL)
+				continue; /* refused by the checks */
+			/* A second copy of a report in the same commit sees the
+			 * first one's writes in this transaction: counted once,
+			 * duplicate. */
+			it->code = hub_submit_store(h, txn, j->tenant, it->sr, it->r, &it->dup,
+			                            &it->rev, it->msg, sizeof it->msg, &err);
+			it->audit = it->code == 7;
+			writes = writes || (it->code == 0 && !it->dup);
+		}
 	if (err == PX_OK && writes) {
 		err = px_txn_commit(txn);
 		txn = NULL;
 	}
 	px_txn_abort(txn);
 	if (err != PX_OK) {
-		/* Nothing of this batch is stored: no OK may leave. */
+		/* Nothing of this commit is stored: no OK may leave. */
 		for (hub_job *j = batch; j != NULL; j = j->next)
-			if (j->code == 0 || j->code == 8 || j->code == 13) {
-				j->code = err == PX_EFULL ? 8 : 13;
-				j->dup = false;
-				snprintf(j->msg, sizeof j->msg, "%s", px_strerror_user(err));
+			for (size_t i = 0; i < j->n; i++) {
+				hub_item *it = &j->items[i];
+				if (it->r != NULL &&
+				    (it->code == 0 || it->code == 8 || it->code == 13)) {
+					it->code = err == PX_EFULL ? 8 : 13;
+					it->dup = false;
+					it->rev = 0;
+					snprintf(it->msg, sizeof it->msg, "%s",
+					         px_strerror_user(err));
+				}
 			}
 	}
 }
@@ -181,18 +210,47 @@ hub_commit_batch(hub *h, hub_job *batch)
 static void
 hub_job_finish(hub *h, hub_job *j)
 {
-	if (j->code == 7)
-		hub_audit(h, "rpc", j->tenant, "SubmitReport", j->r->community_uid, j->code, "%s",
-		          j->msg);
-	if (j->code != 0) {
-		px_rpc_call_finish_status(j->call, (px_code)j->code, "%s", j->msg);
+	const char *method = j->single ? "SubmitReport" : "SubmitReports";
+	for (size_t i = 0; i < j->n; i++)
+		if (j->items[i].audit)
+			hub_audit(h, "rpc", j->tenant, method, j->items[i].r->community_uid,
+			          j->items[i].code, "%s", j->items[i].msg);
+	if (j->single) {
+		hub_item *it = &j->items[0];
+		if (it->code != 0) {
+			px_rpc_call_finish_status(j->call, (px_code)it->code, "%s", it->msg);
+		} else {
+			Praxis__SubmitReportResponse r = PRAXIS__SUBMIT_REPORT_RESPONSE__INIT;
+			r.duplicate = it->dup;
+			r.stored_revision = it->rev;
+			px_rpc_call_finish(j->call, &r.base);
+		}
 	} else {
-		Praxis__SubmitReportResponse r = PRAXIS__SUBMIT_REPORT_RESPONSE__INIT;
-		r.duplicate = j->dup;
-		r.stored_revision = j->rev;
-		px_rpc_call_finish(j->call, &r.base);
+		Praxis__SubmitResult *res = calloc(j->n + 1, sizeof *res);
+		Praxis__SubmitResult **resp = calloc(j->n + 1, sizeof *resp);
+		if (res == NULL || resp == NULL) {
+			/* The reports may be stored: the node resends, counted once. */
+			px_rpc_call_finish_status(j->call, PX_CODE_RESOURCE_EXHAUSTED, "%s",
+			                          px_strerror_user(PX_ENOMEM));
+		} else {
+			for (size_t i = 0; i < j->n; i++) {
+				praxis__submit_result__init(&res[i]);
+				res[i].code = j->items[i].code;
+				res[i].message = j->items[i].msg;
+				res[i].duplicate = j->items[i].dup;
+				res[i].stored_revision = j->items[i].rev;
+				resp[i] = &res[i];
+			}
+			Praxis__SubmitReportsResponse r = PRAXIS__SUBMIT_REPORTS_RESPONSE__INIT;
+			r.results = resp;
+			r.n_results = j->n;
+			px_rpc_call_finish(j->call, &r.base);
+		}
+		free(res);
+		free(resp);
 	}
-	px_report_free(j->r);
+	for (size_t i = 0; i < j->n; i++)
+		px_report_free(j->items[i].r);
 	free(j);
 }
 
@@ -207,7 +265,7 @@ hub_committer_main(void *arg)
 		if (c->head == NULL)
 			break;
 #define HUB_LINGER_MORE (c->checking > 0 || c->queued < c->last_batch)
-		if (HUB_LINGER_MORE && c->queued < HUB_BATCH_MAX && !c->stop) {
+		if (HUB_LINGER_MORE && c->queued < HUB_COMMIT_MAX && !c->stop) {
 			struct timespec until;
 			clock_gettime(CLOCK_MONOTONIC, &until); /* work waits on it */
 			until.tv_nsec += HUB_LINGER_NS;
@@ -215,16 +273,17 @@ hub_committer_main(void *arg)
 				until.tv_sec++;
 				until.tv_nsec -= 1000000000L;
 			}
-			while (HUB_LINGER_MORE && c->queued < HUB_BATCH_MAX && !c->stop)
+			while (HUB_LINGER_MORE && c->queued < HUB_COMMIT_MAX && !c->stop)
 				if (pthread_cond_timedwait(&c->work, &c->mu, &until) != 0)
 					break;
 		}
-		/* Everything waiting, up to HUB_BATCH_MAX. */
+		/* Whole calls, up to HUB_COMMIT_MAX reports (at least one call). */
 		hub_job *batch = c->head, *last = c->head;
-		size_t n = 1;
-		while (last->next != NULL && n < HUB_BATCH_MAX) {
+		size_t n = last->to_store, calls = 1;
+		while (last->next != NULL && n + last->next->to_store <= HUB_COMMIT_MAX) {
 			last = last->next;
-			n++;
+			n += last->to_store;
+			calls++;
 		}
 		c->head = last->next;
 		c->queued -= n;
@@ -236,7 +295,8 @@ hub_committer_main(void *arg)
 		hub_commit_batch(c->h, batch);
 		pthread_mutex_lock(&c->mu);
 		c->batches++;
-		c->jobs += n;
+		c->jobs += calls;
+		c->reports += n;
 		/* After the commit returned: the replies. */
 		if (c->nrepliers > 0) {
 			if (c->done_tail != NULL)
@@ -291,7 +351,7 @@ hub_committer_push(hub_committer *c, hub_job *j)
 	else
 		c->head = j;
 	c->tail = j;
-	c->queued++;
+	c->queued += j->to_store;
 	c->checking--;
 	pthread_cond_signal(&c->work);
 	pthread_mutex_unlock(&c->mu);
@@ -309,49 +369,80 @@ hub_committer_checking(hub_committer *c, int delta)
 	pthread_mutex_unlock(&c->mu);
 }
 
+/* The one ingest path. Checks each report of srs[0..n), then stores those
+ * that passed through the committer, and answers after the commit (single:
+ * as SubmitReport). Returns false when the whole call is refused (status
+ * set): the caller then calls its closure with NULL; true when the call
+ * was deferred and is (or will be) answered by hub_job_finish. */
+static bool
+hub_ingest(hub *h, px_rpc_call *call, Praxis__SignedReport *const *srs, size_t n, bool single)
+{
+	size_t bytes = 0;
+	for (size_t i = 0; i < n; i++)
+		if (srs[i] != NULL) /* a SubmitReport without one: the checks refuse it */
+			bytes += srs[i]->report.len + srs[i]->signature.len + srs[i]->node_key.len;
+	if (n > HUB_CALL_MAX_REPORTS || (n > 1 && bytes > HUB_CALL_MAX_BYTES)) {
+		px_rpc_call_set_status(
+		    call, PX_CODE_RESOURCE_EXHAUSTED,
+		    PX_T("lot trop gros : %zu rapport(s), %zu octets (au plus %d rapports "
+		         "et %u octets par appel)",
+		         "batch too large: %zu report(s), %zu bytes (at most %d reports and "
+		         "%u bytes per call)"),
+		    n, bytes, HUB_CALL_MAX_REPORTS, HUB_CALL_MAX_BYTES);
+		return false;
+	}
+	hub_job *j = calloc(1, sizeof *j + n * sizeof j->items[0]);
+	if (j == NULL) {
+		px_rpc_call_set_status(call, PX_CODE_RESOURCE_EXHAUSTED, "%s",
+		                       px_strerror_user(PX_ENOMEM));
+		return false;
+	}
+	j->single = single;
+	j->n = n;
+	hub_committer *c = h->committer;
+	hub_committer_checking(c, 1);
+	for (size_t i = 0; i < n; i++) {
+		hub_item *it = &j->items[i];
+		it->sr = srs[i];
+		it->code = hub_submit_check(h, px_rpc_call_caller(call), srs[i], j->tenant, &it->r,
+		                            it->msg, sizeof it->msg);
+		j->to_store += it->r != NULL;
+	}
+	j->call = px_rpc_call_defer(call);
+	if (j->call == NULL) { /* cannot happen: the closure was not called */
+		hub_committer_checking(c, -1);
+		for (size_t i = 0; i < n; i++)
+			px_report_free(j->items[i].r);
+		free(j);
+		px_rpc_call_set_status(call, PX_CODE_INTERNAL, "%s", px_strerror_user(PX_EINVAL));
+		return false;
+	}
+	if (j->to_store > 0 && c != NULL) {
+		hub_committer_push(c, j);
+		return true; /* answered after the commit */
+	}
+	hub_committer_checking(c, -1);
+	if (j->to_store > 0)
+		hub_commit_batch(h, j); /* not serving through the committer */
+	hub_job_finish(h, j);
+	return true;
+}
+
 static void
 hub_svc_submit_report(Praxis__Hub_Service *svc, const Praxis__SubmitReportRequest *in,
                       Praxis__SubmitReportResponse_Closure closure, void *cd)
 {
-	hub *h = hub_of(svc);
-	px_rpc_call *call = cd;
-	hub_job *j = calloc(1, sizeof *j);
-	hub_committer_checking(h->committer, 1);
-	if (j == NULL) {
-		hub_committer_checking(h->committer, -1);
-		px_rpc_call_set_status(call, PX_CODE_RESOURCE_EXHAUSTED, "%s",
-		                       px_strerror_user(PX_ENOMEM));
+	Praxis__SignedReport *one = in->report;
+	if (!hub_ingest(hub_of(svc), cd, &one, 1, true))
 		closure(NULL, cd);
-		return;
-	}
-	j->code = hub_submit_check(h, px_rpc_call_caller(call), in->report, j->tenant, &j->r,
-	                           j->msg, sizeof j->msg);
-	if (j->code == 0 && h->committer != NULL) {
-		j->sr = in->report;
-		j->call = px_rpc_call_defer(call);
-		hub_committer_push(h->committer, j);
-		return; /* answered by the committer after the commit */
-	}
-	hub_committer_checking(h->committer, -1);
-	if (j->code == 0) {
-		/* Not serving through the committer: one commit per report. */
-		j->code = hub_submit(h, px_rpc_call_caller(call), in->report, &j->dup, &j->rev, j->msg,
-		                     sizeof j->msg);
-		if (j->code == 7)
-			hub_audit(h, "rpc", j->tenant, "SubmitReport", j->r->community_uid, j->code,
-			          "%s", j->msg);
-	}
-	if (j->code != 0) {
-		px_rpc_call_set_status(call, (px_code)j->code, "%s", j->msg);
+}
+
+static void
+hub_svc_submit_reports(Praxis__Hub_Service *svc, const Praxis__SubmitReportsRequest *in,
+                       Praxis__SubmitReportsResponse_Closure closure, void *cd)
+{
+	if (!hub_ingest(hub_of(svc), cd, in->reports, in->n_reports, false))
 		closure(NULL, cd);
-	} else {
-		Praxis__SubmitReportResponse r = PRAXIS__SUBMIT_REPORT_RESPONSE__INIT;
-		r.duplicate = j->dup;
-		r.stored_revision = j->rev;
-		closure(&r, cd);
-	}
-	px_report_free(j->r);
-	free(j);
 }
 
 /* A node may read its own tenant only; asking for another is logged. */
@@ -563,6 +654,7 @@ hub_rpc_start(hub *h, const char *url)
 	px_rpc_method_idempotent(&praxis__hub__descriptor, "SubmitReport");
 	px_rpc_method_idempotent(&praxis__hub__descriptor, "ListReports");
 	px_rpc_method_idempotent(&praxis__hub__descriptor, "Aggregate");
+	px_rpc_method_idempotent(&praxis__hub__descriptor, "SubmitReports");
 	px_rpc_server_opts o = {0};
 	o.url = url;
 	o.identity = h->id;
@@ -612,7 +704,7 @@ hub_rpc_start(hub *h, const char *url)
 void
 hub_rpc_stop(hub *h)
 {
-	/* px_rpc_server_stop waits for the deferred SubmitReport calls: the
+	/* px_rpc_server_stop waits for the deferred ingest calls: the
 	 * committer and its repliers still run and finish them (their replies are dropped
 	 * once stop began; what was committed stays committed, and the node
 	 * resends, counted once). After it, no handler runs: the queue is
@@ -634,7 +726,8 @@ hub_rpc_stop(hub *h)
 	pthread_mutex_unlock(&c->mu);
 	for (int i = 0; i < c->nrepliers; i++)
 		pthread_join(c->repliers[i], NULL);
-	px_log(PX_LOG_INFO, "ingest: %llu report(s) in %llu commit(s)", (unsigned long long)c->jobs,
+	px_log(PX_LOG_INFO, "ingest: %llu report(s) of %llu call(s) in %llu commit(s)",
+	       (unsigned long long)c->reports, (unsigned long long)c->jobs,
 	       (unsigned long long)c->batches);
 	pthread_mutex_destroy(&c->mu);
 	pthread_cond_destroy(&c->work);

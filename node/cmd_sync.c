@@ -136,6 +136,7 @@ sync_client(const char *addr, const px_identity *id, const uint8_t *hub_pk, px_r
 	px_rpc_method_idempotent(&praxis__hub__descriptor, "SubmitReport");
 	px_rpc_method_idempotent(&praxis__hub__descriptor, "ListReports");
 	px_rpc_method_idempotent(&praxis__hub__descriptor, "Aggregate");
+	px_rpc_method_idempotent(&praxis__hub__descriptor, "SubmitReports");
 	px_rpc_client_opts o = {0};
 	o.url = addr;
 	o.identity = id;
@@ -173,11 +174,164 @@ sync_transient(px_code c)
 
 typedef struct sync_stats {
 	size_t sent, duplicate, transient, refused, left;
+	size_t calls;    /* calls to the hub in this sync */
+	bool one_by_one; /* the hub predates SubmitReports: SubmitReport each */
 	char last[300]; /* the last transient failure, as the hub or the transport said it */
 } sync_stats;
 
-/* One pass over the pending entries. Stops at the first transient
- * failure: the hub is away, the next pass retries everything left. */
+/* The outbox goes in batches of at most SYNC_BATCH_REPORTS reports and
+ * SYNC_BATCH_BYTES bytes (under the hub's caps of 256 and 1 MiB, see
+ * proto/hub.proto; a report larger than the bytes goes alone). Larger
+ * batches gain little (docs/BENCHMARKS.md) and delay the first
+ * acknowledgement. */
+#define SYNC_BATCH_REPORTS 64
+#define SYNC_BATCH_BYTES (512u << 10)
+
+/* One report of a batch: its entry, and what the hub said of it. */
+typedef struct sync_item {
+	outbox_key *key;
+	Praxis__OutboxEntry *e;
+	px_code code;
+	bool dup;
+	bool answered; /* false: no answer for it (the call failed before) */
+	char msg[256];
+} sync_item;
+
+/* Sends the batch: SubmitReports, or SubmitReport for each report when
+ * the hub predates the batch method (it answers UNIMPLEMENTED). Fills
+ * each answered item; a failure of the whole call goes to *whole and
+ * leaves the items unanswered. */
+static void
+sync_send(px_rpc_client *cl, sync_item *it, size_t m, sync_stats *st, px_status *whole)
+{
+	memset(whole, 0, sizeof *whole);
+	if (!st->one_by_one) {
+		Praxis__SignedReport **srs = calloc(m, sizeof *srs);
+		if (srs == NULL) {
+			whole->code = PX_CODE_RESOURCE_EXHAUSTED;
+			px_strlcpy(whole->message, px_strerror_user(PX_ENOMEM),
+			           sizeof whole->message);
+			return;
+		}
+		for (size_t i = 0; i < m; i++)
+			srs[i] = it[i].e->signed_report;
+		Praxis__SubmitReportsRequest req = PRAXIS__SUBMIT_REPORTS_REQUEST__INIT;
+		req.reports = srs;
+		req.n_reports = m;
+		ProtobufCMessage *resp = NULL;
+		px_err crv = px_rpc_call_named(cl, &praxis__hub__descriptor, "SubmitReports",
+		                               &req.base, 0, &resp, whole);
+		st->calls++;
+		free(srs);
+		Praxis__SubmitReportsResponse *r = (Praxis__SubmitReportsResponse *)resp;
+		if (crv == PX_OK && whole->code == PX_CODE_OK && r != NULL && r->n_results == m) {
+			for (size_t i = 0; i < m; i++) {
+				it[i].answered = true;
+				it[i].code = (px_code)r->results[i]->code;
+				it[i].dup = r->results[i]->duplicate;
+				px_strlcpy(it[i].msg, r->results[i]->message, sizeof it[i].msg);
+			}
+		} else if (whole->code == PX_CODE_OK) {
+			whole->code = PX_CODE_INTERNAL;
+			snprintf(
+			    whole->message, sizeof whole->message, "%s",
+			    PX_T("réponse du hub incomplète", "incomplete answer from the hub"));
+		}
+		if (resp != NULL)
+			protobuf_c_message_free_unpacked(resp, NULL);
+		if (whole->code != PX_CODE_UNIMPLEMENTED)
+			return;
+		st->one_by_one = true;
+		memset(whole, 0, sizeof *whole);
+	}
+	for (size_t i = 0; i < m && !sync_stop; i++) {
+		Praxis__SubmitReportRequest req = PRAXIS__SUBMIT_REPORT_REQUEST__INIT;
+		req.report = it[i].e->signed_report;
+		ProtobufCMessage *resp = NULL;
+		px_status s;
+		memset(&s, 0, sizeof s);
+		px_err crv = px_rpc_call_named(cl, &praxis__hub__descriptor, "SubmitReport",
+		                               &req.base, 0, &resp, &s);
+		st->calls++;
+		if (crv == PX_EUNAVAIL || crv == PX_ETIMEDOUT ||
+		    (crv != PX_OK && sync_transient(s.code))) {
+			*whole = s; /* the hub is away: the rest waits for the next pass */
+			if (resp != NULL)
+				protobuf_c_message_free_unpacked(resp, NULL);
+			return;
+		}
+		it[i].answered = true;
+		it[i].code = s.code;
+		it[i].dup = resp != NULL && ((Praxis__SubmitReportResponse *)resp)->duplicate;
+		px_strlcpy(it[i].msg, s.message, sizeof it[i].msg);
+		if (resp != NULL)
+			protobuf_c_message_free_unpacked(resp, NULL);
+	}
+}
+
+/* Sends one batch and records every outcome in one outbox transaction.
+ * *stop when the pass must end (the hub is away or failed transiently). */
+static px_err
+sync_batch(px_node *n, px_rpc_client *cl, const px_identity *id, sync_item *it, size_t m,
+           sync_stats *st, bool *stop)
+{
+	px_status whole;
+	sync_send(cl, it, m, st, &whole);
+	outbox_outcome *oc = calloc(m, sizeof *oc);
+	char(*msgs)[300] = calloc(m, sizeof *msgs);
+	if (oc == NULL || msgs == NULL) {
+		free(oc);
+		free(msgs);
+		return PX_ENOMEM;
+	}
+	size_t no = 0;
+	px_err rv = PX_OK;
+	for (size_t i = 0; i < m; i++) {
+		Praxis__OutboxEntry *e = it[i].e;
+		px_code code = it[i].answered ? it[i].code : whole.code;
+		const char *text = it[i].answered ? it[i].msg : whole.message;
+		if (!it[i].answered && whole.code == PX_CODE_OK)
+			continue; /* not sent: a stop signal came */
+		snprintf(msgs[i], sizeof msgs[i], "%s: %s", px_code_name(code), text);
+		if (code == PX_CODE_OK) {
+			if (it[i].dup)
+				st->duplicate++;
+			else
+				st->sent++;
+			/* The hub answered OK after its commit: only now the entry leaves. */
+			oc[no++] = (outbox_outcome){it[i].key, e->revision, NULL};
+		} else if (code == PX_CODE_ALREADY_EXISTS) {
+			/* The hub holds other bytes under this revision (an outbox
+			 * restored from an old copy): send the content as a new one. */
+			if (rv == PX_OK)
+				rv = outbox_resign(n, id, it[i].key, true);
+			st->transient++;
+		} else if (sync_transient(code)) {
+			oc[no++] = (outbox_outcome){it[i].key, e->revision, msgs[i]};
+			st->transient++;
+			px_strlcpy(st->last, msgs[i], sizeof st->last);
+			*stop = true;
+		} else {
+			node_warn(n,
+			          PX_T("rapport %s %s refusé par le hub : %s",
+			               "report %s %s refused by the hub: %s"),
+			          e->community_uid, e->period, msgs[i]);
+			oc[no++] = (outbox_outcome){it[i].key, e->revision, msgs[i]};
+			st->refused++;
+		}
+	}
+	/* The acknowledgements are recorded even when a re-signing failed. */
+	px_err srv = no > 0 ? outbox_settle(n, oc, no) : PX_OK;
+	if (rv == PX_OK)
+		rv = srv;
+	free(oc);
+	free(msgs);
+	return rv;
+}
+
+/* One pass over the pending entries, in batches. Stops at the first
+ * transient failure: the hub is away, the next pass retries everything
+ * left. */
 static px_err
 sync_push_once(px_node *n, px_rpc_client *cl, const px_identity *id, sync_stats *st)
 {
@@ -188,67 +342,53 @@ sync_push_once(px_node *n, px_rpc_client *cl, const px_identity *id, sync_stats 
 		return rv;
 	st->transient = 0;
 	st->refused = 0;
-	for (size_t i = 0; i < nk && !sync_stop; i++) {
-		Praxis__OutboxEntry *e = NULL;
-		if ((rv = outbox_get(n, &keys[i], &e)) != PX_OK)
-			break;
-		if (e->signed_report == NULL) {
-			protobuf_c_message_free_unpacked(&e->base, NULL);
-			continue;
-		}
-		/* Signed by an older key (rotation): sign again with the current one. */
-		if (e->signed_report->node_key.len != PX_PK_BYTES ||
-		    memcmp(e->signed_report->node_key.data, px_identity_pk(id), PX_PK_BYTES) != 0) {
-			protobuf_c_message_free_unpacked(&e->base, NULL);
-			if ((rv = outbox_resign(n, id, &keys[i], false)) != PX_OK ||
-			    (rv = outbox_get(n, &keys[i], &e)) != PX_OK)
-				break;
-		}
-		Praxis__SubmitReportRequest req = PRAXIS__SUBMIT_REPORT_REQUEST__INIT;
-		req.report = e->signed_report;
-		ProtobufCMessage *resp = NULL;
-		px_status status;
-		memset(&status, 0, sizeof status);
-		px_err crv = px_rpc_call_named(cl, &praxis__hub__descriptor, "SubmitReport", &req.base, 0,
-		                               &resp, &status);
-		uint32_t rev = e->revision;
-		if (crv == PX_OK && status.code == PX_CODE_OK) {
-			Praxis__SubmitReportResponse *r = (Praxis__SubmitReportResponse *)resp;
-			if (r != NULL && r->duplicate)
-				st->duplicate++;
-			else
-				st->sent++;
-			/* The hub answered OK after its commit: only now the entry leaves. */
-			rv = outbox_ack(n, &keys[i], rev);
-		} else if (status.code == PX_CODE_ALREADY_EXISTS) {
-			/* The hub holds other bytes under this revision (an outbox
-			 * restored from an old copy): send the content as a new one. */
-			rv = outbox_resign(n, id, &keys[i], true);
-			st->transient++;
-		} else if (sync_transient(status.code) || crv == PX_EUNAVAIL || crv == PX_ETIMEDOUT) {
-			char msg[300];
-			snprintf(msg, sizeof msg, "%s: %s", px_code_name(status.code), status.message);
-			rv = outbox_note(n, &keys[i], rev, msg);
-			st->transient++;
-			px_strlcpy(st->last, msg, sizeof st->last);
-			if (resp != NULL)
-				protobuf_c_message_free_unpacked(resp, NULL);
-			protobuf_c_message_free_unpacked(&e->base, NULL);
-			break;
-		} else {
-			char msg[300];
-			snprintf(msg, sizeof msg, "%s: %s", px_code_name(status.code), status.message);
-			node_warn(n, PX_T("rapport %s %s refusé par le hub : %s", "report %s %s refused by the hub: %s"),
-			          e->community_uid, e->period, msg);
-			rv = outbox_note(n, &keys[i], rev, msg);
-			st->refused++;
-		}
-		if (resp != NULL)
-			protobuf_c_message_free_unpacked(resp, NULL);
-		protobuf_c_message_free_unpacked(&e->base, NULL);
-		if (rv != PX_OK)
-			break;
+	sync_item *it = calloc(SYNC_BATCH_REPORTS, sizeof *it);
+	if (it == NULL) {
+		free(keys);
+		return PX_ENOMEM;
 	}
+	bool stop = false;
+	size_t i = 0;
+	while (i < nk && !sync_stop && !stop && rv == PX_OK) {
+		size_t m = 0, bytes = 0;
+		while (i < nk && m < SYNC_BATCH_REPORTS) {
+			Praxis__OutboxEntry *e = NULL;
+			if ((rv = outbox_get(n, &keys[i], &e)) != PX_OK)
+				break;
+			if (e->signed_report == NULL) {
+				protobuf_c_message_free_unpacked(&e->base, NULL);
+				i++;
+				continue;
+			}
+			/* Signed by an older key (rotation): sign again with the current one. */
+			if (e->signed_report->node_key.len != PX_PK_BYTES ||
+			    memcmp(e->signed_report->node_key.data, px_identity_pk(id),
+			           PX_PK_BYTES) != 0) {
+				protobuf_c_message_free_unpacked(&e->base, NULL);
+				e = NULL;
+				if ((rv = outbox_resign(n, id, &keys[i], false)) != PX_OK ||
+				    (rv = outbox_get(n, &keys[i], &e)) != PX_OK)
+					break;
+			}
+			size_t sz = e->signed_report->report.len + e->signed_report->signature.len +
+			            e->signed_report->node_key.len;
+			if (m > 0 && bytes + sz > SYNC_BATCH_BYTES) {
+				protobuf_c_message_free_unpacked(&e->base, NULL);
+				break; /* the next batch starts with it */
+			}
+			memset(&it[m], 0, sizeof it[m]);
+			it[m].key = &keys[i];
+			it[m].e = e;
+			m++;
+			bytes += sz;
+			i++;
+		}
+		if (rv == PX_OK && m > 0)
+			rv = sync_batch(n, cl, id, it, m, st, &stop);
+		for (size_t k = 0; k < m; k++)
+			protobuf_c_message_free_unpacked(&it[k].e->base, NULL);
+	}
+	free(it);
 	free(keys);
 	if (rv == PX_OK) {
 		outbox_key *left = NULL;
@@ -317,6 +457,7 @@ sync_report(px_node *n, size_t built, size_t same, const sync_stats *st)
 		cJSON_AddNumberToObject(o, "duplicate", (double)st->duplicate);
 		cJSON_AddNumberToObject(o, "refused", (double)st->refused);
 		cJSON_AddNumberToObject(o, "pending", (double)st->left);
+		cJSON_AddNumberToObject(o, "calls", (double)st->calls);
 		node_json_print(o);
 	} else {
 		printf(PX_T("%zu rapport(s) construit(s), %zu inchangé(s) ; %zu envoyé(s), %zu déjà reçu(s) ; %zu en attente\n",

@@ -381,55 +381,46 @@ outbox_get(px_node *n, const outbox_key *key, Praxis__OutboxEntry **out)
 	return rv;
 }
 
-/* Read-modify-write of one entry in its own transaction. */
-static px_err
-outbox_update(px_node *n, const outbox_key *key, uint32_t revision, bool ack, const char *msg)
+/* Read-modify-write of the entries of a batch in one transaction (one
+ * fsync for the batch, as the hub commits it). */
+px_err
+outbox_settle(px_node *n, const outbox_outcome *v, size_t count)
 {
 	px_txn *txn = NULL;
-	Praxis__OutboxEntry *e = NULL;
 	px_err rv = px_txn_begin(n->st, true, &txn);
 	if (rv != PX_OK)
 		return rv;
-	rv = px_get_msg(txn, n->db.outbox, key->k, key->len, &praxis__outbox_entry__descriptor,
-	                (ProtobufCMessage **)&e);
-	if (rv != PX_OK)
-		goto done;
-	if (e->revision != revision) {
-		rv = PX_OK; /* a newer revision was built meanwhile: it stays pending */
-		goto done;
+	int64_t now = px_now_ms();
+	for (size_t i = 0; i < count && rv == PX_OK; i++) {
+		Praxis__OutboxEntry *e = NULL;
+		rv = px_get_msg(txn, n->db.outbox, v[i].key->k, v[i].key->len,
+		                &praxis__outbox_entry__descriptor, (ProtobufCMessage **)&e);
+		if (rv != PX_OK)
+			break;
+		if (e->revision != v[i].revision) {
+			/* A newer revision was built meanwhile: it stays pending. */
+			protobuf_c_message_free_unpacked(&e->base, NULL);
+			continue;
+		}
+		char *old_err = e->last_error;
+		if (v[i].error == NULL) {
+			e->pending = false;
+			e->acked_ms = now;
+			e->last_error = (char *)"";
+		} else {
+			e->attempts++;
+			e->last_error = (char *)v[i].error;
+		}
+		rv = px_put_msg(txn, n->db.outbox, v[i].key->k, v[i].key->len, &e->base);
+		e->last_error = old_err;
+		protobuf_c_message_free_unpacked(&e->base, NULL);
 	}
-	char *old_err = e->last_error;
-	if (ack) {
-		e->pending = false;
-		e->acked_ms = px_now_ms();
-		e->last_error = (char *)"";
-	} else {
-		e->attempts++;
-		e->last_error = (char *)(msg != NULL ? msg : "");
-	}
-	rv = px_put_msg(txn, n->db.outbox, key->k, key->len, &e->base);
-	e->last_error = old_err;
 	if (rv == PX_OK) {
 		rv = px_txn_commit(txn);
 		txn = NULL;
 	}
-done:
 	px_txn_abort(txn);
-	if (e != NULL)
-		protobuf_c_message_free_unpacked(&e->base, NULL);
 	return rv;
-}
-
-px_err
-outbox_ack(px_node *n, const outbox_key *key, uint32_t revision)
-{
-	return outbox_update(n, key, revision, true, NULL);
-}
-
-px_err
-outbox_note(px_node *n, const outbox_key *key, uint32_t revision, const char *msg)
-{
-	return outbox_update(n, key, revision, false, msg);
 }
 
 px_err

@@ -49,11 +49,18 @@ typedef struct outbox_key {
 px_err outbox_pending(px_node *n, outbox_key **keys, size_t *count) PX_NODISCARD;
 /* The entry under key; *out freed with protobuf_c_message_free_unpacked. */
 px_err outbox_get(px_node *n, const outbox_key *key, Praxis__OutboxEntry **out) PX_NODISCARD;
-/* The hub acknowledged revision: the entry stops being pending (only if it
- * still holds that revision: a newer one built meanwhile stays pending). */
-px_err outbox_ack(px_node *n, const outbox_key *key, uint32_t revision) PX_NODISCARD;
-/* Records a failed attempt (message kept for `outbox list`). */
-px_err outbox_note(px_node *n, const outbox_key *key, uint32_t revision, const char *msg) PX_NODISCARD;
+/* What became of one pending entry sent to the hub: acknowledged (error
+ * NULL: the hub said OK after its commit) or a failed attempt (error kept
+ * for `outbox list`). key and error are borrowed for the call. */
+typedef struct outbox_outcome {
+	const outbox_key *key;
+	uint32_t revision; /* the revision sent */
+	const char *error;
+} outbox_outcome;
+/* Records the outcomes of a batch in one transaction. An acknowledged
+ * entry stops being pending only if it still holds the revision sent (a
+ * newer one built meanwhile stays pending, untouched). */
+px_err outbox_settle(px_node *n, const outbox_outcome *v, size_t count) PX_NODISCARD;
 /* Signs the entry again with id: as a new revision when bump (the hub has
  * other bytes under this revision), else the same (after a key rotation). */
 px_err outbox_resign(px_node *n, const px_identity *id, const outbox_key *key, bool bump) PX_NODISCARD;

@@ -8,6 +8,9 @@
  *     enrolled node itself (px_report_sign), so the schema checks, the
  *     idempotence rule and the storage path are reached, not only the
  *     signature check.
+ * The payloads of 2 and 5 are also sent to SubmitReports (a
+ * SubmitReportRequest is a one-report SubmitReportsRequest on the wire;
+ * for 5, twice the same report: a duplicate inside one batch).
  * A malformed payload must be INVALID_ARGUMENT (or another refusal),
  * never a crash and never INTERNAL.
  */
@@ -65,6 +68,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned sel = data[0] % 6;
 	if (sel < 5) {
 		(void)pxf_send(pxf_methods[sel], data + 1, size - 1);
+		if (sel == 2)
+			(void)pxf_send("SubmitReports", data + 1, size - 1);
 		return 0;
 	}
 	if (pxf_signer == NULL) {
@@ -86,6 +91,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (buf != NULL) {
 			praxis__submit_report_request__pack(&q, buf);
 			(void)pxf_send("SubmitReport", buf, n);
+			free(buf);
+		}
+		Praxis__SignedReport *two[] = {sr, sr};
+		Praxis__SubmitReportsRequest qs = PRAXIS__SUBMIT_REPORTS_REQUEST__INIT;
+		qs.reports = two;
+		qs.n_reports = 2;
+		n = praxis__submit_reports_request__get_packed_size(&qs);
+		buf = malloc(n ? n : 1);
+		if (buf != NULL) {
+			praxis__submit_reports_request__pack(&qs, buf);
+			(void)pxf_send("SubmitReports", buf, n);
 			free(buf);
 		}
 	}

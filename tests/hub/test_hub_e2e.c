@@ -366,13 +366,132 @@ test_serve_on_timer(void **state)
 	cJSON_Delete(j);
 }
 
+/* A node with a large outbox: 20 communities x 12 months = 240 reports,
+ * sent in batches (SubmitReports of up to 64: 4 calls), every report once
+ * in the hub, none left in the outbox; a sync after it sends nothing. */
+#define LO_COMMUNITIES 20
+
+static void
+test_sync_large_outbox(void **state)
+{
+	(void)state;
+	node("n4", "init --name 'Grand réseau' --region Laval");
+	for (int i = 1; i <= LO_COMMUNITIES; i++)
+		node("n4", "community add --name 'CdP %02d' --framework laurentides --region Laval",
+		     i);
+	char *tok =
+	    sh(0, "'%s' --data '%s' tenant add grand-reseau --region Laval", HUB, T.hubdata);
+	tok[strcspn(tok, "\n")] = '\0';
+	node("n4", "enroll %s", tok);
+	free(tok);
+	char periods[256] = "";
+	for (int m = 1; m <= 12; m++)
+		snprintf(periods + strlen(periods), sizeof periods - strlen(periods), "%s2024-%02d",
+		         m > 1 ? "," : "", m);
+	char *out = sh(0, "'%s' --json --data '%s/n4' sync --period %s", NODE, T.dir, periods);
+	cJSON *j = cJSON_Parse(out);
+	free(out);
+	assert_non_null(j);
+	assert_int_equal(cJSON_GetObjectItem(j, "built")->valueint, LO_COMMUNITIES * 12);
+	assert_int_equal(cJSON_GetObjectItem(j, "sent")->valueint, LO_COMMUNITIES * 12);
+	assert_int_equal(cJSON_GetObjectItem(j, "duplicate")->valueint, 0);
+	assert_int_equal(cJSON_GetObjectItem(j, "pending")->valueint, 0);
+	assert_int_equal(cJSON_GetObjectItem(j, "calls")->valueint,
+	                 (LO_COMMUNITIES * 12 + 63) / 64);
+	cJSON_Delete(j);
+	j = hub_report("--tenant grand-reseau");
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "rows")), LO_COMMUNITIES * 12);
+	cJSON_Delete(j);
+	for (int m = 1; m <= 12; m++) {
+		char args[64];
+		snprintf(args, sizeof args, "--tenant grand-reseau --period 2024-%02d", m);
+		j = hub_report(args);
+		assert_int_equal(
+		    cJSON_GetObjectItem(cJSON_GetObjectItem(j, "total"), "communities")->valueint,
+		    LO_COMMUNITIES);
+		cJSON_Delete(j);
+	}
+	out = sh(0, "'%s' --json --data '%s/n4' outbox list", NODE, T.dir);
+	assert_string_equal(out, "[]\n");
+	free(out);
+	out = sh(0, "'%s' --json --data '%s/n4' sync --period %s", NODE, T.dir, periods);
+	j = cJSON_Parse(out);
+	free(out);
+	assert_int_equal(cJSON_GetObjectItem(j, "unchanged")->valueint, LO_COMMUNITIES * 12);
+	assert_int_equal(cJSON_GetObjectItem(j, "sent")->valueint, 0);
+	assert_int_equal(cJSON_GetObjectItem(j, "calls")->valueint, 0);
+	cJSON_Delete(j);
+}
+
+/* A report the hub refuses inside a batch: n5 is a copy of n4 (same
+ * community uids) enrolled with a new key for another tenant; of its
+ * first batch the 20 reports of n4's communities are refused (they belong
+ * to n4's tenant), each with its message, and stay pending with their
+ * error; its own new community's report is stored. */
+static void
+test_sync_refused_in_batch(void **state)
+{
+	(void)state;
+	free(sh(0, "cp -a '%s/n4' '%s/n5'", T.dir, T.dir));
+	char *tok = sh(0, "'%s' --data '%s' tenant add clone --region Laval", HUB, T.hubdata);
+	tok[strcspn(tok, "\n")] = '\0';
+	node("n5", "enroll %s --new-key", tok);
+	free(tok);
+	node("n5", "community add --name 'CdP à soi' --framework laurentides --region Laval");
+	pxt_run r = pxt_sh("'%s' --json --data '%s/n5' sync --period 2024-Q4", NODE, T.dir);
+	if (r.status != 2)
+		fprintf(stderr, "sync: exit %d\n%s\n%s\n", r.status, r.out, r.err);
+	assert_int_equal(r.status, 2);
+	cJSON *j = cJSON_Parse(r.out);
+	assert_non_null(j);
+	assert_int_equal(cJSON_GetObjectItem(j, "built")->valueint, LO_COMMUNITIES + 1);
+	assert_int_equal(cJSON_GetObjectItem(j, "sent")->valueint, 1);
+	assert_int_equal(cJSON_GetObjectItem(j, "refused")->valueint, LO_COMMUNITIES);
+	assert_int_equal(cJSON_GetObjectItem(j, "pending")->valueint, LO_COMMUNITIES);
+	assert_int_equal(cJSON_GetObjectItem(j, "calls")->valueint, 1);
+	cJSON_Delete(j);
+	/* Today's message, once per refused report. */
+	int said = 0;
+	for (const char *p = r.err;
+	     (p = strstr(p, "refusé par le hub : PERMISSION_DENIED")) != NULL; p++)
+		said++;
+	assert_int_equal(said, LO_COMMUNITIES);
+	assert_non_null(strstr(r.err, "appartient à une autre organisation"));
+	pxt_run_free(&r);
+	/* In English too; still refused, nothing stored twice. */
+	r = pxt_sh("LANG=en_CA.UTF-8 '%s' --data '%s/n5' sync --no-build", NODE, T.dir);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, "refused by the hub: PERMISSION_DENIED"));
+	pxt_run_free(&r);
+	char *out = sh(0, "'%s' --json --data '%s/n5' outbox list", NODE, T.dir);
+	j = cJSON_Parse(out);
+	free(out);
+	assert_int_equal(cJSON_GetArraySize(j), LO_COMMUNITIES);
+	const cJSON *e;
+	cJSON_ArrayForEach(e, j)
+	{
+		assert_non_null(
+		    strstr(cJSON_GetObjectItem(e, "last_error")->valuestring, "PERMISSION_DENIED"));
+		assert_int_equal(cJSON_GetObjectItem(e, "attempts")->valueint, 2);
+	}
+	cJSON_Delete(j);
+	j = hub_report("--tenant clone");
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "rows")), 1);
+	cJSON_Delete(j);
+	j = hub_report("--tenant grand-reseau --period 2024-Q4");
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "rows")), 0);
+	cJSON_Delete(j);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_federation_sums),
-		cmocka_unit_test(test_hub_restart_during_sync),
-		cmocka_unit_test(test_serve_on_timer),
+	    cmocka_unit_test(test_federation_sums),
+	    cmocka_unit_test(test_hub_restart_during_sync),
+	    cmocka_unit_test(test_serve_on_timer),
+	    cmocka_unit_test(test_sync_large_outbox),
+	    cmocka_unit_test(test_sync_refused_in_batch),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -412,6 +412,168 @@ test_submit_concurrent_copies(void **state)
 	}
 }
 
+/* SubmitReports as n; *out the response (caller frees) when OK. */
+static px_code
+submit_batch(node *n, Praxis__SignedReport **srs, size_t count, Praxis__SubmitReportsResponse **out)
+{
+	Praxis__SubmitReportsRequest req = PRAXIS__SUBMIT_REPORTS_REQUEST__INIT;
+	req.reports = srs;
+	req.n_reports = count;
+	ProtobufCMessage *resp = NULL;
+	px_status st;
+	if (px_rpc_call_named(n->cl, &praxis__hub__descriptor, "SubmitReports", &req.base, 20000,
+	                      &resp, &st) != PX_OK) {
+		/* st says why */
+	}
+	*out = (Praxis__SubmitReportsResponse *)resp;
+	return st.code;
+}
+
+static Praxis__SignedReport *
+signed_report(const px_identity *signer, const char *uid, const char *period, uint32_t rev,
+              double members)
+{
+	Praxis__CommunityReport *r =
+	    make_report(uid, uid, "laurentides", period, rev, members, 4, 0.75);
+	Praxis__SignedReport *sr = NULL;
+	assert_int_equal(px_report_sign(r, signer, &sr), PX_OK);
+	px_report_free(r);
+	return sr;
+}
+
+static int
+rows_of(const char *args)
+{
+	cJSON *j = hub_report(args);
+	int n = cJSON_GetArraySize(cJSON_GetObjectItem(j, "rows"));
+	cJSON_Delete(j);
+	return n;
+}
+
+/* A batch mixing every kind of report: one result per report, in order;
+ * the bad ones refused each with its own code, nothing of them stored;
+ * the good ones stored once, also when the batch is sent again. */
+static void
+test_submit_batch_mixed(void **state)
+{
+	(void)state;
+	enum { NB = 9 };
+	Praxis__SignedReport *b[NB];
+	b[0] = signed_report(T.a.id, "a-m1", "2023", 1, 11);
+	b[1] = signed_report(T.a.id, "a-m2", "2023", 1, 12);
+	b[1]->report.data[b[1]->report.len / 2] ^= 0x01;    /* bad signature */
+	b[2] = signed_report(T.a.id, "b-1", "2023", 1, 13); /* B's community */
+	b[3] = signed_report(T.a.id, "a-1", "2025", 2, 14); /* stored before */
+	b[4] = signed_report(T.a.id, "a-m3", "2023", 1, 15);
+	b[5] = signed_report(T.a.id, "a-m1", "2023", 1, 11); /* copy of b[0] */
+	b[6] = signed_report(T.b.id, "a-m4", "2023", 1, 16); /* signed by another key */
+	Praxis__CommunityReport *r =
+	    make_report("a-m5", "a-m5", "laurentides", "2023", 1, 17, 4, 1.5);
+	assert_int_equal(px_report_sign(r, T.a.id, &b[7]), PX_OK); /* rate above 1 */
+	px_report_free(r);
+	b[8] = signed_report(T.a.id, "a-2", "2025", 1, 99); /* same revision, other bytes */
+	static const px_code want[NB] = {PX_CODE_OK,
+	                                 PX_CODE_UNAUTHENTICATED,
+	                                 PX_CODE_PERMISSION_DENIED,
+	                                 PX_CODE_OK,
+	                                 PX_CODE_OK,
+	                                 PX_CODE_OK,
+	                                 PX_CODE_PERMISSION_DENIED,
+	                                 PX_CODE_INVALID_ARGUMENT,
+	                                 PX_CODE_ALREADY_EXISTS};
+	for (int round = 0; round < 2; round++) {
+		/* The second round is the retry of a node that lost the answer. */
+		const bool dup[NB] = {round == 1, false, false, true, round == 1,
+		                      true,       false, false, false};
+		Praxis__SubmitReportsResponse *resp = NULL;
+		assert_int_equal(submit_batch(&T.a, b, NB, &resp), PX_CODE_OK);
+		assert_non_null(resp);
+		assert_int_equal(resp->n_results, NB);
+		for (int i = 0; i < NB; i++) {
+			const Praxis__SubmitResult *x = resp->results[i];
+			if (x->code != (int)want[i] || x->duplicate != dup[i])
+				print_error("round %d, report %d: code %d dup %d (%s)\n", round, i,
+				            x->code, x->duplicate, x->message);
+			assert_int_equal(x->code, want[i]);
+			assert_int_equal(x->duplicate, dup[i]);
+			assert_int_equal(x->stored_revision,
+			                 want[i] == PX_CODE_OK ? (i == 3 ? 2 : 1) : 0);
+			/* A refusal says why. */
+			assert_true(want[i] == PX_CODE_OK || x->message[0] != '\0');
+		}
+		protobuf_c_message_free_unpacked(&resp->base, NULL);
+		cJSON *j = hub_report("--period 2023");
+		const cJSON *total = cJSON_GetObjectItem(j, "total");
+		assert_int_equal(cJSON_GetObjectItem(total, "communities")->valueint, 2);
+		assert_true(ind_value(total, "members_active") == 11 + 15);
+		cJSON_Delete(j);
+		assert_int_equal(rows_of("--community b-1 --period 2023"), 0);
+		assert_int_equal(rows_of("--community a-m2"), 0);
+		assert_int_equal(rows_of("--community a-m4"), 0);
+		assert_int_equal(rows_of("--community a-m5"), 0);
+		j = hub_report("--community a-2 --period 2025");
+		assert_true(ind_value(cJSON_GetObjectItem(j, "total"), "members_active") == 6);
+		cJSON_Delete(j);
+	}
+	for (int i = 0; i < NB; i++)
+		px_signed_report_free(b[i]);
+	/* An empty batch is an empty answer. */
+	Praxis__SubmitReportsResponse *resp = NULL;
+	assert_int_equal(submit_batch(&T.a, NULL, 0, &resp), PX_CODE_OK);
+	assert_int_equal(resp->n_results, 0);
+	protobuf_c_message_free_unpacked(&resp->base, NULL);
+}
+
+/* The caps of a call: 256 reports go in; 257, or more than 1 MiB of
+ * reports, are refused whole with RESOURCE_EXHAUSTED, nothing stored. */
+static void
+test_submit_batch_caps(void **state)
+{
+	(void)state;
+	enum { NC = 257 };
+	Praxis__SignedReport *b[NC];
+	for (int i = 0; i < NC; i++) {
+		char uid[32];
+		snprintf(uid, sizeof uid, "a-cap%d", i);
+		b[i] = signed_report(T.a.id, uid, "2022", 1, 10);
+	}
+	Praxis__SubmitReportsResponse *resp = NULL;
+	assert_int_equal(submit_batch(&T.a, b, NC, &resp), PX_CODE_RESOURCE_EXHAUSTED);
+	assert_null(resp);
+	assert_int_equal(rows_of("--period 2022"), 0);
+	/* Three reports of 400 KB: over 1 MiB in all. */
+	Praxis__SignedReport big[3];
+	Praxis__SignedReport *bigp[3];
+	uint8_t *blob = calloc(400 << 10, 1);
+	assert_non_null(blob);
+	for (int i = 0; i < 3; i++) {
+		big[i] = *b[i];
+		big[i].report.data = blob;
+		big[i].report.len = 400 << 10;
+		bigp[i] = &big[i];
+	}
+	assert_int_equal(submit_batch(&T.a, bigp, 3, &resp), PX_CODE_RESOURCE_EXHAUSTED);
+	assert_null(resp);
+	/* One of them alone is not refused for its size (the checks refuse it). */
+	assert_int_equal(submit_batch(&T.a, bigp, 1, &resp), PX_CODE_OK);
+	assert_int_equal(resp->n_results, 1);
+	assert_int_equal(resp->results[0]->code, PX_CODE_UNAUTHENTICATED);
+	protobuf_c_message_free_unpacked(&resp->base, NULL);
+	free(blob);
+	assert_int_equal(rows_of("--period 2022"), 0);
+	/* At the cap: every report stored. */
+	assert_int_equal(submit_batch(&T.a, b, NC - 1, &resp), PX_CODE_OK);
+	assert_int_equal(resp->n_results, NC - 1);
+	for (int i = 0; i < NC - 1; i++) {
+		assert_int_equal(resp->results[i]->code, PX_CODE_OK);
+		assert_false(resp->results[i]->duplicate);
+	}
+	protobuf_c_message_free_unpacked(&resp->base, NULL);
+	assert_int_equal(rows_of("--period 2022"), NC - 1);
+	for (int i = 0; i < NC; i++)
+		px_signed_report_free(b[i]);
+}
+
 static void
 test_signature_checks(void **state)
 {
@@ -665,12 +827,17 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_enroll_tokens),     cmocka_unit_test(test_submit_idempotent),
-		cmocka_unit_test(test_signature_checks),  cmocka_unit_test(test_tenant_isolation),
-		/* after the isolation test, which counts tenant A's reports */
-		cmocka_unit_test(test_submit_concurrent_copies),
-		cmocka_unit_test(test_viewer_scope_http), cmocka_unit_test(test_revoke_at_once),
-		cmocka_unit_test(test_audit_and_outputs),
+	    cmocka_unit_test(test_enroll_tokens),
+	    cmocka_unit_test(test_submit_idempotent),
+	    cmocka_unit_test(test_signature_checks),
+	    cmocka_unit_test(test_tenant_isolation),
+	    /* after the isolation test, which counts tenant A's reports */
+	    cmocka_unit_test(test_submit_concurrent_copies),
+	    cmocka_unit_test(test_submit_batch_mixed),
+	    cmocka_unit_test(test_submit_batch_caps),
+	    cmocka_unit_test(test_viewer_scope_http),
+	    cmocka_unit_test(test_revoke_at_once),
+	    cmocka_unit_test(test_audit_and_outputs),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

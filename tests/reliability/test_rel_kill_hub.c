@@ -16,11 +16,28 @@
  *     counts exactly nodes x communities x rounds communities;
  *   - every start after a kill succeeded; the hub's log has no sanitizer
  *     report.
- * argv[1] = number of kills (20 in `make test`, 200 in `make test-long`).
+ *
+ * Then the same for one batch (test_kill_hub_mid_batch): this test is a
+ * node of its own (px_rpc client, enrolled by RPC) that sends a
+ * SubmitReports of RK_BATCH reports, SIGKILLs the hub after a random
+ * 0-40 ms (before, during or after the checks and the commit of the
+ * batch), restarts it and sends the same batch again, as praxis-node sync
+ * does after a failure: every report of the retry is acknowledged, and
+ * either all as duplicates (the batch was committed before the kill) or
+ * none (it was not): a batch is stored in one commit or not at all, and
+ * never counted twice.
+ * argv[1] = number of kills (20 in `make test`, 200 in `make test-long`;
+ * half as many for the batch).
  */
 #define _GNU_SOURCE
+#include "hub.pb-c.h"
+#include "px_crypto.h"
+#include "px_jointoken.h"
+#include "px_report.h"
+#include "px_rpc.h"
 #include "relt.h"
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -179,6 +196,184 @@ test_kill_hub_while_nodes_push(void **state)
 	relt_hub_fini(&h);
 }
 
+/* ---- one batch, the hub killed under it ---- */
+
+#define RK_BATCH 64
+
+typedef struct rk_async {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool done;
+	px_code code;
+	size_t fresh, dup;
+} rk_async;
+
+static void
+rk_done(void *arg, px_err err, ProtobufCMessage *resp, const px_status *st)
+{
+	rk_async *a = arg;
+	pthread_mutex_lock(&a->mu);
+	a->code = st->code;
+	if (err == PX_OK && resp != NULL) {
+		Praxis__SubmitReportsResponse *r = (Praxis__SubmitReportsResponse *)resp;
+		for (size_t i = 0; i < r->n_results; i++)
+			if (r->results[i]->code == 0)
+				(*(r->results[i]->duplicate ? &a->dup : &a->fresh))++;
+	}
+	a->done = true;
+	pthread_cond_signal(&a->cv);
+	pthread_mutex_unlock(&a->mu);
+	if (resp != NULL)
+		protobuf_c_message_free_unpacked(resp, NULL);
+}
+
+static Praxis__SignedReport *
+rk_signed(const px_identity *id, int c, const char *period)
+{
+	char uid[48];
+	snprintf(uid, sizeof uid, "kb-%02d", c);
+	Praxis__Indicator in = PRAXIS__INDICATOR__INIT;
+	in.name = "members_active";
+	in.value = 12;
+	in.population = 12;
+	Praxis__Indicator *ins[] = {&in};
+	Praxis__CommunityReport r = PRAXIS__COMMUNITY_REPORT__INIT;
+	r.community_uid = uid;
+	r.community_name = "CdP lot";
+	r.framework = "laurentides";
+	r.region = "Laurentides";
+	r.period_kind = PRAXIS__PERIOD_KIND__PERIOD_MONTH;
+	r.period = (char *)period;
+	r.revision = 1;
+	r.generated_at = 1767225600;
+	r.k = 5;
+	r.plugin_ok = true;
+	r.n_indicators = 1;
+	r.indicators = ins;
+	Praxis__SignedReport *sr = NULL;
+	assert_int_equal(px_report_sign(&r, id, &sr), PX_OK);
+	return sr;
+}
+
+static void
+test_kill_hub_mid_batch(void **state)
+{
+	(void)state;
+	assert_int_equal(px_crypto_init(), PX_OK);
+	relt_hub h;
+	relt_hub_init(&h, "relkillb", false);
+	assert_true(relt_hub_start(&h));
+	uint8_t hub_pk[PX_PK_BYTES];
+	char kp[700];
+	snprintf(kp, sizeof kp, "%s/hub.key", h.data);
+	assert_int_equal(px_identity_load_pk(kp, hub_pk), PX_OK);
+	char *tok = relt_tenant_add(&h, "lots");
+	px_jointoken jt;
+	assert_int_equal(px_jointoken_parse(tok, strlen(tok), &jt), PX_OK);
+	free(tok);
+	px_identity *id = NULL;
+	assert_int_equal(px_identity_generate(&id), PX_OK);
+	px_rpc_method_idempotent(&praxis__hub__descriptor, "SubmitReports");
+	px_rpc_client *cl = NULL;
+	px_rpc_client_opts o = {0};
+	o.url = h.url;
+	o.identity = id;
+	o.server_pk = hub_pk;
+	o.timeout_ms = 60000;
+	assert_int_equal(px_rpc_client_open(&cl, &o), PX_OK);
+	Praxis__EnrollRequest er = PRAXIS__ENROLL_REQUEST__INIT;
+	er.token_secret.data = jt.secret;
+	er.token_secret.len = sizeof jt.secret;
+	er.org_name = "Organisme lots";
+	ProtobufCMessage *resp = NULL;
+	px_status st;
+	assert_int_equal(
+	    px_rpc_call_named(cl, &praxis__hub__descriptor, "Enroll", &er.base, 0, &resp, &st),
+	    PX_OK);
+	protobuf_c_message_free_unpacked(resp, NULL);
+	unsigned mi = (unsigned)(protobuf_c_service_descriptor_get_method_by_name(
+	                             &praxis__hub__descriptor, "SubmitReports") -
+	                         praxis__hub__descriptor.methods);
+	int rounds = rk_kills / 2 > 0 ? rk_kills / 2 : 1;
+	srand((unsigned)getpid());
+	int first_ok = 0, committed = 0, not_committed = 0;
+	for (int r = 0; r < rounds; r++) {
+		char period[16];
+		snprintf(period, sizeof period, "%04d-%02d", 1901 + r / 12, r % 12 + 1);
+		Praxis__SignedReport *srs[RK_BATCH];
+		for (int i = 0; i < RK_BATCH; i++)
+			srs[i] = rk_signed(id, i, period);
+		Praxis__SubmitReportsRequest req = PRAXIS__SUBMIT_REPORTS_REQUEST__INIT;
+		req.reports = srs;
+		req.n_reports = RK_BATCH;
+		rk_async a = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+		assert_int_equal(px_rpc_call_async(cl, &praxis__hub__descriptor, mi, &req.base,
+		                                   60000, rk_done, &a),
+		                 PX_OK);
+		relt_sleep_ms(rand() % 40);
+		relt_hub_stop(&h, SIGKILL);
+		assert_true(relt_hub_start(&h));
+		/* The first call ends one way or the other (nng may even send it
+		 * again to the new hub); its outcome is only counted. */
+		pthread_mutex_lock(&a.mu);
+		while (!a.done)
+			pthread_cond_wait(&a.cv, &a.mu);
+		pthread_mutex_unlock(&a.mu);
+		pthread_mutex_destroy(&a.mu);
+		pthread_cond_destroy(&a.cv);
+		if (a.code == PX_CODE_OK) {
+			first_ok++;
+			assert_int_equal(a.fresh + a.dup, RK_BATCH);
+		}
+		/* The node's retry: the same batch. */
+		resp = NULL;
+		assert_int_equal(px_rpc_call_named(cl, &praxis__hub__descriptor, "SubmitReports",
+		                                   &req.base, 0, &resp, &st),
+		                 PX_OK);
+		Praxis__SubmitReportsResponse *rr = (Praxis__SubmitReportsResponse *)resp;
+		assert_int_equal(rr->n_results, RK_BATCH);
+		int dup = 0;
+		for (int i = 0; i < RK_BATCH; i++) {
+			if (rr->results[i]->code != 0)
+				print_error("round %d report %d: %d %s\n", r, i,
+				            rr->results[i]->code, rr->results[i]->message);
+			assert_int_equal(rr->results[i]->code, 0);
+			dup += rr->results[i]->duplicate;
+		}
+		protobuf_c_message_free_unpacked(resp, NULL);
+		/* All in one commit, or none. */
+		if (dup != 0 && dup != RK_BATCH)
+			print_error("round %d: %d of %d already stored\n", r, dup, RK_BATCH);
+		assert_true(dup == 0 || dup == RK_BATCH);
+		(*(dup == RK_BATCH ? &committed : &not_committed))++;
+		for (int i = 0; i < RK_BATCH; i++)
+			px_signed_report_free(srs[i]);
+	}
+	px_rpc_client_close(cl);
+	px_identity_free(id);
+	pxt_run rep = relt_hub_cmd(&h, "report --json");
+	assert_int_equal(rep.status, 0);
+	cJSON *j = cJSON_Parse(rep.out);
+	assert_non_null(j);
+	int nrows = cJSON_GetArraySize(cJSON_GetObjectItem(j, "rows"));
+	int total = (int)cJSON_GetNumberValue(
+	    cJSON_GetObjectItem(cJSON_GetObjectItem(j, "total"), "communities"));
+	printf("kill mid-batch: %d kills, batches of %d: %d first calls answered OK, %d retries "
+	       "found the "
+	       "batch committed, %d found nothing; %d hub rows, total communities %d\n",
+	       rounds, RK_BATCH, first_ok, committed, not_committed, nrows, total);
+	cJSON_Delete(j);
+	pxt_run_free(&rep);
+	assert_int_equal(nrows, rounds * RK_BATCH);
+	assert_int_equal(total, rounds * RK_BATCH);
+	relt_hub_stop(&h, SIGTERM);
+	char errlog[600];
+	snprintf(errlog, sizeof errlog, "%s/hub.err", h.dir);
+	assert_false(pxt_file_contains(errlog, "Sanitizer", 9));
+	assert_false(pxt_file_contains(errlog, "runtime error", 13));
+	relt_hub_fini(&h);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -188,6 +383,7 @@ main(int argc, char **argv)
 		rk_kills = 20;
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_kill_hub_while_nodes_push),
+	    cmocka_unit_test(test_kill_hub_mid_batch),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
