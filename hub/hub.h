@@ -82,6 +82,8 @@ void hub_audit(hub *h, const char *channel, const char *who, const char *action,
                const char *target, int code, const char *reason_fmt, ...) PX_PRINTF(7, 8);
 typedef void (*hub_audit_fn)(void *arg, uint64_t seq, const Praxis__HubAuditEvent *e);
 px_err hub_audit_each(hub *h, hub_audit_fn fn, void *arg) PX_NODISCARD;
+/* Writes the count of refusals the rate limit kept out (audit.c), if any. */
+void hub_audit_flush(hub *h);
 
 /* The tenant of a node key; PX_ENOTFOUND unknown, PX_EPERM revoked (key or tenant). */
 px_err hub_key_tenant(hub *h, const uint8_t pk[PX_PK_BYTES], char tenant[PX_JT_TENANT_MAX + 1]) PX_NODISCARD;

@@ -134,6 +134,7 @@ hub_close(hub *h)
 {
 	if (h == NULL)
 		return;
+	hub_audit_flush(h);
 	px_plugin_host_close(h->plugins);
 	px_store_close(h->st);
 	px_identity_free(h->id);
@@ -645,79 +646,6 @@ hub_viewer_revoke(hub *h, const char *name)
 		return rv;
 	}
 	return px_txn_commit(txn);
-}
-
-/* --------------------------------------------------------------- audit */
-
-void
-hub_audit(hub *h, const char *channel, const char *who, const char *action, const char *target,
-          int code, const char *reason_fmt, ...)
-{
-	char reason[512];
-	va_list ap;
-	va_start(ap, reason_fmt);
-	vsnprintf(reason, sizeof reason, reason_fmt, ap);
-	va_end(ap);
-	Praxis__HubAuditEvent e = PRAXIS__HUB_AUDIT_EVENT__INIT;
-	e.time_ms = px_now_ms();
-	e.channel = (char *)(channel ? channel : "");
-	e.who = (char *)(who ? who : "");
-	e.action = (char *)(action ? action : "");
-	e.target = (char *)(target ? target : "");
-	e.reason = reason;
-	e.code = code;
-	px_txn *txn = NULL;
-	uint64_t seq = 0;
-	uint8_t key[8];
-	px_err rv = px_txn_begin(h->st, true, &txn);
-	if (rv == PX_OK)
-		rv = px_seq_next(txn, "audit", &seq);
-	if (rv == PX_OK) {
-		px_be64(key, seq);
-		rv = px_put_msg(txn, h->audit, key, sizeof key, &e.base);
-	}
-	if (rv == PX_OK) {
-		rv = px_txn_commit(txn);
-		txn = NULL;
-	}
-	px_txn_abort(txn);
-	px_log(PX_LOG_WARN, "audit %s %s %s %s: %s (%s)", e.channel, e.who, e.action, e.target,
-	       reason, px_code_name(code));
-	if (rv != PX_OK)
-		px_log(PX_LOG_ERROR, "audit: %s", px_strerror(rv));
-}
-
-typedef struct hub_audit_ctx {
-	hub_audit_fn fn;
-	void *arg;
-} hub_audit_ctx;
-
-static px_err
-hub_audit_cb(void *arg, px_val key, px_val val)
-{
-	hub_audit_ctx *c = arg;
-	Praxis__HubAuditEvent *e = praxis__hub_audit_event__unpack(NULL, val.size, val.data);
-	if (e == NULL || key.size != 8) {
-		if (e != NULL)
-			praxis__hub_audit_event__free_unpacked(e, NULL);
-		return PX_ECORRUPT;
-	}
-	c->fn(c->arg, px_rd64(key.data), e);
-	praxis__hub_audit_event__free_unpacked(e, NULL);
-	return PX_OK;
-}
-
-px_err
-hub_audit_each(hub *h, hub_audit_fn fn, void *arg)
-{
-	px_txn *txn = NULL;
-	px_err rv = px_txn_begin(h->st, false, &txn);
-	if (rv != PX_OK)
-		return rv;
-	hub_audit_ctx c = {fn, arg};
-	rv = px_scan(txn, h->audit, NULL, 0, hub_audit_cb, &c);
-	px_txn_abort(txn);
-	return rv;
 }
 
 /* ---------------------------------------------------------- node keys */

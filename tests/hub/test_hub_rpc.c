@@ -823,6 +823,99 @@ test_audit_and_outputs(void **state)
 	assert_true(pxt_file_contains(f, "\xEF\xBB\xBF", 3));
 }
 
+/* The JSON of `praxis-hub audit list`. */
+static cJSON *
+audit_list(void)
+{
+	pxt_run r = pxt_sh("'%s' --data '%s' audit list --json", HUB, T.data);
+	assert_int_equal(r.status, 0);
+	cJSON *j = cJSON_Parse(r.out);
+	pxt_run_free(&r);
+	assert_non_null(j);
+	return j;
+}
+
+static double
+audit_last_seq(const cJSON *j)
+{
+	double seq = 0;
+	const cJSON *e;
+	cJSON_ArrayForEach(e, j)
+		if (cJSON_GetObjectItem(e, "seq")->valuedouble > seq)
+			seq = cJSON_GetObjectItem(e, "seq")->valuedouble;
+	return seq;
+}
+
+/* Refused calls under made-up keys: every one refused, but the records
+ * they leave are rate limited (hub/audit.c), and what was not recorded
+ * is counted in a "rate-limit" record. */
+static void
+test_audit_rate_limit(void **state)
+{
+	(void)state;
+	cJSON *j = audit_list();
+	double after = audit_last_seq(j);
+	cJSON_Delete(j);
+	int64_t t0 = px_mono_ns();
+	int calls = 0;
+	node x;
+	node_open(&x, &T.jt_a);
+	char who[PX_PK_HEX];
+	px_hex_encode(px_identity_pk(x.id), 16, who);
+	for (int i = 0; i < 40; i++, calls++)
+		assert_int_equal(list_reports(&x, "", NULL), PX_CODE_UNAUTHENTICATED);
+	node_close(&x);
+	for (int i = 0; i < 80; i++, calls++) {
+		node y;
+		node_open(&y, &T.jt_a);
+		assert_int_equal(list_reports(&y, "", NULL), PX_CODE_UNAUTHENTICATED);
+		node_close(&y);
+	}
+	double secs = (double)(px_mono_ns() - t0) / 1e9;
+	/* One more after the global bucket refilled: recorded, and the
+	 * count of what was not recorded is written just before it. */
+	struct timespec ts = {1, 200000000};
+	nanosleep(&ts, NULL);
+	node z;
+	node_open(&z, &T.jt_a);
+	char last[PX_PK_HEX];
+	px_hex_encode(px_identity_pk(z.id), 16, last);
+	assert_int_equal(list_reports(&z, "", NULL), PX_CODE_UNAUTHENTICATED);
+	calls++;
+	node_close(&z);
+
+	j = audit_list();
+	int mine = 0, recorded = 0, lasts = 0;
+	unsigned long long dropped = 0;
+	const cJSON *e;
+	cJSON_ArrayForEach(e, j) {
+		if (cJSON_GetObjectItem(e, "seq")->valuedouble <= after)
+			continue;
+		const char *w = cJSON_GetObjectItem(e, "who")->valuestring;
+		const char *reason = cJSON_GetObjectItem(e, "reason")->valuestring;
+		if (strcmp(cJSON_GetObjectItem(e, "action")->valuestring, "rate-limit") == 0) {
+			unsigned long long n = 0;
+			assert_int_equal(sscanf(reason, "%llu refusal", &n), 1);
+			dropped += n;
+			continue;
+		}
+		if (strcmp(reason, "unknown key") != 0)
+			continue;
+		recorded++;
+		mine += strcmp(w, who) == 0;
+		lasts += strcmp(w, last) == 0;
+	}
+	cJSON_Delete(j);
+	/* One key: its burst of 10, then one per 10 s. */
+	assert_true(mine >= 10 && mine <= 10 + (int)(secs / 10) + 1);
+	/* All keys: at most the burst of 60 and one per second. */
+	assert_true(recorded <= 60 + (int)(secs + 1.2) + 2);
+	assert_int_equal(lasts, 1);
+	/* Nothing lost from the count (earlier drops may add to it). */
+	assert_true(recorded + (int)dropped >= calls);
+	assert_true(dropped > 0);
+}
+
 int
 main(void)
 {
@@ -838,6 +931,7 @@ main(void)
 	    cmocka_unit_test(test_viewer_scope_http),
 	    cmocka_unit_test(test_revoke_at_once),
 	    cmocka_unit_test(test_audit_and_outputs),
+	    cmocka_unit_test(test_audit_rate_limit),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
