@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,4 +188,21 @@ hubt_header(const hubt_http *r, const char *name, char *out, size_t size)
 			p += 2;
 	}
 	return false;
+}
+
+char *
+hubt_sh(int expect, const char *fmt, ...)
+{
+	char cmd[8192];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof cmd, fmt, ap);
+	va_end(ap);
+	pxt_run r = pxt_sh("%s", cmd);
+	if (r.status != expect)
+		fprintf(stderr, "command: %s\nexit %d\nstdout: %s\nstderr: %s\n", cmd, r.status, r.out,
+		        r.err);
+	assert_int_equal(r.status, expect);
+	free(r.err);
+	return r.out;
 }

@@ -10,6 +10,11 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/* Runs a shell command line built from fmt; fails the test (printing the
+ * command, its exit status and output) unless it exits with `expect`.
+ * Returns its stdout (caller frees). */
+char *hubt_sh(int expect, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* A TCP port free on 127.0.0.1 right now (bound, read, closed). */
 int hubt_free_port(void);
 

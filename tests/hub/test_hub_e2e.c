@@ -37,26 +37,6 @@ static const struct {
 	{"n3", "brusano", "brusano", "Bruxelles"},
 };
 
-/* Runs a shell command line built from fmt; fails the test on a non-zero
- * exit unless expect_fail. Returns stdout (caller frees). */
-static char *
-sh(int expect, const char *fmt, ...) PX_PRINTF(2, 3);
-static char *
-sh(int expect, const char *fmt, ...)
-{
-	char cmd[8192];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof cmd, fmt, ap);
-	va_end(ap);
-	pxt_run r = pxt_sh("%s", cmd);
-	if (r.status != expect)
-		fprintf(stderr, "command: %s\nexit %d\nstdout: %s\nstderr: %s\n", cmd, r.status, r.out, r.err);
-	assert_int_equal(r.status, expect);
-	free(r.err);
-	return r.out;
-}
-
 static void
 node(const char *n, const char *fmt, ...) PX_PRINTF(2, 3);
 static void
@@ -67,7 +47,7 @@ node(const char *n, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(args, sizeof args, fmt, ap);
 	va_end(ap);
-	free(sh(0, "'%s' --data '%s/%s' %s", NODE, T.dir, n, args));
+	free(hubt_sh(0, "'%s' --data '%s/%s' %s", NODE, T.dir, n, args));
 }
 
 static void
@@ -83,7 +63,7 @@ hub_start(void)
 static cJSON *
 hub_report(const char *args)
 {
-	char *out = sh(0, "'%s' --data '%s' report --json %s", HUB, T.hubdata, args);
+	char *out = hubt_sh(0, "'%s' --data '%s' report --json %s", HUB, T.hubdata, args);
 	cJSON *j = cJSON_Parse(out);
 	free(out);
 	assert_non_null(j);
@@ -119,7 +99,7 @@ static figures
 node_figures(const char *n)
 {
 	figures f = {0, 0, 0};
-	char *out = sh(0, "'%s' --data '%s/%s' member list --community 1 --json", NODE, T.dir, n);
+	char *out = hubt_sh(0, "'%s' --data '%s/%s' member list --community 1 --json", NODE, T.dir, n);
 	cJSON *j = cJSON_Parse(out);
 	free(out);
 	assert_non_null(j);
@@ -137,7 +117,7 @@ node_figures(const char *n)
 			f.fresh++;
 	}
 	cJSON_Delete(j);
-	out = sh(0, "'%s' --data '%s/%s' meeting list --community 1 --json", NODE, T.dir, n);
+	out = hubt_sh(0, "'%s' --data '%s/%s' meeting list --community 1 --json", NODE, T.dir, n);
 	j = cJSON_Parse(out);
 	free(out);
 	assert_non_null(j);
@@ -200,7 +180,7 @@ setup(void **state)
 	do
 		T.http_port = hubt_free_port();
 	while (T.http_port == T.rpc_port);
-	free(sh(0, "'%s' --data '%s' init --listen tcp://127.0.0.1:%d", HUB, T.hubdata, T.rpc_port));
+	free(hubt_sh(0, "'%s' --data '%s' init --listen tcp://127.0.0.1:%d", HUB, T.hubdata, T.rpc_port));
 	hub_start();
 	return 0;
 }
@@ -225,14 +205,14 @@ test_federation_sums(void **state)
 	(void)state;
 	create_data();
 	for (int i = 0; i < 3; i++) {
-		char *tok = sh(0, "'%s' --data '%s' tenant add %s --region '%s'", HUB, T.hubdata, N[i].tenant,
+		char *tok = hubt_sh(0, "'%s' --data '%s' tenant add %s --region '%s'", HUB, T.hubdata, N[i].tenant,
 		               N[i].region);
 		tok[strcspn(tok, "\n")] = '\0';
 		node(N[i].name, "enroll %s", tok);
 		/* The token is single-use, also for the node that used it. */
-		free(sh(2, "'%s' --data '%s/%s' enroll %s", NODE, T.dir, N[i].name, tok));
+		free(hubt_sh(2, "'%s' --data '%s/%s' enroll %s", NODE, T.dir, N[i].name, tok));
 		free(tok);
-		char *out = sh(0, "'%s' --json --data '%s/%s' sync --period 2025", NODE, T.dir, N[i].name);
+		char *out = hubt_sh(0, "'%s' --json --data '%s/%s' sync --period 2025", NODE, T.dir, N[i].name);
 		cJSON *j = cJSON_Parse(out);
 		free(out);
 		assert_non_null(j);
@@ -267,7 +247,7 @@ test_federation_sums(void **state)
 	}
 	cJSON_Delete(j);
 	/* A second sync finds nothing new: no revision, nothing sent. */
-	char *out = sh(0, "'%s' --json --data '%s/n1' sync --period 2025", NODE, T.dir);
+	char *out = hubt_sh(0, "'%s' --json --data '%s/n1' sync --period 2025", NODE, T.dir);
 	j = cJSON_Parse(out);
 	free(out);
 	assert_int_equal(cJSON_GetObjectItem(j, "unchanged")->valueint, 1);
@@ -279,7 +259,7 @@ test_federation_sums(void **state)
 static int
 outbox_attempts(void)
 {
-	char *out = sh(0, "'%s' --json --data '%s/n1' outbox list", NODE, T.dir);
+	char *out = hubt_sh(0, "'%s' --json --data '%s/n1' outbox list", NODE, T.dir);
 	cJSON *j = cJSON_Parse(out);
 	free(out);
 	int a = -1;
@@ -328,7 +308,7 @@ test_hub_restart_during_sync(void **state)
 	assert_true(ind(group(j, "by_framework", "framework", "rocfm"), "members_active") == before.active);
 	assert_true(ind(total, "members_active") == 20);
 	cJSON_Delete(j);
-	out = sh(0, "'%s' --json --data '%s/n1' outbox list", NODE, T.dir);
+	out = hubt_sh(0, "'%s' --json --data '%s/n1' outbox list", NODE, T.dir);
 	assert_string_equal(out, "[]\n");
 	free(out);
 }
@@ -380,7 +360,7 @@ test_sync_large_outbox(void **state)
 		node("n4", "community add --name 'CdP %02d' --framework laurentides --region Laval",
 		     i);
 	char *tok =
-	    sh(0, "'%s' --data '%s' tenant add grand-reseau --region Laval", HUB, T.hubdata);
+	    hubt_sh(0, "'%s' --data '%s' tenant add grand-reseau --region Laval", HUB, T.hubdata);
 	tok[strcspn(tok, "\n")] = '\0';
 	node("n4", "enroll %s", tok);
 	free(tok);
@@ -388,7 +368,7 @@ test_sync_large_outbox(void **state)
 	for (int m = 1; m <= 12; m++)
 		snprintf(periods + strlen(periods), sizeof periods - strlen(periods), "%s2024-%02d",
 		         m > 1 ? "," : "", m);
-	char *out = sh(0, "'%s' --json --data '%s/n4' sync --period %s", NODE, T.dir, periods);
+	char *out = hubt_sh(0, "'%s' --json --data '%s/n4' sync --period %s", NODE, T.dir, periods);
 	cJSON *j = cJSON_Parse(out);
 	free(out);
 	assert_non_null(j);
@@ -411,10 +391,10 @@ test_sync_large_outbox(void **state)
 		    LO_COMMUNITIES);
 		cJSON_Delete(j);
 	}
-	out = sh(0, "'%s' --json --data '%s/n4' outbox list", NODE, T.dir);
+	out = hubt_sh(0, "'%s' --json --data '%s/n4' outbox list", NODE, T.dir);
 	assert_string_equal(out, "[]\n");
 	free(out);
-	out = sh(0, "'%s' --json --data '%s/n4' sync --period %s", NODE, T.dir, periods);
+	out = hubt_sh(0, "'%s' --json --data '%s/n4' sync --period %s", NODE, T.dir, periods);
 	j = cJSON_Parse(out);
 	free(out);
 	assert_int_equal(cJSON_GetObjectItem(j, "unchanged")->valueint, LO_COMMUNITIES * 12);
@@ -432,8 +412,8 @@ static void
 test_sync_refused_in_batch(void **state)
 {
 	(void)state;
-	free(sh(0, "cp -a '%s/n4' '%s/n5'", T.dir, T.dir));
-	char *tok = sh(0, "'%s' --data '%s' tenant add clone --region Laval", HUB, T.hubdata);
+	free(hubt_sh(0, "cp -a '%s/n4' '%s/n5'", T.dir, T.dir));
+	char *tok = hubt_sh(0, "'%s' --data '%s' tenant add clone --region Laval", HUB, T.hubdata);
 	tok[strcspn(tok, "\n")] = '\0';
 	node("n5", "enroll %s --new-key", tok);
 	free(tok);
@@ -463,7 +443,7 @@ test_sync_refused_in_batch(void **state)
 	assert_int_equal(r.status, 2);
 	assert_non_null(strstr(r.err, "refused by the hub: PERMISSION_DENIED"));
 	pxt_run_free(&r);
-	char *out = sh(0, "'%s' --json --data '%s/n5' outbox list", NODE, T.dir);
+	char *out = hubt_sh(0, "'%s' --json --data '%s/n5' outbox list", NODE, T.dir);
 	j = cJSON_Parse(out);
 	free(out);
 	assert_int_equal(cJSON_GetArraySize(j), LO_COMMUNITIES);

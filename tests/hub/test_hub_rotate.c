@@ -25,33 +25,10 @@ static struct {
 	pid_t pid;
 } T;
 
-/* Runs a command line; fails unless it exits with `expect`. Returns
- * stdout, stderr appended after a NUL-free "\n--\n" (caller frees). */
-static char *
-sh(int expect, const char *fmt, ...) PX_PRINTF(2, 3);
-static char *
-sh(int expect, const char *fmt, ...)
-{
-	char cmd[8192];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof cmd, fmt, ap);
-	va_end(ap);
-	pxt_run r = pxt_sh("%s", cmd);
-	if (r.status != expect)
-		fprintf(stderr, "command: %s\nexit %d\nstdout: %s\nstderr: %s\n", cmd, r.status, r.out,
-		        r.err);
-	assert_int_equal(r.status, expect);
-	char *both = NULL;
-	assert_true(asprintf(&both, "%s\n--\n%s", r.out, r.err) >= 0);
-	pxt_run_free(&r);
-	return both;
-}
-
 static char *
 token(const char *args)
 {
-	char *out = sh(0, "'%s' --data '%s' %s", HUB, T.hub, args);
+	char *out = hubt_sh(0, "'%s' --data '%s' %s", HUB, T.hub, args);
 	out[strcspn(out, "\n")] = '\0';
 	return out;
 }
@@ -59,7 +36,7 @@ token(const char *args)
 static int
 sync_json(const char *data, const char *field)
 {
-	char *out = sh(0, "'%s' --json --data '%s' sync --period 2025", NODE, data);
+	char *out = hubt_sh(0, "'%s' --json --data '%s' sync --period 2025", NODE, data);
 	cJSON *j = cJSON_Parse(out);
 	free(out);
 	assert_non_null(j);
@@ -71,9 +48,7 @@ sync_json(const char *data, const char *field)
 static double
 hub_members_active(void)
 {
-	char *out = sh(0, "'%s' --data '%s' report --json --period 2025", HUB, T.hub);
-	char *sep = strstr(out, "\n--\n");
-	*sep = '\0';
+	char *out = hubt_sh(0, "'%s' --data '%s' report --json --period 2025", HUB, T.hub);
 	cJSON *j = cJSON_Parse(out);
 	free(out);
 	assert_non_null(j);
@@ -88,7 +63,7 @@ hub_members_active(void)
 static void
 member(int i)
 {
-	free(sh(0,
+	free(hubt_sh(0,
 	        "'%s' --data '%s' member add --community 1 --family Roy%d --first Anne%d --org 1 "
 	        "--status active --joined 2025-01-1%d --consent oui",
 	        NODE, T.node, i, i, i % 10));
@@ -104,7 +79,7 @@ setup(void **state)
 	snprintf(T.node, sizeof T.node, "%s/node", T.dir);
 	snprintf(T.old, sizeof T.old, "%s/node-old", T.dir);
 	int port = hubt_free_port();
-	free(sh(0, "'%s' --data '%s' init --listen tcp://127.0.0.1:%d", HUB, T.hub, port));
+	free(hubt_sh(0, "'%s' --data '%s' init --listen tcp://127.0.0.1:%d", HUB, T.hub, port));
 	const char *argv[] = {HUB, "--data", T.hub, "serve", "--no-http", NULL};
 	T.pid = hubt_spawn(T.log, argv);
 	assert_true(hubt_wait_log(T.pid, T.log, "\nprêt", 30));
@@ -124,16 +99,16 @@ static void
 test_rotate_key(void **state)
 {
 	(void)state;
-	free(sh(0, "'%s' --data '%s' init --name 'Maison Roy' --region Laurentides", NODE, T.node));
-	free(sh(0, "'%s' --data '%s' org edit 1 --rocfm yes", NODE, T.node));
-	free(sh(0,
+	free(hubt_sh(0, "'%s' --data '%s' init --name 'Maison Roy' --region Laurentides", NODE, T.node));
+	free(hubt_sh(0, "'%s' --data '%s' org edit 1 --rocfm yes", NODE, T.node));
+	free(hubt_sh(0,
 	        "'%s' --data '%s' community add --name 'CdP Roy' --framework rocfm --region Laurentides "
 	        "--host-org 1",
 	        NODE, T.node));
 	for (int i = 1; i <= 6; i++)
 		member(i);
 	char *tok = token("tenant add roy --region Laurentides");
-	free(sh(0, "'%s' --data '%s' enroll %s", NODE, T.node, tok));
+	free(hubt_sh(0, "'%s' --data '%s' enroll %s", NODE, T.node, tok));
 	free(tok);
 	assert_int_equal(sync_json(T.node, "sent"), 1);
 	assert_true(hub_members_active() == 6);
@@ -141,37 +116,39 @@ test_rotate_key(void **state)
 	/* A change, built into the outbox and signed with the old key, but
 	 * not sent before the rotation. */
 	member(7);
-	free(sh(0, "'%s' --data '%s' outbox build --period 2025", NODE, T.node));
-	char *old_pub = sh(0, "cat '%s/node.key.pub'", T.node);
-	free(sh(0, "cp -a '%s' '%s'", T.node, T.old));
+	free(hubt_sh(0, "'%s' --data '%s' outbox build --period 2025", NODE, T.node));
+	char *old_pub = hubt_sh(0, "cat '%s/node.key.pub'", T.node);
+	free(hubt_sh(0, "cp -a '%s' '%s'", T.node, T.old));
 
 	/* The hub rotates: the old key is refused at the very next call, and
 	 * the report stays in the outbox. */
 	char *tok2 = token("tenant rotate-key roy");
-	char *out = sh(2, "'%s' --data '%s' sync --period 2025", NODE, T.old);
-	assert_non_null(strstr(out, "refus"));
-	free(out);
-	out = sh(0, "'%s' --json --data '%s' outbox list", NODE, T.old);
+	pxt_run r = pxt_sh("'%s' --data '%s' sync --period 2025", NODE, T.old);
+	assert_int_equal(r.status, 2);
+	assert_non_null(strstr(r.err, "refus"));
+	pxt_run_free(&r);
+	char *out;
+	out = hubt_sh(0, "'%s' --json --data '%s' outbox list", NODE, T.old);
 	assert_non_null(strstr(out, "\"pending\""));
 	free(out);
 
 	/* A bad token does not touch the key. */
-	out = sh(2, "'%s' --data '%s' enroll pxj1.AAAA --new-key", NODE, T.node);
+	out = hubt_sh(2, "'%s' --data '%s' enroll pxj1.AAAA --new-key", NODE, T.node);
 	free(out);
-	char *pub = sh(0, "cat '%s/node.key.pub'", T.node);
+	char *pub = hubt_sh(0, "cat '%s/node.key.pub'", T.node);
 	assert_string_equal(pub, old_pub);
 	free(pub);
 
 	/* The new key, registered by the hub, then put in place. */
-	free(sh(0, "'%s' --data '%s' enroll %s --new-key", NODE, T.node, tok2));
-	pub = sh(0, "cat '%s/node.key.pub'", T.node);
+	free(hubt_sh(0, "'%s' --data '%s' enroll %s --new-key", NODE, T.node, tok2));
+	pub = hubt_sh(0, "cat '%s/node.key.pub'", T.node);
 	assert_string_not_equal(pub, old_pub);
 	free(pub);
-	out = sh(0, "ls -a '%s'", T.node);
+	out = hubt_sh(0, "ls -a '%s'", T.node);
 	assert_null(strstr(out, "node.key.new"));
 	free(out);
 	/* Single use: the same token again is refused, the key unchanged. */
-	free(sh(2, "'%s' --data '%s' enroll %s --new-key", NODE, T.old, tok2));
+	free(hubt_sh(2, "'%s' --data '%s' enroll %s --new-key", NODE, T.old, tok2));
 	free(tok2);
 
 	/* What waited in the outbox is delivered under the new key, once. */
@@ -179,7 +156,7 @@ test_rotate_key(void **state)
 	assert_true(hub_members_active() == 7);
 	assert_int_equal(sync_json(T.node, "sent"), 0);
 	/* The old copy stays refused. */
-	free(sh(2, "'%s' --data '%s' sync --period 2025", NODE, T.old));
+	free(hubt_sh(2, "'%s' --data '%s' sync --period 2025", NODE, T.old));
 	free(old_pub);
 }
 
