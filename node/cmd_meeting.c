@@ -14,58 +14,96 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ACT_OPT(nm) {.name = (nm), .has_arg = true}
-#define ACT_MULTI(nm) {.name = (nm), .has_arg = true, .multi = true}
-#define ACT_FLAG(nm) {.name = (nm), .has_arg = false}
-#define ACT_END {.name = NULL}
-
-static int meet_add(px_node *n, int argc, char **argv);
-static int meet_list(px_node *n, int argc, char **argv);
-static int meet_show(px_node *n, int argc, char **argv);
-static int hours_log(px_node *n, int argc, char **argv);
-static int hours_list(px_node *n, int argc, char **argv);
-static int survey_record(px_node *n, int argc, char **argv);
-static int survey_list(px_node *n, int argc, char **argv);
-static int approval_add(px_node *n, int argc, char **argv);
-static int approval_list(px_node *n, int argc, char **argv);
-static int cmd_rsvp(px_node *n, int argc, char **argv);
-static int cmd_attend(px_node *n, int argc, char **argv);
+static int meet_add(px_node *n, const node_args *a);
+static int meet_list(px_node *n, const node_args *a);
+static int meet_show(px_node *n, const node_args *a);
+static int hours_log(px_node *n, const node_args *a);
+static int hours_list(px_node *n, const node_args *a);
+static int survey_record(px_node *n, const node_args *a);
+static int survey_list(px_node *n, const node_args *a);
+static int approval_add(px_node *n, const node_args *a);
+static int approval_list(px_node *n, const node_args *a);
+static int cmd_rsvp(px_node *n, const node_args *a);
+static int cmd_attend(px_node *n, const node_args *a);
 static const node_cmd meet_cmds[] = {
-	{"meeting", "add", meet_add,
-	 "meeting add --community C --date DATE [--time HH:MM] [--duration H] "
-	 "[--kind welcome|regular|review|training|codev] [--modality virtual|in-person] [--platform NOM] "
-	 "[--venue ORG] [--theme THÈME] [--speaker NOM]... [--members-theme] [--held]",
-	 "Planifie une rencontre (durée 3 h et rencontre régulière virtuelle par défaut).",
-	 "Schedule a meeting (3 h, regular, virtual by default).", 0},
-	{"meeting", "list", meet_list, "meeting list --community C [--from DATE] [--to DATE] [--json]",
-	 "Liste les rencontres d'une communauté, avec présences et réponses.",
-	 "List a community's meetings, with attendance and RSVPs.", 0},
-	{"meeting", "show", meet_show, "meeting show RENCONTRE [--json]",
-	 "Affiche une rencontre, les réponses et présences, et les membres sans réponse (LAU-5).",
-	 "Show a meeting, its RSVPs and attendance, and the members without an answer (LAU-5).", 0},
-	{"rsvp", NULL, cmd_rsvp, "rsvp RENCONTRE MEMBRE confirmed|absent|none",
-	 "Enregistre la réponse d'un membre : présence confirmée, absence avisée ou pas de réponse (LAU-5).",
-	 "Record a member's answer: presence confirmed, absence notified or no answer (LAU-5).", 0},
-	{"attend", NULL, cmd_attend, "attend RENCONTRE MEMBRE [--absent] [--hours H]",
-	 "Enregistre la présence (heures = durée de la rencontre par défaut) ; la rencontre est tenue.",
-	 "Record attendance (hours = the meeting's duration by default); the meeting is held.", 0},
-	{"hours", "log", hours_log, "hours log MEMBRE --month AAAA-MM --hours H [--activity TEXTE] [--set]",
-	 "Ajoute des heures d'implication hors rencontres au mois (--set remplace le total du mois).",
-	 "Add involvement hours outside meetings to a month (--set replaces the month's total).", 0},
-	{"hours", "list", hours_list, "hours list MEMBRE [--year AAAA] [--json]",
-	 "Heures d'un membre par mois : rencontres et hors rencontres.",
-	 "A member's hours by month: meetings and outside meetings.", 0},
-	{"survey", "record", survey_record, "survey record MEMBRE --period AAAA|AAAA-MM --answers 1,2,3...",
-	 "Enregistre les réponses (1 à 5) d'un membre au sondage de satisfaction d'une période.",
-	 "Record a member's answers (1 to 5) to a period's satisfaction survey.", 0},
-	{"survey", "list", survey_list, "survey list --community C [--period P] [--json]",
-	 "Liste les sondages d'une communauté.", "List a community's surveys.", 0},
-	{"approval", "add", approval_add,
-	 "approval add --community C [--member M] --year AAAA --hours H --manager NOM [--date DATE] [--reason TEXTE]",
-	 "Enregistre l'approbation d'un gestionnaire pour dépasser un plafond d'heures (CIS-3).",
-	 "Record a manager's approval to exceed an hours cap (CIS-3).", 0},
-	{"approval", "list", approval_list, "approval list --community C [--year AAAA] [--json]",
-	 "Liste les approbations d'une communauté.", "List a community's approvals.", 0},
+	{"meeting", "add", .run = meet_add,
+	 .usage = "meeting add --community C --date DATE [--time HH:MM] [--duration H] "
+	          "[--kind welcome|regular|review|training|codev] [--modality virtual|in-person] [--platform NOM] "
+	          "[--venue ORG] [--theme THÈME] [--speaker NOM]... [--members-theme] [--held]",
+	 .help_fr = "Planifie une rencontre (durée 3 h et rencontre régulière virtuelle par défaut).",
+	 .help_en = "Schedule a meeting (3 h, regular, virtual by default).",
+	 .opts = (const node_opt[]){NODE_OPT("community", true), NODE_OPT_REQ("date"), NODE_OPT("time", true),
+	                            NODE_OPT("duration", true), NODE_OPT("kind", true), NODE_OPT("modality", true),
+	                            NODE_OPT("platform", true), NODE_OPT("venue", true), NODE_OPT("theme", true),
+	                            NODE_OPT_MULTI("speaker"), NODE_OPT("members-theme", false),
+	                            NODE_OPT("held", false), NODE_OPT_END},
+	 .usage_fr = "usage : meeting add --community C --date DATE [options]",
+	 .usage_en = "usage: meeting add --community C --date DATE [options]"},
+	{"meeting", "list", .run = meet_list, .usage = "meeting list --community C [--from DATE] [--to DATE] [--json]",
+	 .help_fr = "Liste les rencontres d'une communauté, avec présences et réponses.",
+	 .help_en = "List a community's meetings, with attendance and RSVPs.",
+	 .opts = (const node_opt[]){NODE_OPT("community", true), NODE_OPT("from", true), NODE_OPT("to", true),
+	                            NODE_OPT_END},
+	 .max_pos = 1, /* the community, when --community is not given */
+	 .usage_fr = "usage : meeting list --community C", .usage_en = "usage: meeting list --community C"},
+	{"meeting", "show", .run = meet_show, .usage = "meeting show RENCONTRE [--json]",
+	 .help_fr = "Affiche une rencontre, les réponses et présences, et les membres sans réponse (LAU-5).",
+	 .help_en = "Show a meeting, its RSVPs and attendance, and the members without an answer (LAU-5).",
+	 .min_pos = 1, .max_pos = 1,
+	 .usage_fr = "usage : meeting show RENCONTRE", .usage_en = "usage: meeting show MEETING"},
+	{"rsvp", NULL, .run = cmd_rsvp, .usage = "rsvp RENCONTRE MEMBRE confirmed|absent|none",
+	 .help_fr = "Enregistre la réponse d'un membre : présence confirmée, absence avisée ou pas de réponse (LAU-5).",
+	 .help_en = "Record a member's answer: presence confirmed, absence notified or no answer (LAU-5).",
+	 .min_pos = 3, .max_pos = 3,
+	 .usage_fr = "usage : rsvp RENCONTRE MEMBRE confirmed|absent|none",
+	 .usage_en = "usage: rsvp MEETING MEMBER confirmed|absent|none"},
+	{"attend", NULL, .run = cmd_attend, .usage = "attend RENCONTRE MEMBRE [--absent] [--hours H]",
+	 .help_fr = "Enregistre la présence (heures = durée de la rencontre par défaut) ; la rencontre est tenue.",
+	 .help_en = "Record attendance (hours = the meeting's duration by default); the meeting is held.",
+	 .opts = (const node_opt[]){NODE_OPT("absent", false), NODE_OPT("hours", true), NODE_OPT_END},
+	 .min_pos = 2, .max_pos = 2,
+	 .usage_fr = "usage : attend RENCONTRE MEMBRE [--absent] [--hours H]",
+	 .usage_en = "usage: attend MEETING MEMBER [--absent] [--hours H]"},
+	{"hours", "log", .run = hours_log, .usage = "hours log MEMBRE --month AAAA-MM --hours H [--activity TEXTE] [--set]",
+	 .help_fr = "Ajoute des heures d'implication hors rencontres au mois (--set remplace le total du mois).",
+	 .help_en = "Add involvement hours outside meetings to a month (--set replaces the month's total).",
+	 .opts = (const node_opt[]){NODE_OPT_REQ("month"), NODE_OPT_REQ("hours"), NODE_OPT("activity", true),
+	                            NODE_OPT("set", false), NODE_OPT_END},
+	 .min_pos = 1, .max_pos = 1,
+	 .usage_fr = "usage : hours log MEMBRE --month AAAA-MM --hours H [--activity TEXTE] [--set]",
+	 .usage_en = "usage: hours log MEMBER --month YYYY-MM --hours H [--activity TEXT] [--set]"},
+	{"hours", "list", .run = hours_list, .usage = "hours list MEMBRE [--year AAAA] [--json]",
+	 .help_fr = "Heures d'un membre par mois : rencontres et hors rencontres.",
+	 .help_en = "A member's hours by month: meetings and outside meetings.",
+	 .opts = (const node_opt[]){NODE_OPT("year", true), NODE_OPT_END},
+	 .min_pos = 1, .max_pos = 1,
+	 .usage_fr = "usage : hours list MEMBRE [--year AAAA]", .usage_en = "usage: hours list MEMBER [--year YYYY]"},
+	{"survey", "record", .run = survey_record, .usage = "survey record MEMBRE --period AAAA|AAAA-MM --answers 1,2,3...",
+	 .help_fr = "Enregistre les réponses (1 à 5) d'un membre au sondage de satisfaction d'une période.",
+	 .help_en = "Record a member's answers (1 to 5) to a period's satisfaction survey.",
+	 .opts = (const node_opt[]){NODE_OPT_REQ("period"), NODE_OPT_REQ("answers"), NODE_OPT_END},
+	 .min_pos = 1, .max_pos = 1,
+	 .usage_fr = "usage : survey record MEMBRE --period AAAA|AAAA-MM --answers 1,2,3...",
+	 .usage_en = "usage: survey record MEMBER --period YYYY|YYYY-MM --answers 1,2,3..."},
+	{"survey", "list", .run = survey_list, .usage = "survey list --community C [--period P] [--json]",
+	 .help_fr = "Liste les sondages d'une communauté.", .help_en = "List a community's surveys.",
+	 .opts = (const node_opt[]){NODE_OPT("community", true), NODE_OPT("period", true), NODE_OPT_END},
+	 .usage_fr = "usage : survey list --community C [--period P]",
+	 .usage_en = "usage: survey list --community C [--period P]"},
+	{"approval", "add", .run = approval_add,
+	 .usage = "approval add --community C [--member M] --year AAAA --hours H --manager NOM [--date DATE] [--reason TEXTE]",
+	 .help_fr = "Enregistre l'approbation d'un gestionnaire pour dépasser un plafond d'heures (CIS-3).",
+	 .help_en = "Record a manager's approval to exceed an hours cap (CIS-3).",
+	 .opts = (const node_opt[]){NODE_OPT("community", true), NODE_OPT("member", true), NODE_OPT_REQ("year"),
+	                            NODE_OPT_REQ("hours"), NODE_OPT_REQ("manager"), NODE_OPT("date", true),
+	                            NODE_OPT("reason", true), NODE_OPT_END},
+	 .usage_fr = "usage : approval add --community C [--member M] --year AAAA --hours H --manager NOM",
+	 .usage_en = "usage: approval add --community C [--member M] --year YYYY --hours H --manager NAME"},
+	{"approval", "list", .run = approval_list, .usage = "approval list --community C [--year AAAA] [--json]",
+	 .help_fr = "Liste les approbations d'une communauté.", .help_en = "List a community's approvals.",
+	 .opts = (const node_opt[]){NODE_OPT("community", true), NODE_OPT("year", true), NODE_OPT_END},
+	 .usage_fr = "usage : approval list --community C [--year AAAA]",
+	 .usage_en = "usage: approval list --community C [--year YYYY]"},
 	{0},
 };
 NODE_COMMANDS(meet_cmds)
@@ -193,27 +231,6 @@ meet_bad_date(px_node *n, const char *s)
 	                 s);
 }
 
-static int
-meet_store_fail(px_node *n, px_err err)
-{
-	return node_fail(n, err, "%s", px_strerror_user(err));
-}
-
-/* Commits after the rule check; returns the exit code. txn is consumed. */
-static int
-meet_check_commit(px_node *n, px_txn **txn, uint64_t community, const pxp_change *ch)
-{
-	px_err err = node_check_change(n, *txn, community, ch);
-	if (err != PX_OK) {
-		px_txn_abort(*txn);
-		*txn = NULL;
-		return err == PX_EPRECOND ? NODE_EXIT_INVALID : meet_store_fail(n, err);
-	}
-	err = px_txn_commit(*txn);
-	*txn = NULL;
-	return err == PX_OK ? NODE_EXIT_OK : meet_store_fail(n, err);
-}
-
 static px_err
 meet_resolve_community(px_node *n, px_txn *txn, const char *ref, uint64_t *out, int *rc)
 {
@@ -255,15 +272,6 @@ meet_load_meeting(px_node *n, px_txn *txn, const char *ref, Praxis__Meeting **m,
 	return PX_OK;
 }
 
-static px_err
-meet_begin(px_node *n, bool write, px_txn **txn, int *rc)
-{
-	px_err err = px_txn_begin(n->st, write, txn);
-	if (err != PX_OK)
-		*rc = meet_store_fail(n, err);
-	return err;
-}
-
 static void
 meet_print_ok(px_node *n, const char *what, uint64_t id)
 {
@@ -281,37 +289,23 @@ meet_print_ok(px_node *n, const char *what, uint64_t id)
 /* ------------------------------------------------------------ meeting add */
 
 static int
-meet_add(px_node *n, int argc, char **argv)
+meet_add(px_node *n, const node_args *a)
 {
-	node_opt opts[] = {ACT_OPT("community"), ACT_OPT("date"), ACT_OPT("time"), ACT_OPT("duration"),
-	                   ACT_OPT("kind"),      ACT_OPT("modality"), ACT_OPT("platform"), ACT_OPT("venue"),
-	                   ACT_OPT("theme"),     ACT_MULTI("speaker"), ACT_FLAG("members-theme"), ACT_FLAG("held"),
-	                   ACT_END};
-	node_args a = {0};
 	int rc = NODE_EXIT_OK;
 	px_txn *txn = NULL;
 	px_err err;
 	Praxis__Meeting m = PRAXIS__MEETING__INIT;
-	if (node_args_parse(argc, argv, 1, opts, &a) != PX_OK) {
-		rc = NODE_EXIT_USAGE;
-		goto out;
-	}
-	if (a.npos != 0 || node_opt_get(opts, "date") == NULL) {
-		rc = node_usage(n, "%s", PX_T("usage : meeting add --community C --date DATE [options]",
-		                              "usage: meeting add --community C --date DATE [options]"));
-		goto out;
-	}
 	const char *s;
-	if (px_date_parse(node_opt_get(opts, "date"), &m.date) != PX_OK) {
-		rc = meet_bad_date(n, node_opt_get(opts, "date"));
+	if (px_date_parse(node_opt_get(a->opts, "date"), &m.date) != PX_OK) {
+		rc = meet_bad_date(n, node_opt_get(a->opts, "date"));
 		goto out;
 	}
-	if ((s = node_opt_get(opts, "time")) != NULL && !meet_parse_time(s, &m.start_time)) {
+	if ((s = node_opt_get(a->opts, "time")) != NULL && !meet_parse_time(s, &m.start_time)) {
 		rc = node_fail(n, PX_EINVAL, PX_T("heure invalide « %s » (HH:MM)", "invalid time '%s' (HH:MM)"), s);
 		goto out;
 	}
 	m.duration_hours = 3;
-	if ((s = node_opt_get(opts, "duration")) != NULL &&
+	if ((s = node_opt_get(a->opts, "duration")) != NULL &&
 	    (node_parse_hours(s, &m.duration_hours) != PX_OK || m.duration_hours <= 0 || m.duration_hours > 24)) {
 		rc = node_fail(n, PX_EINVAL, PX_T("durée invalide « %s » (heures, plus de 0 et au plus 24)",
 		                                  "invalid duration '%s' (hours, above 0 and at most 24)"),
@@ -319,7 +313,7 @@ meet_add(px_node *n, int argc, char **argv)
 		goto out;
 	}
 	m.kind = PRAXIS__MEETING_KIND__MEETING_REGULAR;
-	if ((s = node_opt_get(opts, "kind")) != NULL) {
+	if ((s = node_opt_get(a->opts, "kind")) != NULL) {
 		int k = meet_kind_parse(s);
 		if (k < 0) {
 			rc = node_fail(n, PX_EINVAL,
@@ -331,7 +325,7 @@ meet_add(px_node *n, int argc, char **argv)
 		m.kind = (Praxis__MeetingKind)k;
 	}
 	m.modality = PRAXIS__MODALITY__MODALITY_VIRTUAL;
-	if ((s = node_opt_get(opts, "modality")) != NULL) {
+	if ((s = node_opt_get(a->opts, "modality")) != NULL) {
 		int k = meet_modality_parse(s);
 		if (k < 0) {
 			rc = node_fail(n, PX_EINVAL,
@@ -342,9 +336,9 @@ meet_add(px_node *n, int argc, char **argv)
 		}
 		m.modality = (Praxis__Modality)k;
 	}
-	m.platform = (char *)(node_opt_get(opts, "platform") ? node_opt_get(opts, "platform") : "");
-	m.theme = (char *)(node_opt_get(opts, "theme") ? node_opt_get(opts, "theme") : "");
-	const node_opt *sp = node_opt_find(opts, "speaker");
+	m.platform = (char *)(node_opt_get(a->opts, "platform") ? node_opt_get(a->opts, "platform") : "");
+	m.theme = (char *)(node_opt_get(a->opts, "theme") ? node_opt_get(a->opts, "theme") : "");
+	const node_opt *sp = node_opt_find(a->opts, "speaker");
 	for (size_t i = 0; sp != NULL && i < sp->count; i++)
 		if (sp->values[i][0] == '\0') {
 			rc = node_fail(n, PX_EINVAL, "%s", PX_T("nom d'invité·e vide", "empty speaker name"));
@@ -352,26 +346,26 @@ meet_add(px_node *n, int argc, char **argv)
 		}
 	m.n_speakers = sp != NULL ? sp->count : 0;
 	m.speakers = sp != NULL ? (char **)sp->values : NULL;
-	m.theme_chosen_by_members = node_opt_get(opts, "members-theme") != NULL;
-	m.held = node_opt_get(opts, "held") != NULL;
-	if (meet_begin(n, true, &txn, &rc) != PX_OK)
+	m.theme_chosen_by_members = node_opt_get(a->opts, "members-theme") != NULL;
+	m.held = node_opt_get(a->opts, "held") != NULL;
+	if (node_txn_begin(n, true, &txn, &rc) != PX_OK)
 		goto out;
-	if (meet_resolve_community(n, txn, node_opt_get(opts, "community"), &m.community_id, &rc) != PX_OK)
+	if (meet_resolve_community(n, txn, node_opt_get(a->opts, "community"), &m.community_id, &rc) != PX_OK)
 		goto out;
-	if ((s = node_opt_get(opts, "venue")) != NULL) {
+	if ((s = node_opt_get(a->opts, "venue")) != NULL) {
 		if (node_resolve_org(n, txn, s, &m.venue_org_id) != PX_OK) {
 			rc = node_fail(n, PX_ENOTFOUND, PX_T("organisme « %s » introuvable", "organization '%s' not found"), s);
 			goto out;
 		}
-		if (node_opt_get(opts, "modality") == NULL)
+		if (node_opt_get(a->opts, "modality") == NULL)
 			m.modality = PRAXIS__MODALITY__MODALITY_IN_PERSON;
 	}
 	if ((err = node_next_id(txn, "meetings", &m.id)) != PX_OK || (err = node_meeting_put(n, txn, &m)) != PX_OK) {
-		rc = meet_store_fail(n, err);
+		rc = node_store_fail(n, err);
 		goto out;
 	}
 	pxp_change ch = {.kind = PXP_CHANGE_MEETING_ADD, .meeting_id = m.id, .month = m.date / 100};
-	if ((rc = meet_check_commit(n, &txn, m.community_id, &ch)) != NODE_EXIT_OK)
+	if ((rc = node_txn_check_commit(n, &txn, m.community_id, &ch)) != NODE_EXIT_OK)
 		goto out;
 	char d[11];
 	px_date_format(m.date, d);
@@ -382,7 +376,6 @@ meet_add(px_node *n, int argc, char **argv)
 	free(msg);
 out:
 	px_txn_abort(txn);
-	node_args_free(opts, &a);
 	return rc;
 }
 
@@ -487,35 +480,29 @@ meet_list_one(void *arg, px_val key, px_val val)
 }
 
 static int
-meet_list(px_node *n, int argc, char **argv)
+meet_list(px_node *n, const node_args *a)
 {
-	node_opt opts[] = {ACT_OPT("community"), ACT_OPT("from"), ACT_OPT("to"), ACT_END};
-	node_args a = {0};
 	int rc = NODE_EXIT_OK;
 	px_txn *txn = NULL;
 	px_err err;
 	struct meet_list l = {n, NULL, 0, 0, {NULL, NULL, 0}, PX_OK};
-	if (node_args_parse(argc, argv, 1, opts, &a) != PX_OK) {
-		rc = NODE_EXIT_USAGE;
+	const char *cref = node_opt_get(a->opts, "community");
+	if (a->npos == 1 && cref != NULL) {
+		rc = node_args_usage(n, a);
 		goto out;
 	}
-	const char *cref = node_opt_get(opts, "community");
-	if (cref == NULL && a.npos == 1)
-		cref = a.pos[0];
-	else if (a.npos != 0) {
-		rc = node_usage(n, "%s", PX_T("usage : meeting list --community C", "usage: meeting list --community C"));
-		goto out;
-	}
+	if (a->npos == 1)
+		cref = a->pos[0];
 	const char *s;
-	if ((s = node_opt_get(opts, "from")) != NULL && px_date_parse(s, &l.from) != PX_OK) {
+	if ((s = node_opt_get(a->opts, "from")) != NULL && px_date_parse(s, &l.from) != PX_OK) {
 		rc = meet_bad_date(n, s);
 		goto out;
 	}
-	if ((s = node_opt_get(opts, "to")) != NULL && px_date_parse(s, &l.to) != PX_OK) {
+	if ((s = node_opt_get(a->opts, "to")) != NULL && px_date_parse(s, &l.to) != PX_OK) {
 		rc = meet_bad_date(n, s);
 		goto out;
 	}
-	if (meet_begin(n, false, &txn, &rc) != PX_OK)
+	if (node_txn_begin(n, false, &txn, &rc) != PX_OK)
 		goto out;
 	uint64_t cid;
 	if (meet_resolve_community(n, txn, cref, &cid, &rc) != PX_OK)
@@ -529,14 +516,13 @@ meet_list(px_node *n, int argc, char **argv)
 	node_listing_begin(n, &l.out, 9, h);
 	uint8_t k[8];
 	if ((err = px_scan(txn, n->db.meetings_by_community, k, node_key_id(k, cid), meet_list_one, &l)) != PX_OK) {
-		rc = meet_store_fail(n, err);
+		rc = node_store_fail(n, err);
 		goto out;
 	}
 	node_listing_end(&l.out, PX_T("Aucune rencontre.", "No meeting."));
 out:
 	node_listing_fini(&l.out);
 	px_txn_abort(txn);
-	node_args_free(opts, &a);
 	return rc;
 }
 
@@ -624,10 +610,8 @@ meet_label(const char *s)
 }
 
 static int
-meet_show(px_node *n, int argc, char **argv)
+meet_show(px_node *n, const node_args *a)
 {
-	node_opt opts[] = {ACT_END};
-	node_args a = {0};
 	int rc = NODE_EXIT_OK;
 	px_txn *txn = NULL;
 	Praxis__Meeting *m = NULL;
@@ -636,15 +620,7 @@ meet_show(px_node *n, int argc, char **argv)
 	struct meet_show s = {0};
 	cJSON *j = NULL;
 	px_err err;
-	if (node_args_parse(argc, argv, 1, opts, &a) != PX_OK) {
-		rc = NODE_EXIT_USAGE;
-		goto out;
-	}
-	if (a.npos != 1) {
-		rc = node_usage(n, "%s", PX_T("usage : meeting show RENCONTRE", "usage: meeting show MEETING"));
-		goto out;
-	}
-	if (meet_begin(n, false, &txn, &rc) != PX_OK || meet_load_meeting(n, txn, a.pos[0], &m, &rc) != PX_OK)
+	if (node_txn_begin(n, false, &txn, &rc) != PX_OK || meet_load_meeting(n, txn, a->pos[0], &m, &rc) != PX_OK)
 		goto out;
 	if (node_community_get(n, txn, m->community_id, &c) != PX_OK)
 		c = NULL;
@@ -687,7 +663,7 @@ meet_show(px_node *n, int argc, char **argv)
 	uint8_t k[8];
 	if ((err = px_scan(txn, n->db.members_by_community, k, node_key_id(k, m->community_id), meet_show_member,
 	                   &s)) != PX_OK) {
-		rc = meet_store_fail(n, err);
+		rc = node_store_fail(n, err);
 		goto out;
 	}
 	if (j != NULL) {
@@ -726,7 +702,6 @@ out:
 	meet_free(m);
 	meet_free(c);
 	meet_free(venue);
-	node_args_free(opts, &a);
 	return rc;
 }
 
@@ -754,7 +729,7 @@ meet_att_prepare(px_node *n, px_txn *txn, const char *mref, const char *pref, Pr
 	if (err == PX_ENOTFOUND) {
 		*at = malloc(sizeof **at);
 		if (*at == NULL) {
-			*rc = meet_store_fail(n, PX_ENOMEM);
+			*rc = node_store_fail(n, PX_ENOMEM);
 			return PX_ENOMEM;
 		}
 		praxis__attendance__init(*at);
@@ -763,31 +738,20 @@ meet_att_prepare(px_node *n, px_txn *txn, const char *mref, const char *pref, Pr
 		return PX_OK;
 	}
 	if (err != PX_OK)
-		*rc = meet_store_fail(n, err);
+		*rc = node_store_fail(n, err);
 	return err;
 }
 
 static int
-cmd_rsvp(px_node *n, int argc, char **argv)
+cmd_rsvp(px_node *n, const node_args *a)
 {
-	node_opt opts[] = {ACT_END};
-	node_args a = {0};
 	int rc = NODE_EXIT_OK;
 	px_txn *txn = NULL;
 	Praxis__Meeting *m = NULL;
 	Praxis__Member *mem = NULL;
 	Praxis__Attendance *at = NULL;
 	px_err err;
-	if (node_args_parse(argc, argv, 1, opts, &a) != PX_OK) {
-		rc = NODE_EXIT_USAGE;
-		goto out;
-	}
-	if (a.npos != 3) {
-		rc = node_usage(n, "%s", PX_T("usage : rsvp RENCONTRE MEMBRE confirmed|absent|none",
-		                              "usage: rsvp MEETING MEMBER confirmed|absent|none"));
-		goto out;
-	}
-	const char *w = a.pos[2];
+	const char *w = a->pos[2];
 	Praxis__Rsvp r;
 	if (!strcmp(w, "confirmed") || !strcmp(w, "confirme") || !strcmp(w, "confirmé") || !strcmp(w, "oui") ||
 	    !strcmp(w, "yes"))
@@ -804,17 +768,17 @@ cmd_rsvp(px_node *n, int argc, char **argv)
 		               w);
 		goto out;
 	}
-	if (meet_begin(n, true, &txn, &rc) != PX_OK ||
-	    meet_att_prepare(n, txn, a.pos[0], a.pos[1], &m, &mem, &at, &rc) != PX_OK)
+	if (node_txn_begin(n, true, &txn, &rc) != PX_OK ||
+	    meet_att_prepare(n, txn, a->pos[0], a->pos[1], &m, &mem, &at, &rc) != PX_OK)
 		goto out;
 	at->rsvp = r;
 	if ((err = node_attendance_put(n, txn, m->community_id, at)) != PX_OK) {
-		rc = meet_store_fail(n, err);
+		rc = node_store_fail(n, err);
 		goto out;
 	}
 	pxp_change ch = {.kind = PXP_CHANGE_ATTENDANCE, .member_id = mem->id, .meeting_id = m->id,
 	                 .month = m->date / 100};
-	if ((rc = meet_check_commit(n, &txn, m->community_id, &ch)) != NODE_EXIT_OK)
+	if ((rc = node_txn_check_commit(n, &txn, m->community_id, &ch)) != NODE_EXIT_OK)
 		goto out;
 	char *msg = node_fmt(PX_T("Rencontre %llu, membre %llu : %s.", "Meeting %llu, member %llu: %s."),
 	                     (unsigned long long)m->id, (unsigned long long)mem->id, meet_rsvp_name(r));
@@ -825,32 +789,20 @@ out:
 	meet_free(m);
 	meet_free(mem);
 	meet_free(at);
-	node_args_free(opts, &a);
 	return rc;
 }
 
 static int
-cmd_attend(px_node *n, int argc, char **argv)
+cmd_attend(px_node *n, const node_args *a)
 {
-	node_opt opts[] = {ACT_FLAG("absent"), ACT_OPT("hours"), ACT_END};
-	node_args a = {0};
 	int rc = NODE_EXIT_OK;
 	px_txn *txn = NULL;
 	Praxis__Meeting *m = NULL;
 	Praxis__Member *mem = NULL;
 	Praxis__Attendance *at = NULL;
 	px_err err;
-	if (node_args_parse(argc, argv, 1, opts, &a) != PX_OK) {
-		rc = NODE_EXIT_USAGE;
-		goto out;
-	}
-	if (a.npos != 2) {
-		rc = node_usage(n, "%s", PX_T("usage : attend RENCONTRE MEMBRE [--absent] [--hours H]",
-		                              "usage: attend MEETING MEMBER [--absent] [--hours H]"));
-		goto out;
-	}
-	bool absent = node_opt_get(opts, "absent") != NULL;
-	const char *hs = node_opt_get(opts, "hours");
+	bool absent = node_opt_get(a->opts, "absent") != NULL;
+	const char *hs = node_opt_get(a->opts, "hours");
 	double hours = -1;
 	if (hs != NULL && (node_parse_hours(hs, &hours) != PX_OK || hours > 24)) {
 		rc = node_fail(n, PX_EINVAL, PX_T("heures invalides « %s » (0 à 24)", "invalid hours '%s' (0 to 24)"), hs);
@@ -861,8 +813,8 @@ cmd_attend(px_node *n, int argc, char **argv)
 		                                        "--absent with hours: choose one"));
 		goto out;
 	}
-	if (meet_begin(n, true, &txn, &rc) != PX_OK ||
-	    meet_att_prepare(n, txn, a.pos[0], a.pos[1], &m, &mem, &at, &rc) != PX_OK)
+	if (node_txn_begin(n, true, &txn, &rc) != PX_OK ||
+	    meet_att_prepare(n, txn, a->pos[0], a->pos[1], &m, &mem, &at, &rc) != PX_OK)
 		goto out;
 	if (m->date > px_date_today()) {
 		char d[11];
@@ -876,19 +828,19 @@ cmd_attend(px_node *n, int argc, char **argv)
 	at->present = !absent;
 	at->hours = absent ? 0 : (hours >= 0 ? hours : m->duration_hours);
 	if ((err = node_attendance_put(n, txn, m->community_id, at)) != PX_OK) {
-		rc = meet_store_fail(n, err);
+		rc = node_store_fail(n, err);
 		goto out;
 	}
 	if (!absent && !m->held) {
 		m->held = true;
 		if ((err = node_meeting_put(n, txn, m)) != PX_OK) {
-			rc = meet_store_fail(n, err);
+			rc = node_store_fail(n, err);
 			goto out;
 		}
 	}
 	pxp_change ch = {.kind = PXP_CHANGE_ATTENDANCE, .member_id = mem->id, .meeting_id = m->id,
 	                 .month = m->date / 100};
-	if ((rc = meet_check_commit(n, &txn, m->community_id, &ch)) != NODE_EXIT_OK)
+	if ((rc = node_txn_check_commit(n, &txn, m->community_id, &ch)) != NODE_EXIT_OK)
 		goto out;
 	char *msg = absent ? node_fmt(PX_T("Rencontre %llu, membre %llu : absente.", "Meeting %llu, member %llu: absent."),
 	                              (unsigned long long)m->id, (unsigned long long)mem->id)
@@ -902,32 +854,20 @@ out:
 	meet_free(m);
 	meet_free(mem);
 	meet_free(at);
-	node_args_free(opts, &a);
 	return rc;
 }
 
 /* ------------------------------------------------------------------ hours */
 
 static int
-hours_log(px_node *n, int argc, char **argv)
+hours_log(px_node *n, const node_args *a)
 {
-	node_opt opts[] = {ACT_OPT("month"), ACT_OPT("hours"), ACT_OPT("activity"), ACT_FLAG("set"), ACT_END};
-	node_args a = {0};
 	int rc = NODE_EXIT_OK;
 	px_txn *txn = NULL;
 	Praxis__Member *mem = NULL;
 	Praxis__HoursEntry *h = NULL;
 	px_err err;
-	if (node_args_parse(argc, argv, 1, opts, &a) != PX_OK) {
-		rc = NODE_EXIT_USAGE;
-		goto out;
-	}
-	const char *ms = node_opt_get(opts, "month"), *hs = node_opt_get(opts, "hours");
-	if (a.npos != 1 || ms == NULL || hs == NULL) {
-		rc = node_usage(n, "%s", PX_T("usage : hours log MEMBRE --month AAAA-MM --hours H [--activity TEXTE] [--set]",
-		                              "usage: hours log MEMBER --month YYYY-MM --hours H [--activity TEXT] [--set]"));
-		goto out;
-	}
+	const char *ms = node_opt_get(a->opts, "month"), *hs = node_opt_get(a->opts, "hours");
 	int32_t month;
 	double hours;
 	if (node_parse_month(ms, &month) != PX_OK) {
@@ -938,25 +878,25 @@ hours_log(px_node *n, int argc, char **argv)
 		rc = node_fail(n, PX_EINVAL, PX_T("heures invalides « %s »", "invalid hours '%s'"), hs);
 		goto out;
 	}
-	if (meet_begin(n, true, &txn, &rc) != PX_OK || meet_load_member(n, txn, a.pos[0], &mem, &rc) != PX_OK)
+	if (node_txn_begin(n, true, &txn, &rc) != PX_OK || meet_load_member(n, txn, a->pos[0], &mem, &rc) != PX_OK)
 		goto out;
-	bool set = node_opt_get(opts, "set") != NULL;
+	bool set = node_opt_get(a->opts, "set") != NULL;
 	err = node_hours_get(n, txn, mem->id, month, &h);
 	if (err == PX_ENOTFOUND) {
 		h = malloc(sizeof *h);
 		if (h == NULL) {
-			rc = meet_store_fail(n, PX_ENOMEM);
+			rc = node_store_fail(n, PX_ENOMEM);
 			goto out;
 		}
 		praxis__hours_entry__init(h);
 		h->member_id = mem->id;
 		h->month = month;
 	} else if (err != PX_OK) {
-		rc = meet_store_fail(n, err);
+		rc = node_store_fail(n, err);
 		goto out;
 	}
 	h->hours = set ? hours : h->hours + hours;
-	const char *act = node_opt_get(opts, "activity");
+	const char *act = node_opt_get(a->opts, "activity");
 	if (act != NULL && *act != '\0') {
 		/* Activities of a month accumulate, separated by "; ". */
 		char *na = (!set && h->activity && h->activity[0]) ? node_fmt("%s; %s", h->activity, act) : strdup(act);
@@ -965,11 +905,11 @@ hours_log(px_node *n, int argc, char **argv)
 		h->activity = na;
 	}
 	if ((err = node_hours_put(n, txn, h)) != PX_OK) {
-		rc = meet_store_fail(n, err);
+		rc = node_store_fail(n, err);
 		goto out;
 	}
 	pxp_change ch = {.kind = PXP_CHANGE_HOURS, .member_id = mem->id, .month = month};
-	if ((rc = meet_check_commit(n, &txn, mem->community_id, &ch)) != NODE_EXIT_OK)
+	if ((rc = node_txn_check_commit(n, &txn, mem->community_id, &ch)) != NODE_EXIT_OK)
 		goto out;
 	char *msg = node_fmt(PX_T("Membre %llu, %04d-%02d : %g h d'implication hors rencontres.",
 	                          "Member %llu, %04d-%02d: %g h of involvement outside meetings."),
@@ -980,7 +920,6 @@ out:
 	px_txn_abort(txn);
 	meet_free(mem);
 	meet_free(h);
-	node_args_free(opts, &a);
 	return rc;
 }
 
@@ -1060,26 +999,16 @@ hours_meet_fn(void *arg, px_val key, px_val val)
 }
 
 static int
-hours_list(px_node *n, int argc, char **argv)
+hours_list(px_node *n, const node_args *a)
 {
-	node_opt opts[] = {ACT_OPT("year"), ACT_END};
-	node_args a = {0};
 	int rc = NODE_EXIT_OK;
 	px_txn *txn = NULL;
 	Praxis__Member *mem = NULL;
 	struct hours_acc *h = calloc(1, sizeof *h);
 	px_err err;
 	if (h == NULL)
-		return meet_store_fail(n, PX_ENOMEM);
-	if (node_args_parse(argc, argv, 1, opts, &a) != PX_OK) {
-		rc = NODE_EXIT_USAGE;
-		goto out;
-	}
-	if (a.npos != 1) {
-		rc = node_usage(n, "%s", PX_T("usage : hours list MEMBRE [--year AAAA]", "usage: hours list MEMBER [--year YYYY]"));
-		goto out;
-	}
-	const char *ys = node_opt_get(opts, "year");
+		return node_store_fail(n, PX_ENOMEM);
+	const char *ys = node_opt_get(a->opts, "year");
 	if (ys != NULL) {
 		char *end;
 		long y = strtol(ys, &end, 10);
@@ -1089,7 +1018,7 @@ hours_list(px_node *n, int argc, char **argv)
 		}
 		h->year = (int)y;
 	}
-	if (meet_begin(n, false, &txn, &rc) != PX_OK || meet_load_member(n, txn, a.pos[0], &mem, &rc) != PX_OK)
+	if (node_txn_begin(n, false, &txn, &rc) != PX_OK || meet_load_member(n, txn, a->pos[0], &mem, &rc) != PX_OK)
 		goto out;
 	h->n = n;
 	h->txn = txn;
@@ -1098,7 +1027,7 @@ hours_list(px_node *n, int argc, char **argv)
 	if ((err = px_scan(txn, n->db.hours, k, node_key_id(k, mem->id), hours_out_fn, h)) != PX_OK ||
 	    (err = px_scan(txn, n->db.meetings_by_community, k, node_key_id(k, mem->community_id), hours_meet_fn, h)) !=
 	        PX_OK) {
-		rc = meet_store_fail(n, err);
+		rc = node_store_fail(n, err);
 		goto out;
 	}
 	if (n->json) {
@@ -1139,7 +1068,6 @@ out:
 	free(h);
 	px_txn_abort(txn);
 	meet_free(mem);
-	node_args_free(opts, &a);
 	return rc;
 }
 
@@ -1168,25 +1096,14 @@ survey_period_valid(const char *p)
 }
 
 static int
-survey_record(px_node *n, int argc, char **argv)
+survey_record(px_node *n, const node_args *a)
 {
-	node_opt opts[] = {ACT_OPT("period"), ACT_OPT("answers"), ACT_END};
-	node_args a = {0};
 	int rc = NODE_EXIT_OK;
 	px_txn *txn = NULL;
 	Praxis__Member *mem = NULL;
 	int32_t *ans = NULL;
 	px_err err;
-	if (node_args_parse(argc, argv, 1, opts, &a) != PX_OK) {
-		rc = NODE_EXIT_USAGE;
-		goto out;
-	}
-	const char *period = node_opt_get(opts, "period"), *as = node_opt_get(opts, "answers");
-	if (a.npos != 1 || period == NULL || as == NULL) {
-		rc = node_usage(n, "%s", PX_T("usage : survey record MEMBRE --period AAAA|AAAA-MM --answers 1,2,3...",
-		                              "usage: survey record MEMBER --period YYYY|YYYY-MM --answers 1,2,3..."));
-		goto out;
-	}
+	const char *period = node_opt_get(a->opts, "period"), *as = node_opt_get(a->opts, "answers");
 	if (!survey_period_valid(period)) {
 		rc = node_fail(n, PX_EINVAL, PX_T("période invalide « %s » (AAAA ou AAAA-MM)", "invalid period '%s' (YYYY or YYYY-MM)"),
 		               period);
@@ -1195,7 +1112,7 @@ survey_record(px_node *n, int argc, char **argv)
 	size_t na = 0;
 	ans = calloc(strlen(as) + 1, sizeof *ans);
 	if (ans == NULL) {
-		rc = meet_store_fail(n, PX_ENOMEM);
+		rc = node_store_fail(n, PX_ENOMEM);
 		goto out;
 	}
 	for (const char *p = as;;) {
@@ -1216,7 +1133,7 @@ survey_record(px_node *n, int argc, char **argv)
 			break;
 		p++; /* separator */
 	}
-	if (meet_begin(n, true, &txn, &rc) != PX_OK || meet_load_member(n, txn, a.pos[0], &mem, &rc) != PX_OK)
+	if (node_txn_begin(n, true, &txn, &rc) != PX_OK || meet_load_member(n, txn, a->pos[0], &mem, &rc) != PX_OK)
 		goto out;
 	Praxis__SurveyResponse s = PRAXIS__SURVEY_RESPONSE__INIT;
 	s.member_id = mem->id;
@@ -1225,15 +1142,11 @@ survey_record(px_node *n, int argc, char **argv)
 	s.n_answers = na;
 	s.answers = ans;
 	if ((err = node_survey_put(n, txn, &s)) != PX_OK) {
-		rc = meet_store_fail(n, err);
+		rc = node_store_fail(n, err);
 		goto out;
 	}
-	err = px_txn_commit(txn);
-	txn = NULL;
-	if (err != PX_OK) {
-		rc = meet_store_fail(n, err);
+	if ((rc = node_txn_commit(n, &txn)) != NODE_EXIT_OK)
 		goto out;
-	}
 	double sum = 0;
 	for (size_t i = 0; i < na; i++)
 		sum += ans[i];
@@ -1246,7 +1159,6 @@ out:
 	free(ans);
 	px_txn_abort(txn);
 	meet_free(mem);
-	node_args_free(opts, &a);
 	return rc;
 }
 
@@ -1295,46 +1207,34 @@ survey_list_one(void *arg, px_val key, px_val val)
 }
 
 static int
-survey_list(px_node *n, int argc, char **argv)
+survey_list(px_node *n, const node_args *a)
 {
-	node_opt opts[] = {ACT_OPT("community"), ACT_OPT("period"), ACT_END};
-	node_args a = {0};
 	int rc = NODE_EXIT_OK;
 	px_txn *txn = NULL;
 	px_err err;
 	struct survey_list l = {0};
-	if (node_args_parse(argc, argv, 1, opts, &a) != PX_OK) {
-		rc = NODE_EXIT_USAGE;
-		goto out;
-	}
-	if (a.npos != 0) {
-		rc = node_usage(n, "%s", PX_T("usage : survey list --community C [--period P]",
-		                              "usage: survey list --community C [--period P]"));
-		goto out;
-	}
-	l.period = node_opt_get(opts, "period");
+	l.period = node_opt_get(a->opts, "period");
 	if (l.period != NULL && !survey_period_valid(l.period)) {
 		rc = node_fail(n, PX_EINVAL, PX_T("période invalide « %s » (AAAA ou AAAA-MM)", "invalid period '%s' (YYYY or YYYY-MM)"),
 		               l.period);
 		goto out;
 	}
 	uint64_t cid;
-	if (meet_begin(n, false, &txn, &rc) != PX_OK ||
-	    meet_resolve_community(n, txn, node_opt_get(opts, "community"), &cid, &rc) != PX_OK)
+	if (node_txn_begin(n, false, &txn, &rc) != PX_OK ||
+	    meet_resolve_community(n, txn, node_opt_get(a->opts, "community"), &cid, &rc) != PX_OK)
 		goto out;
 	const char *h[] = {PX_T("membre", "member"), PX_T("période", "period"), PX_T("réponses", "answers"),
 	                   PX_T("moyenne", "mean")};
 	node_listing_begin(n, &l.out, 4, h);
 	uint8_t k[8];
 	if ((err = px_scan(txn, n->db.surveys, k, node_key_id(k, cid), survey_list_one, &l)) != PX_OK) {
-		rc = meet_store_fail(n, err);
+		rc = node_store_fail(n, err);
 		goto out;
 	}
 	node_listing_end(&l.out, PX_T("Aucun sondage.", "No survey."));
 out:
 	node_listing_fini(&l.out);
 	px_txn_abort(txn);
-	node_args_free(opts, &a);
 	return rc;
 }
 
@@ -1342,27 +1242,15 @@ out:
 /* --------------------------------------------------------------- approval */
 
 static int
-approval_add(px_node *n, int argc, char **argv)
+approval_add(px_node *n, const node_args *a)
 {
-	node_opt opts[] = {ACT_OPT("community"), ACT_OPT("member"), ACT_OPT("year"), ACT_OPT("hours"),
-	                   ACT_OPT("manager"),   ACT_OPT("date"),   ACT_OPT("reason"), ACT_END};
-	node_args a = {0};
 	int rc = NODE_EXIT_OK;
 	px_txn *txn = NULL;
 	Praxis__Member *mem = NULL;
 	px_err err;
 	Praxis__Approval ap = PRAXIS__APPROVAL__INIT;
-	if (node_args_parse(argc, argv, 1, opts, &a) != PX_OK) {
-		rc = NODE_EXIT_USAGE;
-		goto out;
-	}
-	const char *ys = node_opt_get(opts, "year"), *hs = node_opt_get(opts, "hours"),
-	           *mgr = node_opt_get(opts, "manager");
-	if (a.npos != 0 || ys == NULL || hs == NULL || mgr == NULL) {
-		rc = node_usage(n, "%s", PX_T("usage : approval add --community C [--member M] --year AAAA --hours H --manager NOM",
-		                              "usage: approval add --community C [--member M] --year YYYY --hours H --manager NAME"));
-		goto out;
-	}
+	const char *ys = node_opt_get(a->opts, "year"), *hs = node_opt_get(a->opts, "hours"),
+	           *mgr = node_opt_get(a->opts, "manager");
 	char *end;
 	long y = strtol(ys, &end, 10);
 	if (*end != '\0' || y < 1900 || y > 2200) {
@@ -1384,16 +1272,16 @@ approval_add(px_node *n, int argc, char **argv)
 	}
 	ap.manager = (char *)mgr;
 	ap.date = px_date_today();
-	const char *ds = node_opt_get(opts, "date");
+	const char *ds = node_opt_get(a->opts, "date");
 	if (ds != NULL && px_date_parse(ds, &ap.date) != PX_OK) {
 		rc = meet_bad_date(n, ds);
 		goto out;
 	}
-	ap.reason = (char *)(node_opt_get(opts, "reason") ? node_opt_get(opts, "reason") : "");
-	if (meet_begin(n, true, &txn, &rc) != PX_OK ||
-	    meet_resolve_community(n, txn, node_opt_get(opts, "community"), &ap.community_id, &rc) != PX_OK)
+	ap.reason = (char *)(node_opt_get(a->opts, "reason") ? node_opt_get(a->opts, "reason") : "");
+	if (node_txn_begin(n, true, &txn, &rc) != PX_OK ||
+	    meet_resolve_community(n, txn, node_opt_get(a->opts, "community"), &ap.community_id, &rc) != PX_OK)
 		goto out;
-	const char *mref = node_opt_get(opts, "member");
+	const char *mref = node_opt_get(a->opts, "member");
 	if (mref != NULL) {
 		if (meet_load_member(n, txn, mref, &mem, &rc) != PX_OK)
 			goto out;
@@ -1406,11 +1294,11 @@ approval_add(px_node *n, int argc, char **argv)
 		ap.member_id = mem->id;
 	}
 	if ((err = node_next_id(txn, "approvals", &ap.id)) != PX_OK || (err = node_approval_put(n, txn, &ap)) != PX_OK) {
-		rc = meet_store_fail(n, err);
+		rc = node_store_fail(n, err);
 		goto out;
 	}
 	pxp_change ch = {.kind = PXP_CHANGE_APPROVAL, .member_id = ap.member_id};
-	if ((rc = meet_check_commit(n, &txn, ap.community_id, &ch)) != NODE_EXIT_OK)
+	if ((rc = node_txn_check_commit(n, &txn, ap.community_id, &ch)) != NODE_EXIT_OK)
 		goto out;
 	char *msg = ap.member_id ? node_fmt(PX_T("Approbation %llu : %g h de plus en %d pour le membre %llu (%s).",
 	                                         "Approval %llu: %g more hours in %d for member %llu (%s)."),
@@ -1424,7 +1312,6 @@ approval_add(px_node *n, int argc, char **argv)
 out:
 	px_txn_abort(txn);
 	meet_free(mem);
-	node_args_free(opts, &a);
 	return rc;
 }
 
@@ -1470,24 +1357,13 @@ approval_list_one(void *arg, px_val key, px_val val)
 }
 
 static int
-approval_list(px_node *n, int argc, char **argv)
+approval_list(px_node *n, const node_args *a)
 {
-	node_opt opts[] = {ACT_OPT("community"), ACT_OPT("year"), ACT_END};
-	node_args a = {0};
 	int rc = NODE_EXIT_OK;
 	px_txn *txn = NULL;
 	px_err err;
 	struct approval_list l = {0};
-	if (node_args_parse(argc, argv, 1, opts, &a) != PX_OK) {
-		rc = NODE_EXIT_USAGE;
-		goto out;
-	}
-	if (a.npos != 0) {
-		rc = node_usage(n, "%s", PX_T("usage : approval list --community C [--year AAAA]",
-		                              "usage: approval list --community C [--year YYYY]"));
-		goto out;
-	}
-	const char *ys = node_opt_get(opts, "year");
+	const char *ys = node_opt_get(a->opts, "year");
 	if (ys != NULL) {
 		char *end;
 		long y = strtol(ys, &end, 10);
@@ -1498,22 +1374,21 @@ approval_list(px_node *n, int argc, char **argv)
 		l.year = (int)y;
 	}
 	uint64_t cid;
-	if (meet_begin(n, false, &txn, &rc) != PX_OK ||
-	    meet_resolve_community(n, txn, node_opt_get(opts, "community"), &cid, &rc) != PX_OK)
+	if (node_txn_begin(n, false, &txn, &rc) != PX_OK ||
+	    meet_resolve_community(n, txn, node_opt_get(a->opts, "community"), &cid, &rc) != PX_OK)
 		goto out;
 	const char *h[] = {PX_T("n°", "no."), PX_T("pour", "for"), PX_T("année", "year"), PX_T("heures", "hours"),
 	                   PX_T("gestionnaire", "manager"), "date", PX_T("raison", "reason")};
 	node_listing_begin(n, &l.out, 7, h);
 	uint8_t k[8];
 	if ((err = px_scan(txn, n->db.approvals, k, node_key_id(k, cid), approval_list_one, &l)) != PX_OK) {
-		rc = meet_store_fail(n, err);
+		rc = node_store_fail(n, err);
 		goto out;
 	}
 	node_listing_end(&l.out, PX_T("Aucune approbation.", "No approval."));
 out:
 	node_listing_fini(&l.out);
 	px_txn_abort(txn);
-	node_args_free(opts, &a);
 	return rc;
 }
 

@@ -25,17 +25,18 @@
 #include <string.h>
 #include <time.h>
 
-#define ACT_OPT(nm) {.name = (nm), .has_arg = true}
-#define ACT_END {.name = NULL}
-
-static int rep_annual(px_node *n, int argc, char **argv);
+static int rep_annual(px_node *n, const node_args *a);
 static const node_cmd report_cmds[] = {
-	{"report", "annual", rep_annual,
-	 "report annual COMMUNAUTÉ ANNÉE [--format text|csv|json|html] [--output FICHIER]",
+	{"report", "annual", .run = rep_annual,
+	 .usage = "report annual COMMUNAUTÉ ANNÉE [--format text|csv|json|html] [--output FICHIER]",
 	 "Rapport annuel d'une communauté : membres, protocoles, rencontres, présences, réponses, heures, "
 	 "résultats du plan d'action, sondage, constats des règles. HTML autonome (un seul fichier).",
 	 "A community's annual report: members, protocols, meetings, attendance, RSVPs, hours, action-plan "
-	 "results, survey, rule findings. Self-contained HTML (one file).", 0},
+	 "results, survey, rule findings. Self-contained HTML (one file).",
+	 .opts = (const node_opt[]){NODE_OPT("format", true), NODE_OPT("output", true), NODE_OPT_END},
+	 .min_pos = 2, .max_pos = 2,
+	 .usage_fr = "usage : report annual COMMUNAUTÉ ANNÉE [--format text|csv|json|html]",
+	 .usage_en = "usage: report annual COMMUNITY YEAR [--format text|csv|json|html]"},
 	{0},
 };
 NODE_COMMANDS(report_cmds)
@@ -967,25 +968,14 @@ rep_html(const cJSON *j, FILE *o)
 /* ---------------------------------------------------------------- command */
 
 static int
-rep_annual(px_node *n, int argc, char **argv)
+rep_annual(px_node *n, const node_args *a)
 {
-	node_opt opts[] = {ACT_OPT("format"), ACT_OPT("output"), ACT_END};
-	node_args a = {0};
 	int rc = NODE_EXIT_OK;
 	px_txn *txn = NULL;
 	cJSON *j = NULL;
 	FILE *out = NULL;
 	px_err err;
-	if (node_args_parse(argc, argv, 1, opts, &a) != PX_OK) {
-		rc = NODE_EXIT_USAGE;
-		goto done;
-	}
-	if (a.npos != 2) {
-		rc = node_usage(n, "%s", PX_T("usage : report annual COMMUNAUTÉ ANNÉE [--format text|csv|json|html]",
-		                              "usage: report annual COMMUNITY YEAR [--format text|csv|json|html]"));
-		goto done;
-	}
-	const char *fmt = node_opt_get(opts, "format");
+	const char *fmt = node_opt_get(a->opts, "format");
 	if (fmt == NULL)
 		fmt = n->json ? "json" : "text";
 	if (strcmp(fmt, "text") && strcmp(fmt, "csv") && strcmp(fmt, "json") && strcmp(fmt, "html")) {
@@ -996,18 +986,16 @@ rep_annual(px_node *n, int argc, char **argv)
 	}
 	char *end;
 	errno = 0;
-	long year = strtol(a.pos[1], &end, 10);
-	if (errno != 0 || *end != '\0' || end == a.pos[1] || year < 1900 || year > 2200) {
-		rc = node_fail(n, PX_EINVAL, PX_T("année invalide « %s » (AAAA)", "invalid year '%s' (YYYY)"), a.pos[1]);
+	long year = strtol(a->pos[1], &end, 10);
+	if (errno != 0 || *end != '\0' || end == a->pos[1] || year < 1900 || year > 2200) {
+		rc = node_fail(n, PX_EINVAL, PX_T("année invalide « %s » (AAAA)", "invalid year '%s' (YYYY)"), a->pos[1]);
 		goto done;
 	}
-	if ((err = px_txn_begin(n->st, true, &txn)) != PX_OK) {
-		rc = node_fail(n, err, "%s", px_strerror_user(err));
+	if (node_txn_begin(n, true, &txn, &rc) != PX_OK)
 		goto done;
-	}
 	uint64_t cid;
-	if (node_resolve_community(n, txn, a.pos[0], &cid) != PX_OK) {
-		rc = node_fail(n, PX_ENOTFOUND, PX_T("communauté « %s » introuvable", "community '%s' not found"), a.pos[0]);
+	if (node_resolve_community(n, txn, a->pos[0], &cid) != PX_OK) {
+		rc = node_fail(n, PX_ENOTFOUND, PX_T("communauté « %s » introuvable", "community '%s' not found"), a->pos[0]);
 		goto done;
 	}
 	if ((err = rep_build(n, txn, cid, (int)year, &j)) != PX_OK) {
@@ -1018,10 +1006,10 @@ rep_annual(px_node *n, int argc, char **argv)
 	uint8_t k[12], v[8];
 	px_be64(v, (uint64_t)time(NULL));
 	if ((err = px_put(txn, n->db.annual_reports, k, node_key_id_u32(k, cid, (uint32_t)year), v, 8)) != PX_OK) {
-		rc = node_fail(n, err, "%s", px_strerror_user(err));
+		rc = node_store_fail(n, err);
 		goto done;
 	}
-	const char *path = node_opt_get(opts, "output");
+	const char *path = node_opt_get(a->opts, "output");
 	if (path != NULL) {
 		if ((out = fopen(path, "w")) == NULL) {
 			rc = node_fail(n, PX_EIO, PX_T("impossible d'écrire %s : %s", "cannot write %s: %s"), path, strerror(errno));
@@ -1052,18 +1040,13 @@ rep_annual(px_node *n, int argc, char **argv)
 		}
 		out = NULL;
 	}
-	err = px_txn_commit(txn);
-	txn = NULL;
-	if (err != PX_OK)
-		rc = node_fail(n, err, "%s", px_strerror_user(err));
-	else if (path != NULL && !n->json)
+	if ((rc = node_txn_commit(n, &txn)) == NODE_EXIT_OK && path != NULL && !n->json)
 		fprintf(stderr, PX_T("Rapport écrit dans %s\n", "Report written to %s\n"), path);
 done:
 	if (out != NULL)
 		fclose(out);
 	cJSON_Delete(j);
 	px_txn_abort(txn);
-	node_args_free(opts, &a);
 	return rc;
 }
 

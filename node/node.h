@@ -272,6 +272,7 @@ typedef struct node_opt {
 	const char *value;  /* last value (or "1" for a flag) */
 	const char **values;/* malloc'd when multi, freed by node_args_free */
 	size_t count;
+	bool required;      /* declared rows: missing = the command's usage error */
 } node_opt;
 
 /* Option tables are written {"name", true} or {"name", true, true}: the
@@ -282,14 +283,31 @@ typedef struct node_opt {
 #define NODE_OPT(nm, arg) {(nm), (arg), false, NULL, NULL, 0}
 #define NODE_OPT_MULTI(nm) {(nm), true, true, NULL, NULL, 0}
 #define NODE_OPT_END {NULL, false, false, NULL, NULL, 0}
+#define NODE_OPT_REQ(nm) {(nm), true, false, NULL, NULL, 0, true}
 
+struct node_cmd;
 typedef struct node_args {
 	char **pos;
 	size_t npos;
+	/* Filled by node_args_take only: */
+	node_opt *opts;              /* a copy of the row's table with the values (owned) */
+	const struct node_cmd *cmd;  /* the row */
 } node_args;
 
 px_err node_args_parse(int argc, char **argv, int first, node_opt *opts, node_args *out) PX_NODISCARD;
 void node_args_free(node_opt *opts, node_args *a);
+/* A declared row's command line (see node_cmd): parses argv[1..] with a copy
+ * of cmd->opts into *a, then checks the positional count and the required
+ * options. Unknown options and missing values are answered by
+ * node_args_parse, a wrong count or a missing required option by
+ * node_args_usage. Returns NODE_EXIT_OK or NODE_EXIT_USAGE (NODE_EXIT_IO
+ * when out of memory); *a is freed by node_args_fini in every case. */
+int node_args_take(px_node *n, const struct node_cmd *cmd, int argc, char **argv, node_args *a);
+void node_args_fini(node_args *a);
+/* The row's usage error (its usage_fr/usage_en line, or "argument inattendu
+ * « X »" for a positional beyond max_pos when the row has none): printed,
+ * returns NODE_EXIT_USAGE. */
+int node_args_usage(px_node *n, const node_args *a);
 /* The option named name, or NULL when not in the table or not given. */
 const char *node_opt_get(const node_opt *opts, const char *name);
 const node_opt *node_opt_find(const node_opt *opts, const char *name);
@@ -301,6 +319,8 @@ const node_opt *node_opt_find(const node_opt *opts, const char *name);
 int node_fail(px_node *n, px_err err, const char *fmt, ...) PX_PRINTF(3, 4);
 /* Usage error: message + "see --help", returns NODE_EXIT_USAGE. */
 int node_usage(px_node *n, const char *fmt, ...) PX_PRINTF(2, 3);
+/* A store error: node_fail with px_strerror_user(err), returns its exit code. */
+int node_store_fail(px_node *n, px_err err);
 /* Warning on stderr ("avertissement"). */
 void node_warn(px_node *n, const char *fmt, ...) PX_PRINTF(2, 3);
 /* Prints json (unformatted if compact) followed by a newline on stdout and
@@ -398,6 +418,17 @@ void node_view_drop(node_view *v, uint64_t member_id, uint64_t meeting_id);
  * so the view is the community as it was before that change. */
 void node_view_drop_change(node_view *v, const pxp_change *change);
 
+/* ---- transactions of the command handlers ----
+ * One shape for every handler: begin, work, then commit (or check and
+ * commit); a failure is printed with node_store_fail and its exit code lands
+ * in *rc; the handler's cleanup calls px_txn_abort(txn), harmless on NULL. */
+px_err node_txn_begin(px_node *n, bool write, px_txn **txn, int *rc) PX_NODISCARD;
+/* Commits *txn (NULL afterwards, whatever happens); returns the exit code. */
+int node_txn_commit(px_node *n, px_txn **txn);
+/* node_check_change on community, then commit. A refusal (already printed)
+ * aborts and returns NODE_EXIT_INVALID; *txn is NULL afterwards. */
+int node_txn_check_commit(px_node *n, px_txn **txn, uint64_t community, const pxp_change *change);
+
 /* ---- rules (node/rules.c) ---- */
 /* Change-time check. Call it after writing the change in the open write
  * txn and before committing. Builds the view from txn, runs the
@@ -446,22 +477,20 @@ px_err node_protocol_verify(const Praxis__Protocol *p, bool *member_ok, bool *di
 /* ---- command handlers ---- */
 typedef int (*node_cmd_fn)(px_node *n, int argc, char **argv);
 
-/* Mine (node engineer). */
-int cmd_init(px_node *n, int argc, char **argv);
-int cmd_community(px_node *n, int argc, char **argv);
-int cmd_org(px_node *n, int argc, char **argv);
-int cmd_member(px_node *n, int argc, char **argv);
-int cmd_member_import(px_node *n, int argc, char **argv);
-int cmd_plugin(px_node *n, int argc, char **argv);
-int cmd_audit(px_node *n, int argc, char **argv);
-/* The other commands (protocol, meeting, rsvp, attend, hours, survey,
- * approval, plan, report, enroll, sync, serve, outbox, derogation) register
- * their own rows with NODE_COMMANDS, each row naming its handler. */
+
+/* A declared handler: main has parsed the command line by its row (a->opts,
+ * a->pos) and answered the usage errors; a is freed by main. */
+typedef int (*node_run_fn)(px_node *n, const node_args *a);
 
 /* The command table. sub NULL: a one-word command. usage is the line after
- * the program name; flags: NODE_CMD_NOSTORE for commands that open the
- * store themselves (init). */
+ * the program name (help); flags: NODE_CMD_NOSTORE for commands that open
+ * the store themselves (init).
+ * A row either names fn, which parses its own argv, or run, with the
+ * declaration main parses by (node_args_take) before calling it: the option
+ * table, the positional count min_pos..max_pos (NODE_POS_ANY: no maximum)
+ * and the usage error line in both languages. */
 enum { NODE_CMD_NOSTORE = 1 };
+#define NODE_POS_ANY 0xffffu
 typedef struct node_cmd {
 	const char *name;
 	const char *sub;
@@ -470,14 +499,25 @@ typedef struct node_cmd {
 	const char *help_fr;
 	const char *help_en;
 	int flags;
+	node_run_fn run;
+	const node_opt *opts; /* {NULL}-terminated; NULL: no option */
+	unsigned min_pos, max_pos;
+	const char *usage_fr, *usage_en;
 } node_cmd;
 
-/* Other files may register extra entries or replace the usage/help of an
- * existing one (same name and sub) without touching main.c:
- *   static const node_cmd my_cmds[] = {{"protocol", "new", proto_new, "...", "...", "..."}, {0}};
+/* Other files register their rows without touching main.c (one row per
+ * command and subcommand):
+ *   static const node_cmd my_cmds[] = {{"protocol", "new", .run = proto_new, ...}, {0}};
  *   NODE_COMMANDS(my_cmds)
  */
 void node_register_commands(const node_cmd *tbl);
+/* The node's own tables (init and org, community, member, member import,
+ * plugin and audit), which main lists last, in that order. The other
+ * commands (protocol, meeting, rsvp, attend, hours, survey, approval, plan,
+ * report, enroll, sync, serve, outbox, derogation) register their rows with
+ * NODE_COMMANDS. */
+extern const node_cmd node_init_cmds[], node_community_cmds[], node_member_cmds[], node_import_cmds[],
+	node_plugin_cmds[];
 #define NODE_COMMANDS(tbl)                                                        \
 	__attribute__((constructor)) static void node_register_##tbl(void)       \
 	{                                                                         \
