@@ -274,14 +274,7 @@ main(int argc, char **argv)
 		}
 	}
 	int skip = f.found->sub != NULL ? 1 : 0;
-	if (f.found->run != NULL) {
-		node_args a;
-		if ((rc = node_args_take(&n, f.found, nargs - skip, args + skip, &a)) == NODE_EXIT_OK)
-			rc = f.found->run(&n, &a);
-		node_args_fini(&a);
-	} else {
-		rc = f.found->fn(&n, nargs - skip, args + skip);
-	}
+	rc = node_cmd_run(&n, f.found, nargs - skip, args + skip);
 out:
 	node_fini(&n);
 	free(args);

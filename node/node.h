@@ -511,6 +511,9 @@ typedef struct node_cmd {
  *   NODE_COMMANDS(my_cmds)
  */
 void node_register_commands(const node_cmd *tbl);
+/* Runs a row on its arguments (argv[0] the word that selected it): fn
+ * directly, or node_args_take then run. Returns the exit code. */
+int node_cmd_run(px_node *n, const node_cmd *cmd, int argc, char **argv);
 /* The node's own tables (init and org, community, member, member import,
  * plugin and audit), which main lists last, in that order. The other
  * commands (protocol, meeting, rsvp, attend, hours, survey, approval, plan,

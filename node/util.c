@@ -518,6 +518,19 @@ node_args_fini(node_args *a)
 	a->opts = NULL;
 }
 
+int
+node_cmd_run(px_node *n, const node_cmd *cmd, int argc, char **argv)
+{
+	if (cmd->run == NULL)
+		return cmd->fn(n, argc, argv);
+	node_args a;
+	int rc = node_args_take(n, cmd, argc, argv, &a);
+	if (rc == NODE_EXIT_OK)
+		rc = cmd->run(n, &a);
+	node_args_fini(&a);
+	return rc;
+}
+
 /* ---------------------------------------------------------------- output */
 
 static void
