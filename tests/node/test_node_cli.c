@@ -94,6 +94,87 @@ test_help_and_usage(void **state)
 	nt_fini(&n);
 }
 
+/* The usage errors node_args_take answers from each command's row: wrong
+ * positional count, missing required option, unknown option, missing value,
+ * a value given to a flag; in French and in English (LANG or --lang). Each
+ * exits 1, prints nothing on stdout and changes nothing. */
+static void
+test_usage_errors(void **state)
+{
+	(void)state;
+	nt_node n;
+	nt_init(&n, "node-usage");
+	pxt_run r = nt_run(&n, "community add --name 'CdP U' --framework laurentides");
+	nt_expect(&r, 0, "community add");
+	pxt_run_free(&r);
+	r = nt_run(&n, "member add --community 1 --family Tremblay --first Anne");
+	nt_expect(&r, 0, "member add");
+	pxt_run_free(&r);
+	static const struct {
+		const char *args, *fr, *en;
+	} bad[] = {
+		/* positional count, the row's own line */
+		{"rsvp 1 1", "usage : rsvp RENCONTRE MEMBRE confirmed|absent|none",
+		 "usage: rsvp MEETING MEMBER confirmed|absent|none"},
+		{"meeting show 1 2", "usage : meeting show RENCONTRE", "usage: meeting show MEETING"},
+		{"report annual 1", "usage : report annual COMMUNAUTÉ ANNÉE", "usage: report annual COMMUNITY YEAR"},
+		{"member show", "donnez le numéro d'un membre", "give one member number"},
+		{"audit 1 2", "une seule communauté à la fois", "one community at a time"},
+		/* one positional too many, no line of its own: the argument named */
+		{"member add --community 1 --family Roy --first Luc de-trop", "argument inattendu « de-trop »",
+		 "unexpected argument 'de-trop'"},
+		{"derogation list x", "argument inattendu « x »", "unexpected argument 'x'"},
+		/* a positional standing for --community, not both */
+		{"meeting list 1 --community 1", "usage : meeting list --community C", "usage: meeting list --community C"},
+		/* required options */
+		{"hours log 1 --month 2026-01", "usage : hours log MEMBRE --month AAAA-MM --hours H",
+		 "usage: hours log MEMBER --month YYYY-MM --hours H"},
+		{"protocol sign 1", "usage : protocol sign PROTOCOLE --as member|director",
+		 "usage: protocol sign PROTOCOL --as member|director"},
+		{"approval add --community 1 --year 2026 --hours 2", "--manager NOM", "--manager NAME"},
+		/* the parser */
+		{"meeting list --community 1 --colour bleu", "option inconnue « --colour »", "unknown option '--colour'"},
+		{"attend 1 1 --hours", "l'option « --hours » demande une valeur", "option '--hours' needs a value"},
+		{"attend 1 1 --absent=oui", "l'option « --absent » ne prend pas de valeur", "option '--absent' takes no value"},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		for (int en = 0; en < 3; en++) {
+			r = en == 0 ? nt_run(&n, "%s", bad[i].args)
+			    : en == 1 ? nt_run_en(&n, "%s", bad[i].args)
+			              : nt_run(&n, "--lang en %s", bad[i].args);
+			nt_expect(&r, 1, bad[i].args);
+			if (!has(r.err, en ? bad[i].en : bad[i].fr))
+				fail_msg("%s (%s): expected \"%s\" in: %s", bad[i].args, en ? "en" : "fr",
+				         en ? bad[i].en : bad[i].fr, r.err);
+			assert_true(r.out == NULL || r.out[0] == '\0');
+			pxt_run_free(&r);
+		}
+	}
+	/* Usage lines, not parser messages, end with the way to the help. */
+	r = nt_run(&n, "rsvp 1");
+	assert_true(has(r.err, "Voir « praxis-node --help »."));
+	pxt_run_free(&r);
+	r = nt_run_en(&n, "rsvp 1");
+	assert_true(has(r.err, "See 'praxis-node --help'."));
+	pxt_run_free(&r);
+	/* Nothing was written by the refused commands. */
+	assert_int_equal(nt_member_count(&n, NULL), 1);
+	cJSON *m = nt_json(&n, "meeting list 1");
+	assert_int_equal(cJSON_GetArraySize(m), 0);
+	cJSON_Delete(m);
+	/* --help prints the row's usage line, French or English. */
+	r = nt_run(&n, "rsvp --help");
+	nt_expect(&r, 0, "rsvp --help");
+	assert_true(has(r.out, "praxis-node rsvp RENCONTRE MEMBRE confirmed|absent|none"));
+	pxt_run_free(&r);
+	r = nt_run(&n, "--lang en rsvp --help");
+	nt_expect(&r, 0, "rsvp --help en");
+	assert_true(has(r.out, "praxis-node rsvp MEETING MEMBER confirmed|absent|none"));
+	assert_true(has(r.out, "Record a member's answer"));
+	pxt_run_free(&r);
+	nt_fini(&n);
+}
+
 static void
 test_org_and_community(void **state)
 {
@@ -575,6 +656,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_init),
 		cmocka_unit_test(test_help_and_usage),
+		cmocka_unit_test(test_usage_errors),
 		cmocka_unit_test(test_org_and_community),
 		cmocka_unit_test(test_member_bad_input),
 		cmocka_unit_test(test_member_life),
