@@ -453,13 +453,11 @@ struct comm_list {
 };
 
 static px_err
-comm_list_scan(void *arg, px_val key, px_val val)
+comm_list_scan(void *arg, px_val key, void *msg)
 {
 	struct comm_list *l = arg;
 	(void)key;
-	Praxis__Community *c = praxis__community__unpack(NULL, val.size, val.data);
-	if (c == NULL)
-		return PX_ECORRUPT;
+	Praxis__Community *c = msg;
 	px_err err = PX_OK;
 	Praxis__Organization *host = NULL;
 	if (node_org_get(l->n, l->txn, c->host_org_id, &host) != PX_OK)
@@ -481,7 +479,6 @@ comm_list_scan(void *arg, px_val key, px_val val)
 	}
 	if (host != NULL)
 		protobuf_c_message_free_unpacked(&host->base, NULL);
-	protobuf_c_message_free_unpacked(&c->base, NULL);
 	return err;
 }
 
@@ -553,7 +550,8 @@ comm_list(px_node *n, const node_args *a)
 	                     PX_T("Région", "Region"), PX_T("Cycle", "Cycle")};
 	struct comm_list l = {n, txn, {NULL, NULL, 0}};
 	node_listing_begin(n, &l.out, 6, hdr);
-	px_err err = px_scan(txn, n->db.communities, NULL, 0, comm_list_scan, &l);
+	px_err err = node_scan(txn, n->db.communities, NULL, 0, &praxis__community__descriptor,
+	                       comm_list_scan, &l);
 	px_txn_abort(txn);
 	if (err != PX_OK) {
 		node_listing_fini(&l.out);

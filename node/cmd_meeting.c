@@ -387,13 +387,11 @@ typedef struct meet_att_sum {
 } meet_att_sum;
 
 static px_err
-meet_att_sum_fn(void *arg, px_val key, px_val val)
+meet_att_sum_fn(void *arg, px_val key, void *msg)
 {
 	(void)key;
 	meet_att_sum *s = arg;
-	Praxis__Attendance *at = praxis__attendance__unpack(NULL, val.size, val.data);
-	if (at == NULL)
-		return PX_ECORRUPT;
+	Praxis__Attendance *at = msg;
 	s->records++;
 	if (at->rsvp == PRAXIS__RSVP__RSVP_CONFIRMED)
 		s->confirmed++;
@@ -403,7 +401,6 @@ meet_att_sum_fn(void *arg, px_val key, px_val val)
 		s->present++;
 		s->hours += at->hours;
 	}
-	meet_free(at);
 	return PX_OK;
 }
 
@@ -412,7 +409,8 @@ meet_att_summary(px_node *n, px_txn *txn, const Praxis__Meeting *m, meet_att_sum
 {
 	memset(s, 0, sizeof *s);
 	uint8_t k[16];
-	return px_scan(txn, n->db.attendance, k, node_key_2(k, m->community_id, m->id), meet_att_sum_fn, s);
+	return node_scan(txn, n->db.attendance, k, node_key_2(k, m->community_id, m->id),
+	                 &praxis__attendance__descriptor, meet_att_sum_fn, s);
 }
 
 /* ----------------------------------------------------------- meeting list */
@@ -956,19 +954,16 @@ hours_slot(struct hours_acc *h, int32_t month)
 }
 
 static px_err
-hours_out_fn(void *arg, px_val key, px_val val)
+hours_out_fn(void *arg, px_val key, void *msg)
 {
 	(void)key;
 	struct hours_acc *h = arg;
-	Praxis__HoursEntry *e = praxis__hours_entry__unpack(NULL, val.size, val.data);
-	if (e == NULL)
-		return PX_ECORRUPT;
+	Praxis__HoursEntry *e = msg;
 	if (h->year == 0 || e->month / 100 == h->year) {
 		struct hours_month *s = hours_slot(h, e->month);
 		if (s != NULL)
 			s->outside += e->hours;
 	}
-	meet_free(e);
 	return PX_OK;
 }
 
@@ -1024,9 +1019,10 @@ hours_list(px_node *n, const node_args *a)
 	h->txn = txn;
 	h->member = mem->id;
 	uint8_t k[8];
-	if ((err = px_scan(txn, n->db.hours, k, node_key_id(k, mem->id), hours_out_fn, h)) != PX_OK ||
-	    (err = px_scan(txn, n->db.meetings_by_community, k, node_key_id(k, mem->community_id), hours_meet_fn, h)) !=
-	        PX_OK) {
+	if ((err = node_scan(txn, n->db.hours, k, node_key_id(k, mem->id),
+	                     &praxis__hours_entry__descriptor, hours_out_fn, h)) != PX_OK ||
+	    (err = px_scan(txn, n->db.meetings_by_community, k, node_key_id(k, mem->community_id),
+	                   hours_meet_fn, h)) != PX_OK) {
 		rc = node_store_fail(n, err);
 		goto out;
 	}
@@ -1168,13 +1164,11 @@ struct survey_list {
 };
 
 static px_err
-survey_list_one(void *arg, px_val key, px_val val)
+survey_list_one(void *arg, px_val key, void *msg)
 {
 	(void)key;
 	struct survey_list *l = arg;
-	Praxis__SurveyResponse *s = praxis__survey_response__unpack(NULL, val.size, val.data);
-	if (s == NULL)
-		return PX_ECORRUPT;
+	Praxis__SurveyResponse *s = msg;
 	if (l->period == NULL || strcmp(l->period, s->period) == 0) {
 		l->out.count++;
 		double sum = 0;
@@ -1202,7 +1196,6 @@ survey_list_one(void *arg, px_val key, px_val val)
 			free(mid), free(ans), free(m);
 		}
 	}
-	meet_free(s);
 	return PX_OK;
 }
 
@@ -1227,7 +1220,8 @@ survey_list(px_node *n, const node_args *a)
 	                   PX_T("moyenne", "mean")};
 	node_listing_begin(n, &l.out, 4, h);
 	uint8_t k[8];
-	if ((err = px_scan(txn, n->db.surveys, k, node_key_id(k, cid), survey_list_one, &l)) != PX_OK) {
+	if ((err = node_scan(txn, n->db.surveys, k, node_key_id(k, cid),
+	                     &praxis__survey_response__descriptor, survey_list_one, &l)) != PX_OK) {
 		rc = node_store_fail(n, err);
 		goto out;
 	}
@@ -1321,13 +1315,11 @@ struct approval_list {
 };
 
 static px_err
-approval_list_one(void *arg, px_val key, px_val val)
+approval_list_one(void *arg, px_val key, void *msg)
 {
 	(void)key;
 	struct approval_list *l = arg;
-	Praxis__Approval *ap = praxis__approval__unpack(NULL, val.size, val.data);
-	if (ap == NULL)
-		return PX_ECORRUPT;
+	Praxis__Approval *ap = msg;
 	if (l->year == 0 || ap->year == l->year) {
 		l->out.count++;
 		char d[11];
@@ -1352,7 +1344,6 @@ approval_list_one(void *arg, px_val key, px_val val)
 			free(id), free(who), free(yr), free(hr);
 		}
 	}
-	meet_free(ap);
 	return PX_OK;
 }
 
@@ -1381,7 +1372,8 @@ approval_list(px_node *n, const node_args *a)
 	                   PX_T("gestionnaire", "manager"), "date", PX_T("raison", "reason")};
 	node_listing_begin(n, &l.out, 7, h);
 	uint8_t k[8];
-	if ((err = px_scan(txn, n->db.approvals, k, node_key_id(k, cid), approval_list_one, &l)) != PX_OK) {
+	if ((err = node_scan(txn, n->db.approvals, k, node_key_id(k, cid),
+	                     &praxis__approval__descriptor, approval_list_one, &l)) != PX_OK) {
 		rc = node_store_fail(n, err);
 		goto out;
 	}

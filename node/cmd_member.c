@@ -71,13 +71,11 @@ struct member_orgs {
 };
 
 static px_err
-member_orgs_scan(void *arg, px_val key, px_val val)
+member_orgs_scan(void *arg, px_val key, void *msg)
 {
 	member_orgs *o = arg;
 	(void)key;
-	Praxis__Organization *org = praxis__organization__unpack(NULL, val.size, val.data);
-	if (org == NULL)
-		return PX_ECORRUPT;
+	Praxis__Organization *org = msg;
 	uint64_t *ni = realloc(o->ids, (o->n + 1) * sizeof *ni);
 	if (ni != NULL)
 		o->ids = ni;
@@ -86,7 +84,6 @@ member_orgs_scan(void *arg, px_val key, px_val val)
 		o->names = nn;
 	char *norm = node_normalize(org->name);
 	uint64_t id = org->id;
-	protobuf_c_message_free_unpacked(&org->base, NULL);
 	if (ni == NULL || nn == NULL || norm == NULL) {
 		free(norm);
 		return PX_ENOMEM;
@@ -103,7 +100,8 @@ member_orgs_load(px_node *n, px_txn *txn, member_orgs **out)
 	member_orgs *o = calloc(1, sizeof *o);
 	if (o == NULL)
 		return PX_ENOMEM;
-	px_err err = px_scan(txn, n->db.orgs, NULL, 0, member_orgs_scan, o);
+	px_err err = node_scan(txn, n->db.orgs, NULL, 0, &praxis__organization__descriptor,
+	                       member_orgs_scan, o);
 	if (err != PX_OK) {
 		member_orgs_free(o);
 		return err;
@@ -798,13 +796,11 @@ member_collect_attendance(void *arg, px_val key, px_val val)
 }
 
 static px_err
-member_collect_hours(void *arg, px_val key, px_val val)
+member_collect_hours(void *arg, px_val key, void *msg)
 {
 	struct member_collect *c = arg;
 	(void)key;
-	Praxis__HoursEntry *h = praxis__hours_entry__unpack(NULL, val.size, val.data);
-	if (h == NULL)
-		return PX_ECORRUPT;
+	Praxis__HoursEntry *h = msg;
 	cJSON *j = cJSON_CreateObject();
 	char mon[24];
 	snprintf(mon, sizeof mon, "%04d-%02d", h->month / 100, h->month % 100);
@@ -812,18 +808,15 @@ member_collect_hours(void *arg, px_val key, px_val val)
 	cJSON_AddNumberToObject(j, "hours", h->hours);
 	cJSON_AddStringToObject(j, "activity", h->activity);
 	cJSON_AddItemToArray(c->arr, j);
-	protobuf_c_message_free_unpacked(&h->base, NULL);
 	return PX_OK;
 }
 
 static px_err
-member_collect_survey(void *arg, px_val key, px_val val)
+member_collect_survey(void *arg, px_val key, void *msg)
 {
 	struct member_collect *c = arg;
 	(void)key;
-	Praxis__SurveyResponse *s = praxis__survey_response__unpack(NULL, val.size, val.data);
-	if (s == NULL)
-		return PX_ECORRUPT;
+	Praxis__SurveyResponse *s = msg;
 	if (s->member_id == c->member) {
 		cJSON *j = cJSON_CreateObject();
 		cJSON_AddStringToObject(j, "period", s->period);
@@ -832,18 +825,15 @@ member_collect_survey(void *arg, px_val key, px_val val)
 			cJSON_AddItemToArray(ans, cJSON_CreateNumber(s->answers[i]));
 		cJSON_AddItemToArray(c->arr, j);
 	}
-	protobuf_c_message_free_unpacked(&s->base, NULL);
 	return PX_OK;
 }
 
 static px_err
-member_collect_approval(void *arg, px_val key, px_val val)
+member_collect_approval(void *arg, px_val key, void *msg)
 {
 	struct member_collect *c = arg;
 	(void)key;
-	Praxis__Approval *a = praxis__approval__unpack(NULL, val.size, val.data);
-	if (a == NULL)
-		return PX_ECORRUPT;
+	Praxis__Approval *a = msg;
 	if (a->member_id == c->member) {
 		cJSON *j = cJSON_CreateObject();
 		cJSON_AddNumberToObject(j, "year", a->year);
@@ -853,7 +843,6 @@ member_collect_approval(void *arg, px_val key, px_val val)
 		cJSON_AddStringToObject(j, "reason", a->reason);
 		cJSON_AddItemToArray(c->arr, j);
 	}
-	protobuf_c_message_free_unpacked(&a->base, NULL);
 	return PX_OK;
 }
 
@@ -885,14 +874,18 @@ member_export_json(px_node *n, px_txn *txn, const Praxis__Member *m, cJSON **out
 	                   &col)) != PX_OK)
 		goto fail;
 	col.arr = cJSON_AddArrayToObject(j, "hours");
-	if ((err = px_scan(txn, n->db.hours, k, node_key_id(k, m->id), member_collect_hours, &col)) != PX_OK)
+	if ((err = node_scan(txn, n->db.hours, k, node_key_id(k, m->id),
+	                     &praxis__hours_entry__descriptor, member_collect_hours, &col)) !=
+	    PX_OK)
 		goto fail;
 	col.arr = cJSON_AddArrayToObject(j, "surveys");
-	if ((err = px_scan(txn, n->db.surveys, k, node_key_id(k, m->community_id), member_collect_survey, &col)) !=
+	if ((err = node_scan(txn, n->db.surveys, k, node_key_id(k, m->community_id),
+	                     &praxis__survey_response__descriptor, member_collect_survey, &col)) !=
 	    PX_OK)
 		goto fail;
 	col.arr = cJSON_AddArrayToObject(j, "approvals");
-	if ((err = px_scan(txn, n->db.approvals, k, node_key_id(k, m->community_id), member_collect_approval, &col)) !=
+	if ((err = node_scan(txn, n->db.approvals, k, node_key_id(k, m->community_id),
+	                     &praxis__approval__descriptor, member_collect_approval, &col)) !=
 	    PX_OK)
 		goto fail;
 	char sk[40];

@@ -997,13 +997,11 @@ struct proto_list {
 };
 
 static px_err
-proto_list_one(void *arg, px_val key, px_val val)
+proto_list_one(void *arg, px_val key, void *msg)
 {
 	(void)key;
 	struct proto_list *l = arg;
-	Praxis__Protocol *p = praxis__protocol__unpack(NULL, val.size, val.data);
-	if (p == NULL)
-		return PX_ECORRUPT;
+	Praxis__Protocol *p = msg;
 	if ((l->community == 0 || p->community_id == l->community) && (l->member == 0 || p->member_id == l->member)) {
 		bool mok = false, dok = false;
 		if (node_protocol_verify(p, &mok, &dok) != PX_OK) {
@@ -1033,7 +1031,6 @@ proto_list_one(void *arg, px_val key, px_val val)
 			free(id), free(mid), free(name);
 		}
 	}
-	protobuf_c_message_free_unpacked(&p->base, NULL);
 	return PX_OK;
 }
 
@@ -1060,7 +1057,8 @@ proto_list(px_node *n, const node_args *a)
 	                   PX_T("organisme", "organization"), PX_T("état", "status"),
 	                   PX_T("sig. membre", "member sig."), PX_T("sig. direction", "director sig.")};
 	node_listing_begin(n, &l.out, 7, h);
-	if ((err = px_scan(txn, n->db.protocols, NULL, 0, proto_list_one, &l)) != PX_OK) {
+	if ((err = node_scan(txn, n->db.protocols, NULL, 0, &praxis__protocol__descriptor,
+	                     proto_list_one, &l)) != PX_OK) {
 		rc = node_store_fail(n, err);
 		goto out;
 	}

@@ -139,13 +139,11 @@ struct rep_att {
 };
 
 static px_err
-rep_att_fn(void *arg, px_val key, px_val val)
+rep_att_fn(void *arg, px_val key, void *msg)
 {
 	(void)key;
 	struct rep_att *s = arg;
-	Praxis__Attendance *at = praxis__attendance__unpack(NULL, val.size, val.data);
-	if (at == NULL)
-		return PX_ECORRUPT;
+	Praxis__Attendance *at = msg;
 	if (at->rsvp == PRAXIS__RSVP__RSVP_CONFIRMED)
 		s->confirmed++;
 	else if (at->rsvp == PRAXIS__RSVP__RSVP_ABSENCE_NOTIFIED)
@@ -154,7 +152,6 @@ rep_att_fn(void *arg, px_val key, px_val val)
 		s->present++;
 		s->hours += at->hours;
 	}
-	rep_free(at);
 	return PX_OK;
 }
 
@@ -197,7 +194,8 @@ rep_meeting_fn(void *arg, px_val key, px_val val)
 		return err == PX_ENOTFOUND ? PX_OK : err;
 	struct rep_att s = {0};
 	uint8_t k[16];
-	if ((err = px_scan(r->txn, r->n->db.attendance, k, node_key_2(k, r->cid, m->id), rep_att_fn, &s)) != PX_OK) {
+	if ((err = node_scan(r->txn, r->n->db.attendance, k, node_key_2(k, r->cid, m->id),
+	                     &praxis__attendance__descriptor, rep_att_fn, &s)) != PX_OK) {
 		rep_free(m);
 		return err;
 	}
@@ -237,13 +235,11 @@ rep_meeting_fn(void *arg, px_val key, px_val val)
 }
 
 static px_err
-rep_protocol_fn(void *arg, px_val key, px_val val)
+rep_protocol_fn(void *arg, px_val key, void *msg)
 {
 	(void)key;
 	rep_ctx *r = arg;
-	Praxis__Protocol *p = praxis__protocol__unpack(NULL, val.size, val.data);
-	if (p == NULL)
-		return PX_ECORRUPT;
+	Praxis__Protocol *p = msg;
 	/* A protocol counts from its last signature (paper forms are often
 	 * entered after they were signed), or from its creation while unsigned. */
 	int32_t when = p->created;
@@ -270,32 +266,26 @@ rep_protocol_fn(void *arg, px_val key, px_val val)
 			r->p_draft++;
 		}
 	}
-	rep_free(p);
 	return PX_OK;
 }
 
 static px_err
-rep_hours_fn(void *arg, px_val key, px_val val)
+rep_hours_fn(void *arg, px_val key, void *msg)
 {
 	(void)key;
 	rep_ctx *r = arg;
-	Praxis__HoursEntry *h = praxis__hours_entry__unpack(NULL, val.size, val.data);
-	if (h == NULL)
-		return PX_ECORRUPT;
+	Praxis__HoursEntry *h = msg;
 	if (h->month / 100 == r->year && h->month % 100 >= 1 && h->month % 100 <= 12)
 		r->month_outside[h->month % 100] += h->hours;
-	rep_free(h);
 	return PX_OK;
 }
 
 static px_err
-rep_survey_fn(void *arg, px_val key, px_val val)
+rep_survey_fn(void *arg, px_val key, void *msg)
 {
 	(void)key;
 	rep_ctx *r = arg;
-	Praxis__SurveyResponse *s = praxis__survey_response__unpack(NULL, val.size, val.data);
-	if (s == NULL)
-		return PX_ECORRUPT;
+	Praxis__SurveyResponse *s = msg;
 	char y[16];
 	snprintf(y, sizeof y, "%04d", r->year);
 	if (strncmp(s->period, y, 4) == 0) {
@@ -309,7 +299,6 @@ rep_survey_fn(void *arg, px_val key, px_val val)
 				r->s_maxq = i + 1;
 		}
 	}
-	rep_free(s);
 	return PX_OK;
 }
 
@@ -320,13 +309,11 @@ struct rep_appr {
 };
 
 static px_err
-rep_approval_fn(void *arg, px_val key, px_val val)
+rep_approval_fn(void *arg, px_val key, void *msg)
 {
 	(void)key;
 	struct rep_appr *a = arg;
-	Praxis__Approval *ap = praxis__approval__unpack(NULL, val.size, val.data);
-	if (ap == NULL)
-		return PX_ECORRUPT;
+	Praxis__Approval *ap = msg;
 	if (ap->year == a->year) {
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddNumberToObject(o, "id", (double)ap->id);
@@ -336,7 +323,6 @@ rep_approval_fn(void *arg, px_val key, px_val val)
 		node_json_date(o, "date", ap->date);
 		cJSON_AddItemToArray(a->arr, o);
 	}
-	rep_free(ap);
 	return PX_OK;
 }
 
@@ -459,21 +445,25 @@ rep_build(px_node *n, px_txn *txn, uint64_t cid, int year, cJSON **out)
 	r->mlist = cJSON_CreateArray();
 	if ((err = px_scan(txn, n->db.meetings_by_community, k, 8, rep_meeting_fn, r)) != PX_OK)
 		goto out;
-	if ((err = px_scan(txn, n->db.protocols, NULL, 0, rep_protocol_fn, r)) != PX_OK)
+	if ((err = node_scan(txn, n->db.protocols, NULL, 0, &praxis__protocol__descriptor,
+	                     rep_protocol_fn, r)) != PX_OK)
 		goto out;
 	for (size_t i = 0; i < r->nmem; i++) {
 		uint8_t mk[8];
-		if ((err = px_scan(txn, n->db.hours, mk, node_key_id(mk, r->mem[i].id), rep_hours_fn, r)) != PX_OK)
+		if ((err = node_scan(txn, n->db.hours, mk, node_key_id(mk, r->mem[i].id),
+		                     &praxis__hours_entry__descriptor, rep_hours_fn, r)) != PX_OK)
 			goto out;
 	}
-	if ((err = px_scan(txn, n->db.surveys, k, 8, rep_survey_fn, r)) != PX_OK)
+	if ((err = node_scan(txn, n->db.surveys, k, 8, &praxis__survey_response__descriptor,
+	                     rep_survey_fn, r)) != PX_OK)
 		goto out;
 	rp.from = r->from;
 	rp.to = r->to;
 	if ((err = px_scan(txn, n->db.plans, k, 8, rep_plan_fn, &rp)) != PX_OK)
 		goto out;
 	struct rep_appr ap = {year, cJSON_CreateArray(), 0};
-	if ((err = px_scan(txn, n->db.approvals, k, 8, rep_approval_fn, &ap)) != PX_OK) {
+	if ((err = node_scan(txn, n->db.approvals, k, 8, &praxis__approval__descriptor,
+	                     rep_approval_fn, &ap)) != PX_OK) {
 		cJSON_Delete(ap.arr);
 		goto out;
 	}

@@ -683,6 +683,34 @@ node_resolve_member(px_node *n, px_txn *txn, const char *ref, uint64_t *out)
 	return PX_OK;
 }
 
+/* ---------------------------------------------------------- message scans */
+
+struct core_scan {
+	const ProtobufCMessageDescriptor *desc;
+	node_msg_fn fn;
+	void *arg;
+};
+
+static px_err
+core_scan_one(void *arg, px_val key, px_val val)
+{
+	struct core_scan *sc = arg;
+	ProtobufCMessage *m = protobuf_c_message_unpack(sc->desc, NULL, val.size, val.data);
+	if (m == NULL)
+		return PX_ECORRUPT;
+	px_err err = sc->fn(sc->arg, key, m);
+	protobuf_c_message_free_unpacked(m, NULL);
+	return err;
+}
+
+px_err
+node_scan(px_txn *txn, px_db db, const void *prefix, size_t plen, const ProtobufCMessageDescriptor *desc,
+          node_msg_fn fn, void *arg)
+{
+	struct core_scan sc = {desc, fn, arg};
+	return px_scan(txn, db, prefix, plen, core_scan_one, &sc);
+}
+
 /* ------------------------------------------------------- message editing */
 
 px_err

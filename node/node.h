@@ -197,6 +197,14 @@ px_err node_cfg_put(px_node *n, px_txn *txn, const char *key, const char *val) P
 /* The node's own organization id (config org_id). */
 px_err node_self_org(px_node *n, px_txn *txn, uint64_t *out) PX_NODISCARD;
 
+/* px_scan over a database of packed messages of type desc (the Praxis__X
+ * of the store layout above): fn gets each value unpacked, borrowed until
+ * it returns (node_scan frees it). A value that does not unpack stops the
+ * scan with PX_ECORRUPT; fn's own error stops it too and is returned. */
+typedef px_err (*node_msg_fn)(void *arg, px_val key, void *msg);
+px_err node_scan(px_txn *txn, px_db db, const void *prefix, size_t plen, const ProtobufCMessageDescriptor *desc,
+                 node_msg_fn fn, void *arg) PX_NODISCARD;
+
 /* Editing unpacked messages in place: the old value is freed (unless it
  * is protobuf-c's shared empty string) and the new one strdup'd, so
  * protobuf_c_message_free_unpacked still frees everything. */
