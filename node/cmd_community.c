@@ -440,8 +440,7 @@ fail:
 	rc = node_store_fail(n, err);
 out:
 	px_txn_abort(txn);
-	if (c != NULL)
-		protobuf_c_message_free_unpacked(&c->base, NULL);
+	node_msg_free(c);
 	comm_in_fini(&in);
 	return rc;
 }
@@ -477,8 +476,7 @@ comm_list_scan(void *arg, px_val key, void *msg)
 		free(id);
 		free(cycle);
 	}
-	if (host != NULL)
-		protobuf_c_message_free_unpacked(&host->base, NULL);
+	node_msg_free(host);
 	return err;
 }
 
@@ -531,10 +529,8 @@ comm_show(px_node *n, const node_args *a)
 		printf("  %s %s\n", node_pad(i == 0 ? PX_T("Paramètres", "Parameters") : "", 24), c->params[i]);
 out:
 	px_txn_abort(txn);
-	if (host != NULL)
-		protobuf_c_message_free_unpacked(&host->base, NULL);
-	if (c != NULL)
-		protobuf_c_message_free_unpacked(&c->base, NULL);
+	node_msg_free(host);
+	node_msg_free(c);
 	return rc;
 }
 

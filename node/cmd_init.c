@@ -16,7 +16,6 @@
 static int cmd_init(px_node *n, const node_args *a);
 static int org_add(px_node *n, const node_args *a);
 static int org_list(px_node *n, const node_args *a);
-static int org_show(px_node *n, const node_args *a);
 static int org_edit(px_node *n, const node_args *a);
 /* org add, list and show take --rocfm and --venue as flags, edit as yes|no. */
 static const node_opt org_opts[] = {NODE_OPT("name", true),     NODE_OPT("sector", true), NODE_OPT("region", true),
@@ -41,7 +40,7 @@ const node_cmd node_init_cmds[] = {
 	 .help_fr = "Ajoute un organisme partenaire.", .help_en = "Add a partner organization.", .opts = org_opts},
 	{"org", "list", .run = org_list, .usage = "org list [--json]", .help_fr = "Liste les organismes.",
 	 .help_en = "List organizations.", .opts = org_opts, .max_pos = NODE_POS_ANY},
-	{"org", "show", .run = org_show, .usage = "org show ORG [--json]", .help_fr = "Affiche un organisme.",
+	{"org", "show", .run = org_edit, .usage = "org show ORG [--json]", .help_fr = "Affiche un organisme.",
 	 .help_en = "Show an organization.", .opts = org_opts, ORG_ONE},
 	{"org", "edit", .run = org_edit,
 	 .usage = "org edit ORG [--name NOM] [--sector S] [--region R] [--director NOM] [--network RÉSEAU]... [--rocfm yes|no] [--venue yes|no]",
@@ -356,9 +355,11 @@ org_ref_fail(px_node *n, px_err err, const char *ref)
 	return node_store_fail(n, err);
 }
 
+/* org edit, and org show (the same lookup, nothing written). */
 static int
-org_edit_show(px_node *n, const node_args *a, bool show)
+org_edit(px_node *n, const node_args *a)
 {
+	bool show = strcmp(a->cmd->sub, "show") == 0;
 	const node_opt *opts = a->opts;
 	int sector;
 	int rc = org_validate(n, opts, &sector);
@@ -456,21 +457,8 @@ org_edit_show(px_node *n, const node_args *a, bool show)
 	return NODE_EXIT_OK;
 fail:
 	px_txn_abort(txn);
-	if (o != NULL)
-		protobuf_c_message_free_unpacked(&o->base, NULL);
+	node_msg_free(o);
 	return node_store_fail(n, err);
-}
-
-static int
-org_show(px_node *n, const node_args *a)
-{
-	return org_edit_show(n, a, true);
-}
-
-static int
-org_edit(px_node *n, const node_args *a)
-{
-	return org_edit_show(n, a, false);
 }
 
 static int

@@ -110,27 +110,6 @@ NODE_COMMANDS(meet_cmds)
 
 /* ---------------------------------------------------------------- helpers */
 
-static void
-meet_free(void *msg)
-{
-	if (msg != NULL)
-		protobuf_c_message_free_unpacked((ProtobufCMessage *)msg, NULL);
-}
-
-static bool
-meet_parse_id(const char *s, uint64_t *out)
-{
-	if (s == NULL || *s < '0' || *s > '9')
-		return false;
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v == 0)
-		return false;
-	*out = v;
-	return true;
-}
-
 static int
 meet_kind_parse(const char *s)
 {
@@ -250,7 +229,7 @@ static px_err
 meet_load_member(px_node *n, px_txn *txn, const char *ref, Praxis__Member **m, int *rc)
 {
 	uint64_t id;
-	if (!meet_parse_id(ref, &id) || node_member_get(n, txn, id, m) != PX_OK) {
+	if (!node_parse_id(ref, &id) || node_member_get(n, txn, id, m) != PX_OK) {
 		*rc = node_fail(n, PX_ENOTFOUND, PX_T("membre « %s » introuvable", "member '%s' not found"), ref);
 		return PX_ENOTFOUND;
 	}
@@ -265,7 +244,7 @@ static px_err
 meet_load_meeting(px_node *n, px_txn *txn, const char *ref, Praxis__Meeting **m, int *rc)
 {
 	uint64_t id;
-	if (!meet_parse_id(ref, &id) || node_meeting_get(n, txn, id, m) != PX_OK) {
+	if (!node_parse_id(ref, &id) || node_meeting_get(n, txn, id, m) != PX_OK) {
 		*rc = node_fail(n, PX_ENOTFOUND, PX_T("rencontre « %s » introuvable", "meeting '%s' not found"), ref);
 		return PX_ENOTFOUND;
 	}
@@ -440,7 +419,7 @@ meet_list_one(void *arg, px_val key, px_val val)
 		return err;
 	meet_att_sum s;
 	if ((err = meet_att_summary(l->n, l->txn, m, &s)) != PX_OK) {
-		meet_free(m);
+		node_msg_free(m);
 		return err;
 	}
 	l->out.count++;
@@ -473,7 +452,7 @@ meet_list_one(void *arg, px_val key, px_val val)
 		node_table_row(l->out.t, cells);
 		free(id_s), free(dur), free(pres), free(conf);
 	}
-	meet_free(m);
+	node_msg_free(m);
 	return PX_OK;
 }
 
@@ -552,7 +531,7 @@ meet_show_member(void *arg, px_val key, px_val val)
 		return err == PX_ENOTFOUND ? PX_OK : err;
 	err = node_attendance_get(s->n, s->txn, s->m->community_id, s->m->id, mid, &at);
 	if (err != PX_OK && err != PX_ENOTFOUND) {
-		meet_free(mem);
+		node_msg_free(mem);
 		return err;
 	}
 	bool erased = mem->status == PRAXIS__MEMBER_STATUS__MEMBER_ERASED;
@@ -593,8 +572,8 @@ meet_show_member(void *arg, px_val key, px_val val)
 		}
 	}
 	free(name);
-	meet_free(mem);
-	meet_free(at);
+	node_msg_free(mem);
+	node_msg_free(at);
 	return PX_OK;
 }
 
@@ -697,9 +676,9 @@ out:
 	node_table_free(s.t);
 	free(s.noanswer_txt);
 	px_txn_abort(txn);
-	meet_free(m);
-	meet_free(c);
-	meet_free(venue);
+	node_msg_free(m);
+	node_msg_free(c);
+	node_msg_free(venue);
 	return rc;
 }
 
@@ -784,9 +763,9 @@ cmd_rsvp(px_node *n, const node_args *a)
 	free(msg);
 out:
 	px_txn_abort(txn);
-	meet_free(m);
-	meet_free(mem);
-	meet_free(at);
+	node_msg_free(m);
+	node_msg_free(mem);
+	node_msg_free(at);
 	return rc;
 }
 
@@ -849,9 +828,9 @@ cmd_attend(px_node *n, const node_args *a)
 	free(msg);
 out:
 	px_txn_abort(txn);
-	meet_free(m);
-	meet_free(mem);
-	meet_free(at);
+	node_msg_free(m);
+	node_msg_free(mem);
+	node_msg_free(at);
 	return rc;
 }
 
@@ -916,8 +895,8 @@ hours_log(px_node *n, const node_args *a)
 	free(msg);
 out:
 	px_txn_abort(txn);
-	meet_free(mem);
-	meet_free(h);
+	node_msg_free(mem);
+	node_msg_free(h);
 	return rc;
 }
 
@@ -989,7 +968,7 @@ hours_meet_fn(void *arg, px_val key, px_val val)
 		if (s != NULL)
 			s->meeting += at->hours;
 	}
-	meet_free(at);
+	node_msg_free(at);
 	return PX_OK;
 }
 
@@ -1063,7 +1042,7 @@ hours_list(px_node *n, const node_args *a)
 out:
 	free(h);
 	px_txn_abort(txn);
-	meet_free(mem);
+	node_msg_free(mem);
 	return rc;
 }
 
@@ -1154,7 +1133,7 @@ survey_record(px_node *n, const node_args *a)
 out:
 	free(ans);
 	px_txn_abort(txn);
-	meet_free(mem);
+	node_msg_free(mem);
 	return rc;
 }
 
@@ -1305,7 +1284,7 @@ approval_add(px_node *n, const node_args *a)
 	free(msg);
 out:
 	px_txn_abort(txn);
-	meet_free(mem);
+	node_msg_free(mem);
 	return rc;
 }
 

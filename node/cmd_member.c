@@ -16,11 +16,9 @@
 
 static int member_add(px_node *n, const node_args *a);
 static int member_edit(px_node *n, const node_args *a);
+static int member_remove(px_node *n, const node_args *a);
 static int member_list(px_node *n, const node_args *a);
 static int member_show(px_node *n, const node_args *a);
-static int member_search(px_node *n, const node_args *a);
-static int member_remove(px_node *n, const node_args *a);
-static int member_export(px_node *n, const node_args *a);
 /* One table for every subcommand, as add and edit share their options. */
 static const node_opt member_opts[] = {
 	NODE_OPT("community", true), NODE_OPT("family", true),  NODE_OPT("first", true),  NODE_OPT("birth", true),
@@ -48,7 +46,7 @@ const node_cmd node_member_cmds[] = {
 	{"member", "show", .run = member_show, .usage = "member show ID [--json]",
 	 .help_fr = "Affiche un membre et son historique.", .help_en = "Show a member and her history.",
 	 .opts = member_opts, MEMBER_ONE},
-	{"member", "search", .run = member_search, .usage = "member search PRÉFIXE [--org ORG] [--community C] [--json]",
+	{"member", "search", .run = member_list, .usage = "member search PRÉFIXE [--org ORG] [--community C] [--json]",
 	 .help_fr = "Cherche par début de nom ou de prénom (sans tenir compte des accents).",
 	 .help_en = "Search by name prefix (accent-insensitive).", .opts = member_opts, .min_pos = 1, .max_pos = 1,
 	 .usage_fr = "donnez un début de nom", .usage_en = "give a name prefix"},
@@ -56,7 +54,7 @@ const node_cmd node_member_cmds[] = {
 	 .help_fr = "Efface les données personnelles d'un membre (droit à l'effacement) ; les comptes anonymes restent justes.",
 	 .help_en = "Erase a member's personal data (right to erasure); anonymous counts stay right.",
 	 .opts = member_opts, MEMBER_ONE},
-	{"member", "export", .run = member_export, .usage = "member export ID",
+	{"member", "export", .run = member_show, .usage = "member export ID",
 	 .help_fr = "Tout ce qui est conservé sur un membre, en JSON (droit d'accès).",
 	 .help_en = "Everything stored about a member, as JSON (right of access).", .opts = member_opts, MEMBER_ONE},
 	{0},
@@ -552,8 +550,7 @@ fail:
 	rc = node_store_fail(n, err);
 out:
 	px_txn_abort(txn);
-	if (m != NULL)
-		protobuf_c_message_free_unpacked(&m->base, NULL);
+	node_msg_free(m);
 	return rc;
 }
 
@@ -617,8 +614,7 @@ member_list_one(struct member_list *l, uint64_t id)
 			node_table_row(l->out.t, row);
 			free(sid);
 			free(cid);
-			if (o != NULL)
-				protobuf_c_message_free_unpacked(&o->base, NULL);
+			node_msg_free(o);
 		}
 	}
 	protobuf_c_message_free_unpacked(&m->base, NULL);
@@ -642,10 +638,12 @@ member_scan_index(void *arg, px_val key, px_val val)
 	return member_list_one(arg, px_rd64((const uint8_t *)key.data + key.size - 8));
 }
 
+/* member list, and member search (one positional: the name prefix). */
 static int
-member_list_search(px_node *n, const node_args *a, bool search)
+member_list(px_node *n, const node_args *a)
 {
 	const node_opt *opts = a->opts;
+	bool search = strcmp(a->cmd->sub, "search") == 0;
 	px_txn *txn = NULL;
 	px_err err = px_txn_begin(n->st, false, &txn);
 	if (err != PX_OK)
@@ -899,9 +897,11 @@ fail:
 	return err;
 }
 
+/* member show, and member export (everything, as JSON). */
 static int
-member_show_export(px_node *n, const node_args *a, bool export)
+member_show(px_node *n, const node_args *a)
 {
+	bool export = strcmp(a->cmd->sub, "export") == 0;
 	px_txn *txn = NULL;
 	px_err err = px_txn_begin(n->st, false, &txn);
 	if (err != PX_OK)
@@ -971,14 +971,11 @@ member_show_export(px_node *n, const node_args *a, bool export)
 		       node_status_name((int)m->history[i]->to), m->history[i]->reason[0] ? " : " : "",
 		       m->history[i]->reason);
 	}
-	if (o != NULL)
-		protobuf_c_message_free_unpacked(&o->base, NULL);
-	if (c != NULL)
-		protobuf_c_message_free_unpacked(&c->base, NULL);
+	node_msg_free(o);
+	node_msg_free(c);
 out:
 	px_txn_abort(txn);
-	if (m != NULL)
-		protobuf_c_message_free_unpacked(&m->base, NULL);
+	node_msg_free(m);
 	return rc;
 }
 
@@ -1202,35 +1199,10 @@ fail:
 	rc = node_store_fail(n, err);
 out:
 	px_txn_abort(txn);
-	if (m != NULL)
-		protobuf_c_message_free_unpacked(&m->base, NULL);
+	node_msg_free(m);
 	free(pids.v);
 	free(hk.k);
 	free(hist);
 	free(hptr);
 	return rc;
-}
-
-static int
-member_list(px_node *n, const node_args *a)
-{
-	return member_list_search(n, a, false);
-}
-
-static int
-member_search(px_node *n, const node_args *a)
-{
-	return member_list_search(n, a, true);
-}
-
-static int
-member_show(px_node *n, const node_args *a)
-{
-	return member_show_export(n, a, false);
-}
-
-static int
-member_export(px_node *n, const node_args *a)
-{
-	return member_show_export(n, a, true);
 }

@@ -79,8 +79,7 @@ plan_result_word(int r)
 static void
 plan_free(Praxis__Plan *p)
 {
-	if (p != NULL)
-		protobuf_c_message_free_unpacked(&p->base, NULL);
+	node_msg_free(p);
 }
 
 /* ------------------------------------------------------------ tree -> flat */

@@ -114,21 +114,6 @@ proto_status_token(int s)
 	}
 }
 
-/* Decimal id > 0, nothing else. */
-static bool
-proto_parse_id(const char *s, uint64_t *out)
-{
-	if (s == NULL || *s < '0' || *s > '9')
-		return false;
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v == 0)
-		return false;
-	*out = v;
-	return true;
-}
-
 static px_err
 proto_parse_date_opt(px_node *n, const char *s, int32_t *out, int *rc)
 {
@@ -151,7 +136,7 @@ static px_err
 proto_load(px_node *n, px_txn *txn, const char *ref, Praxis__Protocol **out, int *rc)
 {
 	uint64_t id;
-	if (!proto_parse_id(ref, &id)) {
+	if (!node_parse_id(ref, &id)) {
 		*rc = node_fail(n, PX_EINVAL,
 		                PX_T("numéro de protocole invalide « %s »", "invalid protocol number '%s'"),
 		                ref != NULL ? ref : "");

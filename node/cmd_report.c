@@ -41,13 +41,6 @@ static const node_cmd report_cmds[] = {
 };
 NODE_COMMANDS(report_cmds)
 
-static void
-rep_free(void *msg)
-{
-	if (msg != NULL)
-		protobuf_c_message_free_unpacked((ProtobufCMessage *)msg, NULL);
-}
-
 static double
 rep_ratio(double a, double b)
 {
@@ -106,7 +99,7 @@ rep_member_fn(void *arg, px_val key, px_val val)
 		size_t cap = r->capmem ? r->capmem * 2 : 64;
 		rep_member *v = realloc(r->mem, cap * sizeof *v);
 		if (v == NULL) {
-			rep_free(m);
+			node_msg_free(m);
 			return PX_ENOMEM;
 		}
 		r->mem = v;
@@ -123,7 +116,7 @@ rep_member_fn(void *arg, px_val key, px_val val)
 			if (m->history[i]->to == m->status)
 				x->left = m->history[i]->date;
 	}
-	rep_free(m);
+	node_msg_free(m);
 	return PX_OK;
 }
 
@@ -196,7 +189,7 @@ rep_meeting_fn(void *arg, px_val key, px_val val)
 	uint8_t k[16];
 	if ((err = node_scan(r->txn, r->n->db.attendance, k, node_key_2(k, r->cid, m->id),
 	                     &praxis__attendance__descriptor, rep_att_fn, &s)) != PX_OK) {
-		rep_free(m);
+		node_msg_free(m);
 		return err;
 	}
 	size_t expected = 0;
@@ -230,7 +223,7 @@ rep_meeting_fn(void *arg, px_val key, px_val val)
 	cJSON_AddNumberToObject(o, "hours", s.hours);
 	cJSON_AddNumberToObject(o, "attendance_rate", m->held ? rep_ratio((double)s.present, (double)expected) : 0);
 	cJSON_AddItemToArray(r->mlist, o);
-	rep_free(m);
+	node_msg_free(m);
 	return PX_OK;
 }
 
@@ -341,10 +334,10 @@ rep_plan_fn(void *arg, px_val key, px_val val)
 	if (p == NULL)
 		return PX_ECORRUPT;
 	if (p->period_start <= rp->to && p->period_end >= rp->from) {
-		rep_free(rp->plan);
+		node_msg_free(rp->plan);
 		rp->plan = p;
 	} else {
-		rep_free(p);
+		node_msg_free(p);
 	}
 	return PX_OK;
 }
@@ -586,9 +579,9 @@ out:
 	cJSON_Delete(r->mlist);
 	free(r->mem);
 	free(r);
-	rep_free(c);
-	rep_free(host);
-	rep_free(rp.plan);
+	node_msg_free(c);
+	node_msg_free(host);
+	node_msg_free(rp.plan);
 	return err;
 }
 

@@ -571,8 +571,8 @@ node_self_org(px_node *n, px_txn *txn, uint64_t *out)
 
 /* ------------------------------------------------------------- resolution */
 
-static bool
-core_is_id(const char *s, uint64_t *out)
+bool
+node_parse_id(const char *s, uint64_t *out)
 {
 	if (s == NULL || *s == '\0' || strlen(s) > 19)
 		return false;
@@ -630,7 +630,7 @@ core_resolve(px_node *n, px_txn *txn, px_db db, const ProtobufCMessageDescriptor
 	uint64_t id;
 	if (ref == NULL || *ref == '\0')
 		return PX_ENOTFOUND;
-	if (core_is_id(ref, &id)) {
+	if (node_parse_id(ref, &id)) {
 		uint8_t k[8];
 		px_val v;
 		px_err err = px_get(txn, db, k, node_key_id(k, id), &v);
@@ -672,7 +672,7 @@ px_err
 node_resolve_member(px_node *n, px_txn *txn, const char *ref, uint64_t *out)
 {
 	uint64_t id;
-	if (!core_is_id(ref, &id))
+	if (!node_parse_id(ref, &id))
 		return PX_ENOTFOUND;
 	uint8_t k[8];
 	px_val v;
@@ -684,6 +684,13 @@ node_resolve_member(px_node *n, px_txn *txn, const char *ref, uint64_t *out)
 }
 
 /* ---------------------------------------------------------- message scans */
+
+void
+node_msg_free(void *msg)
+{
+	if (msg != NULL)
+		protobuf_c_message_free_unpacked((ProtobufCMessage *)msg, NULL);
+}
 
 struct core_scan {
 	const ProtobufCMessageDescriptor *desc;

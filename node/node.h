@@ -3,11 +3,9 @@
  * helpers and the CLI framework every node command builds on.
  *
  * Owner: engineer "node". Other engineers add commands in their own files
- * (node/cmd_X.c): node/CMakeLists.txt globs every node .c file, and main.c dispatches
- * to the handlers declared below. (While a handler did not exist yet, a
- * weak fallback in node/pending.c said "not available yet"; all exist now
- * and pending.c is gone: a new handler needs its declaration here and a
- * row in main.c's table, or a NODE_COMMANDS table in its own file.)
+ * (node/cmd_X.c): node/CMakeLists.txt globs every node .c file; each file
+ * declares its rows (node_cmd, below) and registers them with NODE_COMMANDS
+ * (the node's own tables are listed by main.c, see node_init_cmds).
  *
  * Data directory, first that applies:
  *   1. --data DIR on the command line;
@@ -17,15 +15,20 @@
  * It holds node.mdb (LMDB), node.key + node.key.pub (Ed25519 identity, 0600)
  * and the optional praxis-node.ini (see node_config below).
  *
- * Handlers: int handler(px_node *n, int argc, char **argv). argv[0] is the
- * word that selected the handler (the subcommand for "member add", i.e.
- * "add"; the command for single-word commands, e.g. "rsvp"); argv[1..] are
- * its arguments, global options (--data, --json, --lang) already removed.
- * A handler returns an exit code (NODE_EXIT_*). `--help`/`-h` is handled
- * by main from the command table before the handler runs.
+ * Handlers: a row declares its command line (option table, positional
+ * count, usage error line in French and English) and names its run
+ * handler, int run(px_node *n, const node_args *a): main has parsed the
+ * arguments by the row (node_args_take) and answered the usage errors, so
+ * the handler reads a->opts and a->pos[0..npos). Global options (--data,
+ * --json, --lang, --override) are removed first. A row may instead name fn,
+ * int fn(px_node *n, int argc, char **argv), which parses argv[1..] itself
+ * (argv[0] is the word that selected it). Either returns an exit code
+ * (NODE_EXIT_*). `--help`/`-h` is handled by main from the table before
+ * the handler runs.
  *
  * Storage: every handler opens its own transactions on n->st (opened by
- * main unless the table entry says it needs no store, like init).
+ * main unless the table entry says it needs no store, like init), with
+ * node_txn_begin / node_txn_commit / node_txn_check_commit.
  */
 #ifndef PX_NODE_H
 #define PX_NODE_H
@@ -197,6 +200,9 @@ px_err node_cfg_put(px_node *n, px_txn *txn, const char *key, const char *val) P
 /* The node's own organization id (config org_id). */
 px_err node_self_org(px_node *n, px_txn *txn, uint64_t *out) PX_NODISCARD;
 
+/* Frees an unpacked message (any type); NULL does nothing. */
+void node_msg_free(void *msg);
+
 /* px_scan over a database of packed messages of type desc (the Praxis__X
  * of the store layout above): fn gets each value unpacked, borrowed until
  * it returns (node_scan frees it). A value that does not unpack stops the
@@ -232,6 +238,8 @@ node_rd32(const uint8_t in[4])
  * case- and accent-insensitively. PX_ENOTFOUND (nothing printed) if none. */
 px_err node_resolve_community(px_node *n, px_txn *txn, const char *ref, uint64_t *out) PX_NODISCARD;
 px_err node_resolve_org(px_node *n, px_txn *txn, const char *ref, uint64_t *out) PX_NODISCARD;
+/* A decimal id above 0 and nothing else (at most 19 digits). */
+bool node_parse_id(const char *s, uint64_t *out);
 /* Member by decimal id only (names are not unique). */
 px_err node_resolve_member(px_node *n, px_txn *txn, const char *ref, uint64_t *out) PX_NODISCARD;
 
