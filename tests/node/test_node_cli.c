@@ -175,6 +175,55 @@ test_usage_errors(void **state)
 	nt_fini(&n);
 }
 
+/* --help and the parser read the same row: every option a command's usage
+ * line shows is in its option table. Each option is given with twenty
+ * stray arguments, so the parser answers (a wrong count at worst) before
+ * any command runs. The sync commands (cmd_sync.c parses its own options
+ * and may reach the hub) are left out. */
+static void
+test_help_options_accepted(void **state)
+{
+	(void)state;
+	nt_node n;
+	nt_init(&n, "node-helpopts");
+	pxt_run h = nt_run(&n, "--help");
+	nt_expect(&h, 0, "--help");
+	size_t checked = 0;
+	char *save = NULL;
+	for (char *line = strtok_r(h.out, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, "  praxis-node ", 14) != 0)
+			continue;
+		char cmd[64] = "", word[64];
+		const char *p = line + 14;
+		int used = 0;
+		/* The command, and its subcommand when the next word is one. */
+		if (sscanf(p, "%63s%n", cmd, &used) != 1)
+			continue;
+		p += used;
+		if (sscanf(p, "%63s%n", word, &used) == 1 && word[0] >= 'a' && word[0] <= 'z' &&
+		    strspn(word, "abcdefghijklmnopqrstuvwxyz-") == strlen(word)) {
+			strncat(cmd, " ", sizeof cmd - strlen(cmd) - 1);
+			strncat(cmd, word, sizeof cmd - strlen(cmd) - 1);
+		}
+		if (strncmp(cmd, "sync", 4) == 0 || strncmp(cmd, "serve", 5) == 0 ||
+		    strncmp(cmd, "outbox", 6) == 0 || strncmp(cmd, "enroll", 6) == 0)
+			continue;
+		for (const char *o = strstr(line, "--"); o != NULL; o = strstr(o + 2, "--")) {
+			size_t l = strspn(o + 2, "abcdefghijklmnopqrstuvwxyz-");
+			if (l == 0 || strncmp(o + 2, "json", l) == 0)
+				continue;
+			pxt_run r = nt_run(&n, "%s --%.*s=x a b c d e f g h i j k l m n o p q r s t", cmd, (int)l, o + 2);
+			if (has(r.err, "option inconnue"))
+				fail_msg("'%s' shows --%.*s, its parser refuses it: %s", cmd, (int)l, o + 2, r.err);
+			pxt_run_free(&r);
+			checked++;
+		}
+	}
+	pxt_run_free(&h);
+	assert_true(checked > 80); /* the listing was read */
+	nt_fini(&n);
+}
+
 static void
 test_org_and_community(void **state)
 {
@@ -657,6 +706,7 @@ main(void)
 		cmocka_unit_test(test_init),
 		cmocka_unit_test(test_help_and_usage),
 		cmocka_unit_test(test_usage_errors),
+		cmocka_unit_test(test_help_options_accepted),
 		cmocka_unit_test(test_org_and_community),
 		cmocka_unit_test(test_member_bad_input),
 		cmocka_unit_test(test_member_life),
