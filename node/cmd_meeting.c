@@ -358,40 +358,6 @@ out:
 	return rc;
 }
 
-/* ------------------------------------------------------- attendance scans */
-
-typedef struct meet_att_sum {
-	size_t confirmed, absent, present, records;
-	double hours;
-} meet_att_sum;
-
-static px_err
-meet_att_sum_fn(void *arg, px_val key, void *msg)
-{
-	(void)key;
-	meet_att_sum *s = arg;
-	Praxis__Attendance *at = msg;
-	s->records++;
-	if (at->rsvp == PRAXIS__RSVP__RSVP_CONFIRMED)
-		s->confirmed++;
-	else if (at->rsvp == PRAXIS__RSVP__RSVP_ABSENCE_NOTIFIED)
-		s->absent++;
-	if (at->present) {
-		s->present++;
-		s->hours += at->hours;
-	}
-	return PX_OK;
-}
-
-static px_err
-meet_att_summary(px_node *n, px_txn *txn, const Praxis__Meeting *m, meet_att_sum *s)
-{
-	memset(s, 0, sizeof *s);
-	uint8_t k[16];
-	return node_scan(txn, n->db.attendance, k, node_key_2(k, m->community_id, m->id),
-	                 &praxis__attendance__descriptor, meet_att_sum_fn, s);
-}
-
 /* ----------------------------------------------------------- meeting list */
 
 struct meet_list {
@@ -417,8 +383,8 @@ meet_list_one(void *arg, px_val key, px_val val)
 	px_err err = node_meeting_get(l->n, l->txn, id, &m);
 	if (err != PX_OK)
 		return err;
-	meet_att_sum s;
-	if ((err = meet_att_summary(l->n, l->txn, m, &s)) != PX_OK) {
+	node_att_sum s;
+	if ((err = node_attendance_sum(l->n, l->txn, m->community_id, m->id, &s)) != PX_OK) {
 		node_msg_free(m);
 		return err;
 	}

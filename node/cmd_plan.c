@@ -327,9 +327,8 @@ plan_to_json(const Praxis__Plan *p)
 	return j;
 }
 
-/* Position of item idx as "1.2.1" (order among its siblings at each level). */
-static void
-plan_path(const Praxis__Plan *p, size_t idx, char *out, size_t size)
+void
+node_plan_path(const Praxis__Plan *p, size_t idx, char *out, size_t size)
 {
 	uint32_t chain[8];
 	int depth = 0;
@@ -360,7 +359,7 @@ plan_print_item(const Praxis__Plan *p, size_t idx, int depth)
 {
 	const Praxis__PlanItem *it = p->items[idx];
 	char path[64];
-	plan_path(p, idx, path, sizeof path);
+	node_plan_path(p, idx, path, sizeof path);
 	const char *last = strrchr(path, '.');
 	const char *num = last ? last + 1 : path;
 	int ind = 2 * (depth - 1);
@@ -612,7 +611,7 @@ plan_find_item(const Praxis__Plan *p, const char *ref)
 	}
 	char path[64];
 	for (size_t i = 0; i < p->n_items; i++) {
-		plan_path(p, i, path, sizeof path);
+		node_plan_path(p, i, path, sizeof path);
 		if (strcmp(path, ref) == 0)
 			return (long)i;
 	}
@@ -661,7 +660,7 @@ plan_set_result(px_node *n, const node_args *a)
 	if ((rc = node_txn_commit(n, &txn)) != NODE_EXIT_OK)
 		goto out;
 	char path[64];
-	plan_path(p, (size_t)idx, path, sizeof path);
+	node_plan_path(p, (size_t)idx, path, sizeof path);
 	if (n->json) {
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddBoolToObject(o, "ok", true);

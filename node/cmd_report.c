@@ -126,28 +126,6 @@ rep_belongs(const rep_member *m, int32_t date)
 	return (m->joined == 0 || m->joined <= date) && (m->left == 0 || m->left >= date);
 }
 
-struct rep_att {
-	size_t confirmed, absent, present;
-	double hours;
-};
-
-static px_err
-rep_att_fn(void *arg, px_val key, void *msg)
-{
-	(void)key;
-	struct rep_att *s = arg;
-	Praxis__Attendance *at = msg;
-	if (at->rsvp == PRAXIS__RSVP__RSVP_CONFIRMED)
-		s->confirmed++;
-	else if (at->rsvp == PRAXIS__RSVP__RSVP_ABSENCE_NOTIFIED)
-		s->absent++;
-	if (at->present) {
-		s->present++;
-		s->hours += at->hours;
-	}
-	return PX_OK;
-}
-
 static const char *
 rep_kind_token(int v)
 {
@@ -185,10 +163,8 @@ rep_meeting_fn(void *arg, px_val key, px_val val)
 	px_err err = node_meeting_get(r->n, r->txn, px_rd64((const uint8_t *)key.data + 12), &m);
 	if (err != PX_OK)
 		return err == PX_ENOTFOUND ? PX_OK : err;
-	struct rep_att s = {0};
-	uint8_t k[16];
-	if ((err = node_scan(r->txn, r->n->db.attendance, k, node_key_2(k, r->cid, m->id),
-	                     &praxis__attendance__descriptor, rep_att_fn, &s)) != PX_OK) {
+	node_att_sum s;
+	if ((err = node_attendance_sum(r->n, r->txn, r->cid, m->id, &s)) != PX_OK) {
 		node_msg_free(m);
 		return err;
 	}
@@ -342,34 +318,6 @@ rep_plan_fn(void *arg, px_val key, px_val val)
 	return PX_OK;
 }
 
-/* "1.2.1" position of item idx in the plan. */
-static void
-rep_plan_path(const Praxis__Plan *p, size_t idx, char *out, size_t size)
-{
-	uint32_t chain[8];
-	int depth = 0;
-	const Praxis__PlanItem *it = p->items[idx];
-	while (it != NULL && depth < 8) {
-		uint32_t pos = 0;
-		for (size_t i = 0; i < p->n_items; i++) {
-			if (p->items[i]->parent_id == it->parent_id)
-				pos++;
-			if (p->items[i] == it)
-				break;
-		}
-		chain[depth++] = pos;
-		const Praxis__PlanItem *parent = NULL;
-		for (size_t i = 0; i < p->n_items && it->parent_id != 0; i++)
-			if (p->items[i]->id == it->parent_id)
-				parent = p->items[i];
-		it = parent;
-	}
-	size_t off = 0;
-	out[0] = '\0';
-	for (int d = depth - 1; d >= 0 && off < size; d--)
-		off += (size_t)snprintf(out + off, size - off, "%s%u", d == depth - 1 ? "" : ".", chain[d]);
-}
-
 static cJSON *
 rep_plan_json(const Praxis__Plan *p)
 {
@@ -390,7 +338,7 @@ rep_plan_json(const Praxis__Plan *p)
 		no += it->obtained == PRAXIS__PLAN_RESULT__RESULT_NO;
 		pend += it->obtained == PRAXIS__PLAN_RESULT__RESULT_PENDING;
 		char path[64];
-		rep_plan_path(p, i, path, sizeof path);
+		node_plan_path(p, i, path, sizeof path);
 		cJSON *x = cJSON_CreateObject();
 		cJSON_AddStringToObject(x, "path", path);
 		cJSON_AddNumberToObject(x, "item", it->id);

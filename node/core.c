@@ -718,6 +718,33 @@ node_scan(px_txn *txn, px_db db, const void *prefix, size_t plen, const Protobuf
 	return px_scan(txn, db, prefix, plen, core_scan_one, &sc);
 }
 
+static px_err
+core_att_sum(void *arg, px_val key, void *msg)
+{
+	(void)key;
+	node_att_sum *s = arg;
+	const Praxis__Attendance *at = msg;
+	s->records++;
+	if (at->rsvp == PRAXIS__RSVP__RSVP_CONFIRMED)
+		s->confirmed++;
+	else if (at->rsvp == PRAXIS__RSVP__RSVP_ABSENCE_NOTIFIED)
+		s->absent++;
+	if (at->present) {
+		s->present++;
+		s->hours += at->hours;
+	}
+	return PX_OK;
+}
+
+px_err
+node_attendance_sum(px_node *n, px_txn *txn, uint64_t community, uint64_t meeting, node_att_sum *out)
+{
+	memset(out, 0, sizeof *out);
+	uint8_t k[16];
+	return node_scan(txn, n->db.attendance, k, node_key_2(k, community, meeting), &praxis__attendance__descriptor,
+	                 core_att_sum, out);
+}
+
 /* ------------------------------------------------------- message editing */
 
 px_err

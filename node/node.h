@@ -184,6 +184,15 @@ px_err node_attendance_get(px_node *n, px_txn *txn, uint64_t community, uint64_t
                            uint64_t member, Praxis__Attendance **out) PX_NODISCARD;
 px_err node_attendance_put(px_node *n, px_txn *txn, uint64_t community,
                            const Praxis__Attendance *a) PX_NODISCARD;
+/* What the attendance rows of one meeting add up to. */
+typedef struct node_att_sum {
+	size_t records;            /* rows */
+	size_t confirmed, absent;  /* RSVPs: presence confirmed, absence notified */
+	size_t present;
+	double hours;              /* of those present */
+} node_att_sum;
+px_err node_attendance_sum(px_node *n, px_txn *txn, uint64_t community, uint64_t meeting,
+                           node_att_sum *out) PX_NODISCARD;
 px_err node_hours_get(px_node *n, px_txn *txn, uint64_t member, int32_t month,
                       Praxis__HoursEntry **out) PX_NODISCARD;
 px_err node_hours_put(px_node *n, px_txn *txn, const Praxis__HoursEntry *h) PX_NODISCARD;
@@ -200,6 +209,9 @@ px_err node_cfg_put(px_node *n, px_txn *txn, const char *key, const char *val) P
 /* The node's own organization id (config org_id). */
 px_err node_self_org(px_node *n, px_txn *txn, uint64_t *out) PX_NODISCARD;
 
+/* Position of a plan's item idx as "1.2.1" (its order among its siblings at
+ * each level, as plan show numbers them) into out (node/cmd_plan.c). */
+void node_plan_path(const Praxis__Plan *p, size_t idx, char *out, size_t size);
 /* Frees an unpacked message (any type); NULL does nothing. */
 void node_msg_free(void *msg);
 
