@@ -1,7 +1,7 @@
 /*
- * main.c - praxis-node entry point: global options, the command table,
- * --help at every level, dispatch to handlers (which may live in other
- * engineers' files, see node.h).
+ * main.c - praxis-node entry point: global options, the command tables
+ * (each file declares its rows, see node.h), --help at every level, and
+ * dispatch to the row's handler through node_cmd_run.
  */
 #define _GNU_SOURCE
 #include "node.h"

@@ -306,7 +306,9 @@ typedef struct node_opt {
 /* Option tables are written {"name", true} or {"name", true, true}: the
  * remaining fields are outputs, zero on purpose, so -Wextra's
  * missing-field-initializers is silenced for the files that use them.
- * NODE_OPT/NODE_OPT_MULTI/NODE_OPT_END spell the same thing in full. */
+ * NODE_OPT/NODE_OPT_MULTI/NODE_OPT_END spell the same thing in full;
+ * NODE_OPT_REQ is an option with a value that the command cannot do
+ * without (node_args_take answers its absence with the usage line). */
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 #define NODE_OPT(nm, arg) {(nm), (arg), false, NULL, NULL, 0}
 #define NODE_OPT_MULTI(nm) {(nm), true, true, NULL, NULL, 0}
@@ -332,9 +334,9 @@ void node_args_free(node_opt *opts, node_args *a);
  * when out of memory); *a is freed by node_args_fini in every case. */
 int node_args_take(px_node *n, const struct node_cmd *cmd, int argc, char **argv, node_args *a);
 void node_args_fini(node_args *a);
-/* The row's usage error (its usage_fr/usage_en line, or "argument inattendu
- * « X »" for a positional beyond max_pos when the row has none): printed,
- * returns NODE_EXIT_USAGE. */
+/* The row's usage error: its usage_fr/usage_en line; for a row without one,
+ * "argument inattendu « X »" when X is beyond max_pos, else the --help
+ * line. Printed; returns NODE_EXIT_USAGE. */
 int node_args_usage(px_node *n, const node_args *a);
 /* The option named name, or NULL when not in the table or not given. */
 const char *node_opt_get(const node_opt *opts, const char *name);

@@ -505,9 +505,11 @@ int
 node_args_usage(px_node *n, const node_args *a)
 {
 	const node_cmd *c = a->cmd;
-	if (c->usage_fr == NULL && a->npos > c->max_pos)
+	if (c->usage_fr != NULL)
+		return node_usage(n, "%s", PX_T(c->usage_fr, c->usage_en));
+	if (a->npos > c->max_pos)
 		return node_usage(n, PX_T("argument inattendu « %s »", "unexpected argument '%s'"), a->pos[c->max_pos]);
-	return node_usage(n, "%s", PX_T(c->usage_fr, c->usage_en));
+	return node_usage(n, PX_T("usage : %s", "usage: %s"), c->usage); /* a row without its own line */
 }
 
 void
