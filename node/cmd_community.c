@@ -445,16 +445,10 @@ out:
 	return rc;
 }
 
-struct comm_list {
-	px_node *n;
-	px_txn *txn;
-	node_listing out;
-};
-
 static px_err
 comm_list_scan(void *arg, px_val key, void *msg)
 {
-	struct comm_list *l = arg;
+	node_list_ctx *l = arg;
 	(void)key;
 	Praxis__Community *c = msg;
 	px_err err = PX_OK;
@@ -538,21 +532,7 @@ static int
 comm_list(px_node *n, const node_args *a)
 {
 	(void)a;
-	px_txn *txn = NULL;
-	int rc = NODE_EXIT_OK;
-	if (node_txn_begin(n, false, &txn, &rc) != PX_OK)
-		return rc;
 	const char *hdr[] = {"#", PX_T("Nom", "Name"), PX_T("Cadre", "Framework"), PX_T("Organisme hôte", "Host"),
 	                     PX_T("Région", "Region"), PX_T("Cycle", "Cycle")};
-	struct comm_list l = {n, txn, {NULL, NULL, 0}};
-	node_listing_begin(n, &l.out, 6, hdr);
-	px_err err = node_scan(txn, n->db.communities, NULL, 0, &praxis__community__descriptor,
-	                       comm_list_scan, &l);
-	px_txn_abort(txn);
-	if (err != PX_OK) {
-		node_listing_fini(&l.out);
-		return node_store_fail(n, err);
-	}
-	node_listing_end(&l.out, NULL);
-	return NODE_EXIT_OK;
+	return node_list_db(n, n->db.communities, &praxis__community__descriptor, 6, hdr, comm_list_scan, NULL);
 }

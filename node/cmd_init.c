@@ -242,18 +242,12 @@ org_has_rocfm(const node_opt *net)
 	return false;
 }
 
-struct org_list {
-	node_listing out;
-};
-
 static px_err
-org_list_scan(void *arg, px_val key, px_val val)
+org_list_scan(void *arg, px_val key, void *msg)
 {
-	struct org_list *l = arg;
+	node_list_ctx *l = arg;
 	(void)key;
-	Praxis__Organization *o = praxis__organization__unpack(NULL, val.size, val.data);
-	if (o == NULL)
-		return PX_ECORRUPT;
+	const Praxis__Organization *o = msg;
 	if (l->out.arr != NULL) {
 		cJSON_AddItemToArray(l->out.arr, org_json(o));
 	} else {
@@ -269,7 +263,6 @@ org_list_scan(void *arg, px_val key, px_val val)
 		node_table_row(l->out.t, row);
 		free(id);
 	}
-	protobuf_c_message_free_unpacked(&o->base, NULL);
 	return PX_OK;
 }
 
@@ -465,20 +458,7 @@ static int
 org_list(px_node *n, const node_args *a)
 {
 	(void)a;
-	px_txn *txn = NULL;
-	int rc = NODE_EXIT_OK;
-	if (node_txn_begin(n, false, &txn, &rc) != PX_OK)
-		return rc;
 	const char *hdr[] = {"#", PX_T("Nom", "Name"), PX_T("Secteur", "Sector"), PX_T("Région", "Region"),
 	                     PX_T("Direction", "Director"), PX_T("Réseaux", "Networks"), "ROCFM"};
-	struct org_list l;
-	node_listing_begin(n, &l.out, 7, hdr);
-	px_err err = px_scan(txn, n->db.orgs, NULL, 0, org_list_scan, &l);
-	px_txn_abort(txn);
-	if (err != PX_OK) {
-		node_listing_fini(&l.out);
-		return node_store_fail(n, err);
-	}
-	node_listing_end(&l.out, NULL);
-	return NODE_EXIT_OK;
+	return node_list_db(n, n->db.orgs, &praxis__organization__descriptor, 7, hdr, org_list_scan, NULL);
 }

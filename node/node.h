@@ -391,6 +391,18 @@ px_err node_listing_begin(px_node *n, node_listing *l, size_t ncols, const char 
 void node_listing_end(node_listing *l, const char *empty_msg);
 /* Frees without printing (error paths; harmless after _end). */
 void node_listing_fini(node_listing *l);
+/* A "... list" of a whole database of packed messages of type desc: a read
+ * transaction, node_listing_begin with the headers, node_scan calling fn
+ * with a node_list_ctx (its out to fill and count, n and txn for lookups),
+ * then node_listing_end(empty_msg). Returns the exit code (a store error
+ * printed). */
+typedef struct node_list_ctx {
+	px_node *n;
+	px_txn *txn;
+	node_listing out;
+} node_list_ctx;
+int node_list_db(px_node *n, px_db db, const ProtobufCMessageDescriptor *desc, size_t ncols,
+                 const char *const *headers, node_msg_fn fn, const char *empty_msg);
 
 /* Progress bar on stderr when it is a terminal (nothing otherwise). */
 typedef struct node_progress {

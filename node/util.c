@@ -790,6 +790,25 @@ node_listing_fini(node_listing *l)
 	l->t = NULL;
 }
 
+int
+node_list_db(px_node *n, px_db db, const ProtobufCMessageDescriptor *desc, size_t ncols,
+             const char *const *headers, node_msg_fn fn, const char *empty_msg)
+{
+	node_list_ctx l = {n, NULL, {NULL, NULL, 0}};
+	int rc = NODE_EXIT_OK;
+	if (node_txn_begin(n, false, &l.txn, &rc) != PX_OK)
+		return rc;
+	node_listing_begin(n, &l.out, ncols, headers);
+	px_err err = node_scan(l.txn, db, NULL, 0, desc, fn, &l);
+	px_txn_abort(l.txn);
+	if (err != PX_OK) {
+		node_listing_fini(&l.out);
+		return node_store_fail(n, err);
+	}
+	node_listing_end(&l.out, empty_msg);
+	return NODE_EXIT_OK;
+}
+
 /* --------------------------------------------------------------- progress */
 
 void
