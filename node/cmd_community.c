@@ -13,12 +13,37 @@
 #include <string.h>
 #include <time.h>
 
-#define COMM_OPTS                                                                                  \
-	NODE_OPT("name", true), NODE_OPT("framework", true), NODE_OPT("host-org", true), NODE_OPT("region", true),                \
-	    NODE_OPT_MULTI("facilitator"), NODE_OPT("sponsor", true), NODE_OPT("job-title", true),                  \
-	    NODE_OPT("cycle-start", true), NODE_OPT("cycle-end", true), NODE_OPT_MULTI("value"),                    \
-	    NODE_OPT_MULTI("objective"), NODE_OPT_MULTI("param"), NODE_OPT("fee", true), NODE_OPT("tools", true),     \
-	    NODE_OPT("called-on", true)
+static int comm_add(px_node *n, const node_args *a);
+static int comm_list(px_node *n, const node_args *a);
+static int comm_show(px_node *n, const node_args *a);
+static int comm_edit(px_node *n, const node_args *a);
+/* One table for the four subcommands, as add and edit share their options. */
+static const node_opt comm_opts[] = {
+	NODE_OPT("name", true),        NODE_OPT("framework", true), NODE_OPT("host-org", true),
+	NODE_OPT("region", true),      NODE_OPT_MULTI("facilitator"), NODE_OPT("sponsor", true),
+	NODE_OPT("job-title", true),   NODE_OPT("cycle-start", true), NODE_OPT("cycle-end", true),
+	NODE_OPT_MULTI("value"),       NODE_OPT_MULTI("objective"), NODE_OPT_MULTI("param"),
+	NODE_OPT("fee", true),         NODE_OPT("tools", true),     NODE_OPT("called-on", true),
+	NODE_OPT_END};
+#define COMM_ONE .min_pos = 1, .max_pos = 1, .usage_fr = "donnez une communauté (numéro ou nom)", \
+	.usage_en = "give one community (number or name)"
+
+const node_cmd node_community_cmds[] = {
+	{"community", "add", .run = comm_add,
+	 .usage = "community add --name NOM --framework PLUGICIEL [--host-org ORG] [--region R] [--facilitator RÔLE:NOM[:DÉBUT[:FIN]]]... "
+	          "[--sponsor NOM] [--job-title TITRE] [--cycle-start DATE] [--cycle-end DATE] [--value V]... [--objective O]... [--param nom=valeur]... "
+	          "[--fee MONTANT] [--tools N] [--called-on N]",
+	 .help_fr = "Crée une communauté de pratique (le cadre doit être un plugiciel chargé).",
+	 .help_en = "Create a community of practice (the framework must be a loaded plugin).", .opts = comm_opts},
+	{"community", "list", .run = comm_list, .usage = "community list [--json]", .help_fr = "Liste les communautés.",
+	 .help_en = "List communities.", .opts = comm_opts, .max_pos = NODE_POS_ANY},
+	{"community", "show", .run = comm_show, .usage = "community show COMMUNAUTÉ [--json]",
+	 .help_fr = "Affiche une communauté.", .help_en = "Show a community.", .opts = comm_opts, COMM_ONE},
+	{"community", "edit", .run = comm_edit,
+	 .usage = "community edit COMMUNAUTÉ [mêmes options que add ; --facilitator/--value/--objective/--param remplacent la liste]",
+	 .help_fr = "Modifie une communauté.", .help_en = "Edit a community.", .opts = comm_opts, COMM_ONE},
+	{0},
+};
 
 static cJSON *
 comm_json(const Praxis__Community *c, const char *host_name)
@@ -69,7 +94,7 @@ comm_ref_fail(px_node *n, px_err err, const char *ref)
 		                 ref);
 	if (err == PX_ENOTFOUND)
 		return node_fail(n, err, PX_T("communauté inconnue « %s »", "unknown community '%s'"), ref);
-	return node_fail(n, err, "%s", px_strerror_user(err));
+	return node_store_fail(n, err);
 }
 
 /* Parsed and checked options, applied to a record by comm_apply. */
@@ -137,7 +162,7 @@ comm_check(px_node *n, px_txn *txn, const node_opt *opts, const char *framework,
 		if (err == PX_ENOTFOUND)
 			return node_fail(n, err, PX_T("organisme hôte inconnu « %s »", "unknown host organization '%s'"), v);
 		if (err != PX_OK)
-			return node_fail(n, err, "%s", px_strerror_user(err));
+			return node_store_fail(n, err);
 		in->has_host = true;
 	}
 	const char *dn[] = {"cycle-start", "cycle-end"};
@@ -169,7 +194,7 @@ comm_check(px_node *n, px_txn *txn, const node_opt *opts, const char *framework,
 		in->names = calloc(fo->count, sizeof *in->names);
 		in->n_names = fo->count;
 		if (in->facs == NULL || in->fac_ptrs == NULL || in->names == NULL)
-			return node_fail(n, PX_ENOMEM, "%s", px_strerror_user(PX_ENOMEM));
+			return node_store_fail(n, PX_ENOMEM);
 	}
 	for (size_t i = 0; i < fo->count; i++) {
 		const char *s = fo->values[i];
@@ -195,7 +220,7 @@ comm_check(px_node *n, px_txn *txn, const node_opt *opts, const char *framework,
 		const char *c2 = strchr(nm, ':');
 		in->names[i] = c2 != NULL ? strndup(nm, (size_t)(c2 - nm)) : strdup(nm);
 		if (in->names[i] == NULL)
-			return node_fail(n, PX_ENOMEM, "%s", px_strerror_user(PX_ENOMEM));
+			return node_store_fail(n, PX_ENOMEM);
 		f->name = in->names[i];
 		if (c2 != NULL) {
 			const char *c3 = strchr(c2 + 1, ':');
@@ -240,10 +265,9 @@ comm_check(px_node *n, px_txn *txn, const node_opt *opts, const char *framework,
 
 /* Fills the stack record c (strings borrowed from argv) for add. */
 static int
-comm_add(px_node *n, node_opt *opts, node_args *a)
+comm_add(px_node *n, const node_args *a)
 {
-	if (a->npos > 0)
-		return node_usage(n, PX_T("argument inattendu « %s »", "unexpected argument '%s'"), a->pos[0]);
+	const node_opt *opts = a->opts;
 	const char *name = node_opt_get(opts, "name");
 	if (name == NULL)
 		return node_fail(n, PX_EINVAL, "%s", PX_T("le nom de la communauté est obligatoire (--name)",
@@ -254,7 +278,7 @@ comm_add(px_node *n, node_opt *opts, node_args *a)
 	px_txn *txn = NULL;
 	px_err err = px_txn_begin(n->st, true, &txn);
 	if (err != PX_OK)
-		return node_fail(n, err, "%s", px_strerror_user(err));
+		return node_store_fail(n, err);
 	comm_in in;
 	int rc = comm_check(n, txn, opts, NULL, &in);
 	if (rc != NODE_EXIT_OK)
@@ -301,15 +325,8 @@ comm_add(px_node *n, node_opt *opts, node_args *a)
 	if ((err = node_community_put(n, txn, &c)) != PX_OK)
 		goto fail;
 	pxp_change ch = {.kind = PXP_CHANGE_COMMUNITY};
-	if ((err = node_check_change(n, txn, c.id, &ch)) != PX_OK) {
-		rc = err == PX_EPRECOND ? NODE_EXIT_INVALID : node_fail(n, err, "%s", px_strerror_user(err));
+	if ((rc = node_txn_check_commit(n, &txn, c.id, &ch)) != NODE_EXIT_OK)
 		goto out;
-	}
-	if ((err = px_txn_commit(txn)) != PX_OK) {
-		txn = NULL;
-		goto fail;
-	}
-	txn = NULL;
 	if (n->json)
 		node_json_print(comm_json(&c, NULL));
 	else
@@ -318,7 +335,7 @@ comm_add(px_node *n, node_opt *opts, node_args *a)
 	rc = NODE_EXIT_OK;
 	goto out;
 fail:
-	rc = node_fail(n, err, "%s", px_strerror_user(err));
+	rc = node_store_fail(n, err);
 out:
 	px_txn_abort(txn);
 	comm_in_fini(&in);
@@ -326,14 +343,13 @@ out:
 }
 
 static int
-comm_edit(px_node *n, node_opt *opts, node_args *a)
+comm_edit(px_node *n, const node_args *a)
 {
-	if (a->npos != 1)
-		return node_usage(n, "%s", PX_T("donnez une communauté (numéro ou nom)", "give one community (number or name)"));
+	const node_opt *opts = a->opts;
 	px_txn *txn = NULL;
 	px_err err = px_txn_begin(n->st, true, &txn);
 	if (err != PX_OK)
-		return node_fail(n, err, "%s", px_strerror_user(err));
+		return node_store_fail(n, err);
 	uint64_t id;
 	Praxis__Community *c = NULL;
 	comm_in in;
@@ -408,14 +424,8 @@ comm_edit(px_node *n, node_opt *opts, node_args *a)
 	if (err != PX_OK)
 		goto fail;
 	pxp_change ch = {.kind = PXP_CHANGE_COMMUNITY};
-	if ((err = node_check_change(n, txn, id, &ch)) != PX_OK) {
-		rc = err == PX_EPRECOND ? NODE_EXIT_INVALID : node_fail(n, err, "%s", px_strerror_user(err));
+	if ((rc = node_txn_check_commit(n, &txn, id, &ch)) != NODE_EXIT_OK)
 		goto out;
-	}
-	err = px_txn_commit(txn);
-	txn = NULL;
-	if (err != PX_OK)
-		goto fail;
 	if (n->json) {
 		cJSON *j = cJSON_CreateObject();
 		cJSON_AddBoolToObject(j, "ok", true);
@@ -427,29 +437,20 @@ comm_edit(px_node *n, node_opt *opts, node_args *a)
 	rc = NODE_EXIT_OK;
 	goto out;
 fail:
-	rc = node_fail(n, err, "%s", px_strerror_user(err));
+	rc = node_store_fail(n, err);
 out:
 	px_txn_abort(txn);
-	if (c != NULL)
-		protobuf_c_message_free_unpacked(&c->base, NULL);
+	node_msg_free(c);
 	comm_in_fini(&in);
 	return rc;
 }
 
-struct comm_list {
-	px_node *n;
-	px_txn *txn;
-	node_listing out;
-};
-
 static px_err
-comm_list_scan(void *arg, px_val key, px_val val)
+comm_list_scan(void *arg, px_val key, void *msg)
 {
-	struct comm_list *l = arg;
+	node_list_ctx *l = arg;
 	(void)key;
-	Praxis__Community *c = praxis__community__unpack(NULL, val.size, val.data);
-	if (c == NULL)
-		return PX_ECORRUPT;
+	Praxis__Community *c = msg;
 	px_err err = PX_OK;
 	Praxis__Organization *host = NULL;
 	if (node_org_get(l->n, l->txn, c->host_org_id, &host) != PX_OK)
@@ -469,21 +470,17 @@ comm_list_scan(void *arg, px_val key, px_val val)
 		free(id);
 		free(cycle);
 	}
-	if (host != NULL)
-		protobuf_c_message_free_unpacked(&host->base, NULL);
-	protobuf_c_message_free_unpacked(&c->base, NULL);
+	node_msg_free(host);
 	return err;
 }
 
 static int
-comm_show(px_node *n, node_args *a)
+comm_show(px_node *n, const node_args *a)
 {
-	if (a->npos != 1)
-		return node_usage(n, "%s", PX_T("donnez une communauté (numéro ou nom)", "give one community (number or name)"));
 	px_txn *txn = NULL;
 	px_err err = px_txn_begin(n->st, false, &txn);
 	if (err != PX_OK)
-		return node_fail(n, err, "%s", px_strerror_user(err));
+		return node_store_fail(n, err);
 	uint64_t id;
 	int rc = NODE_EXIT_OK;
 	Praxis__Community *c = NULL;
@@ -493,7 +490,7 @@ comm_show(px_node *n, node_args *a)
 		goto out;
 	}
 	if ((err = node_community_get(n, txn, id, &c)) != PX_OK) {
-		rc = node_fail(n, err, "%s", px_strerror_user(err));
+		rc = node_store_fail(n, err);
 		goto out;
 	}
 	if (node_org_get(n, txn, c->host_org_id, &host) != PX_OK)
@@ -526,52 +523,16 @@ comm_show(px_node *n, node_args *a)
 		printf("  %s %s\n", node_pad(i == 0 ? PX_T("Paramètres", "Parameters") : "", 24), c->params[i]);
 out:
 	px_txn_abort(txn);
-	if (host != NULL)
-		protobuf_c_message_free_unpacked(&host->base, NULL);
-	if (c != NULL)
-		protobuf_c_message_free_unpacked(&c->base, NULL);
+	node_msg_free(host);
+	node_msg_free(c);
 	return rc;
 }
 
-int
-cmd_community(px_node *n, int argc, char **argv)
+static int
+comm_list(px_node *n, const node_args *a)
 {
-	node_opt opts[] = {COMM_OPTS, NODE_OPT_END};
-	node_args a;
-	int rc;
-	const char *sub = argv[0];
-	if (node_args_parse(argc, argv, 1, opts, &a) != PX_OK) {
-		rc = NODE_EXIT_USAGE;
-		goto out;
-	}
-	if (strcmp(sub, "add") == 0) {
-		rc = comm_add(n, opts, &a);
-	} else if (strcmp(sub, "edit") == 0) {
-		rc = comm_edit(n, opts, &a);
-	} else if (strcmp(sub, "show") == 0) {
-		rc = comm_show(n, &a);
-	} else {
-		px_txn *txn = NULL;
-		px_err err = px_txn_begin(n->st, false, &txn);
-		if (err != PX_OK) {
-			rc = node_fail(n, err, "%s", px_strerror_user(err));
-			goto out;
-		}
-		const char *hdr[] = {"#", PX_T("Nom", "Name"), PX_T("Cadre", "Framework"), PX_T("Organisme hôte", "Host"),
-		                     PX_T("Région", "Region"), PX_T("Cycle", "Cycle")};
-		struct comm_list l = {n, txn, {NULL, NULL, 0}};
-		node_listing_begin(n, &l.out, 6, hdr);
-		err = px_scan(txn, n->db.communities, NULL, 0, comm_list_scan, &l);
-		px_txn_abort(txn);
-		if (err != PX_OK) {
-			node_listing_fini(&l.out);
-			rc = node_fail(n, err, "%s", px_strerror_user(err));
-			goto out;
-		}
-		node_listing_end(&l.out, NULL);
-		rc = NODE_EXIT_OK;
-	}
-out:
-	node_args_free(opts, &a);
-	return rc;
+	(void)a;
+	const char *hdr[] = {"#", PX_T("Nom", "Name"), PX_T("Cadre", "Framework"), PX_T("Organisme hôte", "Host"),
+	                     PX_T("Région", "Region"), PX_T("Cycle", "Cycle")};
+	return node_list_db(n, n->db.communities, &praxis__community__descriptor, 6, hdr, comm_list_scan, NULL);
 }

@@ -10,12 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-
-static int cmd_derogation(px_node *n, int argc, char **argv);
+static int cmd_derogation(px_node *n, const node_args *a);
 static const node_cmd derog_cmds[] = {
-	{"derogation", "list", cmd_derogation, "derogation list [--json]",
+	{"derogation", "list", .run = cmd_derogation, .usage = "derogation list [--json]",
 	 "Liste les modifications enregistrées par dérogation (--override) : règle, date, raison, constat.",
-	 "Lists the changes recorded as derogations (--override): rule, date, reason, finding.", 0},
+	 "Lists the changes recorded as derogations (--override): rule, date, reason, finding."},
 	{0},
 };
 NODE_COMMANDS(derog_cmds)
@@ -69,19 +68,14 @@ derog_scan(void *arg, px_val key, px_val val)
 }
 
 static int
-cmd_derogation(px_node *n, int argc, char **argv)
+cmd_derogation(px_node *n, const node_args *a)
 {
-	const char *sub = argc > 0 ? argv[0] : "";
-	if (strcmp(sub, "list") != 0)
-		return node_usage(n, PX_T("sous-commande inconnue « derogation %s »", "unknown subcommand 'derogation %s'"),
-		                  sub);
-	if (argc > 1)
-		return node_usage(n, PX_T("argument inattendu « %s »", "unexpected argument '%s'"), argv[1]);
+	(void)a;
 	const char *hdr[4] = {PX_T("Date", "Date"), PX_T("Règle", "Rule"), PX_T("Raison", "Reason"),
 	                      PX_T("Constat", "Finding")};
 	derog_list l = {0};
 	if (node_listing_begin(n, &l.out, 4, hdr) != PX_OK)
-		return node_fail(n, PX_ENOMEM, "%s", px_strerror_user(PX_ENOMEM));
+		return node_store_fail(n, PX_ENOMEM);
 	px_txn *txn = NULL;
 	px_err err = px_txn_begin(n->st, false, &txn);
 	if (err == PX_OK)
@@ -89,7 +83,7 @@ cmd_derogation(px_node *n, int argc, char **argv)
 	px_txn_abort(txn);
 	if (err != PX_OK) {
 		node_listing_fini(&l.out);
-		return node_fail(n, err, "%s", px_strerror_user(err));
+		return node_store_fail(n, err);
 	}
 	node_listing_end(&l.out, NULL);
 	if (!n->json)

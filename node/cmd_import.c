@@ -34,6 +34,18 @@
 #include <string.h>
 #include <sys/stat.h>
 
+static int cmd_member_import(px_node *n, const node_args *a);
+const node_cmd node_import_cmds[] = {
+	{"member", "import", .run = cmd_member_import,
+	 .usage = "member import FICHIER.csv --community C [--org ORG] [--status STATUT]",
+	 .help_fr = "Importe des membres d'un CSV (séparateur ; ou , ; tout ou rien).",
+	 .help_en = "Import members from a CSV file (; or , separator; all or nothing).",
+	 .opts = (const node_opt[]){NODE_OPT("community", true), NODE_OPT("org", true), NODE_OPT("status", true),
+	                            NODE_OPT_END},
+	 .min_pos = 1, .max_pos = 1, .usage_fr = "donnez un fichier CSV", .usage_en = "give one CSV file"},
+	{0},
+};
+
 enum {
 	COL_IGNORE = -1,
 	COL_FAMILY,
@@ -474,11 +486,9 @@ imp_cmp_bad(const void *a, const void *b)
 	return x->line < y->line ? -1 : x->line > y->line;
 }
 
-int
-cmd_member_import(px_node *n, int argc, char **argv)
+static int
+cmd_member_import(px_node *n, const node_args *a)
 {
-	node_opt opts[] = {NODE_OPT("community", true), NODE_OPT("org", true), NODE_OPT("status", true), NODE_OPT_END};
-	node_args a;
 	imp_ctx c;
 	memset(&c, 0, sizeof c);
 	struct csv_parser p;
@@ -487,21 +497,13 @@ cmd_member_import(px_node *n, int argc, char **argv)
 	node_findings fi = {0};
 	int rc = NODE_EXIT_OK;
 	px_err err;
-	if (node_args_parse(argc, argv, 1, opts, &a) != PX_OK) {
-		rc = NODE_EXIT_USAGE;
-		goto out;
-	}
-	if (a.npos != 1) {
-		rc = node_usage(n, "%s", PX_T("donnez un fichier CSV", "give one CSV file"));
-		goto out;
-	}
-	const char *cref = node_opt_get(opts, "community");
+	const char *cref = node_opt_get(a->opts, "community");
 	if (cref == NULL) {
 		rc = node_fail(n, PX_EINVAL, "%s", PX_T("la communauté est obligatoire (--community)",
 		                                        "the community is required (--community)"));
 		goto out;
 	}
-	const char *path = a.pos[0];
+	const char *path = a->pos[0];
 	FILE *fp = fopen(path, "rb");
 	if (fp == NULL) {
 		rc = node_fail(n, errno == ENOENT ? PX_ENOTFOUND : PX_EIO,
@@ -517,7 +519,7 @@ cmd_member_import(px_node *n, int argc, char **argv)
 	}
 	fclose(fp);
 	if (buf == NULL && stt.st_size > 0) {
-		rc = node_fail(n, PX_ENOMEM, "%s", px_strerror_user(PX_ENOMEM));
+		rc = node_store_fail(n, PX_ENOMEM);
 		goto out;
 	}
 	size_t off = 0;
@@ -528,21 +530,19 @@ cmd_member_import(px_node *n, int argc, char **argv)
 		goto out;
 	}
 
-	if ((err = px_txn_begin(n->st, true, &c.txn)) != PX_OK) {
-		rc = node_fail(n, err, "%s", px_strerror_user(err));
+	if (node_txn_begin(n, true, &c.txn, &rc) != PX_OK)
 		goto out;
-	}
 	c.n = n;
 	if ((err = node_resolve_community(n, c.txn, cref, &c.community)) != PX_OK) {
 		rc = err == PX_ENOTFOUND ? node_fail(n, err, PX_T("communauté inconnue « %s »", "unknown community '%s'"), cref)
-		                         : node_fail(n, err, "%s", px_strerror_user(err));
+		                         : node_store_fail(n, err);
 		goto out;
 	}
 	if ((err = member_orgs_load(n, c.txn, &c.orgs)) != PX_OK) {
-		rc = node_fail(n, err, "%s", px_strerror_user(err));
+		rc = node_store_fail(n, err);
 		goto out;
 	}
-	c.default_org = node_opt_get(opts, "org");
+	c.default_org = node_opt_get(a->opts, "org");
 	if (c.default_org != NULL) {
 		uint64_t oid;
 		if (node_resolve_org(n, c.txn, c.default_org, &oid) != PX_OK) {
@@ -551,7 +551,7 @@ cmd_member_import(px_node *n, int argc, char **argv)
 			goto out;
 		}
 	}
-	c.default_status = node_opt_get(opts, "status");
+	c.default_status = node_opt_get(a->opts, "status");
 	if (c.default_status != NULL) {
 		int st;
 		char why[256];
@@ -562,7 +562,7 @@ cmd_member_import(px_node *n, int argc, char **argv)
 	}
 
 	if (csv_init(&p, CSV_STRICT | CSV_APPEND_NULL | CSV_STRICT_FINI) != 0) {
-		rc = node_fail(n, PX_ENOMEM, "%s", px_strerror_user(PX_ENOMEM));
+		rc = node_store_fail(n, PX_ENOMEM);
 		goto out;
 	}
 	parser = true;
@@ -614,7 +614,7 @@ cmd_member_import(px_node *n, int argc, char **argv)
 		px_be64(cid, c.community);
 		for (size_t i = 0; i < c.n_keys; i++) {
 			if ((err = px_put(c.txn, n->db.members_by_name, c.keys[i].k, c.keys[i].len, cid, 8)) != PX_OK) {
-				rc = node_fail(n, err, "%s", px_strerror_user(err));
+				rc = node_store_fail(n, err);
 				goto out;
 			}
 		}
@@ -669,12 +669,8 @@ cmd_member_import(px_node *n, int argc, char **argv)
 		rc = NODE_EXIT_INVALID;
 		goto out;
 	}
-	err = px_txn_commit(c.txn);
-	c.txn = NULL;
-	if (err != PX_OK) {
-		rc = node_fail(n, err, "%s", px_strerror_user(err));
+	if ((rc = node_txn_commit(n, &c.txn)) != NODE_EXIT_OK)
 		goto out;
-	}
 	if (n->json) {
 		cJSON *j = cJSON_CreateObject();
 		cJSON_AddBoolToObject(j, "ok", true);
@@ -706,6 +702,5 @@ out:
 	free(c.keys);
 	node_findings_fini(&fi);
 	free(buf);
-	node_args_free(opts, &a);
 	return rc;
 }

@@ -13,6 +13,41 @@
 #include <time.h>
 #include <unistd.h>
 
+static int cmd_init(px_node *n, const node_args *a);
+static int org_add(px_node *n, const node_args *a);
+static int org_list(px_node *n, const node_args *a);
+static int org_edit(px_node *n, const node_args *a);
+/* org add, list and show take --rocfm and --venue as flags, edit as yes|no. */
+static const node_opt org_opts[] = {NODE_OPT("name", true),     NODE_OPT("sector", true), NODE_OPT("region", true),
+                                    NODE_OPT("director", true), NODE_OPT_MULTI("network"), NODE_OPT("rocfm", false),
+                                    NODE_OPT("venue", false),   NODE_OPT_END};
+static const node_opt org_edit_opts[] = {NODE_OPT("name", true),     NODE_OPT("sector", true),
+                                         NODE_OPT("region", true),   NODE_OPT("director", true),
+                                         NODE_OPT_MULTI("network"), NODE_OPT("rocfm", true),
+                                         NODE_OPT("venue", true),    NODE_OPT_END};
+#define ORG_ONE .min_pos = 1, .max_pos = 1, .usage_fr = "donnez un organisme (numéro ou nom)", \
+	.usage_en = "give one organization (number or name)"
+
+const node_cmd node_init_cmds[] = {
+	{"init", NULL, .run = cmd_init,
+	 .usage = "init --name NOM [--sector SECTEUR] [--region RÉGION] [--director NOM] [--passphrase-env VAR]",
+	 .help_fr = "Initialise le nœud : organisme, clé d'identité, base de données.",
+	 .help_en = "Initialize the node: organization, identity key, store.", .flags = NODE_CMD_NOSTORE,
+	 .opts = (const node_opt[]){NODE_OPT("name", true), NODE_OPT("sector", true), NODE_OPT("region", true),
+	                            NODE_OPT("director", true), NODE_OPT("passphrase-env", true), NODE_OPT_END}},
+	{"org", "add", .run = org_add,
+	 .usage = "org add --name NOM [--sector SECTEUR] [--region RÉGION] [--director NOM] [--network RÉSEAU]... [--rocfm] [--venue]",
+	 .help_fr = "Ajoute un organisme partenaire.", .help_en = "Add a partner organization.", .opts = org_opts},
+	{"org", "list", .run = org_list, .usage = "org list [--json]", .help_fr = "Liste les organismes.",
+	 .help_en = "List organizations.", .opts = org_opts, .max_pos = NODE_POS_ANY},
+	{"org", "show", .run = org_edit, .usage = "org show ORG [--json]", .help_fr = "Affiche un organisme.",
+	 .help_en = "Show an organization.", .opts = org_opts, ORG_ONE},
+	{"org", "edit", .run = org_edit,
+	 .usage = "org edit ORG [--name NOM] [--sector S] [--region R] [--director NOM] [--network RÉSEAU]... [--rocfm yes|no] [--venue yes|no]",
+	 .help_fr = "Modifie un organisme.", .help_en = "Edit an organization.", .opts = org_edit_opts, ORG_ONE},
+	{0},
+};
+
 /* mkdir -p with mode 0700 for the directories we create. */
 static px_err
 init_mkdirs(const char *dir)
@@ -46,32 +81,21 @@ init_blank(const char *s)
 	return true;
 }
 
-int
-cmd_init(px_node *n, int argc, char **argv)
+static int
+cmd_init(px_node *n, const node_args *a)
 {
-	node_opt opts[] = {NODE_OPT("name", true), NODE_OPT("sector", true), NODE_OPT("region", true), NODE_OPT("director", true),
-	                   NODE_OPT("passphrase-env", true), NODE_OPT_END};
-	node_args a;
 	px_identity *id = NULL;
 	char *keypath = NULL, *pubpath = NULL, *file = NULL;
 	bool key_written = false;
 	int rc = NODE_EXIT_OK;
-	px_err err = node_args_parse(argc, argv, 1, opts, &a);
-	if (err != PX_OK) {
-		rc = NODE_EXIT_USAGE;
-		goto out;
-	}
-	if (a.npos > 0) {
-		rc = node_usage(n, PX_T("argument inattendu « %s »", "unexpected argument '%s'"), a.pos[0]);
-		goto out;
-	}
-	const char *name = node_opt_get(opts, "name");
+	px_err err;
+	const char *name = node_opt_get(a->opts, "name");
 	if (init_blank(name)) {
 		rc = node_fail(n, PX_EINVAL, "%s", PX_T("le nom de l'organisme est obligatoire (--name)",
 		                                        "the organization's name is required (--name)"));
 		goto out;
 	}
-	const char *sector_s = node_opt_get(opts, "sector");
+	const char *sector_s = node_opt_get(a->opts, "sector");
 	int sector = sector_s != NULL ? node_parse_sector(sector_s) : PRAXIS__SECTOR__SECTOR_COMMUNITY;
 	if (sector < 0) {
 		rc = node_fail(n, PX_EINVAL,
@@ -81,7 +105,7 @@ cmd_init(px_node *n, int argc, char **argv)
 		goto out;
 	}
 	const char *pass = NULL;
-	const char *passenv = node_opt_get(opts, "passphrase-env");
+	const char *passenv = node_opt_get(a->opts, "passphrase-env");
 	if (passenv != NULL) {
 		pass = getenv(passenv);
 		if (pass == NULL || *pass == '\0') {
@@ -94,7 +118,7 @@ cmd_init(px_node *n, int argc, char **argv)
 	keypath = node_path(n, NODE_KEY_FILE);
 	pubpath = node_path(n, NODE_KEY_FILE ".pub");
 	if (file == NULL || keypath == NULL || pubpath == NULL) {
-		rc = node_fail(n, PX_ENOMEM, "%s", px_strerror_user(PX_ENOMEM));
+		rc = node_store_fail(n, PX_ENOMEM);
 		goto out;
 	}
 	if (access(file, F_OK) == 0 || access(keypath, F_OK) == 0) {
@@ -129,8 +153,8 @@ cmd_init(px_node *n, int argc, char **argv)
 	org.id = org_id;
 	org.name = (char *)name;
 	org.sector = (Praxis__Sector)sector;
-	org.region = (char *)(node_opt_get(opts, "region") ? node_opt_get(opts, "region") : "");
-	org.director_name = (char *)(node_opt_get(opts, "director") ? node_opt_get(opts, "director") : "");
+	org.region = (char *)(node_opt_get(a->opts, "region") ? node_opt_get(a->opts, "region") : "");
+	org.director_name = (char *)(node_opt_get(a->opts, "director") ? node_opt_get(a->opts, "director") : "");
 	org.created_at = (int64_t)time(NULL);
 	char idbuf[24], today[11];
 	snprintf(idbuf, sizeof idbuf, "%llu", (unsigned long long)org_id);
@@ -183,7 +207,6 @@ out:
 	free(keypath);
 	free(pubpath);
 	free(file);
-	node_args_free(opts, &a);
 	return rc;
 }
 
@@ -219,18 +242,12 @@ org_has_rocfm(const node_opt *net)
 	return false;
 }
 
-struct org_list {
-	node_listing out;
-};
-
 static px_err
-org_list_scan(void *arg, px_val key, px_val val)
+org_list_scan(void *arg, px_val key, void *msg)
 {
-	struct org_list *l = arg;
+	node_list_ctx *l = arg;
 	(void)key;
-	Praxis__Organization *o = praxis__organization__unpack(NULL, val.size, val.data);
-	if (o == NULL)
-		return PX_ECORRUPT;
+	const Praxis__Organization *o = msg;
 	if (l->out.arr != NULL) {
 		cJSON_AddItemToArray(l->out.arr, org_json(o));
 	} else {
@@ -246,7 +263,6 @@ org_list_scan(void *arg, px_val key, px_val val)
 		node_table_row(l->out.t, row);
 		free(id);
 	}
-	protobuf_c_message_free_unpacked(&o->base, NULL);
 	return PX_OK;
 }
 
@@ -269,22 +285,21 @@ org_validate(px_node *n, const node_opt *opts, int *sector)
 }
 
 static int
-org_add(px_node *n, node_opt *opts, node_args *a)
+org_add(px_node *n, const node_args *a)
 {
+	const node_opt *opts = a->opts;
 	int sector;
 	int rc = org_validate(n, opts, &sector);
 	if (rc != NODE_EXIT_OK)
 		return rc;
-	const char *name = node_opt_get(opts, "name");
+	const char *name = node_opt_get(a->opts, "name");
 	if (name == NULL)
 		return node_fail(n, PX_EINVAL, "%s", PX_T("le nom de l'organisme est obligatoire (--name)",
 		                                          "the organization's name is required (--name)"));
-	if (a->npos > 0)
-		return node_usage(n, PX_T("argument inattendu « %s »", "unexpected argument '%s'"), a->pos[0]);
 	px_txn *txn = NULL;
 	px_err err = px_txn_begin(n->st, true, &txn);
 	if (err != PX_OK)
-		return node_fail(n, err, "%s", px_strerror_user(err));
+		return node_store_fail(n, err);
 	uint64_t dup;
 	err = node_resolve_org(n, txn, name, &dup);
 	if (err == PX_OK || err == PX_EEXISTS) {
@@ -292,23 +307,23 @@ org_add(px_node *n, node_opt *opts, node_args *a)
 		return node_fail(n, PX_EEXISTS, PX_T("un organisme nommé « %s » existe déjà", "an organization named '%s' already exists"),
 		                 name);
 	}
-	const node_opt *net = node_opt_find(opts, "network");
+	const node_opt *net = node_opt_find(a->opts, "network");
 	Praxis__Organization o = PRAXIS__ORGANIZATION__INIT;
 	if ((err = node_next_id(txn, "orgs", &o.id)) != PX_OK)
 		goto fail;
 	o.name = (char *)name;
 	o.sector = sector > 0 ? (Praxis__Sector)sector : PRAXIS__SECTOR__SECTOR_COMMUNITY;
-	o.region = (char *)(node_opt_get(opts, "region") ? node_opt_get(opts, "region") : "");
-	o.director_name = (char *)(node_opt_get(opts, "director") ? node_opt_get(opts, "director") : "");
+	o.region = (char *)(node_opt_get(a->opts, "region") ? node_opt_get(a->opts, "region") : "");
+	o.director_name = (char *)(node_opt_get(a->opts, "director") ? node_opt_get(a->opts, "director") : "");
 	o.n_networks = net->count;
 	o.networks = (char **)net->values;
-	o.rocfm_member = node_opt_get(opts, "rocfm") != NULL || org_has_rocfm(net);
-	o.volunteer_venue = node_opt_get(opts, "venue") != NULL;
+	o.rocfm_member = node_opt_get(a->opts, "rocfm") != NULL || org_has_rocfm(net);
+	o.volunteer_venue = node_opt_get(a->opts, "venue") != NULL;
 	o.created_at = (int64_t)time(NULL);
 	if ((err = node_org_put(n, txn, &o)) != PX_OK)
 		goto fail;
 	if ((err = px_txn_commit(txn)) != PX_OK)
-		return node_fail(n, err, "%s", px_strerror_user(err));
+		return node_store_fail(n, err);
 	if (n->json) {
 		node_json_print(org_json(&o));
 	} else {
@@ -318,7 +333,7 @@ org_add(px_node *n, node_opt *opts, node_args *a)
 	return NODE_EXIT_OK;
 fail:
 	px_txn_abort(txn);
-	return node_fail(n, err, "%s", px_strerror_user(err));
+	return node_store_fail(n, err);
 }
 
 static int
@@ -330,14 +345,15 @@ org_ref_fail(px_node *n, px_err err, const char *ref)
 		                 ref);
 	if (err == PX_ENOTFOUND)
 		return node_fail(n, err, PX_T("organisme inconnu « %s »", "unknown organization '%s'"), ref);
-	return node_fail(n, err, "%s", px_strerror_user(err));
+	return node_store_fail(n, err);
 }
 
+/* org edit, and org show (the same lookup, nothing written). */
 static int
-org_edit(px_node *n, node_opt *opts, node_args *a, bool show)
+org_edit(px_node *n, const node_args *a)
 {
-	if (a->npos != 1)
-		return node_usage(n, "%s", PX_T("donnez un organisme (numéro ou nom)", "give one organization (number or name)"));
+	bool show = strcmp(a->cmd->sub, "show") == 0;
+	const node_opt *opts = a->opts;
 	int sector;
 	int rc = org_validate(n, opts, &sector);
 	if (rc != NODE_EXIT_OK)
@@ -345,7 +361,7 @@ org_edit(px_node *n, node_opt *opts, node_args *a, bool show)
 	px_txn *txn = NULL;
 	px_err err = px_txn_begin(n->st, !show, &txn);
 	if (err != PX_OK)
-		return node_fail(n, err, "%s", px_strerror_user(err));
+		return node_store_fail(n, err);
 	uint64_t id;
 	Praxis__Organization *o = NULL;
 	if ((err = node_resolve_org(n, txn, a->pos[0], &id)) != PX_OK) {
@@ -356,7 +372,7 @@ org_edit(px_node *n, node_opt *opts, node_args *a, bool show)
 		goto fail;
 	if (!show) {
 		const char *v;
-		if ((v = node_opt_get(opts, "name")) != NULL) {
+		if ((v = node_opt_get(a->opts, "name")) != NULL) {
 			uint64_t dup;
 			px_err e2 = node_resolve_org(n, txn, v, &dup);
 			if ((e2 == PX_OK && dup != id) || e2 == PX_EEXISTS) {
@@ -371,12 +387,12 @@ org_edit(px_node *n, node_opt *opts, node_args *a, bool show)
 		}
 		if (sector > 0)
 			o->sector = (Praxis__Sector)sector;
-		if ((v = node_opt_get(opts, "region")) != NULL && (err = node_msg_set_str(&o->region, v)) != PX_OK)
+		if ((v = node_opt_get(a->opts, "region")) != NULL && (err = node_msg_set_str(&o->region, v)) != PX_OK)
 			goto fail;
-		if ((v = node_opt_get(opts, "director")) != NULL &&
+		if ((v = node_opt_get(a->opts, "director")) != NULL &&
 		    (err = node_msg_set_str(&o->director_name, v)) != PX_OK)
 			goto fail;
-		const node_opt *net = node_opt_find(opts, "network");
+		const node_opt *net = node_opt_find(a->opts, "network");
 		if (net->count > 0) {
 			if ((err = node_msg_set_strs(&o->networks, &o->n_networks, net->values, net->count)) != PX_OK)
 				goto fail;
@@ -385,7 +401,7 @@ org_edit(px_node *n, node_opt *opts, node_args *a, bool show)
 		}
 		const char *flags[] = {"rocfm", "venue"};
 		for (int i = 0; i < 2; i++) {
-			if ((v = node_opt_get(opts, flags[i])) == NULL)
+			if ((v = node_opt_get(a->opts, flags[i])) == NULL)
 				continue;
 			int b = node_parse_bool(v);
 			if (b < 0) {
@@ -434,51 +450,15 @@ org_edit(px_node *n, node_opt *opts, node_args *a, bool show)
 	return NODE_EXIT_OK;
 fail:
 	px_txn_abort(txn);
-	if (o != NULL)
-		protobuf_c_message_free_unpacked(&o->base, NULL);
-	return node_fail(n, err, "%s", px_strerror_user(err));
+	node_msg_free(o);
+	return node_store_fail(n, err);
 }
 
-int
-cmd_org(px_node *n, int argc, char **argv)
+static int
+org_list(px_node *n, const node_args *a)
 {
-	const char *sub = argv[0];
-	bool edit = strcmp(sub, "edit") == 0;
-	node_opt opts[] = {NODE_OPT("name", true),      NODE_OPT("sector", true),        NODE_OPT("region", true),
-	                   NODE_OPT("director", true),  NODE_OPT_MULTI("network"), NODE_OPT("rocfm", edit),
-	                   NODE_OPT("venue", edit),     NODE_OPT_END};
-	node_args a;
-	int rc;
-	if (node_args_parse(argc, argv, 1, opts, &a) != PX_OK) {
-		rc = NODE_EXIT_USAGE;
-		goto out;
-	}
-	if (strcmp(sub, "add") == 0) {
-		rc = org_add(n, opts, &a);
-	} else if (strcmp(sub, "list") == 0) {
-		px_txn *txn = NULL;
-		px_err err = px_txn_begin(n->st, false, &txn);
-		if (err != PX_OK) {
-			rc = node_fail(n, err, "%s", px_strerror_user(err));
-			goto out;
-		}
-		const char *hdr[] = {"#", PX_T("Nom", "Name"), PX_T("Secteur", "Sector"), PX_T("Région", "Region"),
-		                     PX_T("Direction", "Director"), PX_T("Réseaux", "Networks"), "ROCFM"};
-		struct org_list l;
-		node_listing_begin(n, &l.out, 7, hdr);
-		err = px_scan(txn, n->db.orgs, NULL, 0, org_list_scan, &l);
-		px_txn_abort(txn);
-		if (err != PX_OK) {
-			node_listing_fini(&l.out);
-			rc = node_fail(n, err, "%s", px_strerror_user(err));
-			goto out;
-		}
-		node_listing_end(&l.out, NULL);
-		rc = NODE_EXIT_OK;
-	} else {
-		rc = org_edit(n, opts, &a, strcmp(sub, "show") == 0);
-	}
-out:
-	node_args_free(opts, &a);
-	return rc;
+	(void)a;
+	const char *hdr[] = {"#", PX_T("Nom", "Name"), PX_T("Secteur", "Sector"), PX_T("Région", "Region"),
+	                     PX_T("Direction", "Director"), PX_T("Réseaux", "Networks"), "ROCFM"};
+	return node_list_db(n, n->db.orgs, &praxis__organization__descriptor, 7, hdr, org_list_scan, NULL);
 }

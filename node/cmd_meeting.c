@@ -14,84 +14,101 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ACT_OPT(nm) {.name = (nm), .has_arg = true}
-#define ACT_MULTI(nm) {.name = (nm), .has_arg = true, .multi = true}
-#define ACT_FLAG(nm) {.name = (nm), .has_arg = false}
-#define ACT_END {.name = NULL}
-
-static int meet_add(px_node *n, int argc, char **argv);
-static int meet_list(px_node *n, int argc, char **argv);
-static int meet_show(px_node *n, int argc, char **argv);
-static int hours_log(px_node *n, int argc, char **argv);
-static int hours_list(px_node *n, int argc, char **argv);
-static int survey_record(px_node *n, int argc, char **argv);
-static int survey_list(px_node *n, int argc, char **argv);
-static int approval_add(px_node *n, int argc, char **argv);
-static int approval_list(px_node *n, int argc, char **argv);
-static int cmd_rsvp(px_node *n, int argc, char **argv);
-static int cmd_attend(px_node *n, int argc, char **argv);
+static int meet_add(px_node *n, const node_args *a);
+static int meet_list(px_node *n, const node_args *a);
+static int meet_show(px_node *n, const node_args *a);
+static int hours_log(px_node *n, const node_args *a);
+static int hours_list(px_node *n, const node_args *a);
+static int survey_record(px_node *n, const node_args *a);
+static int survey_list(px_node *n, const node_args *a);
+static int approval_add(px_node *n, const node_args *a);
+static int approval_list(px_node *n, const node_args *a);
+static int cmd_rsvp(px_node *n, const node_args *a);
+static int cmd_attend(px_node *n, const node_args *a);
 static const node_cmd meet_cmds[] = {
-	{"meeting", "add", meet_add,
-	 "meeting add --community C --date DATE [--time HH:MM] [--duration H] "
-	 "[--kind welcome|regular|review|training|codev] [--modality virtual|in-person] [--platform NOM] "
-	 "[--venue ORG] [--theme THÈME] [--speaker NOM]... [--members-theme] [--held]",
-	 "Planifie une rencontre (durée 3 h et rencontre régulière virtuelle par défaut).",
-	 "Schedule a meeting (3 h, regular, virtual by default).", 0},
-	{"meeting", "list", meet_list, "meeting list --community C [--from DATE] [--to DATE] [--json]",
-	 "Liste les rencontres d'une communauté, avec présences et réponses.",
-	 "List a community's meetings, with attendance and RSVPs.", 0},
-	{"meeting", "show", meet_show, "meeting show RENCONTRE [--json]",
-	 "Affiche une rencontre, les réponses et présences, et les membres sans réponse (LAU-5).",
-	 "Show a meeting, its RSVPs and attendance, and the members without an answer (LAU-5).", 0},
-	{"rsvp", NULL, cmd_rsvp, "rsvp RENCONTRE MEMBRE confirmed|absent|none",
-	 "Enregistre la réponse d'un membre : présence confirmée, absence avisée ou pas de réponse (LAU-5).",
-	 "Record a member's answer: presence confirmed, absence notified or no answer (LAU-5).", 0},
-	{"attend", NULL, cmd_attend, "attend RENCONTRE MEMBRE [--absent] [--hours H]",
-	 "Enregistre la présence (heures = durée de la rencontre par défaut) ; la rencontre est tenue.",
-	 "Record attendance (hours = the meeting's duration by default); the meeting is held.", 0},
-	{"hours", "log", hours_log, "hours log MEMBRE --month AAAA-MM --hours H [--activity TEXTE] [--set]",
-	 "Ajoute des heures d'implication hors rencontres au mois (--set remplace le total du mois).",
-	 "Add involvement hours outside meetings to a month (--set replaces the month's total).", 0},
-	{"hours", "list", hours_list, "hours list MEMBRE [--year AAAA] [--json]",
-	 "Heures d'un membre par mois : rencontres et hors rencontres.",
-	 "A member's hours by month: meetings and outside meetings.", 0},
-	{"survey", "record", survey_record, "survey record MEMBRE --period AAAA|AAAA-MM --answers 1,2,3...",
-	 "Enregistre les réponses (1 à 5) d'un membre au sondage de satisfaction d'une période.",
-	 "Record a member's answers (1 to 5) to a period's satisfaction survey.", 0},
-	{"survey", "list", survey_list, "survey list --community C [--period P] [--json]",
-	 "Liste les sondages d'une communauté.", "List a community's surveys.", 0},
-	{"approval", "add", approval_add,
-	 "approval add --community C [--member M] --year AAAA --hours H --manager NOM [--date DATE] [--reason TEXTE]",
-	 "Enregistre l'approbation d'un gestionnaire pour dépasser un plafond d'heures (CIS-3).",
-	 "Record a manager's approval to exceed an hours cap (CIS-3).", 0},
-	{"approval", "list", approval_list, "approval list --community C [--year AAAA] [--json]",
-	 "Liste les approbations d'une communauté.", "List a community's approvals.", 0},
+	{"meeting", "add", .run = meet_add,
+	 .usage = "meeting add --community C --date DATE [--time HH:MM] [--duration H] "
+	          "[--kind welcome|regular|review|training|codev] [--modality virtual|in-person] [--platform NOM] "
+	          "[--venue ORG] [--theme THÈME] [--speaker NOM]... [--members-theme] [--held]",
+	 .help_fr = "Planifie une rencontre (durée 3 h et rencontre régulière virtuelle par défaut).",
+	 .help_en = "Schedule a meeting (3 h, regular, virtual by default).",
+	 .opts = (const node_opt[]){NODE_OPT("community", true), NODE_OPT_REQ("date"), NODE_OPT("time", true),
+	                            NODE_OPT("duration", true), NODE_OPT("kind", true), NODE_OPT("modality", true),
+	                            NODE_OPT("platform", true), NODE_OPT("venue", true), NODE_OPT("theme", true),
+	                            NODE_OPT_MULTI("speaker"), NODE_OPT("members-theme", false),
+	                            NODE_OPT("held", false), NODE_OPT_END},
+	 .usage_fr = "usage : meeting add --community C --date DATE [options]",
+	 .usage_en = "usage: meeting add --community C --date DATE [options]"},
+	{"meeting", "list", .run = meet_list, .usage = "meeting list --community C [--from DATE] [--to DATE] [--json]",
+	 .help_fr = "Liste les rencontres d'une communauté, avec présences et réponses.",
+	 .help_en = "List a community's meetings, with attendance and RSVPs.",
+	 .opts = (const node_opt[]){NODE_OPT("community", true), NODE_OPT("from", true), NODE_OPT("to", true),
+	                            NODE_OPT_END},
+	 .max_pos = 1, /* the community, when --community is not given */
+	 .usage_fr = "usage : meeting list --community C", .usage_en = "usage: meeting list --community C"},
+	{"meeting", "show", .run = meet_show, .usage = "meeting show RENCONTRE [--json]",
+	 .help_fr = "Affiche une rencontre, les réponses et présences, et les membres sans réponse (LAU-5).",
+	 .help_en = "Show a meeting, its RSVPs and attendance, and the members without an answer (LAU-5).",
+	 .min_pos = 1, .max_pos = 1,
+	 .usage_fr = "usage : meeting show RENCONTRE", .usage_en = "usage: meeting show MEETING"},
+	{"rsvp", NULL, .run = cmd_rsvp, .usage = "rsvp RENCONTRE MEMBRE confirmed|absent|none",
+	 .help_fr = "Enregistre la réponse d'un membre : présence confirmée, absence avisée ou pas de réponse (LAU-5).",
+	 .help_en = "Record a member's answer: presence confirmed, absence notified or no answer (LAU-5).",
+	 .min_pos = 3, .max_pos = 3,
+	 .usage_fr = "usage : rsvp RENCONTRE MEMBRE confirmed|absent|none",
+	 .usage_en = "usage: rsvp MEETING MEMBER confirmed|absent|none"},
+	{"attend", NULL, .run = cmd_attend, .usage = "attend RENCONTRE MEMBRE [--absent] [--hours H]",
+	 .help_fr = "Enregistre la présence (heures = durée de la rencontre par défaut) ; la rencontre est tenue.",
+	 .help_en = "Record attendance (hours = the meeting's duration by default); the meeting is held.",
+	 .opts = (const node_opt[]){NODE_OPT("absent", false), NODE_OPT("hours", true), NODE_OPT_END},
+	 .min_pos = 2, .max_pos = 2,
+	 .usage_fr = "usage : attend RENCONTRE MEMBRE [--absent] [--hours H]",
+	 .usage_en = "usage: attend MEETING MEMBER [--absent] [--hours H]"},
+	{"hours", "log", .run = hours_log, .usage = "hours log MEMBRE --month AAAA-MM --hours H [--activity TEXTE] [--set]",
+	 .help_fr = "Ajoute des heures d'implication hors rencontres au mois (--set remplace le total du mois).",
+	 .help_en = "Add involvement hours outside meetings to a month (--set replaces the month's total).",
+	 .opts = (const node_opt[]){NODE_OPT_REQ("month"), NODE_OPT_REQ("hours"), NODE_OPT("activity", true),
+	                            NODE_OPT("set", false), NODE_OPT_END},
+	 .min_pos = 1, .max_pos = 1,
+	 .usage_fr = "usage : hours log MEMBRE --month AAAA-MM --hours H [--activity TEXTE] [--set]",
+	 .usage_en = "usage: hours log MEMBER --month YYYY-MM --hours H [--activity TEXT] [--set]"},
+	{"hours", "list", .run = hours_list, .usage = "hours list MEMBRE [--year AAAA] [--json]",
+	 .help_fr = "Heures d'un membre par mois : rencontres et hors rencontres.",
+	 .help_en = "A member's hours by month: meetings and outside meetings.",
+	 .opts = (const node_opt[]){NODE_OPT("year", true), NODE_OPT_END},
+	 .min_pos = 1, .max_pos = 1,
+	 .usage_fr = "usage : hours list MEMBRE [--year AAAA]", .usage_en = "usage: hours list MEMBER [--year YYYY]"},
+	{"survey", "record", .run = survey_record, .usage = "survey record MEMBRE --period AAAA|AAAA-MM --answers 1,2,3...",
+	 .help_fr = "Enregistre les réponses (1 à 5) d'un membre au sondage de satisfaction d'une période.",
+	 .help_en = "Record a member's answers (1 to 5) to a period's satisfaction survey.",
+	 .opts = (const node_opt[]){NODE_OPT_REQ("period"), NODE_OPT_REQ("answers"), NODE_OPT_END},
+	 .min_pos = 1, .max_pos = 1,
+	 .usage_fr = "usage : survey record MEMBRE --period AAAA|AAAA-MM --answers 1,2,3...",
+	 .usage_en = "usage: survey record MEMBER --period YYYY|YYYY-MM --answers 1,2,3..."},
+	{"survey", "list", .run = survey_list, .usage = "survey list --community C [--period P] [--json]",
+	 .help_fr = "Liste les sondages d'une communauté.", .help_en = "List a community's surveys.",
+	 .opts = (const node_opt[]){NODE_OPT("community", true), NODE_OPT("period", true), NODE_OPT_END},
+	 .usage_fr = "usage : survey list --community C [--period P]",
+	 .usage_en = "usage: survey list --community C [--period P]"},
+	{"approval", "add", .run = approval_add,
+	 .usage = "approval add --community C [--member M] --year AAAA --hours H --manager NOM [--date DATE] [--reason TEXTE]",
+	 .help_fr = "Enregistre l'approbation d'un gestionnaire pour dépasser un plafond d'heures (CIS-3).",
+	 .help_en = "Record a manager's approval to exceed an hours cap (CIS-3).",
+	 .opts = (const node_opt[]){NODE_OPT("community", true), NODE_OPT("member", true), NODE_OPT_REQ("year"),
+	                            NODE_OPT_REQ("hours"), NODE_OPT_REQ("manager"), NODE_OPT("date", true),
+	                            NODE_OPT("reason", true), NODE_OPT_END},
+	 .usage_fr = "usage : approval add --community C [--member M] --year AAAA --hours H --manager NOM",
+	 .usage_en = "usage: approval add --community C [--member M] --year YYYY --hours H --manager NAME"},
+	{"approval", "list", .run = approval_list, .usage = "approval list --community C [--year AAAA] [--json]",
+	 .help_fr = "Liste les approbations d'une communauté.", .help_en = "List a community's approvals.",
+	 .opts = (const node_opt[]){NODE_OPT("community", true), NODE_OPT("year", true), NODE_OPT_END},
+	 .usage_fr = "usage : approval list --community C [--year AAAA]",
+	 .usage_en = "usage: approval list --community C [--year YYYY]"},
 	{0},
 };
 NODE_COMMANDS(meet_cmds)
 
 /* ---------------------------------------------------------------- helpers */
-
-static void
-meet_free(void *msg)
-{
-	if (msg != NULL)
-		protobuf_c_message_free_unpacked((ProtobufCMessage *)msg, NULL);
-}
-
-static bool
-meet_parse_id(const char *s, uint64_t *out)
-{
-	if (s == NULL || *s < '0' || *s > '9')
-		return false;
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v == 0)
-		return false;
-	*out = v;
-	return true;
-}
 
 static int
 meet_kind_parse(const char *s)
@@ -193,27 +210,6 @@ meet_bad_date(px_node *n, const char *s)
 	                 s);
 }
 
-static int
-meet_store_fail(px_node *n, px_err err)
-{
-	return node_fail(n, err, "%s", px_strerror_user(err));
-}
-
-/* Commits after the rule check; returns the exit code. txn is consumed. */
-static int
-meet_check_commit(px_node *n, px_txn **txn, uint64_t community, const pxp_change *ch)
-{
-	px_err err = node_check_change(n, *txn, community, ch);
-	if (err != PX_OK) {
-		px_txn_abort(*txn);
-		*txn = NULL;
-		return err == PX_EPRECOND ? NODE_EXIT_INVALID : meet_store_fail(n, err);
-	}
-	err = px_txn_commit(*txn);
-	*txn = NULL;
-	return err == PX_OK ? NODE_EXIT_OK : meet_store_fail(n, err);
-}
-
 static px_err
 meet_resolve_community(px_node *n, px_txn *txn, const char *ref, uint64_t *out, int *rc)
 {
@@ -233,7 +229,7 @@ static px_err
 meet_load_member(px_node *n, px_txn *txn, const char *ref, Praxis__Member **m, int *rc)
 {
 	uint64_t id;
-	if (!meet_parse_id(ref, &id) || node_member_get(n, txn, id, m) != PX_OK) {
+	if (!node_parse_id(ref, &id) || node_member_get(n, txn, id, m) != PX_OK) {
 		*rc = node_fail(n, PX_ENOTFOUND, PX_T("membre « %s » introuvable", "member '%s' not found"), ref);
 		return PX_ENOTFOUND;
 	}
@@ -248,20 +244,11 @@ static px_err
 meet_load_meeting(px_node *n, px_txn *txn, const char *ref, Praxis__Meeting **m, int *rc)
 {
 	uint64_t id;
-	if (!meet_parse_id(ref, &id) || node_meeting_get(n, txn, id, m) != PX_OK) {
+	if (!node_parse_id(ref, &id) || node_meeting_get(n, txn, id, m) != PX_OK) {
 		*rc = node_fail(n, PX_ENOTFOUND, PX_T("rencontre « %s » introuvable", "meeting '%s' not found"), ref);
 		return PX_ENOTFOUND;
 	}
 	return PX_OK;
-}
-
-static px_err
-meet_begin(px_node *n, bool write, px_txn **txn, int *rc)
-{
-	px_err err = px_txn_begin(n->st, write, txn);
-	if (err != PX_OK)
-		*rc = meet_store_fail(n, err);
-	return err;
 }
 
 static void
@@ -281,37 +268,23 @@ meet_print_ok(px_node *n, const char *what, uint64_t id)
 /* ------------------------------------------------------------ meeting add */
 
 static int
-meet_add(px_node *n, int argc, char **argv)
+meet_add(px_node *n, const node_args *a)
 {
-	node_opt opts[] = {ACT_OPT("community"), ACT_OPT("date"), ACT_OPT("time"), ACT_OPT("duration"),
-	                   ACT_OPT("kind"),      ACT_OPT("modality"), ACT_OPT("platform"), ACT_OPT("venue"),
-	                   ACT_OPT("theme"),     ACT_MULTI("speaker"), ACT_FLAG("members-theme"), ACT_FLAG("held"),
-	                   ACT_END};
-	node_args a = {0};
 	int rc = NODE_EXIT_OK;
 	px_txn *txn = NULL;
 	px_err err;
 	Praxis__Meeting m = PRAXIS__MEETING__INIT;
-	if (node_args_parse(argc, argv, 1, opts, &a) != PX_OK) {
-		rc = NODE_EXIT_USAGE;
-		goto out;
-	}
-	if (a.npos != 0 || node_opt_get(opts, "date") == NULL) {
-		rc = node_usage(n, "%s", PX_T("usage : meeting add --community C --date DATE [options]",
-		                              "usage: meeting add --community C --date DATE [options]"));
-		goto out;
-	}
 	const char *s;
-	if (px_date_parse(node_opt_get(opts, "date"), &m.date) != PX_OK) {
-		rc = meet_bad_date(n, node_opt_get(opts, "date"));
+	if (px_date_parse(node_opt_get(a->opts, "date"), &m.date) != PX_OK) {
+		rc = meet_bad_date(n, node_opt_get(a->opts, "date"));
 		goto out;
 	}
-	if ((s = node_opt_get(opts, "time")) != NULL && !meet_parse_time(s, &m.start_time)) {
+	if ((s = node_opt_get(a->opts, "time")) != NULL && !meet_parse_time(s, &m.start_time)) {
 		rc = node_fail(n, PX_EINVAL, PX_T("heure invalide « %s » (HH:MM)", "invalid time '%s' (HH:MM)"), s);
 		goto out;
 	}
 	m.duration_hours = 3;
-	if ((s = node_opt_get(opts, "duration")) != NULL &&
+	if ((s = node_opt_get(a->opts, "duration")) != NULL &&
 	    (node_parse_hours(s, &m.duration_hours) != PX_OK || m.duration_hours <= 0 || m.duration_hours > 24)) {
 		rc = node_fail(n, PX_EINVAL, PX_T("durée invalide « %s » (heures, plus de 0 et au plus 24)",
 		                                  "invalid duration '%s' (hours, above 0 and at most 24)"),
@@ -319,7 +292,7 @@ meet_add(px_node *n, int argc, char **argv)
 		goto out;
 	}
 	m.kind = PRAXIS__MEETING_KIND__MEETING_REGULAR;
-	if ((s = node_opt_get(opts, "kind")) != NULL) {
+	if ((s = node_opt_get(a->opts, "kind")) != NULL) {
 		int k = meet_kind_parse(s);
 		if (k < 0) {
 			rc = node_fail(n, PX_EINVAL,
@@ -331,7 +304,7 @@ meet_add(px_node *n, int argc, char **argv)
 		m.kind = (Praxis__MeetingKind)k;
 	}
 	m.modality = PRAXIS__MODALITY__MODALITY_VIRTUAL;
-	if ((s = node_opt_get(opts, "modality")) != NULL) {
+	if ((s = node_opt_get(a->opts, "modality")) != NULL) {
 		int k = meet_modality_parse(s);
 		if (k < 0) {
 			rc = node_fail(n, PX_EINVAL,
@@ -342,9 +315,9 @@ meet_add(px_node *n, int argc, char **argv)
 		}
 		m.modality = (Praxis__Modality)k;
 	}
-	m.platform = (char *)(node_opt_get(opts, "platform") ? node_opt_get(opts, "platform") : "");
-	m.theme = (char *)(node_opt_get(opts, "theme") ? node_opt_get(opts, "theme") : "");
-	const node_opt *sp = node_opt_find(opts, "speaker");
+	m.platform = (char *)(node_opt_get(a->opts, "platform") ? node_opt_get(a->opts, "platform") : "");
+	m.theme = (char *)(node_opt_get(a->opts, "theme") ? node_opt_get(a->opts, "theme") : "");
+	const node_opt *sp = node_opt_find(a->opts, "speaker");
 	for (size_t i = 0; sp != NULL && i < sp->count; i++)
 		if (sp->values[i][0] == '\0') {
 			rc = node_fail(n, PX_EINVAL, "%s", PX_T("nom d'invité·e vide", "empty speaker name"));
@@ -352,26 +325,26 @@ meet_add(px_node *n, int argc, char **argv)
 		}
 	m.n_speakers = sp != NULL ? sp->count : 0;
 	m.speakers = sp != NULL ? (char **)sp->values : NULL;
-	m.theme_chosen_by_members = node_opt_get(opts, "members-theme") != NULL;
-	m.held = node_opt_get(opts, "held") != NULL;
-	if (meet_begin(n, true, &txn, &rc) != PX_OK)
+	m.theme_chosen_by_members = node_opt_get(a->opts, "members-theme") != NULL;
+	m.held = node_opt_get(a->opts, "held") != NULL;
+	if (node_txn_begin(n, true, &txn, &rc) != PX_OK)
 		goto out;
-	if (meet_resolve_community(n, txn, node_opt_get(opts, "community"), &m.community_id, &rc) != PX_OK)
+	if (meet_resolve_community(n, txn, node_opt_get(a->opts, "community"), &m.community_id, &rc) != PX_OK)
 		goto out;
-	if ((s = node_opt_get(opts, "venue")) != NULL) {
+	if ((s = node_opt_get(a->opts, "venue")) != NULL) {
 		if (node_resolve_org(n, txn, s, &m.venue_org_id) != PX_OK) {
 			rc = node_fail(n, PX_ENOTFOUND, PX_T("organisme « %s » introuvable", "organization '%s' not found"), s);
 			goto out;
 		}
-		if (node_opt_get(opts, "modality") == NULL)
+		if (node_opt_get(a->opts, "modality") == NULL)
 			m.modality = PRAXIS__MODALITY__MODALITY_IN_PERSON;
 	}
 	if ((err = node_next_id(txn, "meetings", &m.id)) != PX_OK || (err = node_meeting_put(n, txn, &m)) != PX_OK) {
-		rc = meet_store_fail(n, err);
+		rc = node_store_fail(n, err);
 		goto out;
 	}
 	pxp_change ch = {.kind = PXP_CHANGE_MEETING_ADD, .meeting_id = m.id, .month = m.date / 100};
-	if ((rc = meet_check_commit(n, &txn, m.community_id, &ch)) != NODE_EXIT_OK)
+	if ((rc = node_txn_check_commit(n, &txn, m.community_id, &ch)) != NODE_EXIT_OK)
 		goto out;
 	char d[11];
 	px_date_format(m.date, d);
@@ -382,44 +355,7 @@ meet_add(px_node *n, int argc, char **argv)
 	free(msg);
 out:
 	px_txn_abort(txn);
-	node_args_free(opts, &a);
 	return rc;
-}
-
-/* ------------------------------------------------------- attendance scans */
-
-typedef struct meet_att_sum {
-	size_t confirmed, absent, present, records;
-	double hours;
-} meet_att_sum;
-
-static px_err
-meet_att_sum_fn(void *arg, px_val key, px_val val)
-{
-	(void)key;
-	meet_att_sum *s = arg;
-	Praxis__Attendance *at = praxis__attendance__unpack(NULL, val.size, val.data);
-	if (at == NULL)
-		return PX_ECORRUPT;
-	s->records++;
-	if (at->rsvp == PRAXIS__RSVP__RSVP_CONFIRMED)
-		s->confirmed++;
-	else if (at->rsvp == PRAXIS__RSVP__RSVP_ABSENCE_NOTIFIED)
-		s->absent++;
-	if (at->present) {
-		s->present++;
-		s->hours += at->hours;
-	}
-	meet_free(at);
-	return PX_OK;
-}
-
-static px_err
-meet_att_summary(px_node *n, px_txn *txn, const Praxis__Meeting *m, meet_att_sum *s)
-{
-	memset(s, 0, sizeof *s);
-	uint8_t k[16];
-	return px_scan(txn, n->db.attendance, k, node_key_2(k, m->community_id, m->id), meet_att_sum_fn, s);
 }
 
 /* ----------------------------------------------------------- meeting list */
@@ -447,9 +383,9 @@ meet_list_one(void *arg, px_val key, px_val val)
 	px_err err = node_meeting_get(l->n, l->txn, id, &m);
 	if (err != PX_OK)
 		return err;
-	meet_att_sum s;
-	if ((err = meet_att_summary(l->n, l->txn, m, &s)) != PX_OK) {
-		meet_free(m);
+	node_att_sum s;
+	if ((err = node_attendance_sum(l->n, l->txn, m->community_id, m->id, &s)) != PX_OK) {
+		node_msg_free(m);
 		return err;
 	}
 	l->out.count++;
@@ -482,40 +418,34 @@ meet_list_one(void *arg, px_val key, px_val val)
 		node_table_row(l->out.t, cells);
 		free(id_s), free(dur), free(pres), free(conf);
 	}
-	meet_free(m);
+	node_msg_free(m);
 	return PX_OK;
 }
 
 static int
-meet_list(px_node *n, int argc, char **argv)
+meet_list(px_node *n, const node_args *a)
 {
-	node_opt opts[] = {ACT_OPT("community"), ACT_OPT("from"), ACT_OPT("to"), ACT_END};
-	node_args a = {0};
 	int rc = NODE_EXIT_OK;
 	px_txn *txn = NULL;
 	px_err err;
 	struct meet_list l = {n, NULL, 0, 0, {NULL, NULL, 0}, PX_OK};
-	if (node_args_parse(argc, argv, 1, opts, &a) != PX_OK) {
-		rc = NODE_EXIT_USAGE;
+	const char *cref = node_opt_get(a->opts, "community");
+	if (a->npos == 1 && cref != NULL) {
+		rc = node_args_usage(n, a);
 		goto out;
 	}
-	const char *cref = node_opt_get(opts, "community");
-	if (cref == NULL && a.npos == 1)
-		cref = a.pos[0];
-	else if (a.npos != 0) {
-		rc = node_usage(n, "%s", PX_T("usage : meeting list --community C", "usage: meeting list --community C"));
-		goto out;
-	}
+	if (a->npos == 1)
+		cref = a->pos[0];
 	const char *s;
-	if ((s = node_opt_get(opts, "from")) != NULL && px_date_parse(s, &l.from) != PX_OK) {
+	if ((s = node_opt_get(a->opts, "from")) != NULL && px_date_parse(s, &l.from) != PX_OK) {
 		rc = meet_bad_date(n, s);
 		goto out;
 	}
-	if ((s = node_opt_get(opts, "to")) != NULL && px_date_parse(s, &l.to) != PX_OK) {
+	if ((s = node_opt_get(a->opts, "to")) != NULL && px_date_parse(s, &l.to) != PX_OK) {
 		rc = meet_bad_date(n, s);
 		goto out;
 	}
-	if (meet_begin(n, false, &txn, &rc) != PX_OK)
+	if (node_txn_begin(n, false, &txn, &rc) != PX_OK)
 		goto out;
 	uint64_t cid;
 	if (meet_resolve_community(n, txn, cref, &cid, &rc) != PX_OK)
@@ -529,14 +459,13 @@ meet_list(px_node *n, int argc, char **argv)
 	node_listing_begin(n, &l.out, 9, h);
 	uint8_t k[8];
 	if ((err = px_scan(txn, n->db.meetings_by_community, k, node_key_id(k, cid), meet_list_one, &l)) != PX_OK) {
-		rc = meet_store_fail(n, err);
+		rc = node_store_fail(n, err);
 		goto out;
 	}
 	node_listing_end(&l.out, PX_T("Aucune rencontre.", "No meeting."));
 out:
 	node_listing_fini(&l.out);
 	px_txn_abort(txn);
-	node_args_free(opts, &a);
 	return rc;
 }
 
@@ -568,7 +497,7 @@ meet_show_member(void *arg, px_val key, px_val val)
 		return err == PX_ENOTFOUND ? PX_OK : err;
 	err = node_attendance_get(s->n, s->txn, s->m->community_id, s->m->id, mid, &at);
 	if (err != PX_OK && err != PX_ENOTFOUND) {
-		meet_free(mem);
+		node_msg_free(mem);
 		return err;
 	}
 	bool erased = mem->status == PRAXIS__MEMBER_STATUS__MEMBER_ERASED;
@@ -609,8 +538,8 @@ meet_show_member(void *arg, px_val key, px_val val)
 		}
 	}
 	free(name);
-	meet_free(mem);
-	meet_free(at);
+	node_msg_free(mem);
+	node_msg_free(at);
 	return PX_OK;
 }
 
@@ -624,10 +553,8 @@ meet_label(const char *s)
 }
 
 static int
-meet_show(px_node *n, int argc, char **argv)
+meet_show(px_node *n, const node_args *a)
 {
-	node_opt opts[] = {ACT_END};
-	node_args a = {0};
 	int rc = NODE_EXIT_OK;
 	px_txn *txn = NULL;
 	Praxis__Meeting *m = NULL;
@@ -636,15 +563,7 @@ meet_show(px_node *n, int argc, char **argv)
 	struct meet_show s = {0};
 	cJSON *j = NULL;
 	px_err err;
-	if (node_args_parse(argc, argv, 1, opts, &a) != PX_OK) {
-		rc = NODE_EXIT_USAGE;
-		goto out;
-	}
-	if (a.npos != 1) {
-		rc = node_usage(n, "%s", PX_T("usage : meeting show RENCONTRE", "usage: meeting show MEETING"));
-		goto out;
-	}
-	if (meet_begin(n, false, &txn, &rc) != PX_OK || meet_load_meeting(n, txn, a.pos[0], &m, &rc) != PX_OK)
+	if (node_txn_begin(n, false, &txn, &rc) != PX_OK || meet_load_meeting(n, txn, a->pos[0], &m, &rc) != PX_OK)
 		goto out;
 	if (node_community_get(n, txn, m->community_id, &c) != PX_OK)
 		c = NULL;
@@ -687,7 +606,7 @@ meet_show(px_node *n, int argc, char **argv)
 	uint8_t k[8];
 	if ((err = px_scan(txn, n->db.members_by_community, k, node_key_id(k, m->community_id), meet_show_member,
 	                   &s)) != PX_OK) {
-		rc = meet_store_fail(n, err);
+		rc = node_store_fail(n, err);
 		goto out;
 	}
 	if (j != NULL) {
@@ -723,10 +642,9 @@ out:
 	node_table_free(s.t);
 	free(s.noanswer_txt);
 	px_txn_abort(txn);
-	meet_free(m);
-	meet_free(c);
-	meet_free(venue);
-	node_args_free(opts, &a);
+	node_msg_free(m);
+	node_msg_free(c);
+	node_msg_free(venue);
 	return rc;
 }
 
@@ -754,7 +672,7 @@ meet_att_prepare(px_node *n, px_txn *txn, const char *mref, const char *pref, Pr
 	if (err == PX_ENOTFOUND) {
 		*at = malloc(sizeof **at);
 		if (*at == NULL) {
-			*rc = meet_store_fail(n, PX_ENOMEM);
+			*rc = node_store_fail(n, PX_ENOMEM);
 			return PX_ENOMEM;
 		}
 		praxis__attendance__init(*at);
@@ -763,31 +681,20 @@ meet_att_prepare(px_node *n, px_txn *txn, const char *mref, const char *pref, Pr
 		return PX_OK;
 	}
 	if (err != PX_OK)
-		*rc = meet_store_fail(n, err);
+		*rc = node_store_fail(n, err);
 	return err;
 }
 
 static int
-cmd_rsvp(px_node *n, int argc, char **argv)
+cmd_rsvp(px_node *n, const node_args *a)
 {
-	node_opt opts[] = {ACT_END};
-	node_args a = {0};
 	int rc = NODE_EXIT_OK;
 	px_txn *txn = NULL;
 	Praxis__Meeting *m = NULL;
 	Praxis__Member *mem = NULL;
 	Praxis__Attendance *at = NULL;
 	px_err err;
-	if (node_args_parse(argc, argv, 1, opts, &a) != PX_OK) {
-		rc = NODE_EXIT_USAGE;
-		goto out;
-	}
-	if (a.npos != 3) {
-		rc = node_usage(n, "%s", PX_T("usage : rsvp RENCONTRE MEMBRE confirmed|absent|none",
-		                              "usage: rsvp MEETING MEMBER confirmed|absent|none"));
-		goto out;
-	}
-	const char *w = a.pos[2];
+	const char *w = a->pos[2];
 	Praxis__Rsvp r;
 	if (!strcmp(w, "confirmed") || !strcmp(w, "confirme") || !strcmp(w, "confirmé") || !strcmp(w, "oui") ||
 	    !strcmp(w, "yes"))
@@ -804,17 +711,17 @@ cmd_rsvp(px_node *n, int argc, char **argv)
 		               w);
 		goto out;
 	}
-	if (meet_begin(n, true, &txn, &rc) != PX_OK ||
-	    meet_att_prepare(n, txn, a.pos[0], a.pos[1], &m, &mem, &at, &rc) != PX_OK)
+	if (node_txn_begin(n, true, &txn, &rc) != PX_OK ||
+	    meet_att_prepare(n, txn, a->pos[0], a->pos[1], &m, &mem, &at, &rc) != PX_OK)
 		goto out;
 	at->rsvp = r;
 	if ((err = node_attendance_put(n, txn, m->community_id, at)) != PX_OK) {
-		rc = meet_store_fail(n, err);
+		rc = node_store_fail(n, err);
 		goto out;
 	}
 	pxp_change ch = {.kind = PXP_CHANGE_ATTENDANCE, .member_id = mem->id, .meeting_id = m->id,
 	                 .month = m->date / 100};
-	if ((rc = meet_check_commit(n, &txn, m->community_id, &ch)) != NODE_EXIT_OK)
+	if ((rc = node_txn_check_commit(n, &txn, m->community_id, &ch)) != NODE_EXIT_OK)
 		goto out;
 	char *msg = node_fmt(PX_T("Rencontre %llu, membre %llu : %s.", "Meeting %llu, member %llu: %s."),
 	                     (unsigned long long)m->id, (unsigned long long)mem->id, meet_rsvp_name(r));
@@ -822,35 +729,23 @@ cmd_rsvp(px_node *n, int argc, char **argv)
 	free(msg);
 out:
 	px_txn_abort(txn);
-	meet_free(m);
-	meet_free(mem);
-	meet_free(at);
-	node_args_free(opts, &a);
+	node_msg_free(m);
+	node_msg_free(mem);
+	node_msg_free(at);
 	return rc;
 }
 
 static int
-cmd_attend(px_node *n, int argc, char **argv)
+cmd_attend(px_node *n, const node_args *a)
 {
-	node_opt opts[] = {ACT_FLAG("absent"), ACT_OPT("hours"), ACT_END};
-	node_args a = {0};
 	int rc = NODE_EXIT_OK;
 	px_txn *txn = NULL;
 	Praxis__Meeting *m = NULL;
 	Praxis__Member *mem = NULL;
 	Praxis__Attendance *at = NULL;
 	px_err err;
-	if (node_args_parse(argc, argv, 1, opts, &a) != PX_OK) {
-		rc = NODE_EXIT_USAGE;
-		goto out;
-	}
-	if (a.npos != 2) {
-		rc = node_usage(n, "%s", PX_T("usage : attend RENCONTRE MEMBRE [--absent] [--hours H]",
-		                              "usage: attend MEETING MEMBER [--absent] [--hours H]"));
-		goto out;
-	}
-	bool absent = node_opt_get(opts, "absent") != NULL;
-	const char *hs = node_opt_get(opts, "hours");
+	bool absent = node_opt_get(a->opts, "absent") != NULL;
+	const char *hs = node_opt_get(a->opts, "hours");
 	double hours = -1;
 	if (hs != NULL && (node_parse_hours(hs, &hours) != PX_OK || hours > 24)) {
 		rc = node_fail(n, PX_EINVAL, PX_T("heures invalides « %s » (0 à 24)", "invalid hours '%s' (0 to 24)"), hs);
@@ -861,8 +756,8 @@ cmd_attend(px_node *n, int argc, char **argv)
 		                                        "--absent with hours: choose one"));
 		goto out;
 	}
-	if (meet_begin(n, true, &txn, &rc) != PX_OK ||
-	    meet_att_prepare(n, txn, a.pos[0], a.pos[1], &m, &mem, &at, &rc) != PX_OK)
+	if (node_txn_begin(n, true, &txn, &rc) != PX_OK ||
+	    meet_att_prepare(n, txn, a->pos[0], a->pos[1], &m, &mem, &at, &rc) != PX_OK)
 		goto out;
 	if (m->date > px_date_today()) {
 		char d[11];
@@ -876,19 +771,19 @@ cmd_attend(px_node *n, int argc, char **argv)
 	at->present = !absent;
 	at->hours = absent ? 0 : (hours >= 0 ? hours : m->duration_hours);
 	if ((err = node_attendance_put(n, txn, m->community_id, at)) != PX_OK) {
-		rc = meet_store_fail(n, err);
+		rc = node_store_fail(n, err);
 		goto out;
 	}
 	if (!absent && !m->held) {
 		m->held = true;
 		if ((err = node_meeting_put(n, txn, m)) != PX_OK) {
-			rc = meet_store_fail(n, err);
+			rc = node_store_fail(n, err);
 			goto out;
 		}
 	}
 	pxp_change ch = {.kind = PXP_CHANGE_ATTENDANCE, .member_id = mem->id, .meeting_id = m->id,
 	                 .month = m->date / 100};
-	if ((rc = meet_check_commit(n, &txn, m->community_id, &ch)) != NODE_EXIT_OK)
+	if ((rc = node_txn_check_commit(n, &txn, m->community_id, &ch)) != NODE_EXIT_OK)
 		goto out;
 	char *msg = absent ? node_fmt(PX_T("Rencontre %llu, membre %llu : absente.", "Meeting %llu, member %llu: absent."),
 	                              (unsigned long long)m->id, (unsigned long long)mem->id)
@@ -899,35 +794,23 @@ cmd_attend(px_node *n, int argc, char **argv)
 	free(msg);
 out:
 	px_txn_abort(txn);
-	meet_free(m);
-	meet_free(mem);
-	meet_free(at);
-	node_args_free(opts, &a);
+	node_msg_free(m);
+	node_msg_free(mem);
+	node_msg_free(at);
 	return rc;
 }
 
 /* ------------------------------------------------------------------ hours */
 
 static int
-hours_log(px_node *n, int argc, char **argv)
+hours_log(px_node *n, const node_args *a)
 {
-	node_opt opts[] = {ACT_OPT("month"), ACT_OPT("hours"), ACT_OPT("activity"), ACT_FLAG("set"), ACT_END};
-	node_args a = {0};
 	int rc = NODE_EXIT_OK;
 	px_txn *txn = NULL;
 	Praxis__Member *mem = NULL;
 	Praxis__HoursEntry *h = NULL;
 	px_err err;
-	if (node_args_parse(argc, argv, 1, opts, &a) != PX_OK) {
-		rc = NODE_EXIT_USAGE;
-		goto out;
-	}
-	const char *ms = node_opt_get(opts, "month"), *hs = node_opt_get(opts, "hours");
-	if (a.npos != 1 || ms == NULL || hs == NULL) {
-		rc = node_usage(n, "%s", PX_T("usage : hours log MEMBRE --month AAAA-MM --hours H [--activity TEXTE] [--set]",
-		                              "usage: hours log MEMBER --month YYYY-MM --hours H [--activity TEXT] [--set]"));
-		goto out;
-	}
+	const char *ms = node_opt_get(a->opts, "month"), *hs = node_opt_get(a->opts, "hours");
 	int32_t month;
 	double hours;
 	if (node_parse_month(ms, &month) != PX_OK) {
@@ -938,25 +821,25 @@ hours_log(px_node *n, int argc, char **argv)
 		rc = node_fail(n, PX_EINVAL, PX_T("heures invalides « %s »", "invalid hours '%s'"), hs);
 		goto out;
 	}
-	if (meet_begin(n, true, &txn, &rc) != PX_OK || meet_load_member(n, txn, a.pos[0], &mem, &rc) != PX_OK)
+	if (node_txn_begin(n, true, &txn, &rc) != PX_OK || meet_load_member(n, txn, a->pos[0], &mem, &rc) != PX_OK)
 		goto out;
-	bool set = node_opt_get(opts, "set") != NULL;
+	bool set = node_opt_get(a->opts, "set") != NULL;
 	err = node_hours_get(n, txn, mem->id, month, &h);
 	if (err == PX_ENOTFOUND) {
 		h = malloc(sizeof *h);
 		if (h == NULL) {
-			rc = meet_store_fail(n, PX_ENOMEM);
+			rc = node_store_fail(n, PX_ENOMEM);
 			goto out;
 		}
 		praxis__hours_entry__init(h);
 		h->member_id = mem->id;
 		h->month = month;
 	} else if (err != PX_OK) {
-		rc = meet_store_fail(n, err);
+		rc = node_store_fail(n, err);
 		goto out;
 	}
 	h->hours = set ? hours : h->hours + hours;
-	const char *act = node_opt_get(opts, "activity");
+	const char *act = node_opt_get(a->opts, "activity");
 	if (act != NULL && *act != '\0') {
 		/* Activities of a month accumulate, separated by "; ". */
 		char *na = (!set && h->activity && h->activity[0]) ? node_fmt("%s; %s", h->activity, act) : strdup(act);
@@ -965,11 +848,11 @@ hours_log(px_node *n, int argc, char **argv)
 		h->activity = na;
 	}
 	if ((err = node_hours_put(n, txn, h)) != PX_OK) {
-		rc = meet_store_fail(n, err);
+		rc = node_store_fail(n, err);
 		goto out;
 	}
 	pxp_change ch = {.kind = PXP_CHANGE_HOURS, .member_id = mem->id, .month = month};
-	if ((rc = meet_check_commit(n, &txn, mem->community_id, &ch)) != NODE_EXIT_OK)
+	if ((rc = node_txn_check_commit(n, &txn, mem->community_id, &ch)) != NODE_EXIT_OK)
 		goto out;
 	char *msg = node_fmt(PX_T("Membre %llu, %04d-%02d : %g h d'implication hors rencontres.",
 	                          "Member %llu, %04d-%02d: %g h of involvement outside meetings."),
@@ -978,9 +861,8 @@ hours_log(px_node *n, int argc, char **argv)
 	free(msg);
 out:
 	px_txn_abort(txn);
-	meet_free(mem);
-	meet_free(h);
-	node_args_free(opts, &a);
+	node_msg_free(mem);
+	node_msg_free(h);
 	return rc;
 }
 
@@ -1017,19 +899,16 @@ hours_slot(struct hours_acc *h, int32_t month)
 }
 
 static px_err
-hours_out_fn(void *arg, px_val key, px_val val)
+hours_out_fn(void *arg, px_val key, void *msg)
 {
 	(void)key;
 	struct hours_acc *h = arg;
-	Praxis__HoursEntry *e = praxis__hours_entry__unpack(NULL, val.size, val.data);
-	if (e == NULL)
-		return PX_ECORRUPT;
+	Praxis__HoursEntry *e = msg;
 	if (h->year == 0 || e->month / 100 == h->year) {
 		struct hours_month *s = hours_slot(h, e->month);
 		if (s != NULL)
 			s->outside += e->hours;
 	}
-	meet_free(e);
 	return PX_OK;
 }
 
@@ -1055,31 +934,21 @@ hours_meet_fn(void *arg, px_val key, px_val val)
 		if (s != NULL)
 			s->meeting += at->hours;
 	}
-	meet_free(at);
+	node_msg_free(at);
 	return PX_OK;
 }
 
 static int
-hours_list(px_node *n, int argc, char **argv)
+hours_list(px_node *n, const node_args *a)
 {
-	node_opt opts[] = {ACT_OPT("year"), ACT_END};
-	node_args a = {0};
 	int rc = NODE_EXIT_OK;
 	px_txn *txn = NULL;
 	Praxis__Member *mem = NULL;
 	struct hours_acc *h = calloc(1, sizeof *h);
 	px_err err;
 	if (h == NULL)
-		return meet_store_fail(n, PX_ENOMEM);
-	if (node_args_parse(argc, argv, 1, opts, &a) != PX_OK) {
-		rc = NODE_EXIT_USAGE;
-		goto out;
-	}
-	if (a.npos != 1) {
-		rc = node_usage(n, "%s", PX_T("usage : hours list MEMBRE [--year AAAA]", "usage: hours list MEMBER [--year YYYY]"));
-		goto out;
-	}
-	const char *ys = node_opt_get(opts, "year");
+		return node_store_fail(n, PX_ENOMEM);
+	const char *ys = node_opt_get(a->opts, "year");
 	if (ys != NULL) {
 		char *end;
 		long y = strtol(ys, &end, 10);
@@ -1089,16 +958,17 @@ hours_list(px_node *n, int argc, char **argv)
 		}
 		h->year = (int)y;
 	}
-	if (meet_begin(n, false, &txn, &rc) != PX_OK || meet_load_member(n, txn, a.pos[0], &mem, &rc) != PX_OK)
+	if (node_txn_begin(n, false, &txn, &rc) != PX_OK || meet_load_member(n, txn, a->pos[0], &mem, &rc) != PX_OK)
 		goto out;
 	h->n = n;
 	h->txn = txn;
 	h->member = mem->id;
 	uint8_t k[8];
-	if ((err = px_scan(txn, n->db.hours, k, node_key_id(k, mem->id), hours_out_fn, h)) != PX_OK ||
-	    (err = px_scan(txn, n->db.meetings_by_community, k, node_key_id(k, mem->community_id), hours_meet_fn, h)) !=
-	        PX_OK) {
-		rc = meet_store_fail(n, err);
+	if ((err = node_scan(txn, n->db.hours, k, node_key_id(k, mem->id),
+	                     &praxis__hours_entry__descriptor, hours_out_fn, h)) != PX_OK ||
+	    (err = px_scan(txn, n->db.meetings_by_community, k, node_key_id(k, mem->community_id),
+	                   hours_meet_fn, h)) != PX_OK) {
+		rc = node_store_fail(n, err);
 		goto out;
 	}
 	if (n->json) {
@@ -1138,8 +1008,7 @@ hours_list(px_node *n, int argc, char **argv)
 out:
 	free(h);
 	px_txn_abort(txn);
-	meet_free(mem);
-	node_args_free(opts, &a);
+	node_msg_free(mem);
 	return rc;
 }
 
@@ -1168,25 +1037,14 @@ survey_period_valid(const char *p)
 }
 
 static int
-survey_record(px_node *n, int argc, char **argv)
+survey_record(px_node *n, const node_args *a)
 {
-	node_opt opts[] = {ACT_OPT("period"), ACT_OPT("answers"), ACT_END};
-	node_args a = {0};
 	int rc = NODE_EXIT_OK;
 	px_txn *txn = NULL;
 	Praxis__Member *mem = NULL;
 	int32_t *ans = NULL;
 	px_err err;
-	if (node_args_parse(argc, argv, 1, opts, &a) != PX_OK) {
-		rc = NODE_EXIT_USAGE;
-		goto out;
-	}
-	const char *period = node_opt_get(opts, "period"), *as = node_opt_get(opts, "answers");
-	if (a.npos != 1 || period == NULL || as == NULL) {
-		rc = node_usage(n, "%s", PX_T("usage : survey record MEMBRE --period AAAA|AAAA-MM --answers 1,2,3...",
-		                              "usage: survey record MEMBER --period YYYY|YYYY-MM --answers 1,2,3..."));
-		goto out;
-	}
+	const char *period = node_opt_get(a->opts, "period"), *as = node_opt_get(a->opts, "answers");
 	if (!survey_period_valid(period)) {
 		rc = node_fail(n, PX_EINVAL, PX_T("période invalide « %s » (AAAA ou AAAA-MM)", "invalid period '%s' (YYYY or YYYY-MM)"),
 		               period);
@@ -1195,7 +1053,7 @@ survey_record(px_node *n, int argc, char **argv)
 	size_t na = 0;
 	ans = calloc(strlen(as) + 1, sizeof *ans);
 	if (ans == NULL) {
-		rc = meet_store_fail(n, PX_ENOMEM);
+		rc = node_store_fail(n, PX_ENOMEM);
 		goto out;
 	}
 	for (const char *p = as;;) {
@@ -1216,7 +1074,7 @@ survey_record(px_node *n, int argc, char **argv)
 			break;
 		p++; /* separator */
 	}
-	if (meet_begin(n, true, &txn, &rc) != PX_OK || meet_load_member(n, txn, a.pos[0], &mem, &rc) != PX_OK)
+	if (node_txn_begin(n, true, &txn, &rc) != PX_OK || meet_load_member(n, txn, a->pos[0], &mem, &rc) != PX_OK)
 		goto out;
 	Praxis__SurveyResponse s = PRAXIS__SURVEY_RESPONSE__INIT;
 	s.member_id = mem->id;
@@ -1225,15 +1083,11 @@ survey_record(px_node *n, int argc, char **argv)
 	s.n_answers = na;
 	s.answers = ans;
 	if ((err = node_survey_put(n, txn, &s)) != PX_OK) {
-		rc = meet_store_fail(n, err);
+		rc = node_store_fail(n, err);
 		goto out;
 	}
-	err = px_txn_commit(txn);
-	txn = NULL;
-	if (err != PX_OK) {
-		rc = meet_store_fail(n, err);
+	if ((rc = node_txn_commit(n, &txn)) != NODE_EXIT_OK)
 		goto out;
-	}
 	double sum = 0;
 	for (size_t i = 0; i < na; i++)
 		sum += ans[i];
@@ -1245,8 +1099,7 @@ survey_record(px_node *n, int argc, char **argv)
 out:
 	free(ans);
 	px_txn_abort(txn);
-	meet_free(mem);
-	node_args_free(opts, &a);
+	node_msg_free(mem);
 	return rc;
 }
 
@@ -1256,13 +1109,11 @@ struct survey_list {
 };
 
 static px_err
-survey_list_one(void *arg, px_val key, px_val val)
+survey_list_one(void *arg, px_val key, void *msg)
 {
 	(void)key;
 	struct survey_list *l = arg;
-	Praxis__SurveyResponse *s = praxis__survey_response__unpack(NULL, val.size, val.data);
-	if (s == NULL)
-		return PX_ECORRUPT;
+	Praxis__SurveyResponse *s = msg;
 	if (l->period == NULL || strcmp(l->period, s->period) == 0) {
 		l->out.count++;
 		double sum = 0;
@@ -1290,51 +1141,39 @@ survey_list_one(void *arg, px_val key, px_val val)
 			free(mid), free(ans), free(m);
 		}
 	}
-	meet_free(s);
 	return PX_OK;
 }
 
 static int
-survey_list(px_node *n, int argc, char **argv)
+survey_list(px_node *n, const node_args *a)
 {
-	node_opt opts[] = {ACT_OPT("community"), ACT_OPT("period"), ACT_END};
-	node_args a = {0};
 	int rc = NODE_EXIT_OK;
 	px_txn *txn = NULL;
 	px_err err;
 	struct survey_list l = {0};
-	if (node_args_parse(argc, argv, 1, opts, &a) != PX_OK) {
-		rc = NODE_EXIT_USAGE;
-		goto out;
-	}
-	if (a.npos != 0) {
-		rc = node_usage(n, "%s", PX_T("usage : survey list --community C [--period P]",
-		                              "usage: survey list --community C [--period P]"));
-		goto out;
-	}
-	l.period = node_opt_get(opts, "period");
+	l.period = node_opt_get(a->opts, "period");
 	if (l.period != NULL && !survey_period_valid(l.period)) {
 		rc = node_fail(n, PX_EINVAL, PX_T("période invalide « %s » (AAAA ou AAAA-MM)", "invalid period '%s' (YYYY or YYYY-MM)"),
 		               l.period);
 		goto out;
 	}
 	uint64_t cid;
-	if (meet_begin(n, false, &txn, &rc) != PX_OK ||
-	    meet_resolve_community(n, txn, node_opt_get(opts, "community"), &cid, &rc) != PX_OK)
+	if (node_txn_begin(n, false, &txn, &rc) != PX_OK ||
+	    meet_resolve_community(n, txn, node_opt_get(a->opts, "community"), &cid, &rc) != PX_OK)
 		goto out;
 	const char *h[] = {PX_T("membre", "member"), PX_T("période", "period"), PX_T("réponses", "answers"),
 	                   PX_T("moyenne", "mean")};
 	node_listing_begin(n, &l.out, 4, h);
 	uint8_t k[8];
-	if ((err = px_scan(txn, n->db.surveys, k, node_key_id(k, cid), survey_list_one, &l)) != PX_OK) {
-		rc = meet_store_fail(n, err);
+	if ((err = node_scan(txn, n->db.surveys, k, node_key_id(k, cid),
+	                     &praxis__survey_response__descriptor, survey_list_one, &l)) != PX_OK) {
+		rc = node_store_fail(n, err);
 		goto out;
 	}
 	node_listing_end(&l.out, PX_T("Aucun sondage.", "No survey."));
 out:
 	node_listing_fini(&l.out);
 	px_txn_abort(txn);
-	node_args_free(opts, &a);
 	return rc;
 }
 
@@ -1342,27 +1181,15 @@ out:
 /* --------------------------------------------------------------- approval */
 
 static int
-approval_add(px_node *n, int argc, char **argv)
+approval_add(px_node *n, const node_args *a)
 {
-	node_opt opts[] = {ACT_OPT("community"), ACT_OPT("member"), ACT_OPT("year"), ACT_OPT("hours"),
-	                   ACT_OPT("manager"),   ACT_OPT("date"),   ACT_OPT("reason"), ACT_END};
-	node_args a = {0};
 	int rc = NODE_EXIT_OK;
 	px_txn *txn = NULL;
 	Praxis__Member *mem = NULL;
 	px_err err;
 	Praxis__Approval ap = PRAXIS__APPROVAL__INIT;
-	if (node_args_parse(argc, argv, 1, opts, &a) != PX_OK) {
-		rc = NODE_EXIT_USAGE;
-		goto out;
-	}
-	const char *ys = node_opt_get(opts, "year"), *hs = node_opt_get(opts, "hours"),
-	           *mgr = node_opt_get(opts, "manager");
-	if (a.npos != 0 || ys == NULL || hs == NULL || mgr == NULL) {
-		rc = node_usage(n, "%s", PX_T("usage : approval add --community C [--member M] --year AAAA --hours H --manager NOM",
-		                              "usage: approval add --community C [--member M] --year YYYY --hours H --manager NAME"));
-		goto out;
-	}
+	const char *ys = node_opt_get(a->opts, "year"), *hs = node_opt_get(a->opts, "hours"),
+	           *mgr = node_opt_get(a->opts, "manager");
 	char *end;
 	long y = strtol(ys, &end, 10);
 	if (*end != '\0' || y < 1900 || y > 2200) {
@@ -1384,16 +1211,16 @@ approval_add(px_node *n, int argc, char **argv)
 	}
 	ap.manager = (char *)mgr;
 	ap.date = px_date_today();
-	const char *ds = node_opt_get(opts, "date");
+	const char *ds = node_opt_get(a->opts, "date");
 	if (ds != NULL && px_date_parse(ds, &ap.date) != PX_OK) {
 		rc = meet_bad_date(n, ds);
 		goto out;
 	}
-	ap.reason = (char *)(node_opt_get(opts, "reason") ? node_opt_get(opts, "reason") : "");
-	if (meet_begin(n, true, &txn, &rc) != PX_OK ||
-	    meet_resolve_community(n, txn, node_opt_get(opts, "community"), &ap.community_id, &rc) != PX_OK)
+	ap.reason = (char *)(node_opt_get(a->opts, "reason") ? node_opt_get(a->opts, "reason") : "");
+	if (node_txn_begin(n, true, &txn, &rc) != PX_OK ||
+	    meet_resolve_community(n, txn, node_opt_get(a->opts, "community"), &ap.community_id, &rc) != PX_OK)
 		goto out;
-	const char *mref = node_opt_get(opts, "member");
+	const char *mref = node_opt_get(a->opts, "member");
 	if (mref != NULL) {
 		if (meet_load_member(n, txn, mref, &mem, &rc) != PX_OK)
 			goto out;
@@ -1406,11 +1233,11 @@ approval_add(px_node *n, int argc, char **argv)
 		ap.member_id = mem->id;
 	}
 	if ((err = node_next_id(txn, "approvals", &ap.id)) != PX_OK || (err = node_approval_put(n, txn, &ap)) != PX_OK) {
-		rc = meet_store_fail(n, err);
+		rc = node_store_fail(n, err);
 		goto out;
 	}
 	pxp_change ch = {.kind = PXP_CHANGE_APPROVAL, .member_id = ap.member_id};
-	if ((rc = meet_check_commit(n, &txn, ap.community_id, &ch)) != NODE_EXIT_OK)
+	if ((rc = node_txn_check_commit(n, &txn, ap.community_id, &ch)) != NODE_EXIT_OK)
 		goto out;
 	char *msg = ap.member_id ? node_fmt(PX_T("Approbation %llu : %g h de plus en %d pour le membre %llu (%s).",
 	                                         "Approval %llu: %g more hours in %d for member %llu (%s)."),
@@ -1423,8 +1250,7 @@ approval_add(px_node *n, int argc, char **argv)
 	free(msg);
 out:
 	px_txn_abort(txn);
-	meet_free(mem);
-	node_args_free(opts, &a);
+	node_msg_free(mem);
 	return rc;
 }
 
@@ -1434,13 +1260,11 @@ struct approval_list {
 };
 
 static px_err
-approval_list_one(void *arg, px_val key, px_val val)
+approval_list_one(void *arg, px_val key, void *msg)
 {
 	(void)key;
 	struct approval_list *l = arg;
-	Praxis__Approval *ap = praxis__approval__unpack(NULL, val.size, val.data);
-	if (ap == NULL)
-		return PX_ECORRUPT;
+	Praxis__Approval *ap = msg;
 	if (l->year == 0 || ap->year == l->year) {
 		l->out.count++;
 		char d[11];
@@ -1465,29 +1289,17 @@ approval_list_one(void *arg, px_val key, px_val val)
 			free(id), free(who), free(yr), free(hr);
 		}
 	}
-	meet_free(ap);
 	return PX_OK;
 }
 
 static int
-approval_list(px_node *n, int argc, char **argv)
+approval_list(px_node *n, const node_args *a)
 {
-	node_opt opts[] = {ACT_OPT("community"), ACT_OPT("year"), ACT_END};
-	node_args a = {0};
 	int rc = NODE_EXIT_OK;
 	px_txn *txn = NULL;
 	px_err err;
 	struct approval_list l = {0};
-	if (node_args_parse(argc, argv, 1, opts, &a) != PX_OK) {
-		rc = NODE_EXIT_USAGE;
-		goto out;
-	}
-	if (a.npos != 0) {
-		rc = node_usage(n, "%s", PX_T("usage : approval list --community C [--year AAAA]",
-		                              "usage: approval list --community C [--year YYYY]"));
-		goto out;
-	}
-	const char *ys = node_opt_get(opts, "year");
+	const char *ys = node_opt_get(a->opts, "year");
 	if (ys != NULL) {
 		char *end;
 		long y = strtol(ys, &end, 10);
@@ -1498,22 +1310,22 @@ approval_list(px_node *n, int argc, char **argv)
 		l.year = (int)y;
 	}
 	uint64_t cid;
-	if (meet_begin(n, false, &txn, &rc) != PX_OK ||
-	    meet_resolve_community(n, txn, node_opt_get(opts, "community"), &cid, &rc) != PX_OK)
+	if (node_txn_begin(n, false, &txn, &rc) != PX_OK ||
+	    meet_resolve_community(n, txn, node_opt_get(a->opts, "community"), &cid, &rc) != PX_OK)
 		goto out;
 	const char *h[] = {PX_T("n°", "no."), PX_T("pour", "for"), PX_T("année", "year"), PX_T("heures", "hours"),
 	                   PX_T("gestionnaire", "manager"), "date", PX_T("raison", "reason")};
 	node_listing_begin(n, &l.out, 7, h);
 	uint8_t k[8];
-	if ((err = px_scan(txn, n->db.approvals, k, node_key_id(k, cid), approval_list_one, &l)) != PX_OK) {
-		rc = meet_store_fail(n, err);
+	if ((err = node_scan(txn, n->db.approvals, k, node_key_id(k, cid),
+	                     &praxis__approval__descriptor, approval_list_one, &l)) != PX_OK) {
+		rc = node_store_fail(n, err);
 		goto out;
 	}
 	node_listing_end(&l.out, PX_T("Aucune approbation.", "No approval."));
 out:
 	node_listing_fini(&l.out);
 	px_txn_abort(txn);
-	node_args_free(opts, &a);
 	return rc;
 }
 

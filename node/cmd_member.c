@@ -15,6 +15,52 @@
 #include <stdlib.h>
 #include <string.h>
 
+static int member_add(px_node *n, const node_args *a);
+static int member_edit(px_node *n, const node_args *a);
+static int member_remove(px_node *n, const node_args *a);
+static int member_list(px_node *n, const node_args *a);
+static int member_show(px_node *n, const node_args *a);
+/* One table for every subcommand, as add and edit share their options. */
+static const node_opt member_opts[] = {
+	NODE_OPT("community", true), NODE_OPT("family", true),  NODE_OPT("first", true),  NODE_OPT("birth", true),
+	NODE_OPT("org", true),       NODE_OPT("job-title", true), NODE_OPT("discipline", true),
+	NODE_OPT("email", true),     NODE_OPT("role", true),    NODE_OPT("status", true), NODE_OPT("joined", true),
+	NODE_OPT("consent", true),   NODE_OPT("left", true),    NODE_OPT("imposed", true), NODE_OPT("reason", true),
+	NODE_OPT("all", false),      NODE_OPT_END};
+#define MEMBER_ONE .min_pos = 1, .max_pos = 1, .usage_fr = "donnez le numéro d'un membre", \
+	.usage_en = "give one member number"
+
+const node_cmd node_member_cmds[] = {
+	{"member", "add", .run = member_add,
+	 .usage = "member add --community C --family NOM --first PRÉNOM [--birth JJ/MM] [--org ORG] [--job-title T] [--discipline D] "
+	          "[--email COURRIEL] [--role member|moderator|facilitator|coordinator] [--status candidate|active|...] [--joined DATE] [--consent oui|non] [--imposed oui|non]",
+	 .help_fr = "Ajoute un membre.", .help_en = "Add a member.", .opts = member_opts},
+	{"member", "edit", .run = member_edit,
+	 .usage = "member edit ID [options de add sauf --community] [--status STATUT --reason RAISON] [--left DATE]",
+	 .help_fr = "Modifie un membre ; un changement de statut garde sa raison dans l'historique.",
+	 .help_en = "Edit a member; a status change keeps its reason in the history.", .opts = member_opts, MEMBER_ONE},
+	{"member", "list", .run = member_list,
+	 .usage = "member list [--community C] [--org ORG] [--status STATUT] [--all] [--json]",
+	 .help_fr = "Liste les membres (sans les effacés, sauf --all).",
+	 .help_en = "List members (erased ones only with --all).", .opts = member_opts,
+	 .usage_fr = "argument inattendu", .usage_en = "unexpected argument"},
+	{"member", "show", .run = member_show, .usage = "member show ID [--json]",
+	 .help_fr = "Affiche un membre et son historique.", .help_en = "Show a member and her history.",
+	 .opts = member_opts, MEMBER_ONE},
+	{"member", "search", .run = member_list, .usage = "member search PRÉFIXE [--org ORG] [--community C] [--json]",
+	 .help_fr = "Cherche par début de nom ou de prénom (sans tenir compte des accents).",
+	 .help_en = "Search by name prefix (accent-insensitive).", .opts = member_opts, .min_pos = 1, .max_pos = 1,
+	 .usage_fr = "donnez un début de nom", .usage_en = "give a name prefix"},
+	{"member", "remove", .run = member_remove, .usage = "member remove ID",
+	 .help_fr = "Efface les données personnelles d'un membre (droit à l'effacement) ; les comptes anonymes restent justes.",
+	 .help_en = "Erase a member's personal data (right to erasure); anonymous counts stay right.",
+	 .opts = member_opts, MEMBER_ONE},
+	{"member", "export", .run = member_show, .usage = "member export ID",
+	 .help_fr = "Tout ce qui est conservé sur un membre, en JSON (droit d'accès).",
+	 .help_en = "Everything stored about a member, as JSON (right of access).", .opts = member_opts, MEMBER_ONE},
+	{0},
+};
+
 /* ------------------------------------------------------------ validation */
 
 struct member_orgs {
@@ -24,13 +70,11 @@ struct member_orgs {
 };
 
 static px_err
-member_orgs_scan(void *arg, px_val key, px_val val)
+member_orgs_scan(void *arg, px_val key, void *msg)
 {
 	member_orgs *o = arg;
 	(void)key;
-	Praxis__Organization *org = praxis__organization__unpack(NULL, val.size, val.data);
-	if (org == NULL)
-		return PX_ECORRUPT;
+	Praxis__Organization *org = msg;
 	uint64_t *ni = realloc(o->ids, (o->n + 1) * sizeof *ni);
 	if (ni != NULL)
 		o->ids = ni;
@@ -39,7 +83,6 @@ member_orgs_scan(void *arg, px_val key, px_val val)
 		o->names = nn;
 	char *norm = node_normalize(org->name);
 	uint64_t id = org->id;
-	protobuf_c_message_free_unpacked(&org->base, NULL);
 	if (ni == NULL || nn == NULL || norm == NULL) {
 		free(norm);
 		return PX_ENOMEM;
@@ -56,7 +99,8 @@ member_orgs_load(px_node *n, px_txn *txn, member_orgs **out)
 	member_orgs *o = calloc(1, sizeof *o);
 	if (o == NULL)
 		return PX_ENOMEM;
-	px_err err = px_scan(txn, n->db.orgs, NULL, 0, member_orgs_scan, o);
+	px_err err = node_scan(txn, n->db.orgs, NULL, 0, &praxis__organization__descriptor,
+	                       member_orgs_scan, o);
 	if (err != PX_OK) {
 		member_orgs_free(o);
 		return err;
@@ -304,13 +348,8 @@ member_ref_fail(px_node *n, px_err err, const char *what, const char *ref)
 		                 what, ref);
 	if (err == PX_ENOTFOUND)
 		return node_fail(n, err, PX_T("%s inconnu·e « %s »", "unknown %s '%s'"), what, ref);
-	return node_fail(n, err, "%s", px_strerror_user(err));
+	return node_store_fail(n, err);
 }
-
-#define MEMBER_FIELD_OPTS                                                                          \
-	NODE_OPT("family", true), NODE_OPT("first", true), NODE_OPT("birth", true), NODE_OPT("org", true), NODE_OPT("job-title", true),   \
-	    NODE_OPT("discipline", true), NODE_OPT("email", true), NODE_OPT("role", true), NODE_OPT("status", true),              \
-	    NODE_OPT("joined", true), NODE_OPT("consent", true), NODE_OPT("left", true), NODE_OPT("imposed", true)
 
 static member_fields
 member_fields_from(const node_opt *o)
@@ -354,10 +393,9 @@ member_check(px_node *n, px_txn *txn, const Praxis__Member *m, bool add, int old
 /* ------------------------------------------------------------------- add */
 
 static int
-member_add(px_node *n, node_opt *opts, node_args *a)
+member_add(px_node *n, const node_args *a)
 {
-	if (a->npos > 0)
-		return node_usage(n, PX_T("argument inattendu « %s »", "unexpected argument '%s'"), a->pos[0]);
+	const node_opt *opts = a->opts;
 	const char *cref = node_opt_get(opts, "community");
 	if (cref == NULL)
 		return node_fail(n, PX_EINVAL, "%s", PX_T("la communauté est obligatoire (--community)",
@@ -368,7 +406,7 @@ member_add(px_node *n, node_opt *opts, node_args *a)
 	px_txn *txn = NULL;
 	px_err err = px_txn_begin(n->st, true, &txn);
 	if (err != PX_OK)
-		return node_fail(n, err, "%s", px_strerror_user(err));
+		return node_store_fail(n, err);
 	int rc;
 	Praxis__Member m = PRAXIS__MEMBER__INIT;
 	if ((err = node_resolve_community(n, txn, cref, &m.community_id)) != PX_OK) {
@@ -378,7 +416,7 @@ member_add(px_node *n, node_opt *opts, node_args *a)
 	member_fields f = member_fields_from(opts);
 	char why[512] = "";
 	if ((err = member_fill(n, txn, &f, &m, true, false, NULL, why, sizeof why)) != PX_OK) {
-		rc = err == PX_EINVAL ? node_fail(n, err, "%s", why) : node_fail(n, err, "%s", px_strerror_user(err));
+		rc = err == PX_EINVAL ? node_fail(n, err, "%s", why) : node_store_fail(n, err);
 		goto out;
 	}
 	if ((err = node_next_id(txn, "members", &m.id)) != PX_OK)
@@ -394,13 +432,11 @@ member_add(px_node *n, node_opt *opts, node_args *a)
 	if ((err = node_member_put_new(n, txn, &m)) != PX_OK)
 		goto fail;
 	if ((err = member_check(n, txn, &m, true, 0)) != PX_OK) {
-		rc = err == PX_EPRECOND ? NODE_EXIT_INVALID : node_fail(n, err, "%s", px_strerror_user(err));
+		rc = err == PX_EPRECOND ? NODE_EXIT_INVALID : node_store_fail(n, err);
 		goto out;
 	}
-	err = px_txn_commit(txn);
-	txn = NULL;
-	if (err != PX_OK)
-		goto fail;
+	if ((rc = node_txn_commit(n, &txn)) != NODE_EXIT_OK)
+		goto out;
 	if (n->json)
 		node_json_print(member_json(n, NULL, &m));
 	else
@@ -409,7 +445,7 @@ member_add(px_node *n, node_opt *opts, node_args *a)
 	rc = NODE_EXIT_OK;
 	goto out;
 fail:
-	rc = node_fail(n, err, "%s", px_strerror_user(err));
+	rc = node_store_fail(n, err);
 out:
 	px_txn_abort(txn);
 	return rc;
@@ -418,17 +454,16 @@ out:
 /* ------------------------------------------------------------------ edit */
 
 static int
-member_edit(px_node *n, node_opt *opts, node_args *a)
+member_edit(px_node *n, const node_args *a)
 {
-	if (a->npos != 1)
-		return node_usage(n, "%s", PX_T("donnez le numéro d'un membre", "give one member number"));
+	const node_opt *opts = a->opts;
 	if (node_opt_get(opts, "community") != NULL)
 		return node_fail(n, PX_EINVAL, "%s", PX_T("un membre ne change pas de communauté : ajoutez-la à l'autre",
 		                                          "a member does not move between communities: add her to the other"));
 	px_txn *txn = NULL;
 	px_err err = px_txn_begin(n->st, true, &txn);
 	if (err != PX_OK)
-		return node_fail(n, err, "%s", px_strerror_user(err));
+		return node_store_fail(n, err);
 	int rc;
 	uint64_t id;
 	Praxis__Member *m = NULL;
@@ -448,7 +483,7 @@ member_edit(px_node *n, node_opt *opts, node_args *a)
 	member_fields f = member_fields_from(opts);
 	f.status = NULL; /* handled below, with its reason */
 	if ((err = member_fill(n, txn, &f, m, false, true, NULL, why, sizeof why)) != PX_OK) {
-		rc = err == PX_EINVAL ? node_fail(n, err, "%s", why) : node_fail(n, err, "%s", px_strerror_user(err));
+		rc = err == PX_EINVAL ? node_fail(n, err, "%s", why) : node_store_fail(n, err);
 		goto out;
 	}
 	const char *sv = node_opt_get(opts, "status");
@@ -500,13 +535,11 @@ member_edit(px_node *n, node_opt *opts, node_args *a)
 	if ((err = node_member_put(n, txn, m)) != PX_OK)
 		goto fail;
 	if ((err = member_check(n, txn, m, false, old_status)) != PX_OK) {
-		rc = err == PX_EPRECOND ? NODE_EXIT_INVALID : node_fail(n, err, "%s", px_strerror_user(err));
+		rc = err == PX_EPRECOND ? NODE_EXIT_INVALID : node_store_fail(n, err);
 		goto out;
 	}
-	err = px_txn_commit(txn);
-	txn = NULL;
-	if (err != PX_OK)
-		goto fail;
+	if ((rc = node_txn_commit(n, &txn)) != NODE_EXIT_OK)
+		goto out;
 	if (n->json)
 		node_json_print(member_json(n, NULL, m));
 	else
@@ -515,11 +548,10 @@ member_edit(px_node *n, node_opt *opts, node_args *a)
 	rc = NODE_EXIT_OK;
 	goto out;
 fail:
-	rc = node_fail(n, err, "%s", px_strerror_user(err));
+	rc = node_store_fail(n, err);
 out:
 	px_txn_abort(txn);
-	if (m != NULL)
-		protobuf_c_message_free_unpacked(&m->base, NULL);
+	node_msg_free(m);
 	return rc;
 }
 
@@ -583,8 +615,7 @@ member_list_one(struct member_list *l, uint64_t id)
 			node_table_row(l->out.t, row);
 			free(sid);
 			free(cid);
-			if (o != NULL)
-				protobuf_c_message_free_unpacked(&o->base, NULL);
+			node_msg_free(o);
 		}
 	}
 	protobuf_c_message_free_unpacked(&m->base, NULL);
@@ -608,16 +639,16 @@ member_scan_index(void *arg, px_val key, px_val val)
 	return member_list_one(arg, px_rd64((const uint8_t *)key.data + key.size - 8));
 }
 
+/* member list, and member search (one positional: the name prefix). */
 static int
-member_list(px_node *n, node_opt *opts, node_args *a, bool search)
+member_list(px_node *n, const node_args *a)
 {
-	if (search ? a->npos != 1 : a->npos != 0)
-		return node_usage(n, "%s", search ? PX_T("donnez un début de nom", "give a name prefix")
-		                                  : PX_T("argument inattendu", "unexpected argument"));
+	const node_opt *opts = a->opts;
+	bool search = strcmp(a->cmd->sub, "search") == 0;
 	px_txn *txn = NULL;
 	px_err err = px_txn_begin(n->st, false, &txn);
 	if (err != PX_OK)
-		return node_fail(n, err, "%s", px_strerror_user(err));
+		return node_store_fail(n, err);
 	const char *hdr[] = {"#", PX_T("Nom", "Family name"), PX_T("Prénom", "First name"), PX_T("Organisme", "Organization"),
 	                     PX_T("Comm.", "Comm."), PX_T("Rôle", "Role"), PX_T("Statut", "Status"),
 	                     PX_T("Adhésion", "Joined")};
@@ -672,7 +703,7 @@ member_list(px_node *n, node_opt *opts, node_args *a, bool search)
 		fprintf(stderr, "%s\n", PX_T("Aucun membre trouvé.", "No member found."));
 	goto out;
 fail:
-	rc = node_fail(n, err, "%s", px_strerror_user(err));
+	rc = node_store_fail(n, err);
 out:
 	px_txn_abort(txn);
 	node_listing_fini(&l.out);
@@ -764,13 +795,11 @@ member_collect_attendance(void *arg, px_val key, px_val val)
 }
 
 static px_err
-member_collect_hours(void *arg, px_val key, px_val val)
+member_collect_hours(void *arg, px_val key, void *msg)
 {
 	struct member_collect *c = arg;
 	(void)key;
-	Praxis__HoursEntry *h = praxis__hours_entry__unpack(NULL, val.size, val.data);
-	if (h == NULL)
-		return PX_ECORRUPT;
+	Praxis__HoursEntry *h = msg;
 	cJSON *j = cJSON_CreateObject();
 	char mon[24];
 	snprintf(mon, sizeof mon, "%04d-%02d", h->month / 100, h->month % 100);
@@ -778,18 +807,15 @@ member_collect_hours(void *arg, px_val key, px_val val)
 	cJSON_AddNumberToObject(j, "hours", h->hours);
 	cJSON_AddStringToObject(j, "activity", h->activity);
 	cJSON_AddItemToArray(c->arr, j);
-	protobuf_c_message_free_unpacked(&h->base, NULL);
 	return PX_OK;
 }
 
 static px_err
-member_collect_survey(void *arg, px_val key, px_val val)
+member_collect_survey(void *arg, px_val key, void *msg)
 {
 	struct member_collect *c = arg;
 	(void)key;
-	Praxis__SurveyResponse *s = praxis__survey_response__unpack(NULL, val.size, val.data);
-	if (s == NULL)
-		return PX_ECORRUPT;
+	Praxis__SurveyResponse *s = msg;
 	if (s->member_id == c->member) {
 		cJSON *j = cJSON_CreateObject();
 		cJSON_AddStringToObject(j, "period", s->period);
@@ -798,18 +824,15 @@ member_collect_survey(void *arg, px_val key, px_val val)
 			cJSON_AddItemToArray(ans, cJSON_CreateNumber(s->answers[i]));
 		cJSON_AddItemToArray(c->arr, j);
 	}
-	protobuf_c_message_free_unpacked(&s->base, NULL);
 	return PX_OK;
 }
 
 static px_err
-member_collect_approval(void *arg, px_val key, px_val val)
+member_collect_approval(void *arg, px_val key, void *msg)
 {
 	struct member_collect *c = arg;
 	(void)key;
-	Praxis__Approval *a = praxis__approval__unpack(NULL, val.size, val.data);
-	if (a == NULL)
-		return PX_ECORRUPT;
+	Praxis__Approval *a = msg;
 	if (a->member_id == c->member) {
 		cJSON *j = cJSON_CreateObject();
 		cJSON_AddNumberToObject(j, "year", a->year);
@@ -819,7 +842,6 @@ member_collect_approval(void *arg, px_val key, px_val val)
 		cJSON_AddStringToObject(j, "reason", a->reason);
 		cJSON_AddItemToArray(c->arr, j);
 	}
-	protobuf_c_message_free_unpacked(&a->base, NULL);
 	return PX_OK;
 }
 
@@ -851,14 +873,18 @@ member_export_json(px_node *n, px_txn *txn, const Praxis__Member *m, cJSON **out
 	                   &col)) != PX_OK)
 		goto fail;
 	col.arr = cJSON_AddArrayToObject(j, "hours");
-	if ((err = px_scan(txn, n->db.hours, k, node_key_id(k, m->id), member_collect_hours, &col)) != PX_OK)
+	if ((err = node_scan(txn, n->db.hours, k, node_key_id(k, m->id),
+	                     &praxis__hours_entry__descriptor, member_collect_hours, &col)) !=
+	    PX_OK)
 		goto fail;
 	col.arr = cJSON_AddArrayToObject(j, "surveys");
-	if ((err = px_scan(txn, n->db.surveys, k, node_key_id(k, m->community_id), member_collect_survey, &col)) !=
+	if ((err = node_scan(txn, n->db.surveys, k, node_key_id(k, m->community_id),
+	                     &praxis__survey_response__descriptor, member_collect_survey, &col)) !=
 	    PX_OK)
 		goto fail;
 	col.arr = cJSON_AddArrayToObject(j, "approvals");
-	if ((err = px_scan(txn, n->db.approvals, k, node_key_id(k, m->community_id), member_collect_approval, &col)) !=
+	if ((err = node_scan(txn, n->db.approvals, k, node_key_id(k, m->community_id),
+	                     &praxis__approval__descriptor, member_collect_approval, &col)) !=
 	    PX_OK)
 		goto fail;
 	char sk[40];
@@ -872,15 +898,15 @@ fail:
 	return err;
 }
 
+/* member show, and member export (everything, as JSON). */
 static int
-member_show(px_node *n, node_args *a, bool export)
+member_show(px_node *n, const node_args *a)
 {
-	if (a->npos != 1)
-		return node_usage(n, "%s", PX_T("donnez le numéro d'un membre", "give one member number"));
+	bool export = strcmp(a->cmd->sub, "export") == 0;
 	px_txn *txn = NULL;
 	px_err err = px_txn_begin(n->st, false, &txn);
 	if (err != PX_OK)
-		return node_fail(n, err, "%s", px_strerror_user(err));
+		return node_store_fail(n, err);
 	uint64_t id;
 	int rc = NODE_EXIT_OK;
 	Praxis__Member *m = NULL;
@@ -889,13 +915,13 @@ member_show(px_node *n, node_args *a, bool export)
 		goto out;
 	}
 	if ((err = node_member_get(n, txn, id, &m)) != PX_OK) {
-		rc = node_fail(n, err, "%s", px_strerror_user(err));
+		rc = node_store_fail(n, err);
 		goto out;
 	}
 	if (export) {
 		cJSON *j = NULL;
 		if ((err = member_export_json(n, txn, m, &j)) != PX_OK) {
-			rc = node_fail(n, err, "%s", px_strerror_user(err));
+			rc = node_store_fail(n, err);
 			goto out;
 		}
 		char *s = cJSON_Print(j);
@@ -946,14 +972,11 @@ member_show(px_node *n, node_args *a, bool export)
 		       node_status_name((int)m->history[i]->to), m->history[i]->reason[0] ? " : " : "",
 		       m->history[i]->reason);
 	}
-	if (o != NULL)
-		protobuf_c_message_free_unpacked(&o->base, NULL);
-	if (c != NULL)
-		protobuf_c_message_free_unpacked(&c->base, NULL);
+	node_msg_free(o);
+	node_msg_free(c);
 out:
 	px_txn_abort(txn);
-	if (m != NULL)
-		protobuf_c_message_free_unpacked(&m->base, NULL);
+	node_msg_free(m);
 	return rc;
 }
 
@@ -1071,14 +1094,12 @@ member_protocol_erase(px_node *n, px_txn *txn, uint64_t pid)
 }
 
 static int
-member_remove(px_node *n, node_args *a)
+member_remove(px_node *n, const node_args *a)
 {
-	if (a->npos != 1)
-		return node_usage(n, "%s", PX_T("donnez le numéro d'un membre", "give one member number"));
 	px_txn *txn = NULL;
 	px_err err = px_txn_begin(n->st, true, &txn);
 	if (err != PX_OK)
-		return node_fail(n, err, "%s", px_strerror_user(err));
+		return node_store_fail(n, err);
 	int rc = NODE_EXIT_OK;
 	uint64_t id;
 	Praxis__Member *m = NULL;
@@ -1187,10 +1208,8 @@ member_remove(px_node *n, node_args *a)
 	node_be32(cnt, node_rd32(cnt) + 1);
 	if ((err = px_put(txn, n->db.erased_counts, ek, 12, cnt, 4)) != PX_OK)
 		goto fail;
-	err = px_txn_commit(txn);
-	txn = NULL;
-	if (err != PX_OK)
-		goto fail;
+	if ((rc = node_txn_commit(n, &txn)) != NODE_EXIT_OK)
+		goto out;
 	/* Freed pages still hold the old bytes until the file is compacted. */
 	if ((err = px_store_compact(n->st)) != PX_OK) {
 		rc = node_fail(n, err, PX_T("données effacées, mais le compactage de la base a échoué : %s",
@@ -1214,46 +1233,13 @@ member_remove(px_node *n, node_args *a)
 	}
 	goto out;
 fail:
-	rc = node_fail(n, err, "%s", px_strerror_user(err));
+	rc = node_store_fail(n, err);
 out:
 	px_txn_abort(txn);
-	if (m != NULL)
-		protobuf_c_message_free_unpacked(&m->base, NULL);
+	node_msg_free(m);
 	free(pids.v);
 	free(hk.k);
 	free(hist);
 	free(hptr);
-	return rc;
-}
-
-int
-cmd_member(px_node *n, int argc, char **argv)
-{
-	node_opt opts[] = {NODE_OPT("community", true), MEMBER_FIELD_OPTS, NODE_OPT("reason", true), NODE_OPT("all", false), NODE_OPT_END};
-	node_args a;
-	int rc;
-	const char *sub = argv[0];
-	if (node_args_parse(argc, argv, 1, opts, &a) != PX_OK) {
-		rc = NODE_EXIT_USAGE;
-		goto out;
-	}
-	if (strcmp(sub, "add") == 0)
-		rc = member_add(n, opts, &a);
-	else if (strcmp(sub, "edit") == 0)
-		rc = member_edit(n, opts, &a);
-	else if (strcmp(sub, "list") == 0)
-		rc = member_list(n, opts, &a, false);
-	else if (strcmp(sub, "search") == 0)
-		rc = member_list(n, opts, &a, true);
-	else if (strcmp(sub, "show") == 0)
-		rc = member_show(n, &a, false);
-	else if (strcmp(sub, "export") == 0)
-		rc = member_show(n, &a, true);
-	else if (strcmp(sub, "remove") == 0)
-		rc = member_remove(n, &a);
-	else
-		rc = node_usage(n, PX_T("sous-commande inconnue « member %s »", "unknown subcommand 'member %s'"), sub);
-out:
-	node_args_free(opts, &a);
 	return rc;
 }

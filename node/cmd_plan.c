@@ -19,28 +19,36 @@
 #include <string.h>
 #include <strings.h>
 
-#define ACT_OPT(nm) {.name = (nm), .has_arg = true}
-#define ACT_FLAG(nm) {.name = (nm), .has_arg = false}
-#define ACT_END {.name = NULL}
-
-static int plan_import(px_node *n, int argc, char **argv);
-static int plan_show(px_node *n, int argc, char **argv);
-static int plan_set_result(px_node *n, int argc, char **argv);
+static int plan_import(px_node *n, const node_args *a);
+static int plan_show(px_node *n, const node_args *a);
+static int plan_set_result(px_node *n, const node_args *a);
 static const node_cmd plan_cmds[] = {
-	{"plan", "import", plan_import, "plan import COMMUNAUTÉ FICHIER.json [--replace]",
+	{"plan", "import", .run = plan_import,
+	 .usage = "plan import COMMUNAUTÉ FICHIER.json [--replace]",
 	 "Importe un plan d'action (arbre priorités → objectifs généraux → objectifs spécifiques → moyens, "
 	 "format de data/plans/). Un plan de même début de période est refusé sans --replace.",
 	 "Import an action plan (tree priorities → general objectives → specific objectives → means, format "
-	 "of data/plans/). A plan with the same period start is refused without --replace.", 0},
-	{"plan", "show", plan_show, "plan show COMMUNAUTÉ [--period-start DATE] [--json]",
+	 "of data/plans/). A plan with the same period start is refused without --replace.",
+	 .opts = (const node_opt[]){NODE_OPT("replace", false), NODE_OPT_END}, .min_pos = 2, .max_pos = 2,
+	 .usage_fr = "usage : plan import COMMUNAUTÉ FICHIER.json [--replace]",
+	 .usage_en = "usage: plan import COMMUNITY FILE.json [--replace]"},
+	{"plan", "show", .run = plan_show,
+	 .usage = "plan show COMMUNAUTÉ [--period-start DATE] [--json]",
 	 "Affiche le plan d'action (le plus récent par défaut) ; --json redonne l'arbre du fichier importé.",
-	 "Show the action plan (the latest by default); --json gives back the imported file's tree.", 0},
-	{"plan", "set-result", plan_set_result,
-	 "plan set-result COMMUNAUTÉ ITEM oui|non|attente [--gap TEXTE] [--period-start DATE]",
+	 "Show the action plan (the latest by default); --json gives back the imported file's tree.",
+	 .opts = (const node_opt[]){NODE_OPT("period-start", true), NODE_OPT_END}, .min_pos = 1, .max_pos = 1,
+	 .usage_fr = "usage : plan show COMMUNAUTÉ [--period-start DATE] [--json]",
+	 .usage_en = "usage: plan show COMMUNITY [--period-start DATE] [--json]"},
+	{"plan", "set-result", .run = plan_set_result,
+	 .usage = "plan set-result COMMUNAUTÉ ITEM oui|non|attente [--gap TEXTE] [--period-start DATE]",
 	 "Note le résultat obtenu d'un élément (ITEM : numéro affiché par plan show, ou chemin 1.2.1) et "
 	 "l'explication des écarts.",
 	 "Set an item's obtained result (ITEM: the number shown by plan show, or a path 1.2.1) and the "
-	 "explanation of the gap.", 0},
+	 "explanation of the gap.",
+	 .opts = (const node_opt[]){NODE_OPT("gap", true), NODE_OPT("period-start", true), NODE_OPT_END},
+	 .min_pos = 3, .max_pos = 3,
+	 .usage_fr = "usage : plan set-result COMMUNAUTÉ ITEM oui|non|attente [--gap TEXTE]",
+	 .usage_en = "usage: plan set-result COMMUNITY ITEM yes|no|pending [--gap TEXT]"},
 	{0},
 };
 NODE_COMMANDS(plan_cmds)
@@ -71,8 +79,7 @@ plan_result_word(int r)
 static void
 plan_free(Praxis__Plan *p)
 {
-	if (p != NULL)
-		protobuf_c_message_free_unpacked(&p->base, NULL);
+	node_msg_free(p);
 }
 
 /* ------------------------------------------------------------ tree -> flat */
@@ -320,9 +327,8 @@ plan_to_json(const Praxis__Plan *p)
 	return j;
 }
 
-/* Position of item idx as "1.2.1" (order among its siblings at each level). */
-static void
-plan_path(const Praxis__Plan *p, size_t idx, char *out, size_t size)
+void
+node_plan_path(const Praxis__Plan *p, size_t idx, char *out, size_t size)
 {
 	uint32_t chain[8];
 	int depth = 0;
@@ -353,7 +359,7 @@ plan_print_item(const Praxis__Plan *p, size_t idx, int depth)
 {
 	const Praxis__PlanItem *it = p->items[idx];
 	char path[64];
-	plan_path(p, idx, path, sizeof path);
+	node_plan_path(p, idx, path, sizeof path);
 	const char *last = strrchr(path, '.');
 	const char *num = last ? last + 1 : path;
 	int ind = 2 * (depth - 1);
@@ -454,17 +460,15 @@ plan_load(px_node *n, px_txn *txn, const char *cref, const char *start, uint64_t
 		*rc = node_fail(n, err, PX_T("aucun plan d'action pour « %s » (plan import)", "no action plan for '%s' (plan import)"),
 		                cref);
 	else if (err != PX_OK)
-		*rc = node_fail(n, err, "%s", px_strerror_user(err));
+		*rc = node_store_fail(n, err);
 	return err;
 }
 
 /* --------------------------------------------------------------- commands */
 
 static int
-plan_import(px_node *n, int argc, char **argv)
+plan_import(px_node *n, const node_args *a)
 {
-	node_opt opts[] = {ACT_FLAG("replace"), ACT_END};
-	node_args a = {0};
 	int rc = NODE_EXIT_OK;
 	px_txn *txn = NULL;
 	char *buf = NULL;
@@ -472,16 +476,7 @@ plan_import(px_node *n, int argc, char **argv)
 	Praxis__Plan *old = NULL;
 	plan_build b = {0};
 	px_err err;
-	if (node_args_parse(argc, argv, 1, opts, &a) != PX_OK) {
-		rc = NODE_EXIT_USAGE;
-		goto out;
-	}
-	if (a.npos != 2) {
-		rc = node_usage(n, "%s", PX_T("usage : plan import COMMUNAUTÉ FICHIER.json [--replace]",
-		                              "usage: plan import COMMUNITY FILE.json [--replace]"));
-		goto out;
-	}
-	const char *path = a.pos[1];
+	const char *path = a->pos[1];
 	size_t len;
 	if ((buf = plan_read_file(path, &len)) == NULL) {
 		rc = node_fail(n, PX_EIO, PX_T("impossible de lire %s : %s", "cannot read %s: %s"), path, strerror(errno));
@@ -497,19 +492,17 @@ plan_import(px_node *n, int argc, char **argv)
 		goto out;
 	}
 	if ((err = plan_from_json(j, &b)) != PX_OK) {
-		rc = err == PX_EINVAL ? node_fail(n, err, "%s : %s", path, b.err) : node_fail(n, err, "%s", px_strerror_user(err));
+		rc = err == PX_EINVAL ? node_fail(n, err, "%s : %s", path, b.err) : node_store_fail(n, err);
 		goto out;
 	}
-	if ((err = px_txn_begin(n->st, true, &txn)) != PX_OK) {
-		rc = node_fail(n, err, "%s", px_strerror_user(err));
+	if (node_txn_begin(n, true, &txn, &rc) != PX_OK)
 		goto out;
-	}
-	if (node_resolve_community(n, txn, a.pos[0], &b.plan->community_id) != PX_OK) {
-		rc = node_fail(n, PX_ENOTFOUND, PX_T("communauté « %s » introuvable", "community '%s' not found"), a.pos[0]);
+	if (node_resolve_community(n, txn, a->pos[0], &b.plan->community_id) != PX_OK) {
+		rc = node_fail(n, PX_ENOTFOUND, PX_T("communauté « %s » introuvable", "community '%s' not found"), a->pos[0]);
 		goto out;
 	}
 	err = node_plan_get(n, txn, b.plan->community_id, b.plan->period_start, &old);
-	if (err == PX_OK && node_opt_get(opts, "replace") == NULL) {
+	if (err == PX_OK && node_opt_get(a->opts, "replace") == NULL) {
 		char d[11];
 		px_date_format(b.plan->period_start, d);
 		rc = node_fail(n, PX_EEXISTS,
@@ -519,19 +512,15 @@ plan_import(px_node *n, int argc, char **argv)
 		goto out;
 	}
 	if (err != PX_OK && err != PX_ENOTFOUND) {
-		rc = node_fail(n, err, "%s", px_strerror_user(err));
+		rc = node_store_fail(n, err);
 		goto out;
 	}
 	if ((err = node_plan_put(n, txn, b.plan)) != PX_OK) {
-		rc = node_fail(n, err, "%s", px_strerror_user(err));
+		rc = node_store_fail(n, err);
 		goto out;
 	}
-	err = px_txn_commit(txn);
-	txn = NULL;
-	if (err != PX_OK) {
-		rc = node_fail(n, err, "%s", px_strerror_user(err));
+	if ((rc = node_txn_commit(n, &txn)) != NODE_EXIT_OK)
 		goto out;
-	}
 	size_t counts[5] = {0};
 	for (size_t i = 0; i < b.plan->n_items; i++)
 		if (b.plan->items[i]->level >= 1 && b.plan->items[i]->level <= 4)
@@ -558,34 +547,19 @@ out:
 	plan_free(old);
 	cJSON_Delete(j);
 	free(buf);
-	node_args_free(opts, &a);
 	return rc;
 }
 
 static int
-plan_show(px_node *n, int argc, char **argv)
+plan_show(px_node *n, const node_args *a)
 {
-	node_opt opts[] = {ACT_OPT("period-start"), ACT_END};
-	node_args a = {0};
 	int rc = NODE_EXIT_OK;
 	px_txn *txn = NULL;
 	Praxis__Plan *p = NULL;
-	px_err err;
-	if (node_args_parse(argc, argv, 1, opts, &a) != PX_OK) {
-		rc = NODE_EXIT_USAGE;
+	if (node_txn_begin(n, false, &txn, &rc) != PX_OK)
 		goto out;
-	}
-	if (a.npos != 1) {
-		rc = node_usage(n, "%s", PX_T("usage : plan show COMMUNAUTÉ [--period-start DATE] [--json]",
-		                              "usage: plan show COMMUNITY [--period-start DATE] [--json]"));
-		goto out;
-	}
-	if ((err = px_txn_begin(n->st, false, &txn)) != PX_OK) {
-		rc = node_fail(n, err, "%s", px_strerror_user(err));
-		goto out;
-	}
 	uint64_t cid;
-	if (plan_load(n, txn, a.pos[0], node_opt_get(opts, "period-start"), &cid, &p, &rc) != PX_OK)
+	if (plan_load(n, txn, a->pos[0], node_opt_get(a->opts, "period-start"), &cid, &p, &rc) != PX_OK)
 		goto out;
 	if (n->json) {
 		node_json_print(plan_to_json(p));
@@ -614,7 +588,6 @@ plan_show(px_node *n, int argc, char **argv)
 out:
 	px_txn_abort(txn);
 	plan_free(p);
-	node_args_free(opts, &a);
 	return rc;
 }
 
@@ -638,7 +611,7 @@ plan_find_item(const Praxis__Plan *p, const char *ref)
 	}
 	char path[64];
 	for (size_t i = 0; i < p->n_items; i++) {
-		plan_path(p, i, path, sizeof path);
+		node_plan_path(p, i, path, sizeof path);
 		if (strcmp(path, ref) == 0)
 			return (long)i;
 	}
@@ -646,65 +619,48 @@ plan_find_item(const Praxis__Plan *p, const char *ref)
 }
 
 static int
-plan_set_result(px_node *n, int argc, char **argv)
+plan_set_result(px_node *n, const node_args *a)
 {
-	node_opt opts[] = {ACT_OPT("gap"), ACT_OPT("period-start"), ACT_END};
-	node_args a = {0};
 	int rc = NODE_EXIT_OK;
 	px_txn *txn = NULL;
 	Praxis__Plan *p = NULL;
 	px_err err;
-	if (node_args_parse(argc, argv, 1, opts, &a) != PX_OK) {
-		rc = NODE_EXIT_USAGE;
-		goto out;
-	}
-	if (a.npos != 3) {
-		rc = node_usage(n, "%s", PX_T("usage : plan set-result COMMUNAUTÉ ITEM oui|non|attente [--gap TEXTE]",
-		                              "usage: plan set-result COMMUNITY ITEM yes|no|pending [--gap TEXT]"));
-		goto out;
-	}
 	Praxis__PlanResult res;
-	if (a.pos[2][0] == '\0' || !plan_parse_result(a.pos[2], &res)) {
+	if (a->pos[2][0] == '\0' || !plan_parse_result(a->pos[2], &res)) {
 		rc = node_fail(n, PX_EINVAL, PX_T("résultat inconnu « %s » (oui, non ou attente)",
 		                                  "unknown result '%s' (yes, no or pending)"),
-		               a.pos[2]);
+		               a->pos[2]);
 		goto out;
 	}
-	if ((err = px_txn_begin(n->st, true, &txn)) != PX_OK) {
-		rc = node_fail(n, err, "%s", px_strerror_user(err));
+	if (node_txn_begin(n, true, &txn, &rc) != PX_OK)
 		goto out;
-	}
 	uint64_t cid;
-	if (plan_load(n, txn, a.pos[0], node_opt_get(opts, "period-start"), &cid, &p, &rc) != PX_OK)
+	if (plan_load(n, txn, a->pos[0], node_opt_get(a->opts, "period-start"), &cid, &p, &rc) != PX_OK)
 		goto out;
-	long idx = plan_find_item(p, a.pos[1]);
+	long idx = plan_find_item(p, a->pos[1]);
 	if (idx < 0) {
 		rc = node_fail(n, PX_ENOTFOUND,
 		               PX_T("élément « %s » introuvable dans le plan (numéro entre crochets ou chemin 1.2.1 de plan show)",
 		                    "item '%s' not found in the plan (number in brackets or path 1.2.1 from plan show)"),
-		               a.pos[1]);
+		               a->pos[1]);
 		goto out;
 	}
 	Praxis__PlanItem *it = p->items[idx];
 	it->obtained = res;
-	const char *gap = node_opt_get(opts, "gap");
+	const char *gap = node_opt_get(a->opts, "gap");
 	if (gap != NULL) {
 		if (it->gap != NULL && it->gap != protobuf_c_empty_string)
 			free(it->gap);
 		it->gap = strdup(gap);
 	}
 	if ((err = node_plan_put(n, txn, p)) != PX_OK) {
-		rc = node_fail(n, err, "%s", px_strerror_user(err));
+		rc = node_store_fail(n, err);
 		goto out;
 	}
-	err = px_txn_commit(txn);
-	txn = NULL;
-	if (err != PX_OK) {
-		rc = node_fail(n, err, "%s", px_strerror_user(err));
+	if ((rc = node_txn_commit(n, &txn)) != NODE_EXIT_OK)
 		goto out;
-	}
 	char path[64];
-	plan_path(p, (size_t)idx, path, sizeof path);
+	node_plan_path(p, (size_t)idx, path, sizeof path);
 	if (n->json) {
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddBoolToObject(o, "ok", true);
@@ -723,7 +679,6 @@ plan_set_result(px_node *n, int argc, char **argv)
 out:
 	px_txn_abort(txn);
 	plan_free(p);
-	node_args_free(opts, &a);
 	return rc;
 }
 

@@ -8,6 +8,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+static int plug_list_cmd(px_node *n, const node_args *a);
+static int plug_info_cmd(px_node *n, const node_args *a);
+static int cmd_audit(px_node *n, const node_args *a);
+const node_cmd node_plugin_cmds[] = {
+	{"plugin", "list", .run = plug_list_cmd, .usage = "plugin list [--json]",
+	 .help_fr = "Liste les plugiciels de règles chargés.", .help_en = "List the loaded rule plugins."},
+	{"plugin", "info", .run = plug_info_cmd, .usage = "plugin info NOM [--json]",
+	 .help_fr = "Paramètres, valeurs par défaut et règles d'un plugiciel.",
+	 .help_en = "A plugin's parameters, defaults and rules.", .min_pos = 1, .max_pos = 1,
+	 .usage_fr = "donnez le nom d'un plugiciel", .usage_en = "give a plugin name"},
+	{"audit", NULL, .run = cmd_audit, .usage = "audit [COMMUNAUTÉ] [--from DATE] [--to DATE] [--json]",
+	 .help_fr = "Vérifie les règles du cadre de chaque communauté (ou d'une seule).",
+	 .help_en = "Check each community (or one) against its framework's rules.",
+	 .opts = (const node_opt[]){NODE_OPT("from", true), NODE_OPT("to", true), NODE_OPT_END}, .max_pos = 1,
+	 .usage_fr = "une seule communauté à la fois", .usage_en = "one community at a time"},
+	{0},
+};
+
 static const char *
 plug_type(pxp_param_type t)
 {
@@ -194,30 +212,19 @@ plug_info(px_node *n, struct px_plugin_host *h, const char *name)
 	return NODE_EXIT_OK;
 }
 
-int
-cmd_plugin(px_node *n, int argc, char **argv)
+static int
+plug_list_cmd(px_node *n, const node_args *a)
 {
-	node_opt opts[] = {NODE_OPT_END};
-	node_args a;
-	int rc;
-	if (node_args_parse(argc, argv, 1, opts, &a) != PX_OK) {
-		rc = NODE_EXIT_USAGE;
-		goto out;
-	}
+	(void)a;
 	struct px_plugin_host *h = node_plugins(n);
-	if (h == NULL) {
-		rc = NODE_EXIT_IO;
-		goto out;
-	}
-	if (strcmp(argv[0], "list") == 0) {
-		rc = a.npos == 0 ? plug_list(n, h) : node_usage(n, PX_T("argument inattendu « %s »", "unexpected argument '%s'"), a.pos[0]);
-	} else {
-		rc = a.npos == 1 ? plug_info(n, h, a.pos[0])
-		                 : node_usage(n, "%s", PX_T("donnez le nom d'un plugiciel", "give a plugin name"));
-	}
-out:
-	node_args_free(opts, &a);
-	return rc;
+	return h == NULL ? NODE_EXIT_IO : plug_list(n, h);
+}
+
+static int
+plug_info_cmd(px_node *n, const node_args *a)
+{
+	struct px_plugin_host *h = node_plugins(n);
+	return h == NULL ? NODE_EXIT_IO : plug_info(n, h, a->pos[0]);
 }
 
 /* ------------------------------------------------------------------ audit */
@@ -240,32 +247,22 @@ audit_collect(void *arg, px_val key, px_val val)
 	return PX_OK;
 }
 
-int
-cmd_audit(px_node *n, int argc, char **argv)
+static int
+cmd_audit(px_node *n, const node_args *a)
 {
-	node_opt opts[] = {NODE_OPT("from", true), NODE_OPT("to", true), NODE_OPT_END};
-	node_args a;
 	px_txn *txn = NULL;
 	struct audit_ids ids = {NULL, 0};
 	cJSON *jarr = NULL;
 	node_table *t = NULL;
 	int rc = NODE_EXIT_OK;
 	px_err err;
-	if (node_args_parse(argc, argv, 1, opts, &a) != PX_OK) {
-		rc = NODE_EXIT_USAGE;
-		goto out;
-	}
-	if (a.npos > 1) {
-		rc = node_usage(n, "%s", PX_T("une seule communauté à la fois", "one community at a time"));
-		goto out;
-	}
 	int32_t from = 0, to = 0;
 	const char *v;
-	if ((v = node_opt_get(opts, "from")) != NULL && px_date_parse(v, &from) != PX_OK) {
+	if ((v = node_opt_get(a->opts, "from")) != NULL && px_date_parse(v, &from) != PX_OK) {
 		rc = node_fail(n, PX_EINVAL, PX_T("date invalide pour --from : « %s »", "invalid date for --from: '%s'"), v);
 		goto out;
 	}
-	if ((v = node_opt_get(opts, "to")) != NULL && px_date_parse(v, &to) != PX_OK) {
+	if ((v = node_opt_get(a->opts, "to")) != NULL && px_date_parse(v, &to) != PX_OK) {
 		rc = node_fail(n, PX_EINVAL, PX_T("date invalide pour --to : « %s »", "invalid date for --to: '%s'"), v);
 		goto out;
 	}
@@ -274,25 +271,23 @@ cmd_audit(px_node *n, int argc, char **argv)
 		                                        "--from and --to go together, --from before --to"));
 		goto out;
 	}
-	if ((err = px_txn_begin(n->st, false, &txn)) != PX_OK) {
-		rc = node_fail(n, err, "%s", px_strerror_user(err));
+	if (node_txn_begin(n, false, &txn, &rc) != PX_OK)
 		goto out;
-	}
-	if (a.npos == 1) {
+	if (a->npos == 1) {
 		uint64_t id;
-		if ((err = node_resolve_community(n, txn, a.pos[0], &id)) != PX_OK) {
-			rc = err == PX_ENOTFOUND ? node_fail(n, err, PX_T("communauté inconnue « %s »", "unknown community '%s'"), a.pos[0])
-			                         : node_fail(n, err, "%s", px_strerror_user(err));
+		if ((err = node_resolve_community(n, txn, a->pos[0], &id)) != PX_OK) {
+			rc = err == PX_ENOTFOUND ? node_fail(n, err, PX_T("communauté inconnue « %s »", "unknown community '%s'"), a->pos[0])
+			                         : node_store_fail(n, err);
 			goto out;
 		}
 		if ((ids.v = malloc(sizeof *ids.v)) == NULL) {
-			rc = node_fail(n, PX_ENOMEM, "%s", px_strerror_user(PX_ENOMEM));
+			rc = node_store_fail(n, PX_ENOMEM);
 			goto out;
 		}
 		ids.v[0] = id;
 		ids.n = 1;
 	} else if ((err = px_scan(txn, n->db.communities, NULL, 0, audit_collect, &ids)) != PX_OK) {
-		rc = node_fail(n, err, "%s", px_strerror_user(err));
+		rc = node_store_fail(n, err);
 		goto out;
 	}
 	const char *hdr[] = {PX_T("Communauté", "Community"), PX_T("Règle", "Rule"), PX_T("Gravité", "Severity"),
@@ -305,7 +300,7 @@ cmd_audit(px_node *n, int argc, char **argv)
 	for (size_t i = 0; i < ids.n; i++) {
 		Praxis__Community *c = NULL;
 		if ((err = node_community_get(n, txn, ids.v[i], &c)) != PX_OK) {
-			rc = node_fail(n, err, "%s", px_strerror_user(err));
+			rc = node_store_fail(n, err);
 			goto out;
 		}
 		node_findings f = {0};
@@ -390,6 +385,5 @@ out:
 	cJSON_Delete(jarr);
 	node_table_free(t);
 	free(ids.v);
-	node_args_free(opts, &a);
 	return rc;
 }

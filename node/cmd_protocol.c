@@ -26,37 +26,58 @@
 #include <termios.h>
 #include <unistd.h>
 
-/* Option table rows (designated, so -Wextra sees every field set). */
-#define ACT_OPT(nm) {.name = (nm), .has_arg = true}
-#define ACT_END {.name = NULL}
-
-static int proto_new(px_node *n, int argc, char **argv);
-static int proto_sign(px_node *n, int argc, char **argv);
-static int proto_verify(px_node *n, int argc, char **argv);
-static int proto_show(px_node *n, int argc, char **argv);
-static int proto_list(px_node *n, int argc, char **argv);
-static int proto_cancel(px_node *n, int argc, char **argv);
+static int proto_new(px_node *n, const node_args *a);
+static int proto_sign(px_node *n, const node_args *a);
+static int proto_verify(px_node *n, const node_args *a);
+static int proto_show(px_node *n, const node_args *a);
+static int proto_list(px_node *n, const node_args *a);
+static int proto_cancel(px_node *n, const node_args *a);
 static const node_cmd proto_cmds[] = {
-	{"protocol", "new", proto_new, "protocol new MEMBRE [--clauses FICHIER.json] [--date DATE]",
+	{"protocol", "new", .run = proto_new,
+	 .usage = "protocol new MEMBRE [--clauses FICHIER.json] [--date DATE]",
 	 "Crée le protocole d'engagement d'un membre avec les clauses du cadre de sa communauté "
 	 "(data/protocols/<cadre>.json) et les champs LAU-2 copiés de sa fiche et de son organisme.",
 	 "Create a member's engagement protocol with the clauses of her community's framework "
-	 "(data/protocols/<framework>.json) and the LAU-2 fields copied from her record and organization.", 0},
-	{"protocol", "sign", proto_sign, "protocol sign PROTOCOLE --as member|director [--date DATE]",
+	 "(data/protocols/<framework>.json) and the LAU-2 fields copied from her record and organization.",
+	 .opts = (const node_opt[]){NODE_OPT("clauses", true), NODE_OPT("date", true), NODE_OPT_END},
+	 .min_pos = 1, .max_pos = 1,
+	 .usage_fr = "usage : protocol new MEMBRE [--clauses FICHIER] [--date DATE]",
+	 .usage_en = "usage: protocol new MEMBER [--clauses FILE] [--date DATE]"},
+	{"protocol", "sign", .run = proto_sign,
+	 .usage = "protocol sign PROTOCOLE --as member|director [--date DATE]",
 	 "Signe un protocole comme membre ou comme direction (clé Ed25519 propre à chacun, créée au premier "
 	 "usage, scellée par PRAXIS_PASSPHRASE). Les deux signatures rendent le membre actif.",
 	 "Sign a protocol as the member or the director (an Ed25519 key of their own, created on first use, "
-	 "sealed with PRAXIS_PASSPHRASE). Both signatures make the member active.", 0},
-	{"protocol", "verify", proto_verify, "protocol verify PROTOCOLE [--json]",
+	 "sealed with PRAXIS_PASSPHRASE). Both signatures make the member active.",
+	 .opts = (const node_opt[]){NODE_OPT_REQ("as"), NODE_OPT("date", true), NODE_OPT_END},
+	 .min_pos = 1, .max_pos = 1,
+	 .usage_fr = "usage : protocol sign PROTOCOLE --as member|director [--date DATE]",
+	 .usage_en = "usage: protocol sign PROTOCOL --as member|director [--date DATE]"},
+	{"protocol", "verify", .run = proto_verify,
+	 .usage = "protocol verify PROTOCOLE [--json]",
 	 "Vérifie les deux signatures et dit laquelle manque ou est invalide (code 2 sinon).",
-	 "Verify both signatures and tell which one is missing or broken (exit 2 otherwise).", 0},
-	{"protocol", "show", proto_show, "protocol show PROTOCOLE [--json]", "Affiche un protocole.",
-	 "Show a protocol.", 0},
-	{"protocol", "list", proto_list, "protocol list [--community C] [--member M] [--json]",
-	 "Liste les protocoles.", "List protocols.", 0},
-	{"protocol", "cancel", proto_cancel, "protocol cancel PROTOCOLE --reason RAISON [--date DATE]",
+	 "Verify both signatures and tell which one is missing or broken (exit 2 otherwise).",
+	 .min_pos = 1, .max_pos = 1,
+	 .usage_fr = "usage : protocol verify PROTOCOLE", .usage_en = "usage: protocol verify PROTOCOL"},
+	{"protocol", "show", .run = proto_show,
+	 .usage = "protocol show PROTOCOLE [--json]", "Affiche un protocole.",
+	 "Show a protocol.",
+	 .min_pos = 1, .max_pos = 1,
+	 .usage_fr = "usage : protocol show PROTOCOLE", .usage_en = "usage: protocol show PROTOCOL"},
+	{"protocol", "list", .run = proto_list,
+	 .usage = "protocol list [--community C] [--member M] [--json]",
+	 "Liste les protocoles.", "List protocols.",
+	 .opts = (const node_opt[]){NODE_OPT("community", true), NODE_OPT("member", true), NODE_OPT_END},
+	 .usage_fr = "usage : protocol list [--community C] [--member M]",
+	 .usage_en = "usage: protocol list [--community C] [--member M]"},
+	{"protocol", "cancel", .run = proto_cancel,
+	 .usage = "protocol cancel PROTOCOLE --reason RAISON [--date DATE]",
 	 "Annule un protocole et l'adhésion du membre (LAU-7) ; la raison reste dans l'historique.",
-	 "Cancel a protocol and the member's membership (LAU-7); the reason stays in the history.", 0},
+	 "Cancel a protocol and the member's membership (LAU-7); the reason stays in the history.",
+	 .opts = (const node_opt[]){NODE_OPT_REQ("reason"), NODE_OPT("date", true), NODE_OPT_END},
+	 .min_pos = 1, .max_pos = 1,
+	 .usage_fr = "usage : protocol cancel PROTOCOLE --reason RAISON [--date DATE]",
+	 .usage_en = "usage: protocol cancel PROTOCOL --reason REASON [--date DATE]"},
 	{0},
 };
 NODE_COMMANDS(proto_cmds)
@@ -93,21 +114,6 @@ proto_status_token(int s)
 	}
 }
 
-/* Decimal id > 0, nothing else. */
-static bool
-proto_parse_id(const char *s, uint64_t *out)
-{
-	if (s == NULL || *s < '0' || *s > '9')
-		return false;
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v == 0)
-		return false;
-	*out = v;
-	return true;
-}
-
 static px_err
 proto_parse_date_opt(px_node *n, const char *s, int32_t *out, int *rc)
 {
@@ -130,7 +136,7 @@ static px_err
 proto_load(px_node *n, px_txn *txn, const char *ref, Praxis__Protocol **out, int *rc)
 {
 	uint64_t id;
-	if (!proto_parse_id(ref, &id)) {
+	if (!node_parse_id(ref, &id)) {
 		*rc = node_fail(n, PX_EINVAL,
 		                PX_T("numéro de protocole invalide « %s »", "invalid protocol number '%s'"),
 		                ref != NULL ? ref : "");
@@ -140,7 +146,7 @@ proto_load(px_node *n, px_txn *txn, const char *ref, Praxis__Protocol **out, int
 	if (err == PX_ENOTFOUND)
 		*rc = node_fail(n, err, PX_T("protocole %s introuvable", "protocol %s not found"), ref);
 	else if (err != PX_OK)
-		*rc = node_fail(n, err, "%s", px_strerror_user(err));
+		*rc = node_store_fail(n, err);
 	return err;
 }
 
@@ -223,7 +229,7 @@ proto_read_clauses(px_node *n, const char *path, Praxis__Protocol *p, int *rc)
 			if (b == NULL) {
 				free(buf);
 				fclose(f);
-				*rc = node_fail(n, PX_ENOMEM, "%s", px_strerror_user(PX_ENOMEM));
+				*rc = node_store_fail(n, PX_ENOMEM);
 				return PX_ENOMEM;
 			}
 			buf = b;
@@ -254,7 +260,7 @@ proto_read_clauses(px_node *n, const char *path, Praxis__Protocol *p, int *rc)
 	p->clauses = calloc(nc, sizeof *p->clauses);
 	if (p->clauses == NULL) {
 		err = PX_ENOMEM;
-		*rc = node_fail(n, err, "%s", px_strerror_user(err));
+		*rc = node_store_fail(n, err);
 		goto out;
 	}
 	size_t i = 0;
@@ -275,7 +281,7 @@ proto_read_clauses(px_node *n, const char *path, Praxis__Protocol *p, int *rc)
 		Praxis__Clause *pc = malloc(sizeof *pc);
 		if (pc == NULL) {
 			err = PX_ENOMEM;
-			*rc = node_fail(n, err, "%s", px_strerror_user(err));
+			*rc = node_store_fail(n, err);
 			goto out;
 		}
 		praxis__clause__init(pc);
@@ -285,7 +291,7 @@ proto_read_clauses(px_node *n, const char *path, Praxis__Protocol *p, int *rc)
 		p->n_clauses = i;
 		if (pc->party == NULL || pc->text == NULL) {
 			err = PX_ENOMEM;
-			*rc = node_fail(n, err, "%s", px_strerror_user(err));
+			*rc = node_store_fail(n, err);
 			goto out;
 		}
 	}
@@ -358,13 +364,13 @@ proto_signer_key(px_node *n, const char *name, px_identity **id, bool *created, 
 	char *pass = NULL;
 	px_err err = px_crypto_init();
 	if (err != PX_OK) {
-		*rc = node_fail(n, err, "%s", px_strerror_user(err));
+		*rc = node_store_fail(n, err);
 		goto out;
 	}
 	err = PX_ENOMEM;
 	if (dir == NULL || asprintf(&path, "%s/%s.key", dir, name) < 0) {
 		path = NULL;
-		*rc = node_fail(n, err, "%s", px_strerror_user(err));
+		*rc = node_store_fail(n, err);
 		goto out;
 	}
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
@@ -376,7 +382,7 @@ proto_signer_key(px_node *n, const char *name, px_identity **id, bool *created, 
 	bool exists = access(path, F_OK) == 0;
 	if ((err = proto_passphrase(n, !exists, &pass, rc)) != PX_OK) {
 		if (err == PX_ENOMEM)
-			*rc = node_fail(n, err, "%s", px_strerror_user(err));
+			*rc = node_store_fail(n, err);
 		goto out;
 	}
 	if (exists) {
@@ -427,10 +433,8 @@ proto_open_scan(void *arg, px_val key, px_val val)
 }
 
 static int
-proto_new(px_node *n, int argc, char **argv)
+proto_new(px_node *n, const node_args *a)
 {
-	node_opt opts[] = {ACT_OPT("clauses"), ACT_OPT("date"), ACT_END};
-	node_args a = {0};
 	int rc = NODE_EXIT_OK;
 	px_txn *txn = NULL;
 	Praxis__Member *m = NULL;
@@ -441,26 +445,15 @@ proto_new(px_node *n, int argc, char **argv)
 	char *clauses = NULL;
 	px_err err;
 
-	if (node_args_parse(argc, argv, 1, opts, &a) != PX_OK) {
-		rc = NODE_EXIT_USAGE;
-		goto out;
-	}
-	if (a.npos != 1) {
-		rc = node_usage(n, "%s", PX_T("usage : protocol new MEMBRE [--clauses FICHIER] [--date DATE]",
-		                              "usage: protocol new MEMBER [--clauses FILE] [--date DATE]"));
-		goto out;
-	}
 	int32_t created;
-	if (proto_parse_date_opt(n, node_opt_get(opts, "date"), &created, &rc) != PX_OK)
+	if (proto_parse_date_opt(n, node_opt_get(a->opts, "date"), &created, &rc) != PX_OK)
 		goto out;
-	if ((err = px_txn_begin(n->st, true, &txn)) != PX_OK) {
-		rc = node_fail(n, err, "%s", px_strerror_user(err));
+	if (node_txn_begin(n, true, &txn, &rc) != PX_OK)
 		goto out;
-	}
 	uint64_t mid;
-	if (node_resolve_member(n, txn, a.pos[0], &mid) != PX_OK || node_member_get(n, txn, mid, &m) != PX_OK ||
+	if (node_resolve_member(n, txn, a->pos[0], &mid) != PX_OK || node_member_get(n, txn, mid, &m) != PX_OK ||
 	    m->status == PRAXIS__MEMBER_STATUS__MEMBER_ERASED) {
-		rc = node_fail(n, PX_ENOTFOUND, PX_T("membre « %s » introuvable", "member '%s' not found"), a.pos[0]);
+		rc = node_fail(n, PX_ENOTFOUND, PX_T("membre « %s » introuvable", "member '%s' not found"), a->pos[0]);
 		goto out;
 	}
 	if (node_community_get(n, txn, m->community_id, &c) != PX_OK) {
@@ -500,7 +493,7 @@ proto_new(px_node *n, int argc, char **argv)
 	uint8_t pk[8];
 	if ((err = px_scan(txn, n->db.protocols_by_member, pk, node_key_id(pk, mid), proto_open_scan, &po)) !=
 	    PX_OK) {
-		rc = node_fail(n, err, "%s", px_strerror_user(err));
+		rc = node_store_fail(n, err);
 		goto out;
 	}
 	if (po.found != 0 && node_protocol_get(n, txn, po.found, &other) == PX_OK &&
@@ -512,7 +505,7 @@ proto_new(px_node *n, int argc, char **argv)
 		               proto_status_name(other->status));
 		goto out;
 	}
-	const char *cpath = node_opt_get(opts, "clauses");
+	const char *cpath = node_opt_get(a->opts, "clauses");
 	if (cpath == NULL) {
 		clauses = proto_find_clauses(c->framework);
 		if (clauses == NULL) {
@@ -527,14 +520,14 @@ proto_new(px_node *n, int argc, char **argv)
 	}
 	p = malloc(sizeof *p);
 	if (p == NULL) {
-		rc = node_fail(n, PX_ENOMEM, "%s", px_strerror_user(PX_ENOMEM));
+		rc = node_store_fail(n, PX_ENOMEM);
 		goto out;
 	}
 	praxis__protocol__init(p);
 	if (proto_read_clauses(n, cpath, p, &rc) != PX_OK)
 		goto out;
 	if ((err = node_next_id(txn, "protocols", &p->id)) != PX_OK) {
-		rc = node_fail(n, err, "%s", px_strerror_user(err));
+		rc = node_store_fail(n, err);
 		goto out;
 	}
 	p->member_id = mid;
@@ -549,20 +542,12 @@ proto_new(px_node *n, int argc, char **argv)
 	p->status = PRAXIS__PROTOCOL_STATUS__PROTOCOL_DRAFT;
 	p->created = created;
 	if ((err = node_protocol_put(n, txn, p)) != PX_OK) {
-		rc = node_fail(n, err, "%s", px_strerror_user(err));
+		rc = node_store_fail(n, err);
 		goto out;
 	}
 	pxp_change ch = {.kind = PXP_CHANGE_PROTOCOL, .member_id = mid};
-	if ((err = node_check_change(n, txn, m->community_id, &ch)) != PX_OK) {
-		rc = err == PX_EPRECOND ? NODE_EXIT_INVALID : node_fail(n, err, "%s", px_strerror_user(err));
+	if ((rc = node_txn_check_commit(n, &txn, m->community_id, &ch)) != NODE_EXIT_OK)
 		goto out;
-	}
-	err = px_txn_commit(txn);
-	txn = NULL;
-	if (err != PX_OK) {
-		rc = node_fail(n, err, "%s", px_strerror_user(err));
-		goto out;
-	}
 	if (n->json) {
 		cJSON *j = cJSON_CreateObject();
 		cJSON_AddBoolToObject(j, "ok", true);
@@ -592,7 +577,6 @@ out:
 	if (other)
 		protobuf_c_message_free_unpacked(&other->base, NULL);
 	free(clauses);
-	node_args_free(opts, &a);
 	return rc;
 }
 
@@ -624,10 +608,8 @@ proto_member_status(Praxis__Member *m, Praxis__MemberStatus to, int32_t date, co
 /* ----------------------------------------------------------- protocol sign */
 
 static int
-proto_sign(px_node *n, int argc, char **argv)
+proto_sign(px_node *n, const node_args *a)
 {
-	node_opt opts[] = {ACT_OPT("as"), ACT_OPT("date"), ACT_END};
-	node_args a = {0};
 	int rc = NODE_EXIT_OK;
 	px_txn *txn = NULL;
 	Praxis__Protocol *p = NULL;
@@ -635,16 +617,7 @@ proto_sign(px_node *n, int argc, char **argv)
 	px_identity *id = NULL;
 	px_err err;
 
-	if (node_args_parse(argc, argv, 1, opts, &a) != PX_OK) {
-		rc = NODE_EXIT_USAGE;
-		goto out;
-	}
-	const char *as = node_opt_get(opts, "as");
-	if (a.npos != 1 || as == NULL) {
-		rc = node_usage(n, "%s", PX_T("usage : protocol sign PROTOCOLE --as member|director [--date DATE]",
-		                              "usage: protocol sign PROTOCOL --as member|director [--date DATE]"));
-		goto out;
-	}
+	const char *as = node_opt_get(a->opts, "as");
 	const char *signer = NULL;
 	if (strcmp(as, "member") == 0 || strcmp(as, "membre") == 0)
 		signer = NODE_SIGNER_MEMBER;
@@ -659,7 +632,7 @@ proto_sign(px_node *n, int argc, char **argv)
 		goto out;
 	}
 	int32_t date;
-	if (proto_parse_date_opt(n, node_opt_get(opts, "date"), &date, &rc) != PX_OK)
+	if (proto_parse_date_opt(n, node_opt_get(a->opts, "date"), &date, &rc) != PX_OK)
 		goto out;
 	/* Paper forms are often entered after they were signed, so an
 	 * earlier date is fine; a future one is a typing error. */
@@ -676,11 +649,9 @@ proto_sign(px_node *n, int argc, char **argv)
 	bool member = strcmp(signer, NODE_SIGNER_MEMBER) == 0;
 	bool created = false;
 	for (int pass = 0; pass < 2; pass++) {
-		if ((err = px_txn_begin(n->st, pass == 1, &txn)) != PX_OK) {
-			rc = node_fail(n, err, "%s", px_strerror_user(err));
+		if (node_txn_begin(n, pass == 1, &txn, &rc) != PX_OK)
 			goto out;
-		}
-		if (proto_load(n, txn, a.pos[0], &p, &rc) != PX_OK)
+		if (proto_load(n, txn, a->pos[0], &p, &rc) != PX_OK)
 			goto out;
 		if (p->status == PRAXIS__PROTOCOL_STATUS__PROTOCOL_CANCELLED) {
 			rc = node_fail(n, PX_EPRECOND, PX_T("le protocole %llu est annulé", "protocol %llu is cancelled"),
@@ -704,7 +675,7 @@ proto_sign(px_node *n, int argc, char **argv)
 	char hex[PX_PK_HEX];
 	px_hex_encode(px_identity_pk(id), PX_PK_BYTES, hex);
 	if ((err = px_put(txn, n->db.signer_keys, dbkey, strlen(dbkey), hex, strlen(hex))) != PX_OK) {
-		rc = node_fail(n, err, "%s", px_strerror_user(err));
+		rc = node_store_fail(n, err);
 		goto out;
 	}
 	char *name = NULL;
@@ -715,7 +686,7 @@ proto_sign(px_node *n, int argc, char **argv)
 		name = strdup(p->director_name);
 	}
 	if (name == NULL) {
-		rc = node_fail(n, PX_ENOMEM, "%s", px_strerror_user(PX_ENOMEM));
+		rc = node_store_fail(n, PX_ENOMEM);
 		goto out;
 	}
 	err = node_protocol_sign(p, signer, name, date, id);
@@ -737,14 +708,14 @@ proto_sign(px_node *n, int argc, char **argv)
 			if ((err = proto_member_status(m, PRAXIS__MEMBER_STATUS__MEMBER_ACTIVE, date,
 			                               "protocole d'engagement signé")) != PX_OK ||
 			    (err = node_member_put(n, txn, m)) != PX_OK) {
-				rc = node_fail(n, err, "%s", px_strerror_user(err));
+				rc = node_store_fail(n, err);
 				goto out;
 			}
 			activated = true;
 		}
 	}
 	if ((err = node_protocol_put(n, txn, p)) != PX_OK) {
-		rc = node_fail(n, err, "%s", px_strerror_user(err));
+		rc = node_store_fail(n, err);
 		goto out;
 	}
 	pxp_change ch = {.kind = PXP_CHANGE_PROTOCOL, .member_id = p->member_id};
@@ -752,16 +723,8 @@ proto_sign(px_node *n, int argc, char **argv)
 		ch.kind = PXP_CHANGE_MEMBER_STATUS;
 		ch.new_status = PRAXIS__MEMBER_STATUS__MEMBER_ACTIVE;
 	}
-	if ((err = node_check_change(n, txn, p->community_id, &ch)) != PX_OK) {
-		rc = err == PX_EPRECOND ? NODE_EXIT_INVALID : node_fail(n, err, "%s", px_strerror_user(err));
+	if ((rc = node_txn_check_commit(n, &txn, p->community_id, &ch)) != NODE_EXIT_OK)
 		goto out;
-	}
-	err = px_txn_commit(txn);
-	txn = NULL;
-	if (err != PX_OK) {
-		rc = node_fail(n, err, "%s", px_strerror_user(err));
-		goto out;
-	}
 	if (n->json) {
 		cJSON *j = cJSON_CreateObject();
 		cJSON_AddBoolToObject(j, "ok", true);
@@ -794,7 +757,6 @@ out:
 		protobuf_c_message_free_unpacked(&p->base, NULL);
 	if (m)
 		protobuf_c_message_free_unpacked(&m->base, NULL);
-	node_args_free(opts, &a);
 	return rc;
 }
 
@@ -855,27 +817,14 @@ proto_sig_words(proto_sig_state s)
 }
 
 static int
-proto_verify(px_node *n, int argc, char **argv)
+proto_verify(px_node *n, const node_args *a)
 {
-	node_opt opts[] = {ACT_END};
-	node_args a = {0};
 	int rc = NODE_EXIT_OK;
 	px_txn *txn = NULL;
 	Praxis__Protocol *p = NULL;
-	px_err err;
-	if (node_args_parse(argc, argv, 1, opts, &a) != PX_OK) {
-		rc = NODE_EXIT_USAGE;
+	if (node_txn_begin(n, false, &txn, &rc) != PX_OK)
 		goto out;
-	}
-	if (a.npos != 1) {
-		rc = node_usage(n, "%s", PX_T("usage : protocol verify PROTOCOLE", "usage: protocol verify PROTOCOL"));
-		goto out;
-	}
-	if ((err = px_txn_begin(n->st, false, &txn)) != PX_OK) {
-		rc = node_fail(n, err, "%s", px_strerror_user(err));
-		goto out;
-	}
-	if (proto_load(n, txn, a.pos[0], &p, &rc) != PX_OK)
+	if (proto_load(n, txn, a->pos[0], &p, &rc) != PX_OK)
 		goto out;
 	proto_sig_state ms = proto_sig_check(n, txn, p, NODE_SIGNER_MEMBER);
 	proto_sig_state ds = proto_sig_check(n, txn, p, NODE_SIGNER_DIRECTOR);
@@ -918,7 +867,6 @@ out:
 	px_txn_abort(txn);
 	if (p)
 		protobuf_c_message_free_unpacked(&p->base, NULL);
-	node_args_free(opts, &a);
 	return rc;
 }
 
@@ -984,27 +932,14 @@ proto_form_date(int32_t d, char out[16])
 }
 
 static int
-proto_show(px_node *n, int argc, char **argv)
+proto_show(px_node *n, const node_args *a)
 {
-	node_opt opts[] = {ACT_END};
-	node_args a = {0};
 	int rc = NODE_EXIT_OK;
 	px_txn *txn = NULL;
 	Praxis__Protocol *p = NULL;
-	px_err err;
-	if (node_args_parse(argc, argv, 1, opts, &a) != PX_OK) {
-		rc = NODE_EXIT_USAGE;
+	if (node_txn_begin(n, false, &txn, &rc) != PX_OK)
 		goto out;
-	}
-	if (a.npos != 1) {
-		rc = node_usage(n, "%s", PX_T("usage : protocol show PROTOCOLE", "usage: protocol show PROTOCOL"));
-		goto out;
-	}
-	if ((err = px_txn_begin(n->st, false, &txn)) != PX_OK) {
-		rc = node_fail(n, err, "%s", px_strerror_user(err));
-		goto out;
-	}
-	if (proto_load(n, txn, a.pos[0], &p, &rc) != PX_OK)
+	if (proto_load(n, txn, a->pos[0], &p, &rc) != PX_OK)
 		goto out;
 	if (n->json) {
 		node_json_print(proto_json(n, txn, p));
@@ -1057,7 +992,6 @@ out:
 	px_txn_abort(txn);
 	if (p)
 		protobuf_c_message_free_unpacked(&p->base, NULL);
-	node_args_free(opts, &a);
 	return rc;
 }
 
@@ -1069,13 +1003,11 @@ struct proto_list {
 };
 
 static px_err
-proto_list_one(void *arg, px_val key, px_val val)
+proto_list_one(void *arg, px_val key, void *msg)
 {
 	(void)key;
 	struct proto_list *l = arg;
-	Praxis__Protocol *p = praxis__protocol__unpack(NULL, val.size, val.data);
-	if (p == NULL)
-		return PX_ECORRUPT;
+	Praxis__Protocol *p = msg;
 	if ((l->community == 0 || p->community_id == l->community) && (l->member == 0 || p->member_id == l->member)) {
 		bool mok = false, dok = false;
 		if (node_protocol_verify(p, &mok, &dok) != PX_OK) {
@@ -1105,33 +1037,19 @@ proto_list_one(void *arg, px_val key, px_val val)
 			free(id), free(mid), free(name);
 		}
 	}
-	protobuf_c_message_free_unpacked(&p->base, NULL);
 	return PX_OK;
 }
 
 static int
-proto_list(px_node *n, int argc, char **argv)
+proto_list(px_node *n, const node_args *a)
 {
-	node_opt opts[] = {ACT_OPT("community"), ACT_OPT("member"), ACT_END};
-	node_args a = {0};
 	int rc = NODE_EXIT_OK;
 	px_txn *txn = NULL;
 	px_err err;
 	struct proto_list l = {n, NULL, 0, 0, {NULL, NULL, 0}};
-	if (node_args_parse(argc, argv, 1, opts, &a) != PX_OK) {
-		rc = NODE_EXIT_USAGE;
+	if (node_txn_begin(n, false, &txn, &rc) != PX_OK)
 		goto out;
-	}
-	if (a.npos != 0) {
-		rc = node_usage(n, "%s", PX_T("usage : protocol list [--community C] [--member M]",
-		                              "usage: protocol list [--community C] [--member M]"));
-		goto out;
-	}
-	if ((err = px_txn_begin(n->st, false, &txn)) != PX_OK) {
-		rc = node_fail(n, err, "%s", px_strerror_user(err));
-		goto out;
-	}
-	const char *cref = node_opt_get(opts, "community"), *mref = node_opt_get(opts, "member");
+	const char *cref = node_opt_get(a->opts, "community"), *mref = node_opt_get(a->opts, "member");
 	if (cref != NULL && node_resolve_community(n, txn, cref, &l.community) != PX_OK) {
 		rc = node_fail(n, PX_ENOTFOUND, PX_T("communauté « %s » introuvable", "community '%s' not found"), cref);
 		goto out;
@@ -1145,40 +1063,29 @@ proto_list(px_node *n, int argc, char **argv)
 	                   PX_T("organisme", "organization"), PX_T("état", "status"),
 	                   PX_T("sig. membre", "member sig."), PX_T("sig. direction", "director sig.")};
 	node_listing_begin(n, &l.out, 7, h);
-	if ((err = px_scan(txn, n->db.protocols, NULL, 0, proto_list_one, &l)) != PX_OK) {
-		rc = node_fail(n, err, "%s", px_strerror_user(err));
+	if ((err = node_scan(txn, n->db.protocols, NULL, 0, &praxis__protocol__descriptor,
+	                     proto_list_one, &l)) != PX_OK) {
+		rc = node_store_fail(n, err);
 		goto out;
 	}
 	node_listing_end(&l.out, PX_T("Aucun protocole.", "No protocol."));
 out:
 	node_listing_fini(&l.out);
 	px_txn_abort(txn);
-	node_args_free(opts, &a);
 	return rc;
 }
 
 /* ---------------------------------------------------------- protocol cancel */
 
 static int
-proto_cancel(px_node *n, int argc, char **argv)
+proto_cancel(px_node *n, const node_args *a)
 {
-	node_opt opts[] = {ACT_OPT("reason"), ACT_OPT("date"), ACT_END};
-	node_args a = {0};
 	int rc = NODE_EXIT_OK;
 	px_txn *txn = NULL;
 	Praxis__Protocol *p = NULL;
 	Praxis__Member *m = NULL;
 	px_err err;
-	if (node_args_parse(argc, argv, 1, opts, &a) != PX_OK) {
-		rc = NODE_EXIT_USAGE;
-		goto out;
-	}
-	const char *reason = node_opt_get(opts, "reason");
-	if (a.npos != 1 || reason == NULL) {
-		rc = node_usage(n, "%s", PX_T("usage : protocol cancel PROTOCOLE --reason RAISON [--date DATE]",
-		                              "usage: protocol cancel PROTOCOL --reason REASON [--date DATE]"));
-		goto out;
-	}
+	const char *reason = node_opt_get(a->opts, "reason");
 	while (*reason == ' ')
 		reason++;
 	if (*reason == '\0') {
@@ -1187,13 +1094,11 @@ proto_cancel(px_node *n, int argc, char **argv)
 		goto out;
 	}
 	int32_t date;
-	if (proto_parse_date_opt(n, node_opt_get(opts, "date"), &date, &rc) != PX_OK)
+	if (proto_parse_date_opt(n, node_opt_get(a->opts, "date"), &date, &rc) != PX_OK)
 		goto out;
-	if ((err = px_txn_begin(n->st, true, &txn)) != PX_OK) {
-		rc = node_fail(n, err, "%s", px_strerror_user(err));
+	if (node_txn_begin(n, true, &txn, &rc) != PX_OK)
 		goto out;
-	}
-	if (proto_load(n, txn, a.pos[0], &p, &rc) != PX_OK)
+	if (proto_load(n, txn, a->pos[0], &p, &rc) != PX_OK)
 		goto out;
 	if (p->status == PRAXIS__PROTOCOL_STATUS__PROTOCOL_CANCELLED) {
 		rc = node_fail(n, PX_EPRECOND, PX_T("le protocole %llu est déjà annulé", "protocol %llu is already cancelled"),
@@ -1206,7 +1111,7 @@ proto_cancel(px_node *n, int argc, char **argv)
 	proto_set_str(&p->cancel_reason, reason);
 	p->cancel_date = date;
 	if ((err = node_protocol_put(n, txn, p)) != PX_OK) {
-		rc = node_fail(n, err, "%s", px_strerror_user(err));
+		rc = node_store_fail(n, err);
 		goto out;
 	}
 	pxp_change ch = {.kind = PXP_CHANGE_PROTOCOL, .member_id = p->member_id};
@@ -1224,23 +1129,15 @@ proto_cancel(px_node *n, int argc, char **argv)
 			err = node_member_put(n, txn, m);
 		}
 		if (err != PX_OK) {
-			rc = node_fail(n, err, "%s", px_strerror_user(err));
+			rc = node_store_fail(n, err);
 			goto out;
 		}
 		changed = true;
 		ch.kind = PXP_CHANGE_MEMBER_STATUS;
 		ch.new_status = PRAXIS__MEMBER_STATUS__MEMBER_CANCELLED;
 	}
-	if ((err = node_check_change(n, txn, p->community_id, &ch)) != PX_OK) {
-		rc = err == PX_EPRECOND ? NODE_EXIT_INVALID : node_fail(n, err, "%s", px_strerror_user(err));
+	if ((rc = node_txn_check_commit(n, &txn, p->community_id, &ch)) != NODE_EXIT_OK)
 		goto out;
-	}
-	err = px_txn_commit(txn);
-	txn = NULL;
-	if (err != PX_OK) {
-		rc = node_fail(n, err, "%s", px_strerror_user(err));
-		goto out;
-	}
 	if (n->json) {
 		cJSON *j = cJSON_CreateObject();
 		cJSON_AddBoolToObject(j, "ok", true);
@@ -1262,7 +1159,6 @@ out:
 		protobuf_c_message_free_unpacked(&p->base, NULL);
 	if (m)
 		protobuf_c_message_free_unpacked(&m->base, NULL);
-	node_args_free(opts, &a);
 	return rc;
 }
 

@@ -25,27 +25,21 @@
 #include <string.h>
 #include <time.h>
 
-#define ACT_OPT(nm) {.name = (nm), .has_arg = true}
-#define ACT_END {.name = NULL}
-
-static int rep_annual(px_node *n, int argc, char **argv);
+static int rep_annual(px_node *n, const node_args *a);
 static const node_cmd report_cmds[] = {
-	{"report", "annual", rep_annual,
-	 "report annual COMMUNAUTÉ ANNÉE [--format text|csv|json|html] [--output FICHIER]",
+	{"report", "annual", .run = rep_annual,
+	 .usage = "report annual COMMUNAUTÉ ANNÉE [--format text|csv|json|html] [--output FICHIER]",
 	 "Rapport annuel d'une communauté : membres, protocoles, rencontres, présences, réponses, heures, "
 	 "résultats du plan d'action, sondage, constats des règles. HTML autonome (un seul fichier).",
 	 "A community's annual report: members, protocols, meetings, attendance, RSVPs, hours, action-plan "
-	 "results, survey, rule findings. Self-contained HTML (one file).", 0},
+	 "results, survey, rule findings. Self-contained HTML (one file).",
+	 .opts = (const node_opt[]){NODE_OPT("format", true), NODE_OPT("output", true), NODE_OPT_END},
+	 .min_pos = 2, .max_pos = 2,
+	 .usage_fr = "usage : report annual COMMUNAUTÉ ANNÉE [--format text|csv|json|html]",
+	 .usage_en = "usage: report annual COMMUNITY YEAR [--format text|csv|json|html]"},
 	{0},
 };
 NODE_COMMANDS(report_cmds)
-
-static void
-rep_free(void *msg)
-{
-	if (msg != NULL)
-		protobuf_c_message_free_unpacked((ProtobufCMessage *)msg, NULL);
-}
 
 static double
 rep_ratio(double a, double b)
@@ -105,7 +99,7 @@ rep_member_fn(void *arg, px_val key, px_val val)
 		size_t cap = r->capmem ? r->capmem * 2 : 64;
 		rep_member *v = realloc(r->mem, cap * sizeof *v);
 		if (v == NULL) {
-			rep_free(m);
+			node_msg_free(m);
 			return PX_ENOMEM;
 		}
 		r->mem = v;
@@ -122,7 +116,7 @@ rep_member_fn(void *arg, px_val key, px_val val)
 			if (m->history[i]->to == m->status)
 				x->left = m->history[i]->date;
 	}
-	rep_free(m);
+	node_msg_free(m);
 	return PX_OK;
 }
 
@@ -130,31 +124,6 @@ static bool
 rep_belongs(const rep_member *m, int32_t date)
 {
 	return (m->joined == 0 || m->joined <= date) && (m->left == 0 || m->left >= date);
-}
-
-struct rep_att {
-	size_t confirmed, absent, present;
-	double hours;
-};
-
-static px_err
-rep_att_fn(void *arg, px_val key, px_val val)
-{
-	(void)key;
-	struct rep_att *s = arg;
-	Praxis__Attendance *at = praxis__attendance__unpack(NULL, val.size, val.data);
-	if (at == NULL)
-		return PX_ECORRUPT;
-	if (at->rsvp == PRAXIS__RSVP__RSVP_CONFIRMED)
-		s->confirmed++;
-	else if (at->rsvp == PRAXIS__RSVP__RSVP_ABSENCE_NOTIFIED)
-		s->absent++;
-	if (at->present) {
-		s->present++;
-		s->hours += at->hours;
-	}
-	rep_free(at);
-	return PX_OK;
 }
 
 static const char *
@@ -194,10 +163,9 @@ rep_meeting_fn(void *arg, px_val key, px_val val)
 	px_err err = node_meeting_get(r->n, r->txn, px_rd64((const uint8_t *)key.data + 12), &m);
 	if (err != PX_OK)
 		return err == PX_ENOTFOUND ? PX_OK : err;
-	struct rep_att s = {0};
-	uint8_t k[16];
-	if ((err = px_scan(r->txn, r->n->db.attendance, k, node_key_2(k, r->cid, m->id), rep_att_fn, &s)) != PX_OK) {
-		rep_free(m);
+	node_att_sum s;
+	if ((err = node_attendance_sum(r->n, r->txn, r->cid, m->id, &s)) != PX_OK) {
+		node_msg_free(m);
 		return err;
 	}
 	size_t expected = 0;
@@ -231,18 +199,16 @@ rep_meeting_fn(void *arg, px_val key, px_val val)
 	cJSON_AddNumberToObject(o, "hours", s.hours);
 	cJSON_AddNumberToObject(o, "attendance_rate", m->held ? rep_ratio((double)s.present, (double)expected) : 0);
 	cJSON_AddItemToArray(r->mlist, o);
-	rep_free(m);
+	node_msg_free(m);
 	return PX_OK;
 }
 
 static px_err
-rep_protocol_fn(void *arg, px_val key, px_val val)
+rep_protocol_fn(void *arg, px_val key, void *msg)
 {
 	(void)key;
 	rep_ctx *r = arg;
-	Praxis__Protocol *p = praxis__protocol__unpack(NULL, val.size, val.data);
-	if (p == NULL)
-		return PX_ECORRUPT;
+	Praxis__Protocol *p = msg;
 	/* A protocol counts from its last signature (paper forms are often
 	 * entered after they were signed), or from its creation while unsigned. */
 	int32_t when = p->created;
@@ -269,32 +235,26 @@ rep_protocol_fn(void *arg, px_val key, px_val val)
 			r->p_draft++;
 		}
 	}
-	rep_free(p);
 	return PX_OK;
 }
 
 static px_err
-rep_hours_fn(void *arg, px_val key, px_val val)
+rep_hours_fn(void *arg, px_val key, void *msg)
 {
 	(void)key;
 	rep_ctx *r = arg;
-	Praxis__HoursEntry *h = praxis__hours_entry__unpack(NULL, val.size, val.data);
-	if (h == NULL)
-		return PX_ECORRUPT;
+	Praxis__HoursEntry *h = msg;
 	if (h->month / 100 == r->year && h->month % 100 >= 1 && h->month % 100 <= 12)
 		r->month_outside[h->month % 100] += h->hours;
-	rep_free(h);
 	return PX_OK;
 }
 
 static px_err
-rep_survey_fn(void *arg, px_val key, px_val val)
+rep_survey_fn(void *arg, px_val key, void *msg)
 {
 	(void)key;
 	rep_ctx *r = arg;
-	Praxis__SurveyResponse *s = praxis__survey_response__unpack(NULL, val.size, val.data);
-	if (s == NULL)
-		return PX_ECORRUPT;
+	Praxis__SurveyResponse *s = msg;
 	char y[16];
 	snprintf(y, sizeof y, "%04d", r->year);
 	if (strncmp(s->period, y, 4) == 0) {
@@ -308,7 +268,6 @@ rep_survey_fn(void *arg, px_val key, px_val val)
 				r->s_maxq = i + 1;
 		}
 	}
-	rep_free(s);
 	return PX_OK;
 }
 
@@ -319,13 +278,11 @@ struct rep_appr {
 };
 
 static px_err
-rep_approval_fn(void *arg, px_val key, px_val val)
+rep_approval_fn(void *arg, px_val key, void *msg)
 {
 	(void)key;
 	struct rep_appr *a = arg;
-	Praxis__Approval *ap = praxis__approval__unpack(NULL, val.size, val.data);
-	if (ap == NULL)
-		return PX_ECORRUPT;
+	Praxis__Approval *ap = msg;
 	if (ap->year == a->year) {
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddNumberToObject(o, "id", (double)ap->id);
@@ -335,7 +292,6 @@ rep_approval_fn(void *arg, px_val key, px_val val)
 		node_json_date(o, "date", ap->date);
 		cJSON_AddItemToArray(a->arr, o);
 	}
-	rep_free(ap);
 	return PX_OK;
 }
 
@@ -354,40 +310,12 @@ rep_plan_fn(void *arg, px_val key, px_val val)
 	if (p == NULL)
 		return PX_ECORRUPT;
 	if (p->period_start <= rp->to && p->period_end >= rp->from) {
-		rep_free(rp->plan);
+		node_msg_free(rp->plan);
 		rp->plan = p;
 	} else {
-		rep_free(p);
+		node_msg_free(p);
 	}
 	return PX_OK;
-}
-
-/* "1.2.1" position of item idx in the plan. */
-static void
-rep_plan_path(const Praxis__Plan *p, size_t idx, char *out, size_t size)
-{
-	uint32_t chain[8];
-	int depth = 0;
-	const Praxis__PlanItem *it = p->items[idx];
-	while (it != NULL && depth < 8) {
-		uint32_t pos = 0;
-		for (size_t i = 0; i < p->n_items; i++) {
-			if (p->items[i]->parent_id == it->parent_id)
-				pos++;
-			if (p->items[i] == it)
-				break;
-		}
-		chain[depth++] = pos;
-		const Praxis__PlanItem *parent = NULL;
-		for (size_t i = 0; i < p->n_items && it->parent_id != 0; i++)
-			if (p->items[i]->id == it->parent_id)
-				parent = p->items[i];
-		it = parent;
-	}
-	size_t off = 0;
-	out[0] = '\0';
-	for (int d = depth - 1; d >= 0 && off < size; d--)
-		off += (size_t)snprintf(out + off, size - off, "%s%u", d == depth - 1 ? "" : ".", chain[d]);
 }
 
 static cJSON *
@@ -410,7 +338,7 @@ rep_plan_json(const Praxis__Plan *p)
 		no += it->obtained == PRAXIS__PLAN_RESULT__RESULT_NO;
 		pend += it->obtained == PRAXIS__PLAN_RESULT__RESULT_PENDING;
 		char path[64];
-		rep_plan_path(p, i, path, sizeof path);
+		node_plan_path(p, i, path, sizeof path);
 		cJSON *x = cJSON_CreateObject();
 		cJSON_AddStringToObject(x, "path", path);
 		cJSON_AddNumberToObject(x, "item", it->id);
@@ -458,21 +386,25 @@ rep_build(px_node *n, px_txn *txn, uint64_t cid, int year, cJSON **out)
 	r->mlist = cJSON_CreateArray();
 	if ((err = px_scan(txn, n->db.meetings_by_community, k, 8, rep_meeting_fn, r)) != PX_OK)
 		goto out;
-	if ((err = px_scan(txn, n->db.protocols, NULL, 0, rep_protocol_fn, r)) != PX_OK)
+	if ((err = node_scan(txn, n->db.protocols, NULL, 0, &praxis__protocol__descriptor,
+	                     rep_protocol_fn, r)) != PX_OK)
 		goto out;
 	for (size_t i = 0; i < r->nmem; i++) {
 		uint8_t mk[8];
-		if ((err = px_scan(txn, n->db.hours, mk, node_key_id(mk, r->mem[i].id), rep_hours_fn, r)) != PX_OK)
+		if ((err = node_scan(txn, n->db.hours, mk, node_key_id(mk, r->mem[i].id),
+		                     &praxis__hours_entry__descriptor, rep_hours_fn, r)) != PX_OK)
 			goto out;
 	}
-	if ((err = px_scan(txn, n->db.surveys, k, 8, rep_survey_fn, r)) != PX_OK)
+	if ((err = node_scan(txn, n->db.surveys, k, 8, &praxis__survey_response__descriptor,
+	                     rep_survey_fn, r)) != PX_OK)
 		goto out;
 	rp.from = r->from;
 	rp.to = r->to;
 	if ((err = px_scan(txn, n->db.plans, k, 8, rep_plan_fn, &rp)) != PX_OK)
 		goto out;
 	struct rep_appr ap = {year, cJSON_CreateArray(), 0};
-	if ((err = px_scan(txn, n->db.approvals, k, 8, rep_approval_fn, &ap)) != PX_OK) {
+	if ((err = node_scan(txn, n->db.approvals, k, 8, &praxis__approval__descriptor,
+	                     rep_approval_fn, &ap)) != PX_OK) {
 		cJSON_Delete(ap.arr);
 		goto out;
 	}
@@ -595,9 +527,9 @@ out:
 	cJSON_Delete(r->mlist);
 	free(r->mem);
 	free(r);
-	rep_free(c);
-	rep_free(host);
-	rep_free(rp.plan);
+	node_msg_free(c);
+	node_msg_free(host);
+	node_msg_free(rp.plan);
 	return err;
 }
 
@@ -967,25 +899,14 @@ rep_html(const cJSON *j, FILE *o)
 /* ---------------------------------------------------------------- command */
 
 static int
-rep_annual(px_node *n, int argc, char **argv)
+rep_annual(px_node *n, const node_args *a)
 {
-	node_opt opts[] = {ACT_OPT("format"), ACT_OPT("output"), ACT_END};
-	node_args a = {0};
 	int rc = NODE_EXIT_OK;
 	px_txn *txn = NULL;
 	cJSON *j = NULL;
 	FILE *out = NULL;
 	px_err err;
-	if (node_args_parse(argc, argv, 1, opts, &a) != PX_OK) {
-		rc = NODE_EXIT_USAGE;
-		goto done;
-	}
-	if (a.npos != 2) {
-		rc = node_usage(n, "%s", PX_T("usage : report annual COMMUNAUTÉ ANNÉE [--format text|csv|json|html]",
-		                              "usage: report annual COMMUNITY YEAR [--format text|csv|json|html]"));
-		goto done;
-	}
-	const char *fmt = node_opt_get(opts, "format");
+	const char *fmt = node_opt_get(a->opts, "format");
 	if (fmt == NULL)
 		fmt = n->json ? "json" : "text";
 	if (strcmp(fmt, "text") && strcmp(fmt, "csv") && strcmp(fmt, "json") && strcmp(fmt, "html")) {
@@ -996,18 +917,16 @@ rep_annual(px_node *n, int argc, char **argv)
 	}
 	char *end;
 	errno = 0;
-	long year = strtol(a.pos[1], &end, 10);
-	if (errno != 0 || *end != '\0' || end == a.pos[1] || year < 1900 || year > 2200) {
-		rc = node_fail(n, PX_EINVAL, PX_T("année invalide « %s » (AAAA)", "invalid year '%s' (YYYY)"), a.pos[1]);
+	long year = strtol(a->pos[1], &end, 10);
+	if (errno != 0 || *end != '\0' || end == a->pos[1] || year < 1900 || year > 2200) {
+		rc = node_fail(n, PX_EINVAL, PX_T("année invalide « %s » (AAAA)", "invalid year '%s' (YYYY)"), a->pos[1]);
 		goto done;
 	}
-	if ((err = px_txn_begin(n->st, true, &txn)) != PX_OK) {
-		rc = node_fail(n, err, "%s", px_strerror_user(err));
+	if (node_txn_begin(n, true, &txn, &rc) != PX_OK)
 		goto done;
-	}
 	uint64_t cid;
-	if (node_resolve_community(n, txn, a.pos[0], &cid) != PX_OK) {
-		rc = node_fail(n, PX_ENOTFOUND, PX_T("communauté « %s » introuvable", "community '%s' not found"), a.pos[0]);
+	if (node_resolve_community(n, txn, a->pos[0], &cid) != PX_OK) {
+		rc = node_fail(n, PX_ENOTFOUND, PX_T("communauté « %s » introuvable", "community '%s' not found"), a->pos[0]);
 		goto done;
 	}
 	if ((err = rep_build(n, txn, cid, (int)year, &j)) != PX_OK) {
@@ -1018,10 +937,10 @@ rep_annual(px_node *n, int argc, char **argv)
 	uint8_t k[12], v[8];
 	px_be64(v, (uint64_t)time(NULL));
 	if ((err = px_put(txn, n->db.annual_reports, k, node_key_id_u32(k, cid, (uint32_t)year), v, 8)) != PX_OK) {
-		rc = node_fail(n, err, "%s", px_strerror_user(err));
+		rc = node_store_fail(n, err);
 		goto done;
 	}
-	const char *path = node_opt_get(opts, "output");
+	const char *path = node_opt_get(a->opts, "output");
 	if (path != NULL) {
 		if ((out = fopen(path, "w")) == NULL) {
 			rc = node_fail(n, PX_EIO, PX_T("impossible d'écrire %s : %s", "cannot write %s: %s"), path, strerror(errno));
@@ -1052,18 +971,13 @@ rep_annual(px_node *n, int argc, char **argv)
 		}
 		out = NULL;
 	}
-	err = px_txn_commit(txn);
-	txn = NULL;
-	if (err != PX_OK)
-		rc = node_fail(n, err, "%s", px_strerror_user(err));
-	else if (path != NULL && !n->json)
+	if ((rc = node_txn_commit(n, &txn)) == NODE_EXIT_OK && path != NULL && !n->json)
 		fprintf(stderr, PX_T("Rapport écrit dans %s\n", "Report written to %s\n"), path);
 done:
 	if (out != NULL)
 		fclose(out);
 	cJSON_Delete(j);
 	px_txn_abort(txn);
-	node_args_free(opts, &a);
 	return rc;
 }
 

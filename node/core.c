@@ -571,8 +571,8 @@ node_self_org(px_node *n, px_txn *txn, uint64_t *out)
 
 /* ------------------------------------------------------------- resolution */
 
-static bool
-core_is_id(const char *s, uint64_t *out)
+bool
+node_parse_id(const char *s, uint64_t *out)
 {
 	if (s == NULL || *s == '\0' || strlen(s) > 19)
 		return false;
@@ -630,7 +630,7 @@ core_resolve(px_node *n, px_txn *txn, px_db db, const ProtobufCMessageDescriptor
 	uint64_t id;
 	if (ref == NULL || *ref == '\0')
 		return PX_ENOTFOUND;
-	if (core_is_id(ref, &id)) {
+	if (node_parse_id(ref, &id)) {
 		uint8_t k[8];
 		px_val v;
 		px_err err = px_get(txn, db, k, node_key_id(k, id), &v);
@@ -672,7 +672,7 @@ px_err
 node_resolve_member(px_node *n, px_txn *txn, const char *ref, uint64_t *out)
 {
 	uint64_t id;
-	if (!core_is_id(ref, &id))
+	if (!node_parse_id(ref, &id))
 		return PX_ENOTFOUND;
 	uint8_t k[8];
 	px_val v;
@@ -681,6 +681,68 @@ node_resolve_member(px_node *n, px_txn *txn, const char *ref, uint64_t *out)
 		return err;
 	*out = id;
 	return PX_OK;
+}
+
+/* ---------------------------------------------------------- message scans */
+
+void
+node_msg_free(void *msg)
+{
+	if (msg != NULL)
+		protobuf_c_message_free_unpacked((ProtobufCMessage *)msg, NULL);
+}
+
+struct core_scan {
+	const ProtobufCMessageDescriptor *desc;
+	node_msg_fn fn;
+	void *arg;
+};
+
+static px_err
+core_scan_one(void *arg, px_val key, px_val val)
+{
+	struct core_scan *sc = arg;
+	ProtobufCMessage *m = protobuf_c_message_unpack(sc->desc, NULL, val.size, val.data);
+	if (m == NULL)
+		return PX_ECORRUPT;
+	px_err err = sc->fn(sc->arg, key, m);
+	protobuf_c_message_free_unpacked(m, NULL);
+	return err;
+}
+
+px_err
+node_scan(px_txn *txn, px_db db, const void *prefix, size_t plen, const ProtobufCMessageDescriptor *desc,
+          node_msg_fn fn, void *arg)
+{
+	struct core_scan sc = {desc, fn, arg};
+	return px_scan(txn, db, prefix, plen, core_scan_one, &sc);
+}
+
+static px_err
+core_att_sum(void *arg, px_val key, void *msg)
+{
+	(void)key;
+	node_att_sum *s = arg;
+	const Praxis__Attendance *at = msg;
+	s->records++;
+	if (at->rsvp == PRAXIS__RSVP__RSVP_CONFIRMED)
+		s->confirmed++;
+	else if (at->rsvp == PRAXIS__RSVP__RSVP_ABSENCE_NOTIFIED)
+		s->absent++;
+	if (at->present) {
+		s->present++;
+		s->hours += at->hours;
+	}
+	return PX_OK;
+}
+
+px_err
+node_attendance_sum(px_node *n, px_txn *txn, uint64_t community, uint64_t meeting, node_att_sum *out)
+{
+	memset(out, 0, sizeof *out);
+	uint8_t k[16];
+	return node_scan(txn, n->db.attendance, k, node_key_2(k, community, meeting), &praxis__attendance__descriptor,
+	                 core_att_sum, out);
 }
 
 /* ------------------------------------------------------- message editing */

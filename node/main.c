@@ -1,7 +1,7 @@
 /*
- * main.c - praxis-node entry point: global options, the command table,
- * --help at every level, dispatch to handlers (which may live in other
- * engineers' files, see node.h).
+ * main.c - praxis-node entry point: global options, the command tables
+ * (each file declares its rows, see node.h), --help at every level, and
+ * dispatch to the row's handler through node_cmd_run.
  */
 #define _GNU_SOURCE
 #include "node.h"
@@ -10,78 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The table: one row per (command, subcommand). Handlers of other
- * engineers are declared in node.h; pending.c gives weak fallbacks. */
-static const node_cmd main_cmds[] = {
-	{"init", NULL, cmd_init,
-	 "init --name NOM [--sector SECTEUR] [--region RÉGION] [--director NOM] [--passphrase-env VAR]",
-	 "Initialise le nœud : organisme, clé d'identité, base de données.",
-	 "Initialize the node: organization, identity key, store.", NODE_CMD_NOSTORE},
+/* The node's own tables, listed after the registered ones (NODE_COMMANDS)
+ * in this order by --help. */
+static const node_cmd *const main_core[] = {node_init_cmds, node_community_cmds, node_member_cmds,
+                                            node_import_cmds, node_plugin_cmds};
 
-	{"org", "add", cmd_org,
-	 "org add --name NOM [--sector SECTEUR] [--region RÉGION] [--director NOM] [--network RÉSEAU]... [--rocfm] [--venue]",
-	 "Ajoute un organisme partenaire.", "Add a partner organization.", 0},
-	{"org", "list", cmd_org, "org list [--json]", "Liste les organismes.", "List organizations.", 0},
-	{"org", "show", cmd_org, "org show ORG [--json]", "Affiche un organisme.", "Show an organization.", 0},
-	{"org", "edit", cmd_org,
-	 "org edit ORG [--name NOM] [--sector S] [--region R] [--director NOM] [--network RÉSEAU]... [--rocfm yes|no] [--venue yes|no]",
-	 "Modifie un organisme.", "Edit an organization.", 0},
-
-	{"community", "add", cmd_community,
-	 "community add --name NOM --framework PLUGICIEL [--host-org ORG] [--region R] [--facilitator RÔLE:NOM[:DÉBUT[:FIN]]]... "
-	 "[--sponsor NOM] [--job-title TITRE] [--cycle-start DATE] [--cycle-end DATE] [--value V]... [--objective O]... [--param nom=valeur]... "
-	 "[--fee MONTANT] [--tools N] [--called-on N]",
-	 "Crée une communauté de pratique (le cadre doit être un plugiciel chargé).",
-	 "Create a community of practice (the framework must be a loaded plugin).", 0},
-	{"community", "list", cmd_community, "community list [--json]", "Liste les communautés.",
-	 "List communities.", 0},
-	{"community", "show", cmd_community, "community show COMMUNAUTÉ [--json]",
-	 "Affiche une communauté.", "Show a community.", 0},
-	{"community", "edit", cmd_community,
-	 "community edit COMMUNAUTÉ [mêmes options que add ; --facilitator/--value/--objective/--param remplacent la liste]",
-	 "Modifie une communauté.", "Edit a community.", 0},
-
-	{"member", "add", cmd_member,
-	 "member add --community C --family NOM --first PRÉNOM [--birth JJ/MM] [--org ORG] [--job-title T] [--discipline D] "
-	 "[--email COURRIEL] [--role member|moderator|facilitator|coordinator] [--status candidate|active|...] [--joined DATE] [--consent oui|non] [--imposed oui|non]",
-	 "Ajoute un membre.", "Add a member.", 0},
-	{"member", "edit", cmd_member,
-	 "member edit ID [options de add sauf --community] [--status STATUT --reason RAISON] [--left DATE]",
-	 "Modifie un membre ; un changement de statut garde sa raison dans l'historique.",
-	 "Edit a member; a status change keeps its reason in the history.", 0},
-	{"member", "list", cmd_member,
-	 "member list [--community C] [--org ORG] [--status STATUT] [--all] [--json]",
-	 "Liste les membres (sans les effacés, sauf --all).", "List members (erased ones only with --all).", 0},
-	{"member", "show", cmd_member, "member show ID [--json]", "Affiche un membre et son historique.",
-	 "Show a member and her history.", 0},
-	{"member", "search", cmd_member, "member search PRÉFIXE [--org ORG] [--community C] [--json]",
-	 "Cherche par début de nom ou de prénom (sans tenir compte des accents).",
-	 "Search by name prefix (accent-insensitive).", 0},
-	{"member", "remove", cmd_member, "member remove ID",
-	 "Efface les données personnelles d'un membre (droit à l'effacement) ; les comptes anonymes restent justes.",
-	 "Erase a member's personal data (right to erasure); anonymous counts stay right.", 0},
-	{"member", "export", cmd_member, "member export ID",
-	 "Tout ce qui est conservé sur un membre, en JSON (droit d'accès).",
-	 "Everything stored about a member, as JSON (right of access).", 0},
-	{"member", "import", cmd_member_import,
-	 "member import FICHIER.csv --community C [--org ORG] [--status STATUT]",
-	 "Importe des membres d'un CSV (séparateur ; ou , ; tout ou rien).",
-	 "Import members from a CSV file (; or , separator; all or nothing).", 0},
-
-	{"plugin", "list", cmd_plugin, "plugin list [--json]", "Liste les plugiciels de règles chargés.",
-	 "List the loaded rule plugins.", 0},
-	{"plugin", "info", cmd_plugin, "plugin info NOM [--json]",
-	 "Paramètres, valeurs par défaut et règles d'un plugiciel.",
-	 "A plugin's parameters, defaults and rules.", 0},
-	{"audit", NULL, cmd_audit, "audit [COMMUNAUTÉ] [--from DATE] [--to DATE] [--json]",
-	 "Vérifie les règles du cadre de chaque communauté (ou d'une seule).",
-	 "Check each community (or one) against its framework's rules.", 0},
-
-	{0},
-};
-
-/* Registered tables (NODE_COMMANDS in other files), searched before
- * main_cmds so they can replace a row's usage or help. */
+/* Registered tables (NODE_COMMANDS in other files). */
 #define MAIN_MAX_EXTRA 16
 static const node_cmd *main_extra[MAIN_MAX_EXTRA];
 static size_t main_n_extra;
@@ -138,24 +72,16 @@ main_usage(const char *u)
 
 typedef void (*main_visit_fn)(const node_cmd *c, void *arg);
 
-/* Visits every row once, the registered version winning over main_cmds. */
+/* Visits every row: the registered tables, then main_core. */
 static void
 main_each(main_visit_fn fn, void *arg)
 {
 	for (size_t t = 0; t < main_n_extra; t++)
 		for (const node_cmd *c = main_extra[t]; c->name != NULL; c++)
 			fn(c, arg);
-	for (const node_cmd *c = main_cmds; c->name != NULL; c++) {
-		bool shadowed = false;
-		for (size_t t = 0; t < main_n_extra && !shadowed; t++)
-			for (const node_cmd *e = main_extra[t]; e->name != NULL; e++)
-				if (strcmp(e->name, c->name) == 0 &&
-				    ((e->sub == NULL && c->sub == NULL) ||
-				     (e->sub != NULL && c->sub != NULL && strcmp(e->sub, c->sub) == 0)))
-					shadowed = true;
-		if (!shadowed)
+	for (size_t t = 0; t < sizeof main_core / sizeof main_core[0]; t++)
+		for (const node_cmd *c = main_core[t]; c->name != NULL; c++)
 			fn(c, arg);
-	}
 }
 
 struct main_find {
@@ -348,7 +274,7 @@ main(int argc, char **argv)
 		}
 	}
 	int skip = f.found->sub != NULL ? 1 : 0;
-	rc = f.found->fn(&n, nargs - skip, args + skip);
+	rc = node_cmd_run(&n, f.found, nargs - skip, args + skip);
 out:
 	node_fini(&n);
 	free(args);

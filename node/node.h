@@ -3,11 +3,9 @@
  * helpers and the CLI framework every node command builds on.
  *
  * Owner: engineer "node". Other engineers add commands in their own files
- * (node/cmd_X.c): node/CMakeLists.txt globs every node .c file, and main.c dispatches
- * to the handlers declared below. (While a handler did not exist yet, a
- * weak fallback in node/pending.c said "not available yet"; all exist now
- * and pending.c is gone: a new handler needs its declaration here and a
- * row in main.c's table, or a NODE_COMMANDS table in its own file.)
+ * (node/cmd_X.c): node/CMakeLists.txt globs every node .c file; each file
+ * declares its rows (node_cmd, below) and registers them with NODE_COMMANDS
+ * (the node's own tables are listed by main.c, see node_init_cmds).
  *
  * Data directory, first that applies:
  *   1. --data DIR on the command line;
@@ -17,15 +15,20 @@
  * It holds node.mdb (LMDB), node.key + node.key.pub (Ed25519 identity, 0600)
  * and the optional praxis-node.ini (see node_config below).
  *
- * Handlers: int handler(px_node *n, int argc, char **argv). argv[0] is the
- * word that selected the handler (the subcommand for "member add", i.e.
- * "add"; the command for single-word commands, e.g. "rsvp"); argv[1..] are
- * its arguments, global options (--data, --json, --lang) already removed.
- * A handler returns an exit code (NODE_EXIT_*). `--help`/`-h` is handled
- * by main from the command table before the handler runs.
+ * Handlers: a row declares its command line (option table, positional
+ * count, usage error line in French and English) and names its run
+ * handler, int run(px_node *n, const node_args *a): main has parsed the
+ * arguments by the row (node_args_take) and answered the usage errors, so
+ * the handler reads a->opts and a->pos[0..npos). Global options (--data,
+ * --json, --lang, --override) are removed first. A row may instead name fn,
+ * int fn(px_node *n, int argc, char **argv), which parses argv[1..] itself
+ * (argv[0] is the word that selected it). Either returns an exit code
+ * (NODE_EXIT_*). `--help`/`-h` is handled by main from the table before
+ * the handler runs.
  *
  * Storage: every handler opens its own transactions on n->st (opened by
- * main unless the table entry says it needs no store, like init).
+ * main unless the table entry says it needs no store, like init), with
+ * node_txn_begin / node_txn_commit / node_txn_check_commit.
  */
 #ifndef PX_NODE_H
 #define PX_NODE_H
@@ -181,6 +184,15 @@ px_err node_attendance_get(px_node *n, px_txn *txn, uint64_t community, uint64_t
                            uint64_t member, Praxis__Attendance **out) PX_NODISCARD;
 px_err node_attendance_put(px_node *n, px_txn *txn, uint64_t community,
                            const Praxis__Attendance *a) PX_NODISCARD;
+/* What the attendance rows of one meeting add up to. */
+typedef struct node_att_sum {
+	size_t records;            /* rows */
+	size_t confirmed, absent;  /* RSVPs: presence confirmed, absence notified */
+	size_t present;
+	double hours;              /* of those present */
+} node_att_sum;
+px_err node_attendance_sum(px_node *n, px_txn *txn, uint64_t community, uint64_t meeting,
+                           node_att_sum *out) PX_NODISCARD;
 px_err node_hours_get(px_node *n, px_txn *txn, uint64_t member, int32_t month,
                       Praxis__HoursEntry **out) PX_NODISCARD;
 px_err node_hours_put(px_node *n, px_txn *txn, const Praxis__HoursEntry *h) PX_NODISCARD;
@@ -196,6 +208,20 @@ px_err node_cfg_get(px_node *n, px_txn *txn, const char *key, char **out) PX_NOD
 px_err node_cfg_put(px_node *n, px_txn *txn, const char *key, const char *val) PX_NODISCARD;
 /* The node's own organization id (config org_id). */
 px_err node_self_org(px_node *n, px_txn *txn, uint64_t *out) PX_NODISCARD;
+
+/* Position of a plan's item idx as "1.2.1" (its order among its siblings at
+ * each level, as plan show numbers them) into out (node/cmd_plan.c). */
+void node_plan_path(const Praxis__Plan *p, size_t idx, char *out, size_t size);
+/* Frees an unpacked message (any type); NULL does nothing. */
+void node_msg_free(void *msg);
+
+/* px_scan over a database of packed messages of type desc (the Praxis__X
+ * of the store layout above): fn gets each value unpacked, borrowed until
+ * it returns (node_scan frees it). A value that does not unpack stops the
+ * scan with PX_ECORRUPT; fn's own error stops it too and is returned. */
+typedef px_err (*node_msg_fn)(void *arg, px_val key, void *msg);
+px_err node_scan(px_txn *txn, px_db db, const void *prefix, size_t plen, const ProtobufCMessageDescriptor *desc,
+                 node_msg_fn fn, void *arg) PX_NODISCARD;
 
 /* Editing unpacked messages in place: the old value is freed (unless it
  * is protobuf-c's shared empty string) and the new one strdup'd, so
@@ -224,6 +250,8 @@ node_rd32(const uint8_t in[4])
  * case- and accent-insensitively. PX_ENOTFOUND (nothing printed) if none. */
 px_err node_resolve_community(px_node *n, px_txn *txn, const char *ref, uint64_t *out) PX_NODISCARD;
 px_err node_resolve_org(px_node *n, px_txn *txn, const char *ref, uint64_t *out) PX_NODISCARD;
+/* A decimal id above 0 and nothing else (at most 19 digits). */
+bool node_parse_id(const char *s, uint64_t *out);
 /* Member by decimal id only (names are not unique). */
 px_err node_resolve_member(px_node *n, px_txn *txn, const char *ref, uint64_t *out) PX_NODISCARD;
 
@@ -272,24 +300,44 @@ typedef struct node_opt {
 	const char *value;  /* last value (or "1" for a flag) */
 	const char **values;/* malloc'd when multi, freed by node_args_free */
 	size_t count;
+	bool required;      /* declared rows: missing = the command's usage error */
 } node_opt;
 
 /* Option tables are written {"name", true} or {"name", true, true}: the
  * remaining fields are outputs, zero on purpose, so -Wextra's
  * missing-field-initializers is silenced for the files that use them.
- * NODE_OPT/NODE_OPT_MULTI/NODE_OPT_END spell the same thing in full. */
+ * NODE_OPT/NODE_OPT_MULTI/NODE_OPT_END spell the same thing in full;
+ * NODE_OPT_REQ is an option with a value that the command cannot do
+ * without (node_args_take answers its absence with the usage line). */
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 #define NODE_OPT(nm, arg) {(nm), (arg), false, NULL, NULL, 0}
 #define NODE_OPT_MULTI(nm) {(nm), true, true, NULL, NULL, 0}
 #define NODE_OPT_END {NULL, false, false, NULL, NULL, 0}
+#define NODE_OPT_REQ(nm) {(nm), true, false, NULL, NULL, 0, true}
 
+struct node_cmd;
 typedef struct node_args {
 	char **pos;
 	size_t npos;
+	/* Filled by node_args_take only: */
+	node_opt *opts;              /* a copy of the row's table with the values (owned) */
+	const struct node_cmd *cmd;  /* the row */
 } node_args;
 
 px_err node_args_parse(int argc, char **argv, int first, node_opt *opts, node_args *out) PX_NODISCARD;
 void node_args_free(node_opt *opts, node_args *a);
+/* A declared row's command line (see node_cmd): parses argv[1..] with a copy
+ * of cmd->opts into *a, then checks the positional count and the required
+ * options. Unknown options and missing values are answered by
+ * node_args_parse, a wrong count or a missing required option by
+ * node_args_usage. Returns NODE_EXIT_OK or NODE_EXIT_USAGE (NODE_EXIT_IO
+ * when out of memory); *a is freed by node_args_fini in every case. */
+int node_args_take(px_node *n, const struct node_cmd *cmd, int argc, char **argv, node_args *a);
+void node_args_fini(node_args *a);
+/* The row's usage error: its usage_fr/usage_en line; for a row without one,
+ * "argument inattendu « X »" when X is beyond max_pos, else the --help
+ * line. Printed; returns NODE_EXIT_USAGE. */
+int node_args_usage(px_node *n, const node_args *a);
 /* The option named name, or NULL when not in the table or not given. */
 const char *node_opt_get(const node_opt *opts, const char *name);
 const node_opt *node_opt_find(const node_opt *opts, const char *name);
@@ -301,6 +349,8 @@ const node_opt *node_opt_find(const node_opt *opts, const char *name);
 int node_fail(px_node *n, px_err err, const char *fmt, ...) PX_PRINTF(3, 4);
 /* Usage error: message + "see --help", returns NODE_EXIT_USAGE. */
 int node_usage(px_node *n, const char *fmt, ...) PX_PRINTF(2, 3);
+/* A store error: node_fail with px_strerror_user(err), returns its exit code. */
+int node_store_fail(px_node *n, px_err err);
 /* Warning on stderr ("avertissement"). */
 void node_warn(px_node *n, const char *fmt, ...) PX_PRINTF(2, 3);
 /* Prints json (unformatted if compact) followed by a newline on stdout and
@@ -341,6 +391,18 @@ px_err node_listing_begin(px_node *n, node_listing *l, size_t ncols, const char 
 void node_listing_end(node_listing *l, const char *empty_msg);
 /* Frees without printing (error paths; harmless after _end). */
 void node_listing_fini(node_listing *l);
+/* A "... list" of a whole database of packed messages of type desc: a read
+ * transaction, node_listing_begin with the headers, node_scan calling fn
+ * with a node_list_ctx (its out to fill and count, n and txn for lookups),
+ * then node_listing_end(empty_msg). Returns the exit code (a store error
+ * printed). */
+typedef struct node_list_ctx {
+	px_node *n;
+	px_txn *txn;
+	node_listing out;
+} node_list_ctx;
+int node_list_db(px_node *n, px_db db, const ProtobufCMessageDescriptor *desc, size_t ncols,
+                 const char *const *headers, node_msg_fn fn, const char *empty_msg);
 
 /* Progress bar on stderr when it is a terminal (nothing otherwise). */
 typedef struct node_progress {
@@ -398,6 +460,17 @@ void node_view_drop(node_view *v, uint64_t member_id, uint64_t meeting_id);
  * so the view is the community as it was before that change. */
 void node_view_drop_change(node_view *v, const pxp_change *change);
 
+/* ---- transactions of the command handlers ----
+ * One shape for every handler: begin, work, then commit (or check and
+ * commit); a failure is printed with node_store_fail and its exit code lands
+ * in *rc; the handler's cleanup calls px_txn_abort(txn), harmless on NULL. */
+px_err node_txn_begin(px_node *n, bool write, px_txn **txn, int *rc) PX_NODISCARD;
+/* Commits *txn (NULL afterwards, whatever happens); returns the exit code. */
+int node_txn_commit(px_node *n, px_txn **txn);
+/* node_check_change on community, then commit. A refusal (already printed)
+ * aborts and returns NODE_EXIT_INVALID; *txn is NULL afterwards. */
+int node_txn_check_commit(px_node *n, px_txn **txn, uint64_t community, const pxp_change *change);
+
 /* ---- rules (node/rules.c) ---- */
 /* Change-time check. Call it after writing the change in the open write
  * txn and before committing. Builds the view from txn, runs the
@@ -446,22 +519,20 @@ px_err node_protocol_verify(const Praxis__Protocol *p, bool *member_ok, bool *di
 /* ---- command handlers ---- */
 typedef int (*node_cmd_fn)(px_node *n, int argc, char **argv);
 
-/* Mine (node engineer). */
-int cmd_init(px_node *n, int argc, char **argv);
-int cmd_community(px_node *n, int argc, char **argv);
-int cmd_org(px_node *n, int argc, char **argv);
-int cmd_member(px_node *n, int argc, char **argv);
-int cmd_member_import(px_node *n, int argc, char **argv);
-int cmd_plugin(px_node *n, int argc, char **argv);
-int cmd_audit(px_node *n, int argc, char **argv);
-/* The other commands (protocol, meeting, rsvp, attend, hours, survey,
- * approval, plan, report, enroll, sync, serve, outbox, derogation) register
- * their own rows with NODE_COMMANDS, each row naming its handler. */
+
+/* A declared handler: main has parsed the command line by its row (a->opts,
+ * a->pos) and answered the usage errors; a is freed by main. */
+typedef int (*node_run_fn)(px_node *n, const node_args *a);
 
 /* The command table. sub NULL: a one-word command. usage is the line after
- * the program name; flags: NODE_CMD_NOSTORE for commands that open the
- * store themselves (init). */
+ * the program name (help); flags: NODE_CMD_NOSTORE for commands that open
+ * the store themselves (init).
+ * A row either names fn, which parses its own argv, or run, with the
+ * declaration main parses by (node_args_take) before calling it: the option
+ * table, the positional count min_pos..max_pos (NODE_POS_ANY: no maximum)
+ * and the usage error line in both languages. */
 enum { NODE_CMD_NOSTORE = 1 };
+#define NODE_POS_ANY 0xffffu
 typedef struct node_cmd {
 	const char *name;
 	const char *sub;
@@ -470,14 +541,28 @@ typedef struct node_cmd {
 	const char *help_fr;
 	const char *help_en;
 	int flags;
+	node_run_fn run;
+	const node_opt *opts; /* {NULL}-terminated; NULL: no option */
+	unsigned min_pos, max_pos;
+	const char *usage_fr, *usage_en;
 } node_cmd;
 
-/* Other files may register extra entries or replace the usage/help of an
- * existing one (same name and sub) without touching main.c:
- *   static const node_cmd my_cmds[] = {{"protocol", "new", proto_new, "...", "...", "..."}, {0}};
+/* Other files register their rows without touching main.c (one row per
+ * command and subcommand):
+ *   static const node_cmd my_cmds[] = {{"protocol", "new", .run = proto_new, ...}, {0}};
  *   NODE_COMMANDS(my_cmds)
  */
 void node_register_commands(const node_cmd *tbl);
+/* Runs a row on its arguments (argv[0] the word that selected it): fn
+ * directly, or node_args_take then run. Returns the exit code. */
+int node_cmd_run(px_node *n, const node_cmd *cmd, int argc, char **argv);
+/* The node's own tables (init and org, community, member, member import,
+ * plugin and audit), which main lists last, in that order. The other
+ * commands (protocol, meeting, rsvp, attend, hours, survey, approval, plan,
+ * report, enroll, sync, serve, outbox, derogation) register their rows with
+ * NODE_COMMANDS. */
+extern const node_cmd node_init_cmds[], node_community_cmds[], node_member_cmds[], node_import_cmds[],
+	node_plugin_cmds[];
 #define NODE_COMMANDS(tbl)                                                        \
 	__attribute__((constructor)) static void node_register_##tbl(void)       \
 	{                                                                         \

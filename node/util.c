@@ -477,6 +477,62 @@ node_args_free(node_opt *opts, node_args *a)
 	}
 }
 
+int
+node_args_take(px_node *n, const node_cmd *cmd, int argc, char **argv, node_args *a)
+{
+	memset(a, 0, sizeof *a);
+	a->cmd = cmd;
+	size_t nopt = 0;
+	while (cmd->opts != NULL && cmd->opts[nopt].name != NULL)
+		nopt++;
+	a->opts = calloc(nopt + 1, sizeof *a->opts);
+	if (a->opts == NULL)
+		return node_store_fail(n, PX_ENOMEM);
+	if (nopt > 0)
+		memcpy(a->opts, cmd->opts, nopt * sizeof *a->opts);
+	px_err err = node_args_parse(argc, argv, 1, a->opts, a);
+	if (err == PX_ENOMEM)
+		return node_store_fail(n, err);
+	if (err != PX_OK)
+		return NODE_EXIT_USAGE;
+	bool ok = a->npos >= cmd->min_pos && a->npos <= cmd->max_pos;
+	for (const node_opt *o = a->opts; ok && o->name != NULL; o++)
+		ok = !o->required || o->count > 0;
+	return ok ? NODE_EXIT_OK : node_args_usage(n, a);
+}
+
+int
+node_args_usage(px_node *n, const node_args *a)
+{
+	const node_cmd *c = a->cmd;
+	if (c->usage_fr != NULL)
+		return node_usage(n, "%s", PX_T(c->usage_fr, c->usage_en));
+	if (a->npos > c->max_pos)
+		return node_usage(n, PX_T("argument inattendu « %s »", "unexpected argument '%s'"), a->pos[c->max_pos]);
+	return node_usage(n, PX_T("usage : %s", "usage: %s"), c->usage); /* a row without its own line */
+}
+
+void
+node_args_fini(node_args *a)
+{
+	node_args_free(a->opts, a);
+	free(a->opts);
+	a->opts = NULL;
+}
+
+int
+node_cmd_run(px_node *n, const node_cmd *cmd, int argc, char **argv)
+{
+	if (cmd->run == NULL)
+		return cmd->fn(n, argc, argv);
+	node_args a;
+	int rc = node_args_take(n, cmd, argc, argv, &a);
+	if (rc == NODE_EXIT_OK)
+		rc = cmd->run(n, &a);
+	node_args_fini(&a);
+	return rc;
+}
+
 /* ---------------------------------------------------------------- output */
 
 static void
@@ -510,6 +566,41 @@ node_fail(px_node *n, px_err err, const char *fmt, ...)
 	}
 	free(msg);
 	return node_exit_code(err);
+}
+
+int
+node_store_fail(px_node *n, px_err err)
+{
+	return node_fail(n, err, "%s", px_strerror_user(err));
+}
+
+px_err
+node_txn_begin(px_node *n, bool write, px_txn **txn, int *rc)
+{
+	px_err err = px_txn_begin(n->st, write, txn);
+	if (err != PX_OK)
+		*rc = node_store_fail(n, err);
+	return err;
+}
+
+int
+node_txn_commit(px_node *n, px_txn **txn)
+{
+	px_err err = px_txn_commit(*txn);
+	*txn = NULL;
+	return err == PX_OK ? NODE_EXIT_OK : node_store_fail(n, err);
+}
+
+int
+node_txn_check_commit(px_node *n, px_txn **txn, uint64_t community, const pxp_change *change)
+{
+	px_err err = node_check_change(n, *txn, community, change);
+	if (err != PX_OK) {
+		px_txn_abort(*txn);
+		*txn = NULL;
+		return err == PX_EPRECOND ? NODE_EXIT_INVALID : node_store_fail(n, err);
+	}
+	return node_txn_commit(n, txn);
 }
 
 int
@@ -697,6 +788,25 @@ node_listing_fini(node_listing *l)
 	node_table_free(l->t);
 	l->arr = NULL;
 	l->t = NULL;
+}
+
+int
+node_list_db(px_node *n, px_db db, const ProtobufCMessageDescriptor *desc, size_t ncols,
+             const char *const *headers, node_msg_fn fn, const char *empty_msg)
+{
+	node_list_ctx l = {n, NULL, {NULL, NULL, 0}};
+	int rc = NODE_EXIT_OK;
+	if (node_txn_begin(n, false, &l.txn, &rc) != PX_OK)
+		return rc;
+	node_listing_begin(n, &l.out, ncols, headers);
+	px_err err = node_scan(l.txn, db, NULL, 0, desc, fn, &l);
+	px_txn_abort(l.txn);
+	if (err != PX_OK) {
+		node_listing_fini(&l.out);
+		return node_store_fail(n, err);
+	}
+	node_listing_end(&l.out, empty_msg);
+	return NODE_EXIT_OK;
 }
 
 /* --------------------------------------------------------------- progress */

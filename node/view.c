@@ -272,45 +272,35 @@ view_meeting(void *arg, px_val key, px_val val)
 }
 
 static px_err
-view_attendance(void *arg, px_val key, px_val val)
+view_attendance(void *arg, px_val key, void *msg)
 {
 	node_view *v = arg;
 	(void)key;
-	Praxis__Attendance *a = praxis__attendance__unpack(NULL, val.size, val.data);
-	if (a == NULL)
-		return PX_ECORRUPT;
+	Praxis__Attendance *a = msg;
 	pxp_attendance *pa = VIEW_PUSH(v, attendance);
-	if (pa == NULL) {
-		protobuf_c_message_free_unpacked(&a->base, NULL);
+	if (pa == NULL)
 		return PX_ENOMEM;
-	}
 	pa->meeting_id = a->meeting_id;
 	pa->member_id = a->member_id;
 	pa->rsvp = (int)a->rsvp;
 	pa->present = a->present;
 	pa->hours = a->hours;
-	protobuf_c_message_free_unpacked(&a->base, NULL);
 	return PX_OK;
 }
 
 static px_err
-view_approval(void *arg, px_val key, px_val val)
+view_approval(void *arg, px_val key, void *msg)
 {
 	node_view *v = arg;
 	(void)key;
-	Praxis__Approval *a = praxis__approval__unpack(NULL, val.size, val.data);
-	if (a == NULL)
-		return PX_ECORRUPT;
+	Praxis__Approval *a = msg;
 	pxp_approval *pa = VIEW_PUSH(v, approvals);
-	if (pa == NULL) {
-		protobuf_c_message_free_unpacked(&a->base, NULL);
+	if (pa == NULL)
 		return PX_ENOMEM;
-	}
 	pa->member_id = a->member_id;
 	pa->year = a->year;
 	pa->extra_hours = a->extra_hours;
 	pa->date = a->date;
-	protobuf_c_message_free_unpacked(&a->base, NULL);
 	return PX_OK;
 }
 
@@ -387,9 +377,11 @@ node_view_build(px_node *n, px_txn *txn, uint64_t community, int32_t period_star
 	}
 	if ((err = px_scan(txn, n->db.meetings_by_community, k, 8, view_meeting, v)) != PX_OK)
 		goto fail;
-	if ((err = px_scan(txn, n->db.attendance, k, 8, view_attendance, v)) != PX_OK)
+	if ((err = node_scan(txn, n->db.attendance, k, 8, &praxis__attendance__descriptor,
+	                     view_attendance, v)) != PX_OK)
 		goto fail;
-	if ((err = px_scan(txn, n->db.approvals, k, 8, view_approval, v)) != PX_OK)
+	if ((err = node_scan(txn, n->db.approvals, k, 8, &praxis__approval__descriptor,
+	                     view_approval, v)) != PX_OK)
 		goto fail;
 	if ((err = px_scan(txn, n->db.surveys, k, 8, view_survey, v)) != PX_OK)
 		goto fail;

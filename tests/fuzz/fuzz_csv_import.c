@@ -156,7 +156,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fclose(f);
 	int before = pxf_members();
 	char *argv[] = {"import", pxf_csv, "--community", "1", NULL};
-	int rc = cmd_member_import(&pxf_node, 4, argv);
+	int rc = node_cmd_run(&pxf_node, &node_import_cmds[0], 4, argv);
 	int after = pxf_members();
 	size_t lines = 1;
 	for (size_t i = 0; i < size; i++)

@@ -94,6 +94,136 @@ test_help_and_usage(void **state)
 	nt_fini(&n);
 }
 
+/* The usage errors node_args_take answers from each command's row: wrong
+ * positional count, missing required option, unknown option, missing value,
+ * a value given to a flag; in French and in English (LANG or --lang). Each
+ * exits 1, prints nothing on stdout and changes nothing. */
+static void
+test_usage_errors(void **state)
+{
+	(void)state;
+	nt_node n;
+	nt_init(&n, "node-usage");
+	pxt_run r = nt_run(&n, "community add --name 'CdP U' --framework laurentides");
+	nt_expect(&r, 0, "community add");
+	pxt_run_free(&r);
+	r = nt_run(&n, "member add --community 1 --family Tremblay --first Anne");
+	nt_expect(&r, 0, "member add");
+	pxt_run_free(&r);
+	static const struct {
+		const char *args, *fr, *en;
+	} bad[] = {
+		/* positional count, the row's own line */
+		{"rsvp 1 1", "usage : rsvp RENCONTRE MEMBRE confirmed|absent|none",
+		 "usage: rsvp MEETING MEMBER confirmed|absent|none"},
+		{"meeting show 1 2", "usage : meeting show RENCONTRE", "usage: meeting show MEETING"},
+		{"report annual 1", "usage : report annual COMMUNAUTÉ ANNÉE", "usage: report annual COMMUNITY YEAR"},
+		{"member show", "donnez le numéro d'un membre", "give one member number"},
+		{"audit 1 2", "une seule communauté à la fois", "one community at a time"},
+		/* one positional too many, no line of its own: the argument named */
+		{"member add --community 1 --family Roy --first Luc de-trop", "argument inattendu « de-trop »",
+		 "unexpected argument 'de-trop'"},
+		{"derogation list x", "argument inattendu « x »", "unexpected argument 'x'"},
+		/* a positional standing for --community, not both */
+		{"meeting list 1 --community 1", "usage : meeting list --community C", "usage: meeting list --community C"},
+		/* required options */
+		{"hours log 1 --month 2026-01", "usage : hours log MEMBRE --month AAAA-MM --hours H",
+		 "usage: hours log MEMBER --month YYYY-MM --hours H"},
+		{"protocol sign 1", "usage : protocol sign PROTOCOLE --as member|director",
+		 "usage: protocol sign PROTOCOL --as member|director"},
+		{"approval add --community 1 --year 2026 --hours 2", "--manager NOM", "--manager NAME"},
+		/* the parser */
+		{"meeting list --community 1 --colour bleu", "option inconnue « --colour »", "unknown option '--colour'"},
+		{"attend 1 1 --hours", "l'option « --hours » demande une valeur", "option '--hours' needs a value"},
+		{"attend 1 1 --absent=oui", "l'option « --absent » ne prend pas de valeur", "option '--absent' takes no value"},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		for (int en = 0; en < 3; en++) {
+			r = en == 0 ? nt_run(&n, "%s", bad[i].args)
+			    : en == 1 ? nt_run_en(&n, "%s", bad[i].args)
+			              : nt_run(&n, "--lang en %s", bad[i].args);
+			nt_expect(&r, 1, bad[i].args);
+			if (!has(r.err, en ? bad[i].en : bad[i].fr))
+				fail_msg("%s (%s): expected \"%s\" in: %s", bad[i].args, en ? "en" : "fr",
+				         en ? bad[i].en : bad[i].fr, r.err);
+			assert_true(r.out == NULL || r.out[0] == '\0');
+			pxt_run_free(&r);
+		}
+	}
+	/* Usage lines, not parser messages, end with the way to the help. */
+	r = nt_run(&n, "rsvp 1");
+	assert_true(has(r.err, "Voir « praxis-node --help »."));
+	pxt_run_free(&r);
+	r = nt_run_en(&n, "rsvp 1");
+	assert_true(has(r.err, "See 'praxis-node --help'."));
+	pxt_run_free(&r);
+	/* Nothing was written by the refused commands. */
+	assert_int_equal(nt_member_count(&n, NULL), 1);
+	cJSON *m = nt_json(&n, "meeting list 1");
+	assert_int_equal(cJSON_GetArraySize(m), 0);
+	cJSON_Delete(m);
+	/* --help prints the row's usage line, French or English. */
+	r = nt_run(&n, "rsvp --help");
+	nt_expect(&r, 0, "rsvp --help");
+	assert_true(has(r.out, "praxis-node rsvp RENCONTRE MEMBRE confirmed|absent|none"));
+	pxt_run_free(&r);
+	r = nt_run(&n, "--lang en rsvp --help");
+	nt_expect(&r, 0, "rsvp --help en");
+	assert_true(has(r.out, "praxis-node rsvp MEETING MEMBER confirmed|absent|none"));
+	assert_true(has(r.out, "Record a member's answer"));
+	pxt_run_free(&r);
+	nt_fini(&n);
+}
+
+/* --help and the parser read the same row: every option a command's usage
+ * line shows is in its option table. Each option is given with twenty
+ * stray arguments, so the parser answers (a wrong count at worst) before
+ * any command runs. The sync commands (cmd_sync.c parses its own options
+ * and may reach the hub) are left out. */
+static void
+test_help_options_accepted(void **state)
+{
+	(void)state;
+	nt_node n;
+	nt_init(&n, "node-helpopts");
+	pxt_run h = nt_run(&n, "--help");
+	nt_expect(&h, 0, "--help");
+	size_t checked = 0;
+	char *save = NULL;
+	for (char *line = strtok_r(h.out, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, "  praxis-node ", 14) != 0)
+			continue;
+		char cmd[64] = "", word[64];
+		const char *p = line + 14;
+		int used = 0;
+		/* The command, and its subcommand when the next word is one. */
+		if (sscanf(p, "%63s%n", cmd, &used) != 1)
+			continue;
+		p += used;
+		if (sscanf(p, "%63s%n", word, &used) == 1 && word[0] >= 'a' && word[0] <= 'z' &&
+		    strspn(word, "abcdefghijklmnopqrstuvwxyz-") == strlen(word)) {
+			strncat(cmd, " ", sizeof cmd - strlen(cmd) - 1);
+			strncat(cmd, word, sizeof cmd - strlen(cmd) - 1);
+		}
+		if (strncmp(cmd, "sync", 4) == 0 || strncmp(cmd, "serve", 5) == 0 ||
+		    strncmp(cmd, "outbox", 6) == 0 || strncmp(cmd, "enroll", 6) == 0)
+			continue;
+		for (const char *o = strstr(line, "--"); o != NULL; o = strstr(o + 2, "--")) {
+			size_t l = strspn(o + 2, "abcdefghijklmnopqrstuvwxyz-");
+			if (l == 0 || strncmp(o + 2, "json", l) == 0)
+				continue;
+			pxt_run r = nt_run(&n, "%s --%.*s=x a b c d e f g h i j k l m n o p q r s t", cmd, (int)l, o + 2);
+			if (has(r.err, "option inconnue"))
+				fail_msg("'%s' shows --%.*s, its parser refuses it: %s", cmd, (int)l, o + 2, r.err);
+			pxt_run_free(&r);
+			checked++;
+		}
+	}
+	pxt_run_free(&h);
+	assert_true(checked > 80); /* the listing was read */
+	nt_fini(&n);
+}
+
 static void
 test_org_and_community(void **state)
 {
@@ -615,6 +745,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_init),
 		cmocka_unit_test(test_help_and_usage),
+		cmocka_unit_test(test_usage_errors),
+		cmocka_unit_test(test_help_options_accepted),
 		cmocka_unit_test(test_org_and_community),
 		cmocka_unit_test(test_member_bad_input),
 		cmocka_unit_test(test_member_life),
