@@ -21,6 +21,7 @@
 #include "px_plugin_host.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <math.h>
 #include <nng/nng.h>
 #include <nng/supplemental/http/http.h>
@@ -1262,6 +1263,10 @@ done:
 	praxis__hub_viewer__free_unpacked(v, NULL);
 	if (hijacked)
 		nng_http_req_free(req); /* ours once the connection is */
+	/* A page of a large hub frees tens of MiB (px_agg tables of 10,000
+	 * groups) into the arena of whichever nng thread ran it: given back
+	 * now, or each thread's arena keeps the high-water mark of its pages. */
+	malloc_trim(0);
 }
 
 px_err

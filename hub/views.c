@@ -440,7 +440,27 @@ typedef struct hub_views_ctx {
 	hub_view_fn fn;
 	void *arg;
 	hub_view_dec dec;
+	size_t seen; /* entries read since the last px_store_release */
 } hub_views_ctx;
+
+/* Entries read between two px_store_release: ~50 leaf pages of `views`.
+ * Its pages are spread over the whole file (written in the same
+ * transactions as the signed reports), and Linux maps up to 16 cached
+ * neighbours of each page read, so a scan of every report would otherwise
+ * keep the whole data file resident. */
+#define HUB_VIEWS_RELEASE 1024
+
+static px_err
+hub_views_seen(hub_views_ctx *c)
+{
+	if (++c->seen < HUB_VIEWS_RELEASE)
+		return PX_OK;
+	c->seen = 0;
+	/* Memory only: a failure changes no figure. */
+	if (px_store_release(c->h->st) != PX_OK)
+		px_log(PX_LOG_DEBUG, "views: px_store_release failed");
+	return PX_OK;
+}
 
 static bool
 hub_want(const char *want, const char *have)
@@ -467,6 +487,9 @@ static px_err
 hub_views_cb(void *arg, px_val key, px_val val)
 {
 	const char *k[5];
+	px_err rv = hub_views_seen(arg);
+	if (rv != PX_OK)
+		return rv;
 	if (!hub_key_split(key, k, 5, true))
 		return PX_ECORRUPT;
 	return hub_views_emit(arg, k, val);
@@ -478,6 +501,9 @@ hub_heads_cb(void *arg, px_val key, px_val val)
 {
 	hub_views_ctx *c = arg;
 	const char *hk[3], *fr[2];
+	px_err rv = hub_views_seen(c);
+	if (rv != PX_OK)
+		return rv;
 	px_val rest = {(const uint8_t *)val.data + 4, val.size - 4};
 	if (!hub_key_split(key, hk, 3, false) || val.size < 4 || !hub_key_split(rest, fr, 2, true))
 		return PX_ECORRUPT;
@@ -494,7 +520,7 @@ hub_heads_cb(void *arg, px_val key, px_val val)
 	uint8_t vkey[1024];
 	size_t vl = hub_view_key(vkey, sizeof vkey, period, fr[0], fr[1], tenant, hk[1]);
 	px_val v;
-	px_err rv = vl != 0 ? px_get(c->txn, c->h->views, vkey, vl, &v) : PX_ECORRUPT;
+	rv = vl != 0 ? px_get(c->txn, c->h->views, vkey, vl, &v) : PX_ECORRUPT;
 	if (rv == PX_ENOTFOUND)
 		rv = PX_ECORRUPT; /* written together: one without the other is damage */
 	if (rv != PX_OK)
@@ -574,6 +600,8 @@ hub_views_each(hub *h, const hub_filter *f, bool community_major, hub_view_fn fn
 	} else {
 		rv = px_scan(c.txn, h->views, NULL, 0, hub_views_cb, &c);
 	}
+	if (c.seen > 0 && px_store_release(h->st) != PX_OK)
+		px_log(PX_LOG_DEBUG, "views: px_store_release failed");
 	px_txn_abort(c.txn);
 	hub_view_dec_fini(&c.dec);
 	return rv;
