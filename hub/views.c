@@ -38,12 +38,22 @@
 
 /* Core indicators in the order of px_report.h's table (their rank). */
 static const char *const hub_view_core[] = {
-    PX_IND_ORGANIZATIONS,   PX_IND_MEMBERS_ACTIVE,  PX_IND_MEMBERS_NEW,
-    PX_IND_MEMBERS_LEFT,    PX_IND_PROTOCOLS_SIGNED_VALID,
-    PX_IND_MEETINGS_HELD,   PX_IND_MEETINGS_EXPECTED, PX_IND_ATTENDANCE_RATE,
-    PX_IND_RSVP_RATE,       PX_IND_HOURS_TOTAL,     PX_IND_HOURS_PER_MEMBER_MEAN,
-    PX_IND_MEMBERS_OVER_CAP, PX_IND_PLAN_OBJECTIVES_YES, PX_IND_PLAN_OBJECTIVES_NO,
-    PX_IND_SATISFACTION_MEAN, PX_IND_SURVEYS,
+    PX_IND_ORGANIZATIONS,
+    PX_IND_MEMBERS_ACTIVE,
+    PX_IND_MEMBERS_NEW,
+    PX_IND_MEMBERS_LEFT,
+    PX_IND_PROTOCOLS_SIGNED_VALID,
+    PX_IND_MEETINGS_HELD,
+    PX_IND_MEETINGS_EXPECTED,
+    PX_IND_ATTENDANCE_RATE,
+    PX_IND_RSVP_RATE,
+    PX_IND_HOURS_TOTAL,
+    PX_IND_HOURS_PER_MEMBER_MEAN,
+    PX_IND_MEMBERS_OVER_CAP,
+    PX_IND_PLAN_OBJECTIVES_YES,
+    PX_IND_PLAN_OBJECTIVES_NO,
+    PX_IND_SATISFACTION_MEAN,
+    PX_IND_SURVEYS,
 };
 #define HUB_VIEW_NCORE (sizeof hub_view_core / sizeof hub_view_core[0])
 
@@ -207,7 +217,8 @@ static const char *
 hub_rd_str(hub_rd *r)
 {
 	uint64_t n = hub_rd_var(r);
-	if (r->bad || n >= (uint64_t)(r->end - r->p) || r->p[n] != 0 || memchr(r->p, 0, n) != NULL) {
+	if (r->bad || n >= (uint64_t)(r->end - r->p) || r->p[n] != 0 ||
+	    memchr(r->p, 0, n) != NULL) {
 		r->bad = true;
 		return "";
 	}
@@ -381,13 +392,13 @@ hub_rd32(const void *p)
 	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
 }
 
-
 px_err
 hub_views_put(px_txn *txn, px_db heads, px_db views, const char *tenant,
               const Praxis__CommunityReport *r)
 {
 	uint8_t hkey[512], vkey[1024];
-	size_t hl = hub_report_key(hkey, sizeof hkey, tenant, r->community_uid, r->period, 0, false);
+	size_t hl =
+	    hub_report_key(hkey, sizeof hkey, tenant, r->community_uid, r->period, 0, false);
 	size_t vl = hub_view_key(vkey, sizeof vkey, r->period, r->framework, r->region, tenant,
 	                         r->community_uid);
 	if (hl == 0 || vl == 0)
@@ -472,9 +483,9 @@ static px_err
 hub_views_emit(hub_views_ctx *c, const char *const *k, px_val val)
 {
 	const hub_filter *f = c->f;
-	if (!hub_want(f->period, k[0]) || !hub_want(f->framework, k[1]) || !hub_want(f->region, k[2]) ||
-	    !hub_want(f->tenant, k[3]) || !hub_want(f->community, k[4]) ||
-	    !hub_scope_allows(f->scope, k[3], k[1], k[2]))
+	if (!hub_want(f->period, k[0]) || !hub_want(f->framework, k[1]) ||
+	    !hub_want(f->region, k[2]) || !hub_want(f->tenant, k[3]) ||
+	    !hub_want(f->community, k[4]) || !hub_scope_allows(f->scope, k[3], k[1], k[2]))
 		return PX_OK;
 	px_err rv = hub_view_decode(&c->dec, val, k[0], k[1], k[2], k[4]);
 	if (rv != PX_OK)
@@ -557,12 +568,14 @@ hub_views_each(hub *h, const hub_filter *f, bool community_major, hub_view_fn fn
 		px_val o;
 		if (hub_set(f->tenant)) {
 			px_strlcpy(owner, f->tenant, sizeof owner);
-		} else if ((rv = px_get(c.txn, h->communities, f->community, strlen(f->community), &o)) ==
-		           PX_OK) {
-			if (o.size >= sizeof owner)
+		} else if ((rv = px_get(c.txn, h->communities, f->community, strlen(f->community),
+		                        &o)) == PX_OK) {
+			if (o.size >= sizeof owner) {
 				rv = PX_ECORRUPT;
-			else
-				memcpy(owner, o.data, o.size), owner[o.size] = '\0';
+			} else {
+				memcpy(owner, o.data, o.size);
+				owner[o.size] = '\0';
+			}
 		}
 		if (rv == PX_OK) {
 			size_t tl = strlen(owner), ul = strlen(f->community);

@@ -18,22 +18,33 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define NT 5  /* tenants */
-#define NC 2  /* communities per tenant */
-#define NP 6  /* periods */
-#define NR 4  /* revisions per (community, period) */
+#define NT 5 /* tenants */
+#define NC 2 /* communities per tenant */
+#define NP 6 /* periods */
+#define NR 4 /* revisions per (community, period) */
 
-static const char *const periods[NP] = {"2025-01", "2025-02", "2025-03", "2025-Q1", "2025", "2024-12"};
+static const char *const periods[NP] = {"2025-01", "2025-02", "2025-03",
+                                        "2025-Q1", "2025",    "2024-12"};
 static const int kinds[NP] = {1, 1, 1, 2, 3, 1};
 static const char *const fws[2] = {"laurentides", "brusano"};
 static const char *const regions[3] = {"Laurentides", "Montréal", ""};
 
-static const char *const core[] = {
-    PX_IND_ORGANIZATIONS, PX_IND_MEMBERS_ACTIVE, PX_IND_MEMBERS_NEW, PX_IND_MEMBERS_LEFT,
-    PX_IND_PROTOCOLS_SIGNED_VALID, PX_IND_MEETINGS_HELD, PX_IND_MEETINGS_EXPECTED,
-    PX_IND_ATTENDANCE_RATE, PX_IND_RSVP_RATE, PX_IND_HOURS_TOTAL, PX_IND_HOURS_PER_MEMBER_MEAN,
-    PX_IND_MEMBERS_OVER_CAP, PX_IND_PLAN_OBJECTIVES_YES, PX_IND_PLAN_OBJECTIVES_NO,
-    PX_IND_SATISFACTION_MEAN, PX_IND_SURVEYS};
+static const char *const core[] = {PX_IND_ORGANIZATIONS,
+                                   PX_IND_MEMBERS_ACTIVE,
+                                   PX_IND_MEMBERS_NEW,
+                                   PX_IND_MEMBERS_LEFT,
+                                   PX_IND_PROTOCOLS_SIGNED_VALID,
+                                   PX_IND_MEETINGS_HELD,
+                                   PX_IND_MEETINGS_EXPECTED,
+                                   PX_IND_ATTENDANCE_RATE,
+                                   PX_IND_RSVP_RATE,
+                                   PX_IND_HOURS_TOTAL,
+                                   PX_IND_HOURS_PER_MEMBER_MEAN,
+                                   PX_IND_MEMBERS_OVER_CAP,
+                                   PX_IND_PLAN_OBJECTIVES_YES,
+                                   PX_IND_PLAN_OBJECTIVES_NO,
+                                   PX_IND_SATISFACTION_MEAN,
+                                   PX_IND_SURVEYS};
 
 /* A report of community c of tenant t for period p at revision rev; its
  * framework and region change with the revision for some communities. */
@@ -62,7 +73,8 @@ make_report(const px_identity *id, int t, int c, int p, uint32_t rev)
 		ind[n].name = (char *)core[i];
 		ind[n].population = (s + (unsigned)i) % 9 == 0 ? 0 : 2 + (s + (unsigned)i) % 30;
 		bool mean = px_agg_is_mean(core[i]);
-		ind[n].value = mean ? ((s * 3 + i) % 100) / 100.0 + 1.0 / 3 : (double)((s * 7 + i) % 40);
+		ind[n].value =
+		    mean ? ((s * 3 + i) % 100) / 100.0 + 1.0 / 3 : (double)((s * 7 + i) % 40);
 		ind[n].suppressed = (s + (unsigned)i) % 11 == 0;
 		if (ind[n].suppressed)
 			ind[n].value = 0, ind[n].population = 0;
@@ -223,10 +235,10 @@ same_row(const Praxis__AggregateRow *a, const Praxis__AggregateRow *b)
 	}
 }
 
-static const unsigned by_of[5] = {
-    PX_AGG_BY_FRAMEWORK | PX_AGG_BY_REGION | PX_AGG_BY_TENANT | PX_AGG_BY_COMMUNITY |
-        PX_AGG_BY_PERIOD,
-    PX_AGG_BY_FRAMEWORK, PX_AGG_BY_PERIOD, PX_AGG_BY_REGION, PX_AGG_BY_TENANT};
+static const unsigned by_of[5] = {PX_AGG_BY_FRAMEWORK | PX_AGG_BY_REGION | PX_AGG_BY_TENANT |
+                                      PX_AGG_BY_COMMUNITY | PX_AGG_BY_PERIOD,
+                                  PX_AGG_BY_FRAMEWORK, PX_AGG_BY_PERIOD, PX_AGG_BY_REGION,
+                                  PX_AGG_BY_TENANT};
 
 /* hub_aggregate of f equals px_agg_build over the reference's reports in
  * f, for the five groupings; returns the number of reports in f. */
@@ -281,7 +293,8 @@ rows_cb(void *arg, const hub_row *row)
 	size_t n = 0;
 	for (size_t i = 0; i < c->rf->n; i++) {
 		const Praxis__CommunityReport *r = c->rf->r[i];
-		if (strcmp(r->community_uid, row->community) == 0 && want(c->f->period, r->period) &&
+		if (strcmp(r->community_uid, row->community) == 0 &&
+		    want(c->f->period, r->period) &&
 		    hub_scope_allows(c->f->scope, c->rf->tenant[i], r->framework, r->region))
 			items[n++] = (px_agg_item){r, c->rf->tenant[i]};
 	}
@@ -400,7 +413,8 @@ fill(hub *h, px_identity **ids)
 						continue;
 					char tn[16];
 					snprintf(tn, sizeof tn, "org%d", t);
-					Praxis__SignedReport *sr = make_report(ids[t], t, c, p, rev);
+					Praxis__SignedReport *sr =
+					    make_report(ids[t], t, c, p, rev);
 					store(h, tn, sr, true);
 					px_signed_report_free(sr);
 				}
@@ -415,7 +429,8 @@ new_hub(const char *dir, px_identity **ids)
 	for (int t = 0; t < NT; t++) {
 		char tn[16], tok[PX_JT_TEXT_MAX];
 		snprintf(tn, sizeof tn, "org%d", t);
-		assert_int_equal(hub_tenant_add(h, tn, regions[t % 3], HUB_DEFAULT_TTL_MS, NULL, tok), PX_OK);
+		assert_int_equal(
+		    hub_tenant_add(h, tn, regions[t % 3], HUB_DEFAULT_TTL_MS, NULL, tok), PX_OK);
 		assert_true(px_identity_generate(&ids[t]) == PX_OK);
 	}
 	return h;
@@ -505,8 +520,8 @@ static void
 dump_put(px_txn *txn, px_db db, const dump *d)
 {
 	for (size_t i = 0; i < d->n; i++)
-		assert_int_equal(px_put(txn, db, d->k[i].data, d->k[i].size, d->v[i].data, d->v[i].size),
-		                 PX_OK);
+		assert_int_equal(
+		    px_put(txn, db, d->k[i].data, d->k[i].size, d->v[i].data, d->v[i].size), PX_OK);
 }
 
 static void
@@ -556,8 +571,9 @@ test_migration_from_schema_1(void **state)
 	hub_close(h);
 
 	char *dir1 = pxt_tmpdir("hubviews1");
-	static const char *const v1_dbs[] = {"tenants", "keys", "tokens", "viewers", "reports",
-	                                     "latest", "communities", "audit", NULL};
+	static const char *const v1_dbs[] = {"tenants",     "keys",    "tokens",
+	                                     "viewers",     "reports", "latest",
+	                                     "communities", "audit",   NULL};
 	px_store_opts o = {0};
 	o.dir = dir1;
 	o.file = "hub.mdb";
