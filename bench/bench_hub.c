@@ -849,8 +849,8 @@ bh_big(const char *root)
 
 	/* The serving hub, read through: one framework page, one period's
 	 * JSON export, the overview of every tenant (the dashboard session);
-	 * then the CSV export of every row, measured apart: its answer alone
-	 * is larger than the goal. */
+	 * then the CSV export of every row, measured apart (the largest read
+	 * of the index: every report, community by community). */
 	int port = bh_free_port();
 	char url[64], http[64];
 	snprintf(url, sizeof url, "tcp://127.0.0.1:%d", bh_free_port());

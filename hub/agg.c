@@ -1,7 +1,7 @@
 /*
  * agg.c - aggregates on demand: the latest revision of every report in the
- * filter and the viewer's scope, handed to px_agg_build (src/report) for
- * each grouping. Small-cell suppression is px_agg's (A1-A4), with the hub's k.
+ * filter and the viewer's scope, read from the index of views.c, handed to
+ * px_agg (src/report) for each grouping. Small-cell suppression is px_agg's (A1-A4), with the hub's k.
  */
 #define _GNU_SOURCE
 #include "hub.h"
@@ -30,9 +30,10 @@ hub_scope_allows(const Praxis__HubViewer *v, const char *tenant, const char *fra
 	return true;
 }
 
-/* The scan: each matching latest report is unpacked, added to the five
- * aggregations (px_agg copies what it needs) and freed at once, so a large
- * hub never holds every report in memory. Community names go to a pool. */
+/* The scan: each matching latest report is decoded, added to the five
+ * aggregations (px_agg copies what it needs) and dropped at once, so a
+ * large hub never holds every report in memory. Community names go to a
+ * pool. */
 typedef struct hub_collect {
 	const hub_filter *f;
 	px_agg *ag[5];
@@ -41,12 +42,6 @@ typedef struct hub_collect {
 	size_t *offs;             /* offset of each uid in pool */
 	size_t n, cap;
 } hub_collect;
-
-static bool
-hub_match(const char *want, const char *have)
-{
-	return want == NULL || want[0] == '\0' || strcmp(want, have) == 0;
-}
 
 static px_err
 hub_pool_add(hub_collect *c, const char *uid, const char *name)
@@ -78,30 +73,15 @@ hub_pool_add(hub_collect *c, const char *uid, const char *name)
 }
 
 static px_err
-hub_collect_cb(void *arg, px_val key, px_val val)
+hub_collect_cb(void *arg, const hub_view *v)
 {
 	hub_collect *c = arg;
-	(void)key;
-	Praxis__HubLatestReport *l = praxis__hub_latest_report__unpack(NULL, val.size, val.data);
-	if (l == NULL || l->report == NULL) {
-		if (l != NULL)
-			praxis__hub_latest_report__free_unpacked(l, NULL);
-		return PX_ECORRUPT;
-	}
-	const Praxis__CommunityReport *r = l->report;
-	const hub_filter *f = c->f;
 	px_err rv = PX_OK;
-	if (hub_match(f->framework, r->framework) && hub_match(f->region, r->region) &&
-	    hub_match(f->period, r->period) && hub_match(f->tenant, l->tenant) &&
-	    hub_match(f->community, r->community_uid) &&
-	    hub_scope_allows(f->scope, l->tenant, r->framework, r->region)) {
-		for (int g = 0; g < 5 && rv == PX_OK; g++)
-			if (c->ag[g] != NULL)
-				rv = px_agg_add(c->ag[g], r, l->tenant);
-		if (rv == PX_OK)
-			rv = hub_pool_add(c, r->community_uid, r->community_name);
-	}
-	praxis__hub_latest_report__free_unpacked(l, NULL);
+	for (int g = 0; g < 5 && rv == PX_OK; g++)
+		if (c->ag[g] != NULL)
+			rv = px_agg_add(c->ag[g], v->report, v->tenant);
+	if (rv == PX_OK)
+		rv = hub_pool_add(c, v->report->community_uid, v->report->community_name);
 	return rv;
 }
 
@@ -198,16 +178,8 @@ hub_aggregate(hub *h, const hub_filter *f, hub_result *out)
 	for (int g = 0; g < 5 && rv == PX_OK; g++)
 		if (want & (1u << g))
 			rv = px_agg_new(by[g], out->k, &c.ag[g]);
-	px_txn *txn = NULL;
 	if (rv == PX_OK)
-		rv = px_txn_begin(h->st, false, &txn);
-	if (rv == PX_OK) {
-		if (f->tenant != NULL && f->tenant[0] != '\0')
-			rv = px_scan(txn, h->latest, f->tenant, strlen(f->tenant) + 1, hub_collect_cb, &c);
-		else
-			rv = px_scan(txn, h->latest, NULL, 0, hub_collect_cb, &c);
-		px_txn_abort(txn);
-	}
+		rv = hub_views_each(h, f, false, hub_collect_cb, &c);
 	for (int g = 0; g < 5 && rv == PX_OK; g++) {
 		if (c.ag[g] == NULL)
 			continue;
@@ -329,38 +301,24 @@ hub_stream_flush(hub_stream *s)
 }
 
 static px_err
-hub_stream_cb(void *arg, px_val key, px_val val)
+hub_stream_cb(void *arg, const hub_view *v)
 {
 	hub_stream *s = arg;
-	(void)key;
-	Praxis__HubLatestReport *l = praxis__hub_latest_report__unpack(NULL, val.size, val.data);
-	if (l == NULL || l->report == NULL) {
-		if (l != NULL)
-			praxis__hub_latest_report__free_unpacked(l, NULL);
-		return PX_ECORRUPT;
-	}
-	const Praxis__CommunityReport *r = l->report;
-	const hub_filter *f = s->f;
+	const Praxis__CommunityReport *r = v->report;
 	px_err rv = PX_OK;
-	if (hub_match(f->framework, r->framework) && hub_match(f->region, r->region) &&
-	    hub_match(f->period, r->period) && hub_match(f->tenant, l->tenant) &&
-	    hub_match(f->community, r->community_uid) &&
-	    hub_scope_allows(f->scope, l->tenant, r->framework, r->region)) {
-		/* Keys sort by tenant, then community: a community's reports come
-		 * together, and one px_agg per community bounds the memory. */
-		if (s->ag != NULL && strcmp(s->uid, r->community_uid) != 0)
-			rv = hub_stream_flush(s);
-		if (rv == PX_OK && s->ag == NULL) {
-			px_strlcpy(s->uid, r->community_uid, sizeof s->uid);
-			px_strlcpy(s->name, r->community_name, sizeof s->name);
-			rv = px_agg_new(PX_AGG_BY_FRAMEWORK | PX_AGG_BY_REGION | PX_AGG_BY_TENANT |
-			                    PX_AGG_BY_COMMUNITY | PX_AGG_BY_PERIOD,
-			                HUB_DEFAULT_K, &s->ag);
-		}
-		if (rv == PX_OK)
-			rv = px_agg_add(s->ag, r, l->tenant);
+	/* A community's reports come together (community_major): one px_agg
+	 * per community bounds the memory. */
+	if (s->ag != NULL && strcmp(s->uid, r->community_uid) != 0)
+		rv = hub_stream_flush(s);
+	if (rv == PX_OK && s->ag == NULL) {
+		px_strlcpy(s->uid, r->community_uid, sizeof s->uid);
+		px_strlcpy(s->name, r->community_name, sizeof s->name);
+		rv = px_agg_new(PX_AGG_BY_FRAMEWORK | PX_AGG_BY_REGION | PX_AGG_BY_TENANT |
+		                    PX_AGG_BY_COMMUNITY | PX_AGG_BY_PERIOD,
+		                HUB_DEFAULT_K, &s->ag);
 	}
-	praxis__hub_latest_report__free_unpacked(l, NULL);
+	if (rv == PX_OK)
+		rv = px_agg_add(s->ag, r, v->tenant);
 	return rv;
 }
 
@@ -372,15 +330,7 @@ hub_rows_each(hub *h, const hub_filter *f, hub_row_fn fn, void *arg)
 	s.f = f;
 	s.fn = fn;
 	s.arg = arg;
-	px_txn *txn = NULL;
-	px_err rv = px_txn_begin(h->st, false, &txn);
-	if (rv != PX_OK)
-		return rv;
-	if (f->tenant != NULL && f->tenant[0] != '\0')
-		rv = px_scan(txn, h->latest, f->tenant, strlen(f->tenant) + 1, hub_stream_cb, &s);
-	else
-		rv = px_scan(txn, h->latest, NULL, 0, hub_stream_cb, &s);
-	px_txn_abort(txn);
+	px_err rv = hub_views_each(h, f, true, hub_stream_cb, &s);
 	if (rv == PX_OK)
 		rv = hub_stream_flush(&s);
 	px_agg_discard(s.ag);

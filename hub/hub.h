@@ -10,7 +10,10 @@
  *   tokens       BLAKE2b(secret) (32)         -> HubJoinToken
  *   viewers      BLAKE2b(secret) (32)         -> HubViewer
  *   reports      tenant\0uid\0period\0be32(rev) -> HubStoredReport (every revision)
- *   latest       tenant\0uid\0period          -> HubLatestReport (highest revision)
+ *   heads        tenant\0uid\0period          -> be32(rev) framework\0region\0 (latest)
+ *   views        period\0framework\0region\0tenant\0uid\0 -> latest revision, compact
+ *                (views.c: what the aggregates read)
+ *   latest       schema 1 only (unpacked latest reports), emptied by the migration
  *   communities  uid                          -> tenant name (who owns a community)
  *   audit        be64(seq)                    -> HubAuditEvent
  *   meta         "listen", "schema" ...
@@ -27,7 +30,8 @@
 
 #include <stdio.h>
 
-#define HUB_SCHEMA 1
+/* 2: heads and views replace latest (migrated at open). */
+#define HUB_SCHEMA 2
 #define HUB_DEFAULT_LISTEN "tcp://127.0.0.1:7600"
 #define HUB_DEFAULT_HTTP "127.0.0.1:7680"
 #define HUB_DEFAULT_TTL_MS (7LL * 24 * 3600 * 1000)
@@ -41,7 +45,7 @@ typedef struct hub {
 	char dir[512];
 	px_store *st;
 	px_identity *id;
-	px_db tenants, keys, tokens, viewers, reports, latest, communities, audit;
+	px_db tenants, keys, tokens, viewers, reports, communities, audit, heads, views;
 	struct px_plugin_host *plugins; /* NULL when none could be loaded */
 	struct px_rpc_server *rpc;
 	void *http;                     /* hub_http state, NULL when not serving */
@@ -177,6 +181,30 @@ px_err hub_rows_each(hub *h, const hub_filter *f, hub_row_fn fn, void *arg) PX_N
 /* True when a report of (tenant, framework, region) is in the viewer's scope. */
 bool hub_scope_allows(const Praxis__HubViewer *v, const char *tenant, const char *framework,
                       const char *region);
+
+/* views.c: the aggregate index, kept by hub_submit_store. */
+typedef struct hub_view {
+	const char *tenant;
+	/* The latest revision, without signature nor generation time;
+	 * borrowed for the callback only. */
+	const Praxis__CommunityReport *report;
+} hub_view;
+typedef px_err (*hub_view_fn)(void *arg, const hub_view *v);
+/* Records r (of tenant) as its (community, period)'s latest revision in
+ * txn when it is newer than the one there. PX_EINVAL for fields too long
+ * for a key; store errors. */
+px_err hub_views_put(px_txn *txn, px_db heads, px_db views, const char *tenant,
+                     const Praxis__CommunityReport *r) PX_NODISCARD;
+/* Calls fn for the latest revision of every report in f and its scope,
+ * reading the smallest range of the index that holds them: one period
+ * (and framework, region, tenant as far as given) is one range of
+ * `views`; one community or tenant a range of `heads`. With
+ * community_major, a community's reports come one after the other. fn's
+ * error stops the walk and is returned. */
+px_err hub_views_each(hub *h, const hub_filter *f, bool community_major, hub_view_fn fn,
+                      void *arg) PX_NODISCARD;
+/* Schema 1 -> 2: fills heads and views from latest, then empties latest. */
+px_err hub_views_migrate(px_txn *txn, px_db latest, px_db heads, px_db views) PX_NODISCARD;
 
 /* render.c: outputs of a result. lang_en chooses the labels. */
 void hub_render_table(hub *h, const hub_result *r, FILE *out, bool en);

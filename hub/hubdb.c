@@ -13,8 +13,23 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static const char *const hub_db_names[] = {"tenants", "keys", "tokens", "viewers", "reports",
-                                           "latest", "communities", "audit", NULL};
+static const char *const hub_db_names[] = {"tenants", "keys", "tokens", "viewers",
+                                           "reports", "latest", "communities", "audit",
+                                           "heads", "views", NULL};
+/* Positions in hub_db_names (a px_db is one), for the migration, which
+ * runs before the hub has its handles. */
+enum { HUB_DB_LATEST = 5, HUB_DB_HEADS = 8, HUB_DB_VIEWS = 9 };
+
+static px_err
+hub_migrate(px_txn *txn, uint32_t from, uint32_t to, void *arg)
+{
+	(void)arg;
+	(void)to;
+	if (from < 2)
+		return hub_views_migrate(txn, (px_db){HUB_DB_LATEST}, (px_db){HUB_DB_HEADS},
+		                         (px_db){HUB_DB_VIEWS});
+	return PX_OK;
+}
 
 static px_err
 hub_store_open(const char *dir, bool create, px_store **out)
@@ -29,6 +44,7 @@ hub_store_open(const char *dir, bool create, px_store **out)
 	o.file = "hub.mdb";
 	o.dbs = hub_db_names;
 	o.schema_version = HUB_SCHEMA;
+	o.migrate = hub_migrate;
 	const char *ms = getenv("PRAXIS_HUB_MAP_MB");
 	if (ms != NULL && atol(ms) > 0)
 		o.map_size = (size_t)atol(ms) << 20;
@@ -100,9 +116,10 @@ hub_open(const char *dir, const char *passphrase, hub **out)
 	h->tokens = px_store_db(h->st, "tokens");
 	h->viewers = px_store_db(h->st, "viewers");
 	h->reports = px_store_db(h->st, "reports");
-	h->latest = px_store_db(h->st, "latest");
 	h->communities = px_store_db(h->st, "communities");
 	h->audit = px_store_db(h->st, "audit");
+	h->heads = px_store_db(h->st, "heads");
+	h->views = px_store_db(h->st, "views");
 	px_strlcpy(h->listen, HUB_DEFAULT_LISTEN, sizeof h->listen);
 	if ((rv = px_txn_begin(h->st, false, &txn)) != PX_OK)
 		goto fail;
@@ -414,7 +431,7 @@ hub_tenant_each_cb(void *arg, px_val key, px_val val)
 	char prefix[80];
 	int pl = snprintf(prefix, sizeof prefix, "%s", t->name) + 1;
 	if (rv == PX_OK)
-		rv = px_scan(c->txn, c->h->latest, prefix, (size_t)pl, hub_count_prefix_cb, &nrep);
+		rv = px_scan(c->txn, c->h->heads, prefix, (size_t)pl, hub_count_prefix_cb, &nrep);
 	if (rv == PX_OK)
 		c->fn(c->arg, t, l.n, nrep);
 	praxis__hub_tenant__free_unpacked(t, NULL);
@@ -960,16 +977,14 @@ hub_submit_store(hub *h, px_txn *txn, const char *tenant, const Praxis__SignedRe
                  size_t msz, px_err *err)
 {
 	Praxis__HubStoredReport *old = NULL;
-	Praxis__HubLatestReport *lat = NULL;
 	int code = 0;
 	px_err rv = PX_OK;
 	*duplicate = false;
 	*revision = 0;
 	*err = PX_OK;
-	uint8_t key[512], lkey[512];
+	uint8_t key[512];
 	size_t kl = hub_report_key(key, sizeof key, tenant, r->community_uid, r->period, r->revision, true);
-	size_t ll = hub_report_key(lkey, sizeof lkey, tenant, r->community_uid, r->period, 0, false);
-	if (kl == 0 || ll == 0) {
+	if (kl == 0) {
 		snprintf(msg, msz, "%s", PX_T("rapport invalide", "invalid report"));
 		return 3;
 	}
@@ -1015,18 +1030,9 @@ hub_submit_store(hub *h, px_txn *txn, const char *tenant, const Praxis__SignedRe
 	st.received_ms = px_now_ms();
 	if ((rv = px_put_msg(txn, h->reports, key, kl, &st.base)) != PX_OK)
 		goto store_fail;
-	rv = px_get_msg(txn, h->latest, lkey, ll, &praxis__hub_latest_report__descriptor,
-	                (ProtobufCMessage **)&lat);
-	if (rv != PX_OK && rv != PX_ENOTFOUND)
+	/* The views' index in the same transaction: never out of step. */
+	if ((rv = hub_views_put(txn, h->heads, h->views, tenant, r)) != PX_OK)
 		goto store_fail;
-	if (rv == PX_ENOTFOUND || lat->revision < r->revision) {
-		Praxis__HubLatestReport nl = PRAXIS__HUB_LATEST_REPORT__INIT;
-		nl.tenant = (char *)tenant;
-		nl.revision = r->revision;
-		nl.report = r;
-		if ((rv = px_put_msg(txn, h->latest, lkey, ll, &nl.base)) != PX_OK)
-			goto store_fail;
-	}
 	*revision = r->revision;
 	code = 0;
 	goto done;
@@ -1037,8 +1043,6 @@ store_fail:
 done:
 	if (old != NULL)
 		praxis__hub_stored_report__free_unpacked(old, NULL);
-	if (lat != NULL)
-		praxis__hub_latest_report__free_unpacked(lat, NULL);
 	return code;
 }
 

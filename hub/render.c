@@ -453,29 +453,52 @@ hub_csv_row_cb(void *arg, const hub_row *row)
 	return ferror(s->out) ? PX_EIO : PX_OK;
 }
 
+/* One grouping of f (HUB_G_*) at a time: the exports hold one table of
+ * groups, never all of them (by tenant is 10,000 rows on a large hub). */
+static px_err
+hub_export_group(hub *h, const hub_filter *f, unsigned group, hub_result *r)
+{
+	hub_filter g = *f;
+	g.groups = group;
+	return hub_aggregate(h, &g, r);
+}
+
 px_err
 hub_export_csv(hub *h, const hub_filter *f, FILE *out, bool en)
 {
-	hub_filter g = *f;
-	g.groups = HUB_G_FRAMEWORK | HUB_G_PERIOD | HUB_G_REGION | HUB_G_TENANT;
-	hub_result r;
-	px_err rv = hub_aggregate(h, &g, &r);
+	/* The framework table stays for the columns' names it holds. */
+	hub_result fw, r;
+	px_err rv = hub_export_group(h, f, HUB_G_FRAMEWORK, &fw);
 	if (rv != PX_OK)
 		return rv;
 	hub_csv_cols *c = calloc(1, sizeof *c);
 	if (c == NULL) {
-		hub_result_fini(&r);
+		hub_result_fini(&fw);
 		return PX_ENOMEM;
 	}
 	/* Every indicator and finding of any report is in the total. */
-	hub_csv_collect(c, &r.total, 1);
-	hub_csv_collect(c, r.by_framework, r.n_by_framework);
+	hub_csv_collect(c, &fw.total, 1);
+	hub_csv_collect(c, fw.by_framework, fw.n_by_framework);
 	hub_csv_header(h, out, c, en);
-	hub_csv_groups(out, &r, c, en);
+	hub_csv_rows(out, "total", &fw.total, 1, c);
+	if ((rv = hub_export_group(h, f, HUB_G_PERIOD, &r)) == PX_OK) {
+		hub_csv_rows(out, en ? "period" : "période", r.by_period, r.n_by_period, c);
+		hub_result_fini(&r);
+		hub_csv_rows(out, en ? "framework" : "cadre", fw.by_framework, fw.n_by_framework, c);
+	}
+	if (rv == PX_OK && (rv = hub_export_group(h, f, HUB_G_REGION, &r)) == PX_OK) {
+		hub_csv_rows(out, en ? "region" : "région", r.by_region, r.n_by_region, c);
+		hub_result_fini(&r);
+	}
+	if (rv == PX_OK && (rv = hub_export_group(h, f, HUB_G_TENANT, &r)) == PX_OK) {
+		hub_csv_rows(out, en ? "tenant" : "organisation", r.by_tenant, r.n_by_tenant, c);
+		hub_result_fini(&r);
+	}
 	hub_csv_stream s = {out, c, en ? "community" : "communauté"};
-	rv = hub_rows_each(h, f, hub_csv_row_cb, &s);
+	if (rv == PX_OK)
+		rv = hub_rows_each(h, f, hub_csv_row_cb, &s);
 	free(c);
-	hub_result_fini(&r);
+	hub_result_fini(&fw);
 	return rv;
 }
 
@@ -572,33 +595,72 @@ hub_json_row_cb(void *arg, const hub_row *row)
 	return ferror(s->out) ? PX_EIO : PX_OK;
 }
 
+/* Writes cJSON's text of o (then deletes it), or fails. */
+static px_err
+hub_json_put(FILE *out, cJSON *o, bool strip_brace)
+{
+	char *txt = o != NULL ? cJSON_PrintUnformatted(o) : NULL;
+	cJSON_Delete(o);
+	if (txt == NULL)
+		return PX_ENOMEM;
+	size_t n = strlen(txt);
+	fwrite(txt, 1, strip_brace && n > 0 ? n - 1 : n, out);
+	free(txt);
+	return ferror(out) ? PX_EIO : PX_OK;
+}
+
 px_err
 hub_export_json(hub *h, const hub_filter *f, FILE *out)
 {
-	hub_filter g = *f;
-	g.groups = HUB_G_FRAMEWORK | HUB_G_PERIOD | HUB_G_REGION | HUB_G_TENANT;
-	hub_result r;
-	px_err rv = hub_aggregate(h, &g, &r);
+	/* The same text as hub_result_json, written a row at a time: each
+	 * grouping computed on its own, each row's cJSON object printed and
+	 * freed, the community rows streamed. Nothing holds the whole answer.
+	 * The total is the framework table's, as in hub_aggregate. */
+	static const struct {
+		unsigned group;
+		const char *name, *key;
+	} grp[] = {{HUB_G_PERIOD, "by_period", "period"},
+	           {HUB_G_FRAMEWORK, "by_framework", "framework"},
+	           {HUB_G_REGION, "by_region", "region"},
+	           {HUB_G_TENANT, "by_tenant", "tenant"}};
+	hub_result fw;
+	px_err rv = hub_export_group(h, f, HUB_G_FRAMEWORK, &fw);
 	if (rv != PX_OK)
 		return rv;
-	/* The groups as one object, then "rows" written one community at a
-	 * time: the same JSON as hub_result_json, without holding every row. */
 	cJSON *root = cJSON_CreateObject();
-	cJSON_AddNumberToObject(root, "k", r.k);
-	cJSON_AddNumberToObject(root, "reports", r.total.communities);
-	cJSON_AddItemToObject(root, "total", hub_json_row(&r.total, false));
-	hub_json_group(root, "by_period", "period", r.by_period, r.n_by_period);
-	hub_json_group(root, "by_framework", "framework", r.by_framework, r.n_by_framework);
-	hub_json_group(root, "by_region", "region", r.by_region, r.n_by_region);
-	hub_json_group(root, "by_tenant", "tenant", r.by_tenant, r.n_by_tenant);
-	char *head = cJSON_PrintUnformatted(root);
-	cJSON_Delete(root);
-	hub_result_fini(&r);
-	if (head == NULL)
-		return PX_ENOMEM;
-	size_t hl = strlen(head);
-	fwrite(head, 1, hl - 1, out); /* without the closing brace */
-	free(head);
+	cJSON_AddNumberToObject(root, "k", fw.k);
+	cJSON_AddNumberToObject(root, "reports", fw.total.communities);
+	cJSON_AddItemToObject(root, "total", hub_json_row(&fw.total, false));
+	rv = hub_json_put(out, root, true); /* without the closing brace */
+	for (size_t i = 0; rv == PX_OK && i < sizeof grp / sizeof grp[0]; i++) {
+		hub_result r;
+		const hub_result *g = &fw;
+		if (grp[i].group != HUB_G_FRAMEWORK) {
+			if ((rv = hub_export_group(h, f, grp[i].group, &r)) != PX_OK)
+				break;
+			g = &r;
+		}
+		const hub_row *rows = i == 0 ? g->by_period : i == 1 ? g->by_framework
+		                    : i == 2 ? g->by_region  : g->by_tenant;
+		size_t n = i == 0 ? g->n_by_period : i == 1 ? g->n_by_framework
+		         : i == 2 ? g->n_by_region  : g->n_by_tenant;
+		fprintf(out, ",\"%s\":[", grp[i].name);
+		for (size_t j = 0; rv == PX_OK && j < n; j++) {
+			cJSON *o = hub_json_row(&rows[j], false);
+			const char *v = i == 0 ? rows[j].period : i == 1 ? rows[j].framework
+			              : i == 2 ? rows[j].region  : rows[j].tenant;
+			cJSON_AddStringToObject(o, grp[i].key, v);
+			if (j > 0)
+				fputc(',', out);
+			rv = hub_json_put(out, o, false);
+		}
+		fputc(']', out);
+		if (g != &fw)
+			hub_result_fini(&r);
+	}
+	hub_result_fini(&fw);
+	if (rv != PX_OK)
+		return rv;
 	fputs(",\"rows\":[", out);
 	hub_json_stream st = {out, 0};
 	rv = hub_rows_each(h, f, hub_json_row_cb, &st);

@@ -22,6 +22,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/sysmacros.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -977,6 +979,53 @@ px_store_version(px_txn *t, uint32_t *out)
 	if (rv != PX_OK)
 		return rv;
 	return found ? PX_OK : PX_ENOTFOUND;
+}
+
+/* The address of the environment's map of the data file. LMDB does not
+ * give it (mdb_env_info's me_mapaddr is set only with MDB_FIXEDMAP), so it
+ * is found in /proc/self/maps: the mapping of the data file's inode, from
+ * offset 0, of the map's size. NULL when not found. */
+static void *
+store_map_addr(px_store *st, size_t mapsize)
+{
+	int fd = -1;
+	struct stat sb;
+	if (mdb_env_get_fd(st->env, &fd) != 0 || fstat(fd, &sb) != 0)
+		return NULL;
+	FILE *f = fopen("/proc/self/maps", "r");
+	if (f == NULL)
+		return NULL;
+	char line[1024];
+	void *addr = NULL;
+	while (addr == NULL && fgets(line, sizeof line, f) != NULL) {
+		unsigned long start, end, off, ino;
+		unsigned maj, min;
+		char perms[8];
+		if (sscanf(line, "%lx-%lx %7s %lx %x:%x %lu", &start, &end, perms, &off, &maj, &min,
+		           &ino) == 7 &&
+		    ino == (unsigned long)sb.st_ino && maj == major(sb.st_dev) &&
+		    min == minor(sb.st_dev) && off == 0 && end - start == mapsize)
+			addr = (void *)start;
+	}
+	fclose(f);
+	return addr;
+}
+
+px_err
+px_store_release(px_store *st)
+{
+	if (st == NULL || st->env == NULL)
+		return PX_EINVAL;
+	MDB_envinfo info;
+	int rc = mdb_env_info(st->env, &info);
+	if (rc != 0)
+		return store_err(rc, "mdb_env_info");
+	void *map = store_map_addr(st, info.me_mapsize);
+	if (map == NULL)
+		return PX_ENOTFOUND;
+	if (madvise(map, info.me_mapsize, MADV_DONTNEED) != 0)
+		return store_err(errno, "madvise");
+	return PX_OK;
 }
 
 px_err

@@ -62,6 +62,16 @@ px_err px_store_compact(px_store *st) PX_NODISCARD;
  * MDB_MAP_RESIZED). PX_EINVAL if bytes is not larger than the current size. */
 px_err px_store_grow(px_store *st, size_t bytes) PX_NODISCARD;
 
+/* Drops this process's mappings of the data file's pages. The pages stay
+ * in the page cache (LMDB writes through the file, never through the map)
+ * and the next read maps them again, so resident memory (RSS) counts only
+ * the pages read since: for long scans of a large file, where Linux maps
+ * up to 16 cached neighbours of each page read ("fault-around"). Call it
+ * with a transaction of st open, so that the map cannot move meanwhile.
+ * Values borrowed from the map stay valid. PX_EINVAL; PX_ENOTFOUND when
+ * the map is not found in /proc/self/maps (nothing done). */
+px_err px_store_release(px_store *st) PX_NODISCARD;
+
 /* Sizes of the environment, for "storage full" messages and tests. */
 typedef struct px_store_stats {
 	size_t map_size;    /* bytes the map may reach */
