@@ -95,11 +95,9 @@ px_err hub_key_tenant(hub *h, const uint8_t pk[PX_PK_BYTES], char tenant[PX_JT_T
 /* Enrollment and ingest; code is the RPC status, msg its text. */
 int hub_enroll(hub *h, const uint8_t pk[PX_PK_BYTES], const uint8_t *secret, size_t slen,
                const char *org, char tenant[PX_JT_TENANT_MAX + 1], char *msg, size_t msz);
-int hub_submit(hub *h, const uint8_t pk[PX_PK_BYTES], const Praxis__SignedReport *sr,
-               bool *duplicate, uint32_t *revision, char *msg, size_t msz);
-/* The two halves of hub_submit, for group commits (service.c): checks
- * without writing (in the caller's thread, in parallel), then the writes
- * of one report in a shared write txn. */
+/* Ingest in two halves, for group commits (service.c): checks without
+ * writing (in the caller's thread, in parallel), then the writes of one
+ * report in a shared write txn (committed by the caller). */
 int hub_submit_check(hub *h, const uint8_t pk[PX_PK_BYTES], const Praxis__SignedReport *sr,
                      char tenant[PX_JT_TENANT_MAX + 1], Praxis__CommunityReport **out, char *msg,
                      size_t msz);

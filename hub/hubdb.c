@@ -1046,35 +1046,3 @@ done:
 	return code;
 }
 
-int
-hub_submit(hub *h, const uint8_t pk[PX_PK_BYTES], const Praxis__SignedReport *sr, bool *duplicate,
-           uint32_t *revision, char *msg, size_t msz)
-{
-	char tenant[PX_JT_TENANT_MAX + 1];
-	Praxis__CommunityReport *r = NULL;
-	*duplicate = false;
-	*revision = 0;
-	int code = hub_submit_check(h, pk, sr, tenant, &r, msg, msz);
-	if (code != 0)
-		return code;
-	px_txn *txn = NULL;
-	px_err err = px_txn_begin(h->st, true, &txn);
-	if (err == PX_OK) {
-		code = hub_submit_store(h, txn, tenant, sr, r, duplicate, revision, msg, msz, &err);
-		/* OK only after the commit: the node may then drop it from its outbox. */
-		if (code == 0 && !*duplicate) {
-			err = px_txn_commit(txn);
-			txn = NULL;
-		}
-	}
-	px_txn_abort(txn);
-	if (err != PX_OK) {
-		code = err == PX_EFULL ? 8 : 13;
-		snprintf(msg, msz, "%s", px_strerror_user(err));
-		*duplicate = false;
-	}
-	if (code == 7)
-		hub_audit(h, "rpc", tenant, "SubmitReport", r->community_uid, code, "%s", msg);
-	px_report_free(r);
-	return code;
-}
