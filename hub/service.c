@@ -154,7 +154,13 @@ typedef struct hub_committer {
 	int checking;      /* ingest handlers between entry and push/answer */
 	bool stop;
 	uint64_t batches, jobs, reports;
+	size_t since_release; /* reports stored since the last px_store_release */
 } hub_committer;
+
+/* The pages of hub.mdb the commits read (the B-tree paths of each report's
+ * keys) stay mapped in the hub's RSS; given back every so many reports,
+ * as views.c does for its scans. */
+#define HUB_RELEASE_EVERY 4096
 
 /* How long the committer waits, at most, for reports still being checked,
  * or for as many reports as its previous commit had, before it commits
@@ -293,6 +299,11 @@ hub_committer_main(void *arg)
 		last->next = NULL;
 		pthread_mutex_unlock(&c->mu);
 		hub_commit_batch(c->h, batch);
+		if ((c->since_release += n) >= HUB_RELEASE_EVERY) {
+			c->since_release = 0;
+			if (px_store_release(c->h->st) != PX_OK)
+				px_log(PX_LOG_DEBUG, "ingest: px_store_release failed");
+		}
 		pthread_mutex_lock(&c->mu);
 		c->batches++;
 		c->jobs += calls;
