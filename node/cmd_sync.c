@@ -21,8 +21,9 @@ static int cmd_outbox_list(px_node *n, const node_args *a);
 static int cmd_outbox_build(px_node *n, const node_args *a);
 static const node_cmd sync_cmds[] = {
 	{"enroll", NULL, .run = cmd_enroll, .usage = "enroll JETON [--org NOM] [--new-key]",
-	 .help_fr = "Inscrit le nœud auprès d'un hub avec un jeton d'adhésion à usage unique (pxj1.…) : épingle la "
-	            "clé et l'adresse du hub. --new-key : nouvelle clé de nœud (après « tenant rotate-key » sur le hub).",
+	 .help_fr = "Inscrit le nœud auprès d'un hub avec un jeton d'adhésion à usage unique (pxj1.…) : "
+	            "épingle la clé et l'adresse du hub. --new-key : nouvelle clé de nœud (après « tenant "
+	            "rotate-key » sur le hub).",
 	 .help_en = "Enroll the node with a hub using a single-use join token (pxj1.…): pins the hub's key and "
 	            "address. --new-key: a new node key (after `tenant rotate-key` on the hub).",
 	 .opts = (const node_opt[]){NODE_OPT("org", true), NODE_OPT("new-key", false), NODE_OPT_END},
