@@ -14,34 +14,42 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SO(nm, arg, mul) {(nm), (arg), (mul), NULL, NULL, 0}
-#define SO_END {NULL, false, false, NULL, NULL, 0}
-
-static int cmd_enroll(px_node *n, int argc, char **argv);
-static int cmd_sync(px_node *n, int argc, char **argv);
-static int cmd_serve(px_node *n, int argc, char **argv);
-static int cmd_outbox(px_node *n, int argc, char **argv);
+static int cmd_enroll(px_node *n, const node_args *a);
+static int cmd_sync(px_node *n, const node_args *a);
+static int cmd_serve(px_node *n, const node_args *a);
+static int cmd_outbox_list(px_node *n, const node_args *a);
+static int cmd_outbox_build(px_node *n, const node_args *a);
 static const node_cmd sync_cmds[] = {
-	{"enroll", NULL, cmd_enroll, "enroll JETON [--org NOM] [--new-key]",
-	 "Inscrit le nœud auprès d'un hub avec un jeton d'adhésion à usage unique (pxj1.…) : épingle la clé "
-	 "et l'adresse du hub. --new-key : nouvelle clé de nœud (après « tenant rotate-key » sur le hub).",
-	 "Enroll the node with a hub using a single-use join token (pxj1.…): pins the hub's key and "
-	 "address. --new-key: a new node key (after `tenant rotate-key` on the hub).", 0},
-	{"sync", NULL, cmd_sync, "sync [--period P]... [--no-build] [--max-wait SECONDES]",
-	 "Construit les rapports de chaque communauté (P : 2025, 2025-Q1, 2025-03 ; défaut : mois, trimestre "
-	 "et année en cours et précédents) puis les envoie au hub, en réessayant tant que le hub est absent "
-	 "(--max-wait, défaut 30 s). Code 4 s'il reste des rapports en attente.",
-	 "Builds each community's reports (P: 2025, 2025-Q1, 2025-03; default: current and previous month, "
-	 "quarter and year) then pushes them to the hub, retrying while the hub is away (--max-wait, "
-	 "default 30 s). Exit 4 when reports are left pending.", 0},
-	{"serve", NULL, cmd_serve, "serve [--interval SECONDES] [--period P]...",
-	 "Synchronise toutes les --interval secondes (défaut 300) jusqu'à SIGTERM ou SIGINT.",
-	 "Syncs every --interval seconds (default 300) until SIGTERM or SIGINT.", 0},
-	{"outbox", "list", cmd_outbox, "outbox list [--all] [--json]",
-	 "Rapports en attente d'envoi (--all : aussi ceux que le hub a reçus).",
-	 "Reports waiting to be sent (--all: also those the hub received).", 0},
-	{"outbox", "build", cmd_outbox, "outbox build [--period P]...",
-	 "Construit les rapports sans les envoyer.", "Builds the reports without sending them.", 0},
+	{"enroll", NULL, .run = cmd_enroll, .usage = "enroll JETON [--org NOM] [--new-key]",
+	 .help_fr = "Inscrit le nœud auprès d'un hub avec un jeton d'adhésion à usage unique (pxj1.…) : "
+	            "épingle la clé et l'adresse du hub. --new-key : nouvelle clé de nœud (après « tenant "
+	            "rotate-key » sur le hub).",
+	 .help_en = "Enroll the node with a hub using a single-use join token (pxj1.…): pins the hub's key and "
+	            "address. --new-key: a new node key (after `tenant rotate-key` on the hub).",
+	 .opts = (const node_opt[]){NODE_OPT("org", true), NODE_OPT("new-key", false), NODE_OPT_END},
+	 .min_pos = 1, .max_pos = 1,
+	 .usage_fr = "un jeton d'adhésion est attendu : enroll JETON",
+	 .usage_en = "a join token is expected: enroll TOKEN"},
+	{"sync", NULL, .run = cmd_sync, .usage = "sync [--period P]... [--no-build] [--max-wait SECONDES]",
+	 .help_fr = "Construit les rapports de chaque communauté (P : 2025, 2025-Q1, 2025-03 ; défaut : mois, "
+	            "trimestre et année en cours et précédents) puis les envoie au hub, en réessayant tant que le hub "
+	            "est absent (--max-wait, défaut 30 s). Code 4 s'il reste des rapports en attente.",
+	 .help_en = "Builds each community's reports (P: 2025, 2025-Q1, 2025-03; default: current and previous "
+	            "month, quarter and year) then pushes them to the hub, retrying while the hub is away "
+	            "(--max-wait, default 30 s). Exit 4 when reports are left pending.",
+	 .opts = (const node_opt[]){NODE_OPT_MULTI("period"), NODE_OPT("no-build", false), NODE_OPT("max-wait", true),
+	                            NODE_OPT_END}},
+	{"serve", NULL, .run = cmd_serve, .usage = "serve [--interval SECONDES] [--period P]...",
+	 .help_fr = "Synchronise toutes les --interval secondes (défaut 300) jusqu'à SIGTERM ou SIGINT.",
+	 .help_en = "Syncs every --interval seconds (default 300) until SIGTERM or SIGINT.",
+	 .opts = (const node_opt[]){NODE_OPT("interval", true), NODE_OPT_MULTI("period"), NODE_OPT_END}},
+	{"outbox", "list", .run = cmd_outbox_list, .usage = "outbox list [--all] [--json]",
+	 .help_fr = "Rapports en attente d'envoi (--all : aussi ceux que le hub a reçus).",
+	 .help_en = "Reports waiting to be sent (--all: also those the hub received).",
+	 .opts = (const node_opt[]){NODE_OPT("all", false), NODE_OPT_END}},
+	{"outbox", "build", .run = cmd_outbox_build, .usage = "outbox build [--period P]...",
+	 .help_fr = "Construit les rapports sans les envoyer.", .help_en = "Builds the reports without sending them.",
+	 .opts = (const node_opt[]){NODE_OPT_MULTI("period"), NODE_OPT_END}},
 	{0},
 };
 NODE_COMMANDS(sync_cmds)
@@ -104,6 +112,32 @@ sync_periods(px_node *n, const node_opt *opt, px_period **out, size_t *np)
 	}
 	*out = v;
 	return PX_OK;
+}
+
+/* The node's identity into *id (freed with px_identity_free); the exit
+ * code, the error printed. */
+static int
+sync_identity(px_node *n, px_identity **id)
+{
+	px_err rv = outbox_identity(n, id);
+	if (rv != PX_OK)
+		return node_fail(n, rv, PX_T("clé du nœud illisible : %s", "cannot read the node key: %s"),
+		                 px_strerror_user(rv));
+	return NODE_EXIT_OK;
+}
+
+/* What sync, serve and outbox build start from: the periods of --period
+ * (*periods malloc'd, the caller frees it) and the node's identity. The
+ * exit code, the error printed. */
+static int
+sync_prepare(px_node *n, const node_args *a, px_period **periods, size_t *np, px_identity **id)
+{
+	px_err rv = sync_periods(n, node_opt_find(a->opts, "period"), periods, np);
+	if (rv == PX_EINVAL) /* printed by sync_periods */
+		return node_exit_code(rv);
+	if (rv != PX_OK)
+		return node_store_fail(n, rv);
+	return sync_identity(n, id);
 }
 
 /* The pinned hub: address and key from the config database. */
@@ -472,23 +506,14 @@ sync_report(px_node *n, size_t built, size_t same, const sync_stats *st)
 /* ------------------------------------------------------------- enroll */
 
 static int
-cmd_enroll(px_node *n, int argc, char **argv)
+cmd_enroll(px_node *n, const node_args *a)
 {
-	node_opt opts[] = {SO("org", true, false), SO("new-key", false, false), SO_END};
-	node_args a;
 	int rc = NODE_EXIT_OK;
 	px_identity *id = NULL, *newid = NULL;
 	px_rpc_client *cl = NULL;
 	char *org = NULL, *region = NULL, *newpath = NULL, *keypath = NULL;
-	if (node_args_parse(argc, argv, 1, opts, &a) != PX_OK)
-		return NODE_EXIT_USAGE;
-	if (a.npos != 1) {
-		rc = node_usage(n, "%s", PX_T("un jeton d'adhésion est attendu : enroll JETON",
-		                              "a join token is expected: enroll TOKEN"));
-		goto out;
-	}
 	px_jointoken jt;
-	if (px_jointoken_parse(a.pos[0], strlen(a.pos[0]), &jt) != PX_OK) {
+	if (px_jointoken_parse(a->pos[0], strlen(a->pos[0]), &jt) != PX_OK) {
 		rc = node_fail(n, PX_EINVAL, "%s",
 		               PX_T("jeton d'adhésion mal formé (attendu : pxj1.…, copié en entier)",
 		                    "malformed join token (expected pxj1.…, copied whole)"));
@@ -500,13 +525,11 @@ cmd_enroll(px_node *n, int argc, char **argv)
 		                    "join token expired: ask the hub's administrator for a new one"));
 		goto out;
 	}
-	px_err rv = outbox_identity(n, &id);
-	if (rv != PX_OK) {
-		rc = node_fail(n, rv, PX_T("clé du nœud illisible : %s", "cannot read the node key: %s"), px_strerror_user(rv));
+	if ((rc = sync_identity(n, &id)) != NODE_EXIT_OK)
 		goto out;
-	}
+	px_err rv;
 	const px_identity *use = id;
-	if (node_opt_get(opts, "new-key") != NULL) {
+	if (node_opt_get(a->opts, "new-key") != NULL) {
 		/* A new key for a rotation: written beside the old one, and put in
 		 * its place only once the hub has registered it. */
 		keypath = node_path(n, NODE_KEY_FILE);
@@ -542,7 +565,8 @@ cmd_enroll(px_node *n, int argc, char **argv)
 	Praxis__EnrollRequest req = PRAXIS__ENROLL_REQUEST__INIT;
 	req.token_secret.data = jt.secret;
 	req.token_secret.len = sizeof jt.secret;
-	req.org_name = (char *)(node_opt_get(opts, "org") ? node_opt_get(opts, "org") : org ? org : "");
+	const char *org_opt = node_opt_get(a->opts, "org");
+	req.org_name = (char *)(org_opt != NULL ? org_opt : org != NULL ? org : "");
 	req.region = region ? region : (char *)"";
 	ProtobufCMessage *resp = NULL;
 	px_status st;
@@ -621,48 +645,31 @@ out:
 	free(region);
 	free(keypath);
 	free(newpath);
-	node_args_free(opts, &a);
 	return rc;
 }
 
 /* --------------------------------------------------------------- sync */
 
 static int
-cmd_sync(px_node *n, int argc, char **argv)
+cmd_sync(px_node *n, const node_args *a)
 {
-	node_opt opts[] = {SO("period", true, true), SO("no-build", false, false), SO("max-wait", true, false), SO_END};
-	node_args a;
-	int rc = NODE_EXIT_OK;
 	px_identity *id = NULL;
 	px_period *periods = NULL;
 	size_t np = 0, built = 0, same = 0;
-	if (node_args_parse(argc, argv, 1, opts, &a) != PX_OK)
-		return NODE_EXIT_USAGE;
-	if (a.npos != 0) {
-		rc = node_usage(n, PX_T("argument inattendu « %s »", "unexpected argument '%s'"), a.pos[0]);
-		goto out;
-	}
 	int64_t max_wait = 30000;
-	const char *mw = node_opt_get(opts, "max-wait");
+	const char *mw = node_opt_get(a->opts, "max-wait");
 	if (mw != NULL) {
 		char *end = NULL;
 		double s = strtod(mw, &end);
-		if (end == mw || *end != '\0' || s < 0 || s > 86400) {
-			rc = node_usage(n, PX_T("--max-wait invalide « %s »", "invalid --max-wait '%s'"), mw);
-			goto out;
-		}
+		if (end == mw || *end != '\0' || s < 0 || s > 86400)
+			return node_usage(n, PX_T("--max-wait invalide « %s »", "invalid --max-wait '%s'"), mw);
 		max_wait = (int64_t)(s * 1000);
 	}
-	px_err rv = sync_periods(n, node_opt_find(opts, "period"), &periods, &np);
-	if (rv != PX_OK) {
-		rc = node_exit_code(rv);
+	int rc = sync_prepare(n, a, &periods, &np, &id);
+	if (rc != NODE_EXIT_OK)
 		goto out;
-	}
-	if ((rv = outbox_identity(n, &id)) != PX_OK) {
-		rc = node_fail(n, rv, PX_T("clé du nœud illisible : %s", "cannot read the node key: %s"), px_strerror_user(rv));
-		goto out;
-	}
-	if (node_opt_get(opts, "no-build") == NULL &&
+	px_err rv;
+	if (node_opt_get(a->opts, "no-build") == NULL &&
 	    (rv = outbox_build_all(n, id, periods, np, &built, &same)) != PX_OK) {
 		rc = node_fail(n, rv, "%s", PX_T("construction des rapports impossible", "cannot build the reports"));
 		goto out;
@@ -690,42 +697,28 @@ cmd_sync(px_node *n, int argc, char **argv)
 out:
 	px_identity_free(id);
 	free(periods);
-	node_args_free(opts, &a);
 	return rc;
 }
 
 /* -------------------------------------------------------------- serve */
 
 static int
-cmd_serve(px_node *n, int argc, char **argv)
+cmd_serve(px_node *n, const node_args *a)
 {
-	node_opt opts[] = {SO("interval", true, false), SO("period", true, true), SO_END};
-	node_args a;
-	int rc = NODE_EXIT_OK;
 	px_identity *id = NULL;
 	px_period *periods = NULL;
 	size_t np = 0;
-	if (node_args_parse(argc, argv, 1, opts, &a) != PX_OK)
-		return NODE_EXIT_USAGE;
 	double interval = 300;
-	const char *iv = node_opt_get(opts, "interval");
+	const char *iv = node_opt_get(a->opts, "interval");
 	if (iv != NULL) {
 		char *end = NULL;
 		interval = strtod(iv, &end);
-		if (end == iv || *end != '\0' || interval < 0.1 || interval > 86400) {
-			rc = node_usage(n, PX_T("--interval invalide « %s »", "invalid --interval '%s'"), iv);
-			goto out;
-		}
+		if (end == iv || *end != '\0' || interval < 0.1 || interval > 86400)
+			return node_usage(n, PX_T("--interval invalide « %s »", "invalid --interval '%s'"), iv);
 	}
-	px_err rv = sync_periods(n, node_opt_find(opts, "period"), &periods, &np);
-	if (rv != PX_OK) {
-		rc = node_exit_code(rv);
+	int rc = sync_prepare(n, a, &periods, &np, &id);
+	if (rc != NODE_EXIT_OK)
 		goto out;
-	}
-	if ((rv = outbox_identity(n, &id)) != PX_OK) {
-		rc = node_fail(n, rv, PX_T("clé du nœud illisible : %s", "cannot read the node key: %s"), px_strerror_user(rv));
-		goto out;
-	}
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = sync_on_signal;
@@ -736,7 +729,7 @@ cmd_serve(px_node *n, int argc, char **argv)
 	while (!sync_stop) {
 		size_t built = 0, same = 0;
 		sync_stats st = {0};
-		rv = outbox_build_all(n, id, periods, np, &built, &same);
+		px_err rv = outbox_build_all(n, id, periods, np, &built, &same);
 		if (rv == PX_OK)
 			rv = sync_push(n, id, (int64_t)(interval * 1000), &st, &cl);
 		if (rv == PX_ENOTFOUND) {
@@ -755,18 +748,14 @@ cmd_serve(px_node *n, int argc, char **argv)
 out:
 	px_identity_free(id);
 	free(periods);
-	node_args_free(opts, &a);
 	return rc;
 }
 
 /* ------------------------------------------------------------- outbox */
 
 typedef struct outbox_list_ctx {
-	px_node *n;
 	bool all;
-	cJSON *arr;
-	node_table *t;
-	size_t shown;
+	node_listing out;
 } outbox_list_ctx;
 
 static void
@@ -775,8 +764,8 @@ outbox_list_cb(void *arg, const Praxis__OutboxEntry *e)
 	outbox_list_ctx *c = arg;
 	if (!c->all && !e->pending)
 		return;
-	c->shown++;
-	if (c->arr != NULL) {
+	c->out.count++;
+	if (c->out.arr != NULL) {
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "community_uid", e->community_uid);
 		cJSON_AddNumberToObject(o, "community_id", (double)e->community_id);
@@ -786,77 +775,60 @@ outbox_list_cb(void *arg, const Praxis__OutboxEntry *e)
 		cJSON_AddBoolToObject(o, "pending", e->pending);
 		cJSON_AddNumberToObject(o, "attempts", e->attempts);
 		cJSON_AddStringToObject(o, "last_error", e->last_error);
-		cJSON_AddItemToArray(c->arr, o);
+		cJSON_AddItemToArray(c->out.arr, o);
 		return;
 	}
 	char *rev = node_fmt("%u", e->revision), *att = node_fmt("%u", e->attempts);
 	const char *cells[] = {e->community_name, e->period, rev,
 	                       e->pending ? PX_T("en attente", "pending") : PX_T("reçu", "received"), att,
 	                       e->last_error};
-	node_table_row(c->t, cells);
+	node_table_row(c->out.t, cells);
 	free(rev);
 	free(att);
 }
 
 static int
-cmd_outbox(px_node *n, int argc, char **argv)
+cmd_outbox_list(px_node *n, const node_args *a)
 {
-	const char *sub = argc > 0 ? argv[0] : "list";
-	if (strcmp(sub, "build") == 0) {
-		node_opt opts[] = {SO("period", true, true), SO_END};
-		node_args a;
-		if (node_args_parse(argc, argv, 1, opts, &a) != PX_OK)
-			return NODE_EXIT_USAGE;
-		px_period *periods = NULL;
-		size_t np = 0, built = 0, same = 0;
-		px_identity *id = NULL;
-		int rc = NODE_EXIT_OK;
-		px_err rv = sync_periods(n, node_opt_find(opts, "period"), &periods, &np);
-		if (rv == PX_OK && (rv = outbox_identity(n, &id)) != PX_OK)
-			rc = node_fail(n, rv, PX_T("clé du nœud illisible : %s", "cannot read the node key: %s"), px_strerror_user(rv));
-		else if (rv != PX_OK)
-			rc = node_exit_code(rv);
-		else if ((rv = outbox_build_all(n, id, periods, np, &built, &same)) != PX_OK)
-			rc = node_fail(n, rv, "%s", PX_T("construction impossible", "cannot build"));
-		else if (n->json) {
-			cJSON *o = cJSON_CreateObject();
-			cJSON_AddNumberToObject(o, "built", (double)built);
-			cJSON_AddNumberToObject(o, "unchanged", (double)same);
-			node_json_print(o);
-		} else
-			printf(PX_T("%zu rapport(s) construit(s), %zu inchangé(s)\n", "%zu report(s) built, %zu unchanged\n"),
-			       built, same);
-		px_identity_free(id);
-		free(periods);
-		node_args_free(opts, &a);
-		return rc;
-	}
-	node_opt opts[] = {SO("all", false, false), SO_END};
-	node_args a;
-	if (node_args_parse(argc, argv, 1, opts, &a) != PX_OK)
-		return NODE_EXIT_USAGE;
-	outbox_list_ctx c = {n, node_opt_get(opts, "all") != NULL, NULL, NULL, 0};
+	outbox_list_ctx c = {node_opt_get(a->opts, "all") != NULL, {NULL, NULL, 0}};
 	const char *hdr[] = {PX_T("communauté", "community"), PX_T("période", "period"), PX_T("révision", "revision"),
 	                     PX_T("état", "state"), PX_T("essais", "attempts"), PX_T("dernière erreur", "last error")};
-	if (n->json)
-		c.arr = cJSON_CreateArray();
-	else
-		c.t = node_table_new(6, hdr);
+	if (node_listing_begin(n, &c.out, 6, hdr) != PX_OK)
+		return node_store_fail(n, PX_ENOMEM);
 	px_err rv = outbox_each(n, outbox_list_cb, &c);
-	int rc = NODE_EXIT_OK;
 	if (rv != PX_OK) {
-		rc = node_fail(n, rv, "%s", PX_T("lecture de la boîte d'envoi impossible", "cannot read the outbox"));
-		cJSON_Delete(c.arr);
-	} else if (c.arr != NULL) {
-		node_json_print(c.arr);
-	} else {
-		if (c.shown == 0)
-			printf("%s\n", PX_T("Aucun rapport en attente.", "No pending report."));
-		else
-			node_table_print(c.t, stdout);
+		node_listing_fini(&c.out);
+		return node_fail(n, rv, "%s", PX_T("lecture de la boîte d'envoi impossible", "cannot read the outbox"));
 	}
-	if (c.t != NULL)
-		node_table_free(c.t);
-	node_args_free(opts, &a);
+	node_listing_end(&c.out, PX_T("Aucun rapport en attente.", "No pending report."));
+	return NODE_EXIT_OK;
+}
+
+static int
+cmd_outbox_build(px_node *n, const node_args *a)
+{
+	px_period *periods = NULL;
+	size_t np = 0, built = 0, same = 0;
+	px_identity *id = NULL;
+	int rc = sync_prepare(n, a, &periods, &np, &id);
+	if (rc != NODE_EXIT_OK)
+		goto out;
+	px_err rv = outbox_build_all(n, id, periods, np, &built, &same);
+	if (rv != PX_OK) {
+		rc = node_fail(n, rv, "%s", PX_T("construction impossible", "cannot build"));
+		goto out;
+	}
+	if (n->json) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddNumberToObject(o, "built", (double)built);
+		cJSON_AddNumberToObject(o, "unchanged", (double)same);
+		node_json_print(o);
+	} else {
+		printf(PX_T("%zu rapport(s) construit(s), %zu inchangé(s)\n", "%zu report(s) built, %zu unchanged\n"),
+		       built, same);
+	}
+out:
+	px_identity_free(id);
+	free(periods);
 	return rc;
 }

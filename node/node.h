@@ -20,11 +20,9 @@
  * handler, int run(px_node *n, const node_args *a): main has parsed the
  * arguments by the row (node_args_take) and answered the usage errors, so
  * the handler reads a->opts and a->pos[0..npos). Global options (--data,
- * --json, --lang, --override) are removed first. A row may instead name fn,
- * int fn(px_node *n, int argc, char **argv), which parses argv[1..] itself
- * (argv[0] is the word that selected it). Either returns an exit code
- * (NODE_EXIT_*). `--help`/`-h` is handled by main from the table before
- * the handler runs.
+ * --json, --lang, --override) are removed first. The handler returns an
+ * exit code (NODE_EXIT_*). `--help`/`-h` is handled by main from the table
+ * before the handler runs.
  *
  * Storage: every handler opens its own transactions on n->st (opened by
  * main unless the table entry says it needs no store, like init), with
@@ -288,17 +286,16 @@ px_err node_parse_hours(const char *s, double *out) PX_NODISCARD;
 px_err node_parse_month(const char *s, int32_t *out) PX_NODISCARD;
 
 /* ---- command-line options ----
- * A table of options terminated by {NULL}; node_args_parse fills value/count
- * and collects positional arguments. "--name value" and "--name=value" both
- * work; "--" ends options. Unknown options and missing values print a clear
- * message and return PX_EINVAL. Options with multi=true may repeat: all
- * values are kept in values[0..count). */
+ * A row's table of options, terminated by {NULL}; node_args_take fills a
+ * copy's value/count and collects the positional arguments. "--name value"
+ * and "--name=value" both work; "--" ends options. Options with multi=true
+ * may repeat: all values are kept in values[0..count). */
 typedef struct node_opt {
 	const char *name;   /* without the leading "--" */
 	bool has_arg;
 	bool multi;
 	const char *value;  /* last value (or "1" for a flag) */
-	const char **values;/* malloc'd when multi, freed by node_args_free */
+	const char **values;/* malloc'd when multi, freed by node_args_fini */
 	size_t count;
 	bool required;      /* declared rows: missing = the command's usage error */
 } node_opt;
@@ -317,21 +314,19 @@ typedef struct node_opt {
 
 struct node_cmd;
 typedef struct node_args {
-	char **pos;
+	char **pos;                  /* the positionals, borrowed from argv (array owned) */
 	size_t npos;
-	/* Filled by node_args_take only: */
 	node_opt *opts;              /* a copy of the row's table with the values (owned) */
 	const struct node_cmd *cmd;  /* the row */
 } node_args;
 
-px_err node_args_parse(int argc, char **argv, int first, node_opt *opts, node_args *out) PX_NODISCARD;
-void node_args_free(node_opt *opts, node_args *a);
-/* A declared row's command line (see node_cmd): parses argv[1..] with a copy
- * of cmd->opts into *a, then checks the positional count and the required
- * options. Unknown options and missing values are answered by
- * node_args_parse, a wrong count or a missing required option by
- * node_args_usage. Returns NODE_EXIT_OK or NODE_EXIT_USAGE (NODE_EXIT_IO
- * when out of memory); *a is freed by node_args_fini in every case. */
+/* A row's command line (see node_cmd): parses argv[1..] with a copy of
+ * cmd->opts into *a, then checks the positional count and the required
+ * options. Unknown options, missing values and values given to a flag are
+ * printed here ("option inconnue « --x »"...), a wrong count or a missing
+ * required option by node_args_usage. Returns NODE_EXIT_OK or
+ * NODE_EXIT_USAGE (NODE_EXIT_IO when out of memory); *a is freed by
+ * node_args_fini in every case. */
 int node_args_take(px_node *n, const struct node_cmd *cmd, int argc, char **argv, node_args *a);
 void node_args_fini(node_args *a);
 /* The row's usage error: its usage_fr/usage_en line; for a row without one,
@@ -517,31 +512,28 @@ const char *node_severity_name(pxp_severity s);
 px_err node_protocol_verify(const Praxis__Protocol *p, bool *member_ok, bool *director_ok);
 
 /* ---- command handlers ---- */
-typedef int (*node_cmd_fn)(px_node *n, int argc, char **argv);
-
-
-/* A declared handler: main has parsed the command line by its row (a->opts,
- * a->pos) and answered the usage errors; a is freed by main. */
+/* A handler: main has parsed the command line by its row (a->opts, a->pos)
+ * and answered the usage errors; a is freed by main. */
 typedef int (*node_run_fn)(px_node *n, const node_args *a);
 
 /* The command table. sub NULL: a one-word command. usage is the line after
  * the program name (help); flags: NODE_CMD_NOSTORE for commands that open
  * the store themselves (init).
- * A row either names fn, which parses its own argv, or run, with the
- * declaration main parses by (node_args_take) before calling it: the option
- * table, the positional count min_pos..max_pos (NODE_POS_ANY: no maximum)
- * and the usage error line in both languages. */
+ * A row names its run handler and declares the command line main parses by
+ * (node_args_take) before calling it: the option table, the positional
+ * count min_pos..max_pos (NODE_POS_ANY: no maximum) and the usage error
+ * line in both languages (NULL: "argument inattendu « X »" for one too
+ * many, else the --help line; see node_args_usage). */
 enum { NODE_CMD_NOSTORE = 1 };
 #define NODE_POS_ANY 0xffffu
 typedef struct node_cmd {
 	const char *name;
 	const char *sub;
-	node_cmd_fn fn;
+	node_run_fn run;
 	const char *usage;
 	const char *help_fr;
 	const char *help_en;
 	int flags;
-	node_run_fn run;
 	const node_opt *opts; /* {NULL}-terminated; NULL: no option */
 	unsigned min_pos, max_pos;
 	const char *usage_fr, *usage_en;
@@ -553,8 +545,8 @@ typedef struct node_cmd {
  *   NODE_COMMANDS(my_cmds)
  */
 void node_register_commands(const node_cmd *tbl);
-/* Runs a row on its arguments (argv[0] the word that selected it): fn
- * directly, or node_args_take then run. Returns the exit code. */
+/* Runs a row on its arguments (argv[0] the word that selected it):
+ * node_args_take, then run. Returns the exit code. */
 int node_cmd_run(px_node *n, const node_cmd *cmd, int argc, char **argv);
 /* The node's own tables (init and org, community, member, member import,
  * plugin and audit), which main lists last, in that order. The other

@@ -402,15 +402,18 @@ node_opt_get(const node_opt *opts, const char *name)
 	return o != NULL && o->count > 0 ? o->value : NULL;
 }
 
-px_err
-node_args_parse(int argc, char **argv, int first, node_opt *opts, node_args *out)
+/* Fills opts' value/count from argv[1..] and collects the positionals in
+ * out->pos (see node_opt in node.h). Unknown options, missing values and
+ * values given to a flag are printed and give PX_EINVAL. */
+static px_err
+util_args_parse(int argc, char **argv, node_opt *opts, node_args *out)
 {
 	out->pos = calloc((size_t)argc + 1, sizeof *out->pos);
 	out->npos = 0;
 	if (out->pos == NULL)
 		return PX_ENOMEM;
 	bool dashdash = false;
-	for (int i = first; i < argc; i++) {
+	for (int i = 1; i < argc; i++) {
 		char *a = argv[i];
 		if (dashdash || a[0] != '-' || a[1] != '-' || a[2] == '\0') {
 			if (!dashdash && strcmp(a, "--") == 0) {
@@ -464,19 +467,6 @@ node_args_parse(int argc, char **argv, int first, node_opt *opts, node_args *out
 	return PX_OK;
 }
 
-void
-node_args_free(node_opt *opts, node_args *a)
-{
-	for (; opts != NULL && opts->name != NULL; opts++) {
-		free(opts->values);
-		opts->values = NULL;
-	}
-	if (a != NULL) {
-		free(a->pos);
-		a->pos = NULL;
-	}
-}
-
 int
 node_args_take(px_node *n, const node_cmd *cmd, int argc, char **argv, node_args *a)
 {
@@ -490,7 +480,7 @@ node_args_take(px_node *n, const node_cmd *cmd, int argc, char **argv, node_args
 		return node_store_fail(n, PX_ENOMEM);
 	if (nopt > 0)
 		memcpy(a->opts, cmd->opts, nopt * sizeof *a->opts);
-	px_err err = node_args_parse(argc, argv, 1, a->opts, a);
+	px_err err = util_args_parse(argc, argv, a->opts, a);
 	if (err == PX_ENOMEM)
 		return node_store_fail(n, err);
 	if (err != PX_OK)
@@ -515,16 +505,17 @@ node_args_usage(px_node *n, const node_args *a)
 void
 node_args_fini(node_args *a)
 {
-	node_args_free(a->opts, a);
+	for (node_opt *o = a->opts; o != NULL && o->name != NULL; o++)
+		free(o->values);
 	free(a->opts);
 	a->opts = NULL;
+	free(a->pos);
+	a->pos = NULL;
 }
 
 int
 node_cmd_run(px_node *n, const node_cmd *cmd, int argc, char **argv)
 {
-	if (cmd->run == NULL)
-		return cmd->fn(n, argc, argv);
 	node_args a;
 	int rc = node_args_take(n, cmd, argc, argv, &a);
 	if (rc == NODE_EXIT_OK)
