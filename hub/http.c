@@ -21,6 +21,8 @@
 #include "px_plugin_host.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <malloc.h>
 #include <math.h>
 #include <nng/nng.h>
@@ -809,10 +811,30 @@ hub_page_login(bool en, hub_buf *b, const char *msg)
 
 /* ------------------------------------------------------------- server */
 
+/* Exports are made by HUB_EXPORT_WORKERS threads of the hub's own, in the
+ * order asked; up to HUB_EXPORT_QUEUE more wait their turn, beyond that
+ * the answer is 503. Two, for 2 cores: an export is CPU (aggregates) then
+ * writes; more at once would only share the cores and hold more memory. */
+#define HUB_EXPORT_WORKERS 2
+#define HUB_EXPORT_QUEUE 64
+
+struct hub_export_job;
+
 typedef struct hub_http {
 	nng_http_server *srv;
 	nng_http_handler *handler;
 	hub *h;
+	/* Exports never run on nng's threads: they wait on each write, which
+	 * an nng callback must not do (with a few exports at once nng's task
+	 * threads would all wait, and the RPC calls with them). */
+	pthread_mutex_t mu;
+	pthread_cond_t work;
+	struct hub_export_job *head, *tail; /* waiting */
+	size_t queued;
+	atomic_bool stopping;
+	pthread_t workers[HUB_EXPORT_WORKERS];
+	int nworkers;
+	nng_aio *export_aio[HUB_EXPORT_WORKERS]; /* each worker's writes, aborted at stop */
 } hub_http;
 
 /* Value of key in a query string or form body, URL-decoded into out. */
@@ -998,6 +1020,7 @@ hub_filter_in_scope(const Praxis__HubViewer *v, const char *tenant, const char *
 typedef struct hub_conn_out {
 	nng_http_conn *conn;
 	nng_aio *aio;
+	const atomic_bool *stopping;
 	size_t sent;
 	bool failed, discard;
 } hub_conn_out;
@@ -1011,17 +1034,19 @@ hub_conn_write(void *cookie, const char *buf, size_t size)
 	hub_conn_out *o = cookie;
 	if (o->discard)
 		return (ssize_t)size;
-	if (o->failed)
+	if (o->failed || atomic_load(o->stopping)) {
+		o->failed = true;
 		return -1;
+	}
 	nng_iov iov = {(void *)buf, size};
 	if (nng_aio_set_iov(o->aio, 1, &iov) != 0) {
 		o->failed = true;
 		return -1;
 	}
 	nng_http_conn_write_all(o->conn, o->aio);
-	nng_aio_wait(o->aio);
+	nng_aio_wait(o->aio); /* on the export's own thread */
 	if (nng_aio_result(o->aio) != 0) {
-		/* The client went away or stalled: the export stops. */
+		/* The client went away or stalled, or the hub stops. */
 		o->failed = true;
 		return -1;
 	}
@@ -1038,56 +1063,125 @@ static const char hub_stream_head[] =
     "form-action 'self'; frame-ancestors 'none'\r\n"
     "Connection: close\r\n";
 
-/* Answers the export of f on aio's connection. false (nothing done) when
- * the connection could not be taken over: the caller answers instead. */
-static bool
-hub_export_stream(hub *h, nng_aio *aio, bool csv, const hub_filter *f, bool en)
+/* An export taken over from the HTTP server: its own thread writes it
+ * into the connection (hub_export_main). */
+typedef struct hub_export_job {
+	struct hub_export_job *next;
+	nng_http_conn *conn;
+	Praxis__HubViewer *v;
+	bool csv, en;
+	char fw[64], rg[96], per[16], ten[72], com[128];
+} hub_export_job;
+
+static void
+hub_job_free(hub_export_job *j)
 {
-	hub_conn_out o = {nng_aio_get_input(aio, 2), NULL, 0, false, false};
-	if (o.conn == NULL || nng_aio_alloc(&o.aio, NULL, NULL) != 0)
-		return false;
+	nng_http_conn_close(j->conn);
+	praxis__hub_viewer__free_unpacked(j->v, NULL);
+	free(j);
+}
+
+/* Writes export j into its connection, then closes it. */
+static void
+hub_export_run(hub_http *st, nng_aio *wio, hub_export_job *j)
+{
+	hub_conn_out o = {j->conn, wio, &st->stopping, 0, false, false};
+	hub_filter f = {j->fw[0] ? j->fw : NULL, j->rg[0] ? j->rg : NULL, j->per[0] ? j->per : NULL,
+	                j->ten[0] ? j->ten : NULL, j->com[0] ? j->com : NULL, j->v, false, 0};
 	cookie_io_functions_t io = {NULL, hub_conn_write, NULL, NULL};
 	FILE *out = fopencookie(&o, "w", io);
-	if (out == NULL || setvbuf(out, NULL, _IOFBF, HUB_STREAM_BUF) != 0 ||
-	    nng_http_hijack(o.conn) != 0) {
-		if (out != NULL) {
-			o.discard = true;
-			fclose(out);
-		}
-		nng_aio_free(o.aio);
-		return false;
+	px_err rv = PX_ENOMEM;
+	if (out != NULL && setvbuf(out, NULL, _IOFBF, HUB_STREAM_BUF) == 0) {
+		fprintf(out, "HTTP/1.1 200 OK\r\nContent-Type: %s\r\n%sContent-Disposition: %s\r\n\r\n",
+		        j->csv ? "text/csv; charset=utf-8" : "application/json", hub_stream_head,
+		        j->csv ? "attachment; filename=\"praxis-report.csv\""
+		               : "attachment; filename=\"praxis-report.json\"");
+		rv = j->csv ? hub_export_csv(st->h, &f, out, j->en) : hub_export_json(st->h, &f, out);
+		if (rv == PX_OK && fflush(out) != 0)
+			rv = PX_EIO;
 	}
-	nng_aio_set_timeout(o.aio, HUB_STREAM_TIMEOUT_MS);
-	/* The server lets go of the session (not of the connection). */
-	nng_aio_finish(aio, 0);
-	fprintf(out, "HTTP/1.1 200 OK\r\nContent-Type: %s\r\n%sContent-Disposition: %s\r\n\r\n",
-	        csv ? "text/csv; charset=utf-8" : "application/json", hub_stream_head,
-	        csv ? "attachment; filename=\"praxis-report.csv\""
-	            : "attachment; filename=\"praxis-report.json\"");
-	px_err rv = csv ? hub_export_csv(h, f, out, en) : hub_export_json(h, f, out);
-	if (rv == PX_OK && fflush(out) != 0)
-		rv = PX_EIO;
 	if (rv != PX_OK && !o.failed && o.sent == 0) {
 		/* Nothing sent yet: an error answer instead of the export. */
 		o.discard = true;
-		fclose(out);
+		if (out != NULL)
+			fclose(out);
+		out = NULL;
 		o.discard = false;
 		char msg[512];
 		int n = snprintf(msg, sizeof msg,
 		                 "HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain; "
 		                 "charset=utf-8\r\n%s\r\n%s\n",
-		                 hub_stream_head, en ? px_strerror(rv) : px_strerror_user(rv));
+		                 hub_stream_head, j->en ? px_strerror(rv) : px_strerror_user(rv));
 		(void)hub_conn_write(&o, msg, (size_t)n);
-	} else {
-		/* Sent in part: a cut answer (no closing bracket) is all that
-		 * can say it failed. */
-		fclose(out);
 	}
+	/* Sent in part: a cut answer (no closing bracket) is all that can
+	 * say it failed. */
+	if (out != NULL)
+		fclose(out);
 	if (rv != PX_OK || o.failed)
 		px_log(PX_LOG_WARN, "http: export: %s", o.failed ? "connection lost" : px_strerror(rv));
-	nng_http_conn_close(o.conn);
-	nng_aio_free(o.aio);
-	return true;
+	hub_job_free(j);
+	malloc_trim(0); /* the export's tables, freed in this thread's arena */
+}
+
+typedef struct hub_worker_arg {
+	hub_http *st;
+	int i;
+} hub_worker_arg;
+
+static void *
+hub_export_worker(void *arg)
+{
+	hub_worker_arg *wa = arg;
+	hub_http *st = wa->st;
+	nng_aio *wio = st->export_aio[wa->i];
+	free(wa);
+	pthread_mutex_lock(&st->mu);
+	for (;;) {
+		while (st->head == NULL && !atomic_load(&st->stopping))
+			pthread_cond_wait(&st->work, &st->mu);
+		if (atomic_load(&st->stopping))
+			break;
+		hub_export_job *j = st->head;
+		st->head = j->next;
+		if (st->head == NULL)
+			st->tail = NULL;
+		st->queued--;
+		pthread_mutex_unlock(&st->mu);
+		hub_export_run(st, wio, j);
+		pthread_mutex_lock(&st->mu);
+	}
+	pthread_mutex_unlock(&st->mu);
+	return NULL;
+}
+
+/* Takes aio's connection over and queues job j for a worker. 0: the job
+ * is the workers' (its answer is theirs); otherwise the HTTP status to
+ * answer instead (503 queue full, 500), j still the caller's. */
+static int
+hub_export_queue(hub_http *st, nng_aio *aio, hub_export_job *j)
+{
+	j->conn = nng_aio_get_input(aio, 2);
+	if (j->conn == NULL || st->nworkers == 0)
+		return 500;
+	pthread_mutex_lock(&st->mu);
+	int code = st->queued >= HUB_EXPORT_QUEUE || atomic_load(&st->stopping) ? 503 : 0;
+	if (code == 0 && nng_http_hijack(j->conn) != 0)
+		code = 500;
+	if (code == 0) {
+		j->next = NULL;
+		if (st->tail != NULL)
+			st->tail->next = j;
+		else
+			st->head = j;
+		st->tail = j;
+		st->queued++;
+		pthread_cond_signal(&st->work);
+	}
+	pthread_mutex_unlock(&st->mu);
+	if (code == 0)
+		nng_aio_finish(aio, 0); /* the server lets go of the session, not the connection */
+	return code;
 }
 
 static void
@@ -1242,11 +1336,26 @@ hub_http_cb(nng_aio *aio)
 			                "PERMISSION_DENIED: outside your scope.");
 			goto done;
 		}
-		hub_filter f = {fw[0] ? fw : NULL, rg[0] ? rg : NULL, per[0] ? per : NULL,
-		                ten[0] ? ten : NULL, com[0] ? com : NULL, v, false, 0};
-		bool csv = strcmp(path, "/export.csv") == 0;
-		if (hub_export_stream(h, aio, csv, &f, en)) {
+		hub_export_job *j = calloc(1, sizeof *j);
+		int code = 500;
+		if (j != NULL) {
+			j->v = v;
+			j->csv = strcmp(path, "/export.csv") == 0;
+			j->en = en;
+			memcpy(j->fw, fw, sizeof fw), memcpy(j->rg, rg, sizeof rg);
+			memcpy(j->per, per, sizeof per), memcpy(j->ten, ten, sizeof ten);
+			memcpy(j->com, com, sizeof com);
+			code = hub_export_queue(st, aio, j);
+		}
+		if (code == 0) {
+			v = NULL; /* the export's now */
 			hijacked = true;
+			goto done;
+		}
+		free(j);
+		if (code == 503) {
+			hub_reply_error(aio, 503, en, "Trop d'exports en attente : réessayez dans un instant.",
+			                "Too many exports waiting: try again in a moment.");
 			goto done;
 		}
 		rv = PX_ENOMEM;
@@ -1269,6 +1378,31 @@ done:
 	malloc_trim(0);
 }
 
+/* Stops the export workers: a running export stops at its next write,
+ * the waiting ones are closed unanswered. */
+static void
+hub_http_workers_stop(hub_http *st)
+{
+	pthread_mutex_lock(&st->mu);
+	atomic_store(&st->stopping, true);
+	pthread_cond_broadcast(&st->work);
+	for (int i = 0; i < st->nworkers; i++)
+		nng_aio_abort(st->export_aio[i], NNG_ECLOSED);
+	pthread_mutex_unlock(&st->mu);
+	for (int i = 0; i < st->nworkers; i++)
+		pthread_join(st->workers[i], NULL);
+	while (st->head != NULL) {
+		hub_export_job *j = st->head;
+		st->head = j->next;
+		hub_job_free(j);
+	}
+	for (int i = 0; i < HUB_EXPORT_WORKERS; i++)
+		if (st->export_aio[i] != NULL)
+			nng_aio_free(st->export_aio[i]);
+	pthread_mutex_destroy(&st->mu);
+	pthread_cond_destroy(&st->work);
+}
+
 px_err
 hub_http_start(hub *h, const char *addr)
 {
@@ -1279,6 +1413,9 @@ hub_http_start(hub *h, const char *addr)
 	if (st == NULL)
 		return PX_ENOMEM;
 	st->h = h;
+	pthread_mutex_init(&st->mu, NULL);
+	pthread_cond_init(&st->work, NULL);
+	atomic_init(&st->stopping, false);
 	int rc = nng_url_parse(&u, url);
 	if (rc != 0)
 		goto fail;
@@ -1294,6 +1431,22 @@ hub_http_start(hub *h, const char *addr)
 		nng_http_handler_free(st->handler);
 		goto fail;
 	}
+	for (int i = 0; i < HUB_EXPORT_WORKERS; i++) {
+		hub_worker_arg *wa = malloc(sizeof *wa);
+		if (wa == NULL || (rc = nng_aio_alloc(&st->export_aio[i], NULL, NULL)) != 0) {
+			free(wa);
+			rc = rc ? rc : NNG_ENOMEM;
+			goto fail;
+		}
+		nng_aio_set_timeout(st->export_aio[i], HUB_STREAM_TIMEOUT_MS);
+		*wa = (hub_worker_arg){st, i};
+		if (pthread_create(&st->workers[i], NULL, hub_export_worker, wa) != 0) {
+			free(wa);
+			rc = NNG_ENOMEM;
+			goto fail;
+		}
+		st->nworkers++;
+	}
 	if ((rc = nng_http_server_start(st->srv)) != 0)
 		goto fail;
 	nng_url_free(u);
@@ -1304,6 +1457,7 @@ fail:
 	if (st->srv != NULL)
 		nng_http_server_release(st->srv);
 	nng_url_free(u);
+	hub_http_workers_stop(st);
 	free(st);
 	return rc == NNG_EADDRINUSE ? PX_EUNAVAIL : PX_EIO;
 }
@@ -1315,6 +1469,7 @@ hub_http_stop(hub *h)
 	if (st == NULL)
 		return;
 	nng_http_server_stop(st->srv);
+	hub_http_workers_stop(st);
 	nng_http_server_release(st->srv);
 	free(st);
 	h->http = NULL;
