@@ -529,7 +529,8 @@ node_cmd_run(px_node *n, const node_cmd *cmd, int argc, char **argv)
 static void
 util_vmsg(const char *label, const char *fmt, va_list ap)
 {
-	fprintf(stderr, "praxis-node : %s : ", label);
+	/* French typography spaces the colon; English does not. */
+	fprintf(stderr, px_lang_en() ? "praxis-node: %s: " : "praxis-node : %s : ", label);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 }
@@ -543,10 +544,8 @@ node_fail(px_node *n, px_err err, const char *fmt, ...)
 	if (vasprintf(&msg, fmt, ap) < 0)
 		msg = NULL;
 	va_end(ap);
-	if (px_lang_en())
-		fprintf(stderr, "praxis-node: error: %s\n", msg != NULL ? msg : "?");
-	else
-		fprintf(stderr, "praxis-node : erreur : %s\n", msg != NULL ? msg : "?");
+	fprintf(stderr, px_lang_en() ? "praxis-node: %s: %s\n" : "praxis-node : %s : %s\n",
+	        PX_T("erreur", "error"), msg != NULL ? msg : "?");
 	if (n != NULL && n->json) {
 		cJSON *j = cJSON_CreateObject();
 		cJSON_AddBoolToObject(j, "ok", false);
@@ -612,13 +611,7 @@ node_warn(px_node *n, const char *fmt, ...)
 	(void)n;
 	va_list ap;
 	va_start(ap, fmt);
-	if (px_lang_en()) {
-		fprintf(stderr, "praxis-node: warning: ");
-		vfprintf(stderr, fmt, ap);
-		fputc('\n', stderr);
-	} else {
-		util_vmsg("avertissement", fmt, ap);
-	}
+	util_vmsg(PX_T("avertissement", "warning"), fmt, ap);
 	va_end(ap);
 }
 
