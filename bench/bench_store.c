@@ -25,23 +25,7 @@ static const char *const bs_dbs[] = {"reports", NULL};
 static const char *const bs_fw[] = {"laurentides", "rocfm", "cisss", "brusano"};
 static const char *const bs_region[] = {"Laurentides", "Montréal",   "Laval",
                                         "Bruxelles",   "Lanaudière", "Outaouais"};
-static const char *const bs_names[] = {PX_IND_ORGANIZATIONS,
-                                       PX_IND_MEMBERS_ACTIVE,
-                                       PX_IND_MEMBERS_NEW,
-                                       PX_IND_MEMBERS_LEFT,
-                                       PX_IND_PROTOCOLS_SIGNED_VALID,
-                                       PX_IND_MEETINGS_HELD,
-                                       PX_IND_MEETINGS_EXPECTED,
-                                       PX_IND_ATTENDANCE_RATE,
-                                       PX_IND_RSVP_RATE,
-                                       PX_IND_HOURS_TOTAL,
-                                       PX_IND_HOURS_PER_MEMBER_MEAN,
-                                       PX_IND_MEMBERS_OVER_CAP,
-                                       PX_IND_PLAN_OBJECTIVES_YES,
-                                       PX_IND_PLAN_OBJECTIVES_NO,
-                                       PX_IND_SATISFACTION_MEAN,
-                                       PX_IND_SURVEYS};
-#define BS_NIND (sizeof bs_names / sizeof bs_names[0])
+#define BS_NIND PX_IND_NCORE
 
 static void
 bs_die(const char *what, px_err e)
@@ -99,7 +83,7 @@ bs_fill(px_store *st, int n)
 			uint32_t active = bs_rand(30);
 			for (size_t i = 0; i < BS_NIND; i++) {
 				praxis__indicator__init(&ind[i]);
-				ind[i].name = (char *)bs_names[i];
+				ind[i].name = (char *)px_report_indicator_name((int)i);
 				ind[i].value =
 				    i == 7 || i == 8 ? bs_rand(100) / 100.0 : bs_rand(40);
 				ind[i].population = active;

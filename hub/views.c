@@ -36,26 +36,6 @@
 #define HUB_VIEW_FORMAT 1
 #define HUB_VIEW_NAME 0xff
 
-/* Core indicators in the order of px_report.h's table (their rank). */
-static const char *const hub_view_core[] = {
-    PX_IND_ORGANIZATIONS,
-    PX_IND_MEMBERS_ACTIVE,
-    PX_IND_MEMBERS_NEW,
-    PX_IND_MEMBERS_LEFT,
-    PX_IND_PROTOCOLS_SIGNED_VALID,
-    PX_IND_MEETINGS_HELD,
-    PX_IND_MEETINGS_EXPECTED,
-    PX_IND_ATTENDANCE_RATE,
-    PX_IND_RSVP_RATE,
-    PX_IND_HOURS_TOTAL,
-    PX_IND_HOURS_PER_MEMBER_MEAN,
-    PX_IND_MEMBERS_OVER_CAP,
-    PX_IND_PLAN_OBJECTIVES_YES,
-    PX_IND_PLAN_OBJECTIVES_NO,
-    PX_IND_SATISFACTION_MEAN,
-    PX_IND_SURVEYS,
-};
-#define HUB_VIEW_NCORE (sizeof hub_view_core / sizeof hub_view_core[0])
 
 /* ------------------------------------------------------------ encoding */
 
@@ -146,7 +126,7 @@ hub_view_encode(hub_wbuf *b, const Praxis__CommunityReport *r)
 		if (in == NULL || in->name == NULL)
 			continue;
 		int rank = px_report_indicator_rank(in->name);
-		if (rank >= 0 && (size_t)rank < HUB_VIEW_NCORE) {
+		if (rank >= 0 && rank < PX_IND_NCORE) {
 			hub_wbuf_u8(b, (uint8_t)rank);
 		} else {
 			hub_wbuf_u8(b, HUB_VIEW_NAME);
@@ -309,8 +289,8 @@ hub_view_decode(hub_view_dec *d, px_val val, const char *period, const char *fra
 		uint8_t rank = hub_rd_u8(&rd);
 		if (rank == HUB_VIEW_NAME)
 			in->name = (char *)hub_rd_str(&rd);
-		else if (rank < HUB_VIEW_NCORE)
-			in->name = (char *)hub_view_core[rank];
+		else if (rank < PX_IND_NCORE)
+			in->name = (char *)px_report_indicator_name(rank);
 		else
 			rd.bad = true;
 		uint8_t fl = hub_rd_u8(&rd);

@@ -56,6 +56,14 @@ rep_core_def(const char *name)
 	return NULL;
 }
 
+_Static_assert(REP_N_CORE == PX_IND_NCORE, "PX_IND_NCORE is the size of rep_core");
+
+const char *
+px_report_indicator_name(int rank)
+{
+	return rank >= 0 && rank < PX_IND_NCORE ? rep_core[rank].name : NULL;
+}
+
 int
 px_report_indicator_rank(const char *name)
 {

@@ -207,6 +207,9 @@ void px_report_free(Praxis__CommunityReport *r);
  * reports and aggregate rows list core indicators in that order, then the
  * others (aggregates: sorted by name). */
 int px_report_indicator_rank(const char *name);
+/* The core indicator of that rank, NULL out of 0..PX_IND_NCORE-1. */
+#define PX_IND_NCORE 16
+const char *px_report_indicator_name(int rank);
 
 /* The indicator called name, or NULL. Borrowed from r. */
 const Praxis__Indicator *px_report_find(const Praxis__CommunityReport *r, const char *name);

@@ -29,22 +29,6 @@ static const int kinds[NP] = {1, 1, 1, 2, 3, 1};
 static const char *const fws[2] = {"laurentides", "brusano"};
 static const char *const regions[3] = {"Laurentides", "Montréal", ""};
 
-static const char *const core[] = {PX_IND_ORGANIZATIONS,
-                                   PX_IND_MEMBERS_ACTIVE,
-                                   PX_IND_MEMBERS_NEW,
-                                   PX_IND_MEMBERS_LEFT,
-                                   PX_IND_PROTOCOLS_SIGNED_VALID,
-                                   PX_IND_MEETINGS_HELD,
-                                   PX_IND_MEETINGS_EXPECTED,
-                                   PX_IND_ATTENDANCE_RATE,
-                                   PX_IND_RSVP_RATE,
-                                   PX_IND_HOURS_TOTAL,
-                                   PX_IND_HOURS_PER_MEMBER_MEAN,
-                                   PX_IND_MEMBERS_OVER_CAP,
-                                   PX_IND_PLAN_OBJECTIVES_YES,
-                                   PX_IND_PLAN_OBJECTIVES_NO,
-                                   PX_IND_SATISFACTION_MEAN,
-                                   PX_IND_SURVEYS};
 
 /* A report of community c of tenant t for period p at revision rev; its
  * framework and region change with the revision for some communities. */
@@ -68,11 +52,11 @@ make_report(const px_identity *id, int t, int c, int p, uint32_t rev)
 	r.k = (t % 2) ? 3 : 5; /* a smaller k: the hub suppresses again (A1) */
 	unsigned s = (unsigned)(t * 97 + c * 31 + p * 7) + rev * 13;
 	size_t n = 0;
-	for (size_t i = 0; i < sizeof core / sizeof core[0]; i++, n++) {
+	for (int i = 0; i < PX_IND_NCORE; i++, n++) {
 		praxis__indicator__init(&ind[n]);
-		ind[n].name = (char *)core[i];
+		ind[n].name = (char *)px_report_indicator_name(i);
 		ind[n].population = (s + (unsigned)i) % 9 == 0 ? 0 : 2 + (s + (unsigned)i) % 30;
-		bool mean = px_agg_is_mean(core[i]);
+		bool mean = px_agg_is_mean(ind[n].name);
 		ind[n].value =
 		    mean ? ((s * 3 + i) % 100) / 100.0 + 1.0 / 3 : (double)((s * 7 + i) % 40);
 		ind[n].suppressed = (s + (unsigned)i) % 11 == 0;
