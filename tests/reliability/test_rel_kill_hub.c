@@ -36,6 +36,7 @@
 #include "px_report.h"
 #include "px_rpc.h"
 #include "relt.h"
+#include "relt_report.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -232,26 +233,8 @@ rk_signed(const px_identity *id, int c, const char *period)
 {
 	char uid[48];
 	snprintf(uid, sizeof uid, "kb-%02d", c);
-	Praxis__Indicator in = PRAXIS__INDICATOR__INIT;
-	in.name = "members_active";
-	in.value = 12;
-	in.population = 12;
-	Praxis__Indicator *ins[] = {&in};
-	Praxis__CommunityReport r = PRAXIS__COMMUNITY_REPORT__INIT;
-	r.community_uid = uid;
-	r.community_name = "CdP lot";
-	r.framework = "laurentides";
-	r.region = "Laurentides";
-	r.period_kind = PRAXIS__PERIOD_KIND__PERIOD_MONTH;
-	r.period = (char *)period;
-	r.revision = 1;
-	r.generated_at = 1767225600;
-	r.k = 5;
-	r.plugin_ok = true;
-	r.n_indicators = 1;
-	r.indicators = ins;
-	Praxis__SignedReport *sr = NULL;
-	assert_int_equal(px_report_sign(&r, id, &sr), PX_OK);
+	Praxis__SignedReport *sr = relt_report(id, uid, "CdP lot", period, 1767225600);
+	assert_non_null(sr);
 	return sr;
 }
 

@@ -5,7 +5,7 @@
  * Nodes are threads of this process, each with its own Ed25519 identity
  * and px_rpc client, enrolled through the Enroll RPC with a join token of
  * its own tenant (`praxis-hub tenant add`), submitting signed community
- * reports (px_report_sign) one after the other, a new (community, period)
+ * reports (relt_report) one after the other, a new (community, period)
  * each time. Viewers are threads fetching /export.json with a viewer
  * token over plain HTTP/1.1. Checked: no error on either side, every
  * report the hub acknowledged is stored exactly once (per-tenant report
@@ -19,6 +19,7 @@
  */
 #define _GNU_SOURCE
 #include "relt.h"
+#include "relt_report.h"
 
 #include "hub.pb-c.h"
 #include "px_crypto.h"
@@ -109,26 +110,8 @@ ld_node_run(void *arg)
 		/* A new (community, period) each time: 1200 months per community. */
 		snprintf(uid, sizeof uid, "%s-%u", n->uidbase, i / 1200 + 1);
 		snprintf(period, sizeof period, "%04u-%02u", 1900 + (i % 1200) / 12, i % 12 + 1);
-		Praxis__Indicator in = PRAXIS__INDICATOR__INIT;
-		in.name = "members_active";
-		in.value = 12;
-		in.population = 12;
-		Praxis__Indicator *ins[] = {&in};
-		Praxis__CommunityReport r = PRAXIS__COMMUNITY_REPORT__INIT;
-		r.community_uid = uid;
-		r.community_name = "CdP charge";
-		r.framework = "laurentides";
-		r.region = "Laurentides";
-		r.period_kind = PRAXIS__PERIOD_KIND__PERIOD_MONTH;
-		r.period = period;
-		r.revision = 1;
-		r.generated_at = px_now_ms();
-		r.k = 5;
-		r.plugin_ok = true;
-		r.n_indicators = 1;
-		r.indicators = ins;
-		Praxis__SignedReport *sr = NULL;
-		if (px_report_sign(&r, n->id, &sr) != PX_OK) {
+		Praxis__SignedReport *sr = relt_report(n->id, uid, "CdP charge", period, px_now_ms());
+		if (sr == NULL) {
 			n->errors++;
 			snprintf(n->last_error, sizeof n->last_error, "px_report_sign failed");
 			break;
