@@ -1208,10 +1208,24 @@ member_remove(px_node *n, const node_args *a)
 	node_be32(cnt, node_rd32(cnt) + 1);
 	if ((err = px_put(txn, n->db.erased_counts, ek, 12, cnt, 4)) != PX_OK)
 		goto fail;
+	/* Freed pages still hold the old bytes until the file is compacted:
+	 * owed from this commit on, until a compaction clears it. */
+	if ((err = node_cfg_put(n, txn, NODE_CFG_COMPACT_PENDING, "1")) != PX_OK)
+		goto fail;
 	if ((rc = node_txn_commit(n, &txn)) != NODE_EXIT_OK)
 		goto out;
-	/* Freed pages still hold the old bytes until the file is compacted. */
-	if ((err = px_store_compact(n->st)) != PX_OK) {
+	bool compacted = true;
+	if ((err = node_compact(n, true)) == PX_EPRECOND) {
+		/* Another process (praxis-node serve) has the store open. */
+		compacted = false;
+		node_warn(n, "%s",
+		          PX_T("le fichier de la base sera compacté (octets effacés retirés) dès qu'aucun autre "
+		               "processus ne l'utilise : praxis-node serve le fait à son prochain passage, ou "
+		               "lancez « praxis-node compact »",
+		               "the store file will be compacted (erased bytes removed) as soon as no other "
+		               "process uses it: praxis-node serve does it on its next round, or run "
+		               "`praxis-node compact`"));
+	} else if (err != PX_OK) {
 		rc = node_fail(n, err, PX_T("données effacées, mais le compactage de la base a échoué : %s",
 		                            "data erased, but compacting the store failed: %s"),
 		               px_strerror_user(err));
@@ -1223,6 +1237,7 @@ member_remove(px_node *n, const node_args *a)
 		cJSON_AddNumberToObject(j, "id", (double)id);
 		cJSON_AddStringToObject(j, "status", "erased");
 		cJSON_AddNumberToObject(j, "protocols_anonymized", (double)pids.n);
+		cJSON_AddBoolToObject(j, "compacted", compacted);
 		node_json_print(j);
 	} else {
 		printf(PX_T("Données personnelles du membre n° %llu effacées (%zu protocole(s) rendu(s) anonyme(s)) ; "

@@ -741,6 +741,10 @@ cmd_serve(px_node *n, const node_args *a)
 		else
 			px_log(PX_LOG_INFO, "sync: %zu built, %zu sent, %zu duplicate, %zu pending", built,
 			       st.sent, st.duplicate, st.left);
+		/* An erasure made while this process held the store waits for it:
+		 * compacted here, between two rounds, with nothing open. */
+		if ((rv = node_compact(n, true)) != PX_OK && rv != PX_EPRECOND)
+			px_log(PX_LOG_WARN, "serve: compact: %s", px_strerror_user(rv));
 		sync_sleep((int)(interval * 1000));
 	}
 	px_rpc_client_close(cl);

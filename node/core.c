@@ -558,6 +558,36 @@ node_cfg_put(px_node *n, px_txn *txn, const char *key, const char *val)
 }
 
 px_err
+node_compact(px_node *n, bool only_pending)
+{
+	px_txn *txn = NULL;
+	px_val v;
+	px_err err = px_txn_begin(n->st, false, &txn);
+	if (err != PX_OK)
+		return err;
+	err = px_get(txn, n->db.config, NODE_CFG_COMPACT_PENDING, strlen(NODE_CFG_COMPACT_PENDING), &v);
+	px_txn_abort(txn);
+	if (err != PX_OK && err != PX_ENOTFOUND)
+		return err;
+	bool pending = err == PX_OK;
+	if (!pending && only_pending)
+		return PX_OK;
+	if ((err = px_store_compact(n->st)) != PX_OK)
+		return err;
+	if (!pending)
+		return PX_OK;
+	/* Cleared only now: a crash before leaves it set, and the next
+	 * compaction runs again. */
+	if ((err = px_txn_begin(n->st, true, &txn)) != PX_OK)
+		return err;
+	err = px_del(txn, n->db.config, NODE_CFG_COMPACT_PENDING, strlen(NODE_CFG_COMPACT_PENDING));
+	if (err == PX_OK || err == PX_ENOTFOUND)
+		return px_txn_commit(txn);
+	px_txn_abort(txn);
+	return err;
+}
+
+px_err
 node_self_org(px_node *n, px_txn *txn, uint64_t *out)
 {
 	char *s = NULL;

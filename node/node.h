@@ -98,6 +98,9 @@ typedef struct node_dbs {
 #define NODE_CFG_REGION "region"
 #define NODE_CFG_SECTOR "sector"
 #define NODE_CFG_CREATED "created"        /* yyyy-mm-dd */
+/* Set in the transaction of an erasure, cleared once the file has been
+ * compacted (node_compact): erased bytes may still sit in free pages. */
+#define NODE_CFG_COMPACT_PENDING "compact_pending"
 
 /* ---- configuration file (inih): <data>/praxis-node.ini, all optional ----
  *   [node]
@@ -204,6 +207,10 @@ px_err node_survey_put(px_node *n, px_txn *txn, const Praxis__SurveyResponse *s)
 /* Text config values; *out malloc'd (caller frees), PX_ENOTFOUND if unset. */
 px_err node_cfg_get(px_node *n, px_txn *txn, const char *key, char **out) PX_NODISCARD;
 px_err node_cfg_put(px_node *n, px_txn *txn, const char *key, const char *val) PX_NODISCARD;
+/* Compacts the store (px_store_compact) and clears NODE_CFG_COMPACT_PENDING;
+ * with only_pending, does nothing unless it is set. PX_EPRECOND while
+ * another process has the store open: the flag stays, for later. */
+px_err node_compact(px_node *n, bool only_pending) PX_NODISCARD;
 /* The node's own organization id (config org_id). */
 px_err node_self_org(px_node *n, px_txn *txn, uint64_t *out) PX_NODISCARD;
 

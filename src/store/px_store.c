@@ -461,7 +461,9 @@ store_alone(int lfd)
 static px_err
 store_busy(const px_store *st)
 {
-	px_log(PX_LOG_ERROR, "%s: %s", st->path,
+	/* The caller says what it does about it (the node keeps the
+	 * compaction for later): only a trace here. */
+	px_log(PX_LOG_DEBUG, "%s: %s", st->path,
 	       PX_T("base de données ouverte par un autre processus : compactage impossible "
 	            "(arrêtez l'autre processus, par exemple praxis-node serve, et réessayez)",
 	            "database open in another process: cannot compact "

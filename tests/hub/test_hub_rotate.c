@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define HUB PXT_BIN_DIR "/praxis-hub"
 #define NODE PXT_BIN_DIR "/praxis-node"
@@ -160,9 +161,63 @@ test_rotate_key(void **state)
 	free(old_pub);
 }
 
+/* An erasure while `praxis-node serve` holds the store: the erasure is
+ * committed at once, the compaction (the erased bytes leaving node.mdb)
+ * is left pending and serve does it between two rounds. */
+static void
+test_erasure_while_serving(void **state)
+{
+	(void)state;
+	free(hubt_sh(0,
+	             "'%s' --data '%s' member add --community 1 --family Quattlebaum --first Zéphyrine "
+	             "--org 1 --status active --joined 2025-02-03 --consent oui",
+	             NODE, T.node));
+	char mdb[600], log[600];
+	snprintf(mdb, sizeof mdb, "%s/node.mdb", T.node);
+	snprintf(log, sizeof log, "%s/serve.log", T.dir);
+	assert_true(pxt_file_contains(mdb, "Quattlebaum", 11));
+	const char *argv[] = {NODE, "--data", T.node, "serve", "--interval", "0.3", NULL};
+	pid_t serve = hubt_spawn(log, argv);
+	/* Once serve holds the store, compact is refused. */
+	bool held = false;
+	for (int i = 0; i < 300 && !held; i++) {
+		pxt_run c = pxt_sh("'%s' --data '%s' compact", NODE, T.node);
+		held = c.status != 0 && strstr(c.err, "serve") != NULL;
+		pxt_run_free(&c);
+		if (!held) {
+			struct timespec ts = {0, 50000000};
+			nanosleep(&ts, NULL);
+		}
+	}
+	assert_true(held);
+	char *out = hubt_sh(0, "'%s' --json --data '%s' member remove 8", NODE, T.node);
+	assert_non_null(strstr(out, "\"compacted\":false"));
+	free(out);
+	/* serve compacts between two rounds. */
+	bool gone = false;
+	for (int i = 0; i < 200 && !gone; i++) {
+		gone = !pxt_file_contains(mdb, "Quattlebaum", 11);
+		if (!gone) {
+			struct timespec ts = {0, 100000000};
+			nanosleep(&ts, NULL);
+		}
+	}
+	assert_true(gone);
+	assert_false(pxt_file_contains(mdb, "Zéphyrine", strlen("Zéphyrine")));
+	/* serve goes on working on the compacted file. */
+	free(hubt_sh(0,
+	             "'%s' --data '%s' member add --community 1 --family Après --first Compactage "
+	             "--org 1 --status active --joined 2025-02-04 --consent oui",
+	             NODE, T.node));
+	assert_int_equal(hubt_stop(serve), 0);
+	free(hubt_sh(0, "'%s' --data '%s' compact", NODE, T.node));
+	assert_int_equal(sync_json(T.node, "pending"), 0);
+}
+
 int
 main(void)
 {
-	const struct CMUnitTest tests[] = {cmocka_unit_test(test_rotate_key)};
+	const struct CMUnitTest tests[] = {cmocka_unit_test(test_rotate_key),
+	                                   cmocka_unit_test(test_erasure_while_serving)};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
