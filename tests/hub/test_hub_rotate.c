@@ -23,7 +23,7 @@
 static struct {
 	char *dir;
 	char hub[512], log[600], node[512], old[512];
-	pid_t pid;
+	pid_t pid, serve; /* the hub; the node's serve while a test runs it */
 } T;
 
 static char *
@@ -91,6 +91,8 @@ static int
 teardown(void **state)
 {
 	(void)state;
+	if (T.serve > 0)
+		hubt_kill(T.serve); /* a test that failed while serve ran */
 	int st = T.pid > 0 ? hubt_stop(T.pid) : 0;
 	pxt_tmpdir_free(T.dir);
 	return st == 0 ? 0 : -1;
@@ -177,7 +179,7 @@ test_erasure_while_serving(void **state)
 	snprintf(log, sizeof log, "%s/serve.log", T.dir);
 	assert_true(pxt_file_contains(mdb, "Quattlebaum", 11));
 	const char *argv[] = {NODE, "--data", T.node, "serve", "--interval", "0.3", NULL};
-	pid_t serve = hubt_spawn(log, argv);
+	pid_t serve = T.serve = hubt_spawn(log, argv);
 	/* Once serve holds the store, compact is refused. */
 	bool held = false;
 	for (int i = 0; i < 300 && !held; i++) {
@@ -209,6 +211,7 @@ test_erasure_while_serving(void **state)
 	             "'%s' --data '%s' member add --community 1 --family Après --first Compactage "
 	             "--org 1 --status active --joined 2025-02-04 --consent oui",
 	             NODE, T.node));
+	T.serve = 0;
 	assert_int_equal(hubt_stop(serve), 0);
 	free(hubt_sh(0, "'%s' --data '%s' compact", NODE, T.node));
 	assert_int_equal(sync_json(T.node, "pending"), 0);
