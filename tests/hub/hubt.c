@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,9 +40,13 @@ hubt_free_port(void)
 pid_t
 hubt_spawn(const char *log, const char *const argv[])
 {
+	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid != 0)
 		return pid;
+	/* Dies with the test: a failed assertion leaves no process behind. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+		_exit(127);
 	int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
 	int nul = open("/dev/null", O_RDONLY);
 	if (fd >= 0) {

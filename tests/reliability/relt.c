@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,9 +165,13 @@ relt_hub_start(relt_hub *h)
 	assert_int_equal(pipe(p), 0);
 	char errlog[600];
 	snprintf(errlog, sizeof errlog, "%s/hub.err", h->dir);
+	pid_t parent = getpid();
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
+		/* Dies with the test: a failed assertion leaves no hub behind. */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+			_exit(127);
 		dup2(p[1], 1);
 		close(p[0]);
 		close(p[1]);
