@@ -32,6 +32,8 @@
 
 /* 2: heads and views replace latest (migrated at open). */
 #define HUB_SCHEMA 2
+/* hub.mdb's map (PRAXIS_HUB_MAP_MB overrides it): 16 GiB. */
+#define HUB_MAP_DEFAULT ((size_t)16 << 30)
 #define HUB_DEFAULT_LISTEN "tcp://127.0.0.1:7600"
 #define HUB_DEFAULT_HTTP "127.0.0.1:7680"
 #define HUB_DEFAULT_TTL_MS (7LL * 24 * 3600 * 1000)

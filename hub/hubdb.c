@@ -45,6 +45,11 @@ hub_store_open(const char *dir, bool create, px_store **out)
 	o.dbs = hub_db_names;
 	o.schema_version = HUB_SCHEMA;
 	o.migrate = hub_migrate;
+	/* The most hub.mdb may grow to: address space, not disk (the file
+	 * grows as it is written). A federation's reports fit in far less,
+	 * but a reader holding an old snapshot (an export) while nodes write
+	 * keeps freed pages from reuse, and the file grows meanwhile. */
+	o.map_size = HUB_MAP_DEFAULT;
 	const char *ms = getenv("PRAXIS_HUB_MAP_MB");
 	if (ms != NULL && atol(ms) > 0)
 		o.map_size = (size_t)atol(ms) << 20;
