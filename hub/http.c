@@ -157,32 +157,32 @@ hub_link_overview(const hub_page *pg, hub_buf *b)
 		hub_buf_printf(b, "/?lang=%s", pg->en ? "en" : "fr");
 }
 
+/* The page of one framework or community ("framework", "community"):
+ * kind-NAME.html in the static dashboard, /kind/NAME?lang= served. */
 static void
-hub_link_framework(const hub_page *pg, hub_buf *b, const char *fw)
+hub_link_page(const hub_page *pg, hub_buf *b, const char *kind, const char *name)
 {
 	if (pg->is_static) {
-		char s[128];
-		hub_safe_name(fw, s, sizeof s);
-		hub_buf_printf(b, "framework-%s.html", s);
+		char s[160];
+		hub_safe_name(name, s, sizeof s);
+		hub_buf_printf(b, "%s-%s.html", kind, s);
 	} else {
-		hub_buf_put(b, "/framework/");
-		hub_buf_url(b, fw);
+		hub_buf_printf(b, "/%s/", kind);
+		hub_buf_url(b, name);
 		hub_buf_printf(b, "?lang=%s", pg->en ? "en" : "fr");
 	}
 }
 
 static void
+hub_link_framework(const hub_page *pg, hub_buf *b, const char *fw)
+{
+	hub_link_page(pg, b, "framework", fw);
+}
+
+static void
 hub_link_community(const hub_page *pg, hub_buf *b, const char *uid)
 {
-	if (pg->is_static) {
-		char s[160];
-		hub_safe_name(uid, s, sizeof s);
-		hub_buf_printf(b, "community-%s.html", s);
-	} else {
-		hub_buf_put(b, "/community/");
-		hub_buf_url(b, uid);
-		hub_buf_printf(b, "?lang=%s", pg->en ? "en" : "fr");
-	}
+	hub_link_page(pg, b, "community", uid);
 }
 
 static const char hub_css[] =
