@@ -80,7 +80,9 @@ hub_collect_cb(void *arg, const hub_view *v)
 	for (int g = 0; g < 5 && rv == PX_OK; g++)
 		if (c->ag[g] != NULL)
 			rv = px_agg_add(c->ag[g], v->report, v->tenant);
-	if (rv == PX_OK)
+	/* Names only for the per-community rows: without them the scan's
+	 * memory does not grow with the reports. */
+	if (rv == PX_OK && c->ag[0] != NULL)
 		rv = hub_pool_add(c, v->report->community_uid, v->report->community_name);
 	return rv;
 }

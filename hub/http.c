@@ -814,7 +814,11 @@ hub_page_login(bool en, hub_buf *b, const char *msg)
 /* Exports are made by HUB_EXPORT_WORKERS threads of the hub's own, in the
  * order asked; up to HUB_EXPORT_QUEUE more wait their turn, beyond that
  * the answer is 503. Two, for 2 cores: an export is CPU (aggregates) then
- * writes; more at once would only share the cores and hold more memory. */
+ * writes; more at once would only share the cores and hold more memory.
+ * Identical exports waiting together (same file, filter, scope and
+ * language) are made once and written to all their connections: ten
+ * viewers asking for the federation's export cost one computation, and
+ * each still gets data read after it asked. */
 #define HUB_EXPORT_WORKERS 2
 #define HUB_EXPORT_QUEUE 64
 
@@ -834,7 +838,7 @@ typedef struct hub_http {
 	atomic_bool stopping;
 	pthread_t workers[HUB_EXPORT_WORKERS];
 	int nworkers;
-	nng_aio *export_aio[HUB_EXPORT_WORKERS]; /* each worker's writes, aborted at stop */
+	struct hub_export_job *running[HUB_EXPORT_WORKERS]; /* their writes are aborted at stop */
 } hub_http;
 
 /* Value of key in a query string or form body, URL-decoded into out. */
@@ -1017,21 +1021,68 @@ hub_filter_in_scope(const Praxis__HubViewer *v, const char *tenant, const char *
  * head, then the export through a stdio stream whose buffer is sent each
  * time it fills: memory is one buffer whatever the size of the answer. The
  * body ends when the connection closes (Connection: close, no length). */
-typedef struct hub_conn_out {
+/* An export taken over from the HTTP server: a worker writes it into the
+ * connection, with the identical exports waiting with it (a group). */
+typedef struct hub_export_job {
+	struct hub_export_job *next;  /* in the queue */
+	struct hub_export_job *group; /* the next one of its group */
 	nng_http_conn *conn;
-	nng_aio *aio;
+	nng_aio *aio; /* its writes */
+	bool dead;    /* its client went away or stalled */
+	Praxis__HubViewer *v;
+	bool csv, en;
+	char fw[64], rg[96], per[16], ten[72], com[128];
+} hub_export_job;
+
+static void
+hub_job_free(hub_export_job *j)
+{
+	nng_http_conn_close(j->conn);
+	nng_aio_free(j->aio);
+	praxis__hub_viewer__free_unpacked(j->v, NULL);
+	free(j);
+}
+
+static bool
+hub_str_same(const char *a, const char *b)
+{
+	return strcmp(a != NULL ? a : "", b != NULL ? b : "") == 0;
+}
+
+/* Would a and b get the same bytes? */
+static bool
+hub_job_same(const hub_export_job *a, const hub_export_job *b)
+{
+	if (a->csv != b->csv || a->en != b->en || strcmp(a->fw, b->fw) || strcmp(a->rg, b->rg) ||
+	    strcmp(a->per, b->per) || strcmp(a->ten, b->ten) || strcmp(a->com, b->com))
+		return false;
+	const Praxis__HubViewer *x = a->v, *y = b->v;
+	if (!hub_str_same(x->framework, y->framework) || !hub_str_same(x->region, y->region) ||
+	    x->n_tenants != y->n_tenants)
+		return false;
+	for (size_t i = 0; i < x->n_tenants; i++)
+		if (!hub_str_same(x->tenants[i], y->tenants[i]))
+			return false;
+	return true;
+}
+
+/* The stdio cookie of a group's stream: each buffer is written to every
+ * connection still open, the writes in parallel. */
+typedef struct hub_group_out {
+	hub_export_job *first;
 	const atomic_bool *stopping;
 	size_t sent;
-	bool failed, discard;
-} hub_conn_out;
+	bool failed; /* every connection is gone, or the hub stops */
+	bool discard;
+} hub_group_out;
 
 #define HUB_STREAM_BUF 65536
 #define HUB_STREAM_TIMEOUT_MS 60000
 
 static ssize_t
-hub_conn_write(void *cookie, const char *buf, size_t size)
+hub_group_write(void *cookie, const char *buf, size_t size)
 {
-	hub_conn_out *o = cookie;
+	hub_group_out *o = cookie;
 	if (o->discard)
 		return (ssize_t)size;
 	if (o->failed || atomic_load(o->stopping)) {
@@ -1039,14 +1090,28 @@ hub_conn_write(void *cookie, const char *buf, size_t size)
 		return -1;
 	}
 	nng_iov iov = {(void *)buf, size};
-	if (nng_aio_set_iov(o->aio, 1, &iov) != 0) {
-		o->failed = true;
-		return -1;
+	bool any = false;
+	for (hub_export_job *j = o->first; j != NULL; j = j->group) {
+		if (j->dead)
+			continue;
+		if (nng_aio_set_iov(j->aio, 1, &iov) != 0) {
+			j->dead = true;
+			continue;
+		}
+		nng_http_conn_write_all(j->conn, j->aio);
+		any = true;
 	}
-	nng_http_conn_write_all(o->conn, o->aio);
-	nng_aio_wait(o->aio); /* on the export's own thread */
-	if (nng_aio_result(o->aio) != 0) {
-		/* The client went away or stalled, or the hub stops. */
+	bool alive = false;
+	for (hub_export_job *j = o->first; any && j != NULL; j = j->group) {
+		if (j->dead)
+			continue;
+		nng_aio_wait(j->aio); /* on the export's own thread */
+		if (nng_aio_result(j->aio) != 0)
+			j->dead = true; /* the client went away or stalled, or the hub stops */
+		else
+			alive = true;
+	}
+	if (!alive) {
 		o->failed = true;
 		return -1;
 	}
@@ -1063,40 +1128,23 @@ static const char hub_stream_head[] =
     "form-action 'self'; frame-ancestors 'none'\r\n"
     "Connection: close\r\n";
 
-/* An export taken over from the HTTP server: its own thread writes it
- * into the connection (hub_export_main). */
-typedef struct hub_export_job {
-	struct hub_export_job *next;
-	nng_http_conn *conn;
-	Praxis__HubViewer *v;
-	bool csv, en;
-	char fw[64], rg[96], per[16], ten[72], com[128];
-} hub_export_job;
-
+/* Writes the export of group g (jobs linked by ->group) into each of
+ * their connections, then closes them. */
 static void
-hub_job_free(hub_export_job *j)
+hub_export_run(hub_http *st, hub_export_job *g)
 {
-	nng_http_conn_close(j->conn);
-	praxis__hub_viewer__free_unpacked(j->v, NULL);
-	free(j);
-}
-
-/* Writes export j into its connection, then closes it. */
-static void
-hub_export_run(hub_http *st, nng_aio *wio, hub_export_job *j)
-{
-	hub_conn_out o = {j->conn, wio, &st->stopping, 0, false, false};
-	hub_filter f = {j->fw[0] ? j->fw : NULL, j->rg[0] ? j->rg : NULL, j->per[0] ? j->per : NULL,
-	                j->ten[0] ? j->ten : NULL, j->com[0] ? j->com : NULL, j->v, false, 0};
-	cookie_io_functions_t io = {NULL, hub_conn_write, NULL, NULL};
+	hub_group_out o = {g, &st->stopping, 0, false, false};
+	hub_filter f = {g->fw[0] ? g->fw : NULL, g->rg[0] ? g->rg : NULL, g->per[0] ? g->per : NULL,
+	                g->ten[0] ? g->ten : NULL, g->com[0] ? g->com : NULL, g->v, false, 0};
+	cookie_io_functions_t io = {NULL, hub_group_write, NULL, NULL};
 	FILE *out = fopencookie(&o, "w", io);
 	px_err rv = PX_ENOMEM;
 	if (out != NULL && setvbuf(out, NULL, _IOFBF, HUB_STREAM_BUF) == 0) {
 		fprintf(out, "HTTP/1.1 200 OK\r\nContent-Type: %s\r\n%sContent-Disposition: %s\r\n\r\n",
-		        j->csv ? "text/csv; charset=utf-8" : "application/json", hub_stream_head,
-		        j->csv ? "attachment; filename=\"praxis-report.csv\""
+		        g->csv ? "text/csv; charset=utf-8" : "application/json", hub_stream_head,
+		        g->csv ? "attachment; filename=\"praxis-report.csv\""
 		               : "attachment; filename=\"praxis-report.json\"");
-		rv = j->csv ? hub_export_csv(st->h, &f, out, j->en) : hub_export_json(st->h, &f, out);
+		rv = g->csv ? hub_export_csv(st->h, &f, out, g->en) : hub_export_json(st->h, &f, out);
 		if (rv == PX_OK && fflush(out) != 0)
 			rv = PX_EIO;
 	}
@@ -1111,8 +1159,8 @@ hub_export_run(hub_http *st, nng_aio *wio, hub_export_job *j)
 		int n = snprintf(msg, sizeof msg,
 		                 "HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain; "
 		                 "charset=utf-8\r\n%s\r\n%s\n",
-		                 hub_stream_head, j->en ? px_strerror(rv) : px_strerror_user(rv));
-		(void)hub_conn_write(&o, msg, (size_t)n);
+		                 hub_stream_head, g->en ? px_strerror(rv) : px_strerror_user(rv));
+		(void)hub_group_write(&o, msg, (size_t)n);
 	}
 	/* Sent in part: a cut answer (no closing bracket) is all that can
 	 * say it failed. */
@@ -1120,7 +1168,6 @@ hub_export_run(hub_http *st, nng_aio *wio, hub_export_job *j)
 		fclose(out);
 	if (rv != PX_OK || o.failed)
 		px_log(PX_LOG_WARN, "http: export: %s", o.failed ? "connection lost" : px_strerror(rv));
-	hub_job_free(j);
 	malloc_trim(0); /* the export's tables, freed in this thread's arena */
 }
 
@@ -1134,7 +1181,7 @@ hub_export_worker(void *arg)
 {
 	hub_worker_arg *wa = arg;
 	hub_http *st = wa->st;
-	nng_aio *wio = st->export_aio[wa->i];
+	int me = wa->i;
 	free(wa);
 	pthread_mutex_lock(&st->mu);
 	for (;;) {
@@ -1142,13 +1189,37 @@ hub_export_worker(void *arg)
 			pthread_cond_wait(&st->work, &st->mu);
 		if (atomic_load(&st->stopping))
 			break;
-		hub_export_job *j = st->head;
-		st->head = j->next;
-		if (st->head == NULL)
-			st->tail = NULL;
+		/* The first waiting export, and every identical one behind it. */
+		hub_export_job *g = st->head, *last = g;
+		st->head = g->next;
 		st->queued--;
+		g->group = NULL;
+		for (hub_export_job **pp = &st->head; *pp != NULL;) {
+			hub_export_job *j = *pp;
+			if (hub_job_same(g, j)) {
+				*pp = j->next;
+				st->queued--;
+				j->group = NULL;
+				last->group = j;
+				last = j;
+			} else {
+				pp = &j->next;
+			}
+		}
+		st->tail = NULL;
+		for (hub_export_job *j = st->head; j != NULL; j = j->next)
+			st->tail = j;
+		st->running[me] = g;
 		pthread_mutex_unlock(&st->mu);
-		hub_export_run(st, wio, j);
+		hub_export_run(st, g);
+		pthread_mutex_lock(&st->mu);
+		st->running[me] = NULL;
+		pthread_mutex_unlock(&st->mu);
+		while (g != NULL) {
+			hub_export_job *n = g->group;
+			hub_job_free(g);
+			g = n;
+		}
 		pthread_mutex_lock(&st->mu);
 	}
 	pthread_mutex_unlock(&st->mu);
@@ -1162,8 +1233,9 @@ static int
 hub_export_queue(hub_http *st, nng_aio *aio, hub_export_job *j)
 {
 	j->conn = nng_aio_get_input(aio, 2);
-	if (j->conn == NULL || st->nworkers == 0)
+	if (j->conn == NULL || st->nworkers == 0 || nng_aio_alloc(&j->aio, NULL, NULL) != 0)
 		return 500;
+	nng_aio_set_timeout(j->aio, HUB_STREAM_TIMEOUT_MS);
 	pthread_mutex_lock(&st->mu);
 	int code = st->queued >= HUB_EXPORT_QUEUE || atomic_load(&st->stopping) ? 503 : 0;
 	if (code == 0 && nng_http_hijack(j->conn) != 0)
@@ -1179,8 +1251,12 @@ hub_export_queue(hub_http *st, nng_aio *aio, hub_export_job *j)
 		pthread_cond_signal(&st->work);
 	}
 	pthread_mutex_unlock(&st->mu);
-	if (code == 0)
+	if (code == 0) {
 		nng_aio_finish(aio, 0); /* the server lets go of the session, not the connection */
+	} else {
+		nng_aio_free(j->aio);
+		j->aio = NULL;
+	}
 	return code;
 }
 
@@ -1387,7 +1463,8 @@ hub_http_workers_stop(hub_http *st)
 	atomic_store(&st->stopping, true);
 	pthread_cond_broadcast(&st->work);
 	for (int i = 0; i < st->nworkers; i++)
-		nng_aio_abort(st->export_aio[i], NNG_ECLOSED);
+		for (hub_export_job *j = st->running[i]; j != NULL; j = j->group)
+			nng_aio_abort(j->aio, NNG_ECLOSED);
 	pthread_mutex_unlock(&st->mu);
 	for (int i = 0; i < st->nworkers; i++)
 		pthread_join(st->workers[i], NULL);
@@ -1396,9 +1473,6 @@ hub_http_workers_stop(hub_http *st)
 		st->head = j->next;
 		hub_job_free(j);
 	}
-	for (int i = 0; i < HUB_EXPORT_WORKERS; i++)
-		if (st->export_aio[i] != NULL)
-			nng_aio_free(st->export_aio[i]);
 	pthread_mutex_destroy(&st->mu);
 	pthread_cond_destroy(&st->work);
 }
@@ -1433,12 +1507,10 @@ hub_http_start(hub *h, const char *addr)
 	}
 	for (int i = 0; i < HUB_EXPORT_WORKERS; i++) {
 		hub_worker_arg *wa = malloc(sizeof *wa);
-		if (wa == NULL || (rc = nng_aio_alloc(&st->export_aio[i], NULL, NULL)) != 0) {
-			free(wa);
-			rc = rc ? rc : NNG_ENOMEM;
+		if (wa == NULL) {
+			rc = NNG_ENOMEM;
 			goto fail;
 		}
-		nng_aio_set_timeout(st->export_aio[i], HUB_STREAM_TIMEOUT_MS);
 		*wa = (hub_worker_arg){st, i};
 		if (pthread_create(&st->workers[i], NULL, hub_export_worker, wa) != 0) {
 			free(wa);

@@ -318,7 +318,8 @@ hub_csv_field(FILE *out, const char *s)
 }
 
 /* Columns of the CSV: indicators, then rule findings, union over every
- * row in first-seen order. */
+ * row in first-seen order. The names are copied into the columns' own
+ * pool, so the rows they came from can be freed. */
 #define HUB_CSV_MAX_COLS 256
 typedef struct hub_csv_cols {
 	const char *ind[HUB_CSV_MAX_COLS];
@@ -326,7 +327,22 @@ typedef struct hub_csv_cols {
 	const char *rule[HUB_CSV_MAX_COLS];
 	int sev[HUB_CSV_MAX_COLS];
 	size_t n_rule;
+	char pool[32768];
+	size_t pool_len;
 } hub_csv_cols;
+
+/* A copy of s in c's pool; NULL when the pool is full (the column is
+ * left out, as beyond HUB_CSV_MAX_COLS). */
+static const char *
+hub_csv_intern(hub_csv_cols *c, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	if (n > sizeof c->pool - c->pool_len)
+		return NULL;
+	char *p = memcpy(c->pool + c->pool_len, s, n);
+	c->pool_len += n;
+	return p;
+}
 
 static void
 hub_csv_collect(hub_csv_cols *c, const hub_row *rows, size_t n)
@@ -336,16 +352,18 @@ hub_csv_collect(hub_csv_cols *c, const hub_row *rows, size_t n)
 			size_t k = 0;
 			while (k < c->n_ind && strcmp(c->ind[k], rows[i].cells[j].name) != 0)
 				k++;
-			if (k == c->n_ind)
-				c->ind[c->n_ind++] = rows[i].cells[j].name;
+			const char *name;
+			if (k == c->n_ind && (name = hub_csv_intern(c, rows[i].cells[j].name)) != NULL)
+				c->ind[c->n_ind++] = name;
 		}
 		for (size_t j = 0; j < rows[i].n_findings && c->n_rule < HUB_CSV_MAX_COLS; j++) {
 			const hub_finding *f = &rows[i].findings[j];
 			size_t k = 0;
 			while (k < c->n_rule && !(strcmp(c->rule[k], f->rule) == 0 && c->sev[k] == f->severity))
 				k++;
-			if (k == c->n_rule) {
-				c->rule[c->n_rule] = f->rule;
+			const char *rule;
+			if (k == c->n_rule && (rule = hub_csv_intern(c, f->rule)) != NULL) {
+				c->rule[c->n_rule] = rule;
 				c->sev[c->n_rule++] = f->severity;
 			}
 		}
@@ -453,52 +471,38 @@ hub_csv_row_cb(void *arg, const hub_row *row)
 	return ferror(s->out) ? PX_EIO : PX_OK;
 }
 
-/* One grouping of f (HUB_G_*) at a time: the exports hold one table of
- * groups, never all of them (by tenant is 10,000 rows on a large hub). */
+/* The four groupings of f in one scan (the exports' first part). */
+#define HUB_G_GROUPS (HUB_G_FRAMEWORK | HUB_G_PERIOD | HUB_G_REGION | HUB_G_TENANT)
+
 static px_err
-hub_export_group(hub *h, const hub_filter *f, unsigned group, hub_result *r)
+hub_export_groups(hub *h, const hub_filter *f, hub_result *r)
 {
 	hub_filter g = *f;
-	g.groups = group;
+	g.groups = HUB_G_GROUPS;
 	return hub_aggregate(h, &g, r);
 }
 
 px_err
 hub_export_csv(hub *h, const hub_filter *f, FILE *out, bool en)
 {
-	/* The framework table stays for the columns' names it holds. */
-	hub_result fw, r;
-	px_err rv = hub_export_group(h, f, HUB_G_FRAMEWORK, &fw);
+	hub_result g;
+	px_err rv = hub_export_groups(h, f, &g);
 	if (rv != PX_OK)
 		return rv;
 	hub_csv_cols *c = calloc(1, sizeof *c);
 	if (c == NULL) {
-		hub_result_fini(&fw);
+		hub_result_fini(&g);
 		return PX_ENOMEM;
 	}
 	/* Every indicator and finding of any report is in the total. */
-	hub_csv_collect(c, &fw.total, 1);
-	hub_csv_collect(c, fw.by_framework, fw.n_by_framework);
+	hub_csv_collect(c, &g.total, 1);
+	hub_csv_collect(c, g.by_framework, g.n_by_framework);
 	hub_csv_header(h, out, c, en);
-	hub_csv_rows(out, "total", &fw.total, 1, c);
-	if ((rv = hub_export_group(h, f, HUB_G_PERIOD, &r)) == PX_OK) {
-		hub_csv_rows(out, en ? "period" : "période", r.by_period, r.n_by_period, c);
-		hub_result_fini(&r);
-		hub_csv_rows(out, en ? "framework" : "cadre", fw.by_framework, fw.n_by_framework, c);
-	}
-	if (rv == PX_OK && (rv = hub_export_group(h, f, HUB_G_REGION, &r)) == PX_OK) {
-		hub_csv_rows(out, en ? "region" : "région", r.by_region, r.n_by_region, c);
-		hub_result_fini(&r);
-	}
-	if (rv == PX_OK && (rv = hub_export_group(h, f, HUB_G_TENANT, &r)) == PX_OK) {
-		hub_csv_rows(out, en ? "tenant" : "organisation", r.by_tenant, r.n_by_tenant, c);
-		hub_result_fini(&r);
-	}
+	hub_csv_groups(out, &g, c, en);
+	hub_result_fini(&g);
 	hub_csv_stream s = {out, c, en ? "community" : "communauté"};
-	if (rv == PX_OK)
-		rv = hub_rows_each(h, f, hub_csv_row_cb, &s);
+	rv = hub_rows_each(h, f, hub_csv_row_cb, &s);
 	free(c);
-	hub_result_fini(&fw);
 	return rv;
 }
 
@@ -612,38 +616,29 @@ hub_json_put(FILE *out, cJSON *o, bool strip_brace)
 px_err
 hub_export_json(hub *h, const hub_filter *f, FILE *out)
 {
-	/* The same text as hub_result_json, written a row at a time: each
-	 * grouping computed on its own, each row's cJSON object printed and
-	 * freed, the community rows streamed. Nothing holds the whole answer.
-	 * The total is the framework table's, as in hub_aggregate. */
+	/* The same text as hub_result_json, written a row at a time: the
+	 * groupings computed in one scan, each row's cJSON object printed and
+	 * freed, the community rows streamed. Nothing holds the whole answer. */
 	static const struct {
-		unsigned group;
 		const char *name, *key;
-	} grp[] = {{HUB_G_PERIOD, "by_period", "period"},
-	           {HUB_G_FRAMEWORK, "by_framework", "framework"},
-	           {HUB_G_REGION, "by_region", "region"},
-	           {HUB_G_TENANT, "by_tenant", "tenant"}};
-	hub_result fw;
-	px_err rv = hub_export_group(h, f, HUB_G_FRAMEWORK, &fw);
+	} grp[] = {{"by_period", "period"},
+	           {"by_framework", "framework"},
+	           {"by_region", "region"},
+	           {"by_tenant", "tenant"}};
+	hub_result g;
+	px_err rv = hub_export_groups(h, f, &g);
 	if (rv != PX_OK)
 		return rv;
 	cJSON *root = cJSON_CreateObject();
-	cJSON_AddNumberToObject(root, "k", fw.k);
-	cJSON_AddNumberToObject(root, "reports", fw.total.communities);
-	cJSON_AddItemToObject(root, "total", hub_json_row(&fw.total, false));
+	cJSON_AddNumberToObject(root, "k", g.k);
+	cJSON_AddNumberToObject(root, "reports", g.total.communities);
+	cJSON_AddItemToObject(root, "total", hub_json_row(&g.total, false));
 	rv = hub_json_put(out, root, true); /* without the closing brace */
 	for (size_t i = 0; rv == PX_OK && i < sizeof grp / sizeof grp[0]; i++) {
-		hub_result r;
-		const hub_result *g = &fw;
-		if (grp[i].group != HUB_G_FRAMEWORK) {
-			if ((rv = hub_export_group(h, f, grp[i].group, &r)) != PX_OK)
-				break;
-			g = &r;
-		}
-		const hub_row *rows = i == 0 ? g->by_period : i == 1 ? g->by_framework
-		                    : i == 2 ? g->by_region  : g->by_tenant;
-		size_t n = i == 0 ? g->n_by_period : i == 1 ? g->n_by_framework
-		         : i == 2 ? g->n_by_region  : g->n_by_tenant;
+		const hub_row *rows = i == 0 ? g.by_period : i == 1 ? g.by_framework
+		                    : i == 2 ? g.by_region  : g.by_tenant;
+		size_t n = i == 0 ? g.n_by_period : i == 1 ? g.n_by_framework
+		         : i == 2 ? g.n_by_region  : g.n_by_tenant;
 		fprintf(out, ",\"%s\":[", grp[i].name);
 		for (size_t j = 0; rv == PX_OK && j < n; j++) {
 			cJSON *o = hub_json_row(&rows[j], false);
@@ -655,10 +650,8 @@ hub_export_json(hub *h, const hub_filter *f, FILE *out)
 			rv = hub_json_put(out, o, false);
 		}
 		fputc(']', out);
-		if (g != &fw)
-			hub_result_fini(&r);
 	}
-	hub_result_fini(&fw);
+	hub_result_fini(&g);
 	if (rv != PX_OK)
 		return rv;
 	fputs(",\"rows\":[", out);

@@ -426,32 +426,19 @@ hub_views_put(px_txn *txn, px_db heads, px_db views, const char *tenant,
 
 typedef struct hub_views_ctx {
 	hub *h;
-	px_txn *txn;
 	const hub_filter *f;
 	hub_view_fn fn;
 	void *arg;
 	hub_view_dec dec;
-	size_t seen; /* entries read since the last px_store_release */
 } hub_views_ctx;
 
-/* Entries read between two px_store_release: ~50 leaf pages of `views`.
- * Its pages are spread over the whole file (written in the same
- * transactions as the signed reports), and Linux maps up to 16 cached
- * neighbours of each page read, so a scan of every report would otherwise
- * keep the whole data file resident. */
-#define HUB_VIEWS_RELEASE 1024
-
-static px_err
-hub_views_seen(hub_views_ctx *c)
-{
-	if (++c->seen < HUB_VIEWS_RELEASE)
-		return PX_OK;
-	c->seen = 0;
-	/* Memory only: a failure changes no figure. */
-	if (px_store_release(c->h->st) != PX_OK)
-		px_log(PX_LOG_DEBUG, "views: px_store_release failed");
-	return PX_OK;
-}
+/* Entries a scan reads in one read transaction, between two
+ * px_store_release: short transactions let the writers reuse freed pages
+ * while an export runs for seconds, and the release keeps a scan of every
+ * report from keeping the whole data file resident (its pages are spread
+ * over the file, and Linux maps up to 16 cached neighbours of each page
+ * read). */
+#define HUB_VIEWS_CHUNK 2048
 
 static bool
 hub_want(const char *want, const char *have)
@@ -475,26 +462,22 @@ hub_views_emit(hub_views_ctx *c, const char *const *k, px_val val)
 }
 
 static px_err
-hub_views_cb(void *arg, px_val key, px_val val)
+hub_views_cb(void *arg, px_txn *txn, px_val key, px_val val)
 {
+	(void)txn;
 	const char *k[5];
-	px_err rv = hub_views_seen(arg);
-	if (rv != PX_OK)
-		return rv;
 	if (!hub_key_split(key, k, 5, true))
 		return PX_ECORRUPT;
 	return hub_views_emit(arg, k, val);
 }
 
-/* A `heads` entry: its `views` entry, read by key. */
+/* A `heads` entry: its `views` entry, read by key in the same
+ * transaction. */
 static px_err
-hub_heads_cb(void *arg, px_val key, px_val val)
+hub_heads_cb(void *arg, px_txn *txn, px_val key, px_val val)
 {
 	hub_views_ctx *c = arg;
 	const char *hk[3], *fr[2];
-	px_err rv = hub_views_seen(c);
-	if (rv != PX_OK)
-		return rv;
 	px_val rest = {(const uint8_t *)val.data + 4, val.size - 4};
 	if (!hub_key_split(key, hk, 3, false) || val.size < 4 || !hub_key_split(rest, fr, 2, true))
 		return PX_ECORRUPT;
@@ -511,7 +494,7 @@ hub_heads_cb(void *arg, px_val key, px_val val)
 	uint8_t vkey[1024];
 	size_t vl = hub_view_key(vkey, sizeof vkey, period, fr[0], fr[1], tenant, hk[1]);
 	px_val v;
-	rv = vl != 0 ? px_get(c->txn, c->h->views, vkey, vl, &v) : PX_ECORRUPT;
+	px_err rv = vl != 0 ? px_get(txn, c->h->views, vkey, vl, &v) : PX_ECORRUPT;
 	if (rv == PX_ENOTFOUND)
 		rv = PX_ECORRUPT; /* written together: one without the other is damage */
 	if (rv != PX_OK)
@@ -528,6 +511,36 @@ hub_set(const char *s)
 	return s != NULL && s[0] != '\0';
 }
 
+/* The tenant that owns community uid (f->tenant when given); "" when
+ * nobody reported it. */
+static px_err
+hub_views_owner(hub *h, const hub_filter *f, char owner[PX_JT_TENANT_MAX + 1])
+{
+	owner[0] = '\0';
+	if (hub_set(f->tenant)) {
+		px_strlcpy(owner, f->tenant, PX_JT_TENANT_MAX + 1);
+		return PX_OK;
+	}
+	px_txn *txn;
+	px_err rv = px_txn_begin(h->st, false, &txn);
+	if (rv != PX_OK)
+		return rv;
+	px_val o;
+	rv = px_get(txn, h->communities, f->community, strlen(f->community), &o);
+	if (rv == PX_OK) {
+		if (o.size > PX_JT_TENANT_MAX) {
+			rv = PX_ECORRUPT;
+		} else {
+			memcpy(owner, o.data, o.size);
+			owner[o.size] = '\0';
+		}
+	} else if (rv == PX_ENOTFOUND) {
+		rv = PX_OK;
+	}
+	px_txn_abort(txn);
+	return rv;
+}
+
 px_err
 hub_views_each(hub *h, const hub_filter *f, bool community_major, hub_view_fn fn, void *arg)
 {
@@ -537,38 +550,24 @@ hub_views_each(hub *h, const hub_filter *f, bool community_major, hub_view_fn fn
 	c.f = f;
 	c.fn = fn;
 	c.arg = arg;
-	px_err rv = px_txn_begin(h->st, false, &c.txn);
-	if (rv != PX_OK)
-		return rv;
 	uint8_t pre[512];
 	size_t pl = 0;
+	px_db db = h->views;
+	px_scan_txn_fn cb = hub_views_cb;
+	px_err rv = PX_OK;
 	if (hub_set(f->community)) {
 		/* One community: its owner, then its heads. */
-		char owner[PX_JT_TENANT_MAX + 1] = "";
-		px_val o;
-		if (hub_set(f->tenant)) {
-			px_strlcpy(owner, f->tenant, sizeof owner);
-		} else if ((rv = px_get(c.txn, h->communities, f->community, strlen(f->community),
-		                        &o)) == PX_OK) {
-			if (o.size >= sizeof owner) {
-				rv = PX_ECORRUPT;
-			} else {
-				memcpy(owner, o.data, o.size);
-				owner[o.size] = '\0';
-			}
-		}
-		if (rv == PX_OK) {
-			size_t tl = strlen(owner), ul = strlen(f->community);
-			if (tl + ul + 2 > sizeof pre) {
-				rv = PX_EINVAL;
-			} else {
-				memcpy(pre, owner, tl + 1);
-				memcpy(pre + tl + 1, f->community, ul + 1);
-				rv = px_scan(c.txn, h->heads, pre, tl + ul + 2, hub_heads_cb, &c);
-			}
-		} else if (rv == PX_ENOTFOUND) {
-			rv = PX_OK; /* nobody reported it */
-		}
+		char owner[PX_JT_TENANT_MAX + 1];
+		if ((rv = hub_views_owner(h, f, owner)) != PX_OK || owner[0] == '\0')
+			return rv; /* nobody reported it */
+		size_t tl = strlen(owner), ul = strlen(f->community);
+		if (tl + ul + 2 > sizeof pre)
+			return PX_EINVAL;
+		memcpy(pre, owner, tl + 1);
+		memcpy(pre + tl + 1, f->community, ul + 1);
+		pl = tl + ul + 2;
+		db = h->heads;
+		cb = hub_heads_cb;
 	} else if (hub_set(f->period)) {
 		/* The period's range, narrowed by framework, region, tenant as
 		 * long as each is given (the key's order). */
@@ -580,22 +579,15 @@ hub_views_each(hub *h, const hub_filter *f, bool community_major, hub_view_fn fn
 			memcpy(pre + pl, parts[i], l);
 			pl += l;
 		}
-		rv = px_scan(c.txn, h->views, pre, pl, hub_views_cb, &c);
 	} else if (hub_set(f->tenant) || community_major) {
-		if (hub_set(f->tenant)) {
+		if (hub_set(f->tenant) && strlen(f->tenant) + 1 <= sizeof pre) {
 			pl = strlen(f->tenant) + 1;
-			if (pl > sizeof pre)
-				pl = 0;
-			else
-				memcpy(pre, f->tenant, pl);
+			memcpy(pre, f->tenant, pl);
 		}
-		rv = px_scan(c.txn, h->heads, pre, pl, hub_heads_cb, &c);
-	} else {
-		rv = px_scan(c.txn, h->views, NULL, 0, hub_views_cb, &c);
+		db = h->heads;
+		cb = hub_heads_cb;
 	}
-	if (c.seen > 0 && px_store_release(h->st) != PX_OK)
-		px_log(PX_LOG_DEBUG, "views: px_store_release failed");
-	px_txn_abort(c.txn);
+	rv = px_scan_chunked(h->st, db, pl ? pre : NULL, pl, HUB_VIEWS_CHUNK, true, cb, &c);
 	hub_view_dec_fini(&c.dec);
 	return rv;
 }

@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <lmdb.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,9 @@
 #define STORE_VAL_PREFIX "m/"
 #define STORE_NAME_MAX 200
 
+/* LMDB's default largest key (MDB_MAXKEYSIZE). */
+#define STORE_KEY_MAX 511
+
 struct px_store {
 	MDB_env *env;
 	char *path; /* data file */
@@ -50,6 +54,10 @@ struct px_store {
 	MDB_dbi meta;
 	bool meta_present;
 	int lock_fd; /* see px_store_compact; -1 when none */
+	/* px_store_release's map address, found once per map size. */
+	pthread_mutex_t map_mu;
+	void *map_addr;
+	size_t map_addr_size;
 };
 
 struct px_txn {
@@ -178,6 +186,7 @@ store_free(px_store *st)
 	free(st->present);
 	free(st->path);
 	free(st->dir);
+	pthread_mutex_destroy(&st->map_mu);
 	free(st);
 }
 
@@ -370,6 +379,7 @@ px_store_open(px_store **out, const px_store_opts *opts)
 	if (st == NULL)
 		return PX_ENOMEM;
 	st->lock_fd = -1;
+	pthread_mutex_init(&st->map_mu, NULL);
 	st->map_size = opts->map_size ? opts->map_size : STORE_DEFAULT_MAP;
 	st->read_only = opts->read_only;
 	int n = 0;
@@ -532,6 +542,9 @@ px_store_compact(px_store *st)
 	free(tmp);
 	close(st->lock_fd); /* no environment open: safe, and lets waiters in */
 	st->lock_fd = -1;
+	pthread_mutex_lock(&st->map_mu);
+	st->map_addr = NULL; /* a new map */
+	pthread_mutex_unlock(&st->map_mu);
 	px_err rv2 = store_env_open(st);
 	if (rv2 == PX_OK)
 		rv2 = store_dbs_open(st, NULL);
@@ -846,6 +859,84 @@ px_scan_rev(px_txn *txn, px_db db, const void *prefix, size_t plen, px_scan_fn f
 }
 
 px_err
+px_scan_chunked(px_store *st, px_db db, const void *prefix, size_t plen, size_t chunk,
+                bool release, px_scan_txn_fn fn, void *arg)
+{
+	if (st == NULL || fn == NULL || (prefix == NULL && plen > 0) || plen > STORE_KEY_MAX)
+		return PX_EINVAL;
+	if (chunk == 0)
+		chunk = 4096;
+	uint8_t last[STORE_KEY_MAX];
+	size_t last_len = 0;
+	bool resume = false;
+	for (;;) {
+		px_txn *t;
+		px_err rv = px_txn_begin(st, false, &t);
+		if (rv != PX_OK)
+			return rv;
+		MDB_dbi dbi;
+		if (db.id < 0 || db.id >= st->n_dbs) {
+			px_txn_abort(t);
+			return PX_EINVAL;
+		}
+		if (!store_db_ok(t, db, &dbi)) {
+			px_txn_abort(t);
+			return PX_OK; /* absent from a read-only store: empty */
+		}
+		MDB_cursor *c;
+		int rc = mdb_cursor_open(t->txn, dbi, &c);
+		if (rc != 0) {
+			px_txn_abort(t);
+			return store_err(rc, "mdb_cursor_open");
+		}
+		MDB_val k, v;
+		if (resume) {
+			k.mv_size = last_len;
+			k.mv_data = last;
+			rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+			if (rc == 0 && k.mv_size == last_len && memcmp(k.mv_data, last, last_len) == 0)
+				rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+		} else {
+			k.mv_size = plen;
+			k.mv_data = (void *)prefix;
+			rc = mdb_cursor_get(c, &k, &v, plen ? MDB_SET_RANGE : MDB_FIRST);
+		}
+		size_t n = 0;
+		bool more = false;
+		while (rc == 0 && store_has_prefix(&k, prefix, plen)) {
+			px_val kv = {k.mv_data, k.mv_size}, vv = {v.mv_data, v.mv_size};
+			if ((rv = fn(arg, t, kv, vv)) != PX_OK)
+				break;
+			if (++n == chunk) {
+				if (k.mv_size > sizeof last) {
+					rv = PX_ECORRUPT; /* LMDB keys are at most 511 bytes */
+					break;
+				}
+				memcpy(last, k.mv_data, k.mv_size);
+				last_len = k.mv_size;
+				resume = more = true;
+				break;
+			}
+			rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+		}
+		mdb_cursor_close(c);
+		/* Memory only: a failed release changes no result. */
+		bool released = !release || px_store_release(st) == PX_OK;
+		(void)released;
+		px_txn_abort(t);
+		if (rv == PX_ENOTFOUND)
+			return PX_OK; /* the callback asked to stop */
+		if (rv != PX_OK)
+			return rv;
+		if (!more) {
+			if (rc != 0 && rc != MDB_NOTFOUND)
+				return store_err(rc, "mdb_cursor_get");
+			return PX_OK;
+		}
+	}
+}
+
+px_err
 px_count(px_txn *t, px_db db, size_t *out)
 {
 	MDB_dbi dbi;
@@ -1022,7 +1113,15 @@ px_store_release(px_store *st)
 	int rc = mdb_env_info(st->env, &info);
 	if (rc != 0)
 		return store_err(rc, "mdb_env_info");
-	void *map = store_map_addr(st, info.me_mapsize);
+	/* Reading /proc/self/maps costs more than the madvise: once per size
+	 * of the map (it moves only when the size changes). */
+	pthread_mutex_lock(&st->map_mu);
+	if (st->map_addr == NULL || st->map_addr_size != info.me_mapsize) {
+		st->map_addr = store_map_addr(st, info.me_mapsize);
+		st->map_addr_size = info.me_mapsize;
+	}
+	void *map = st->map_addr;
+	pthread_mutex_unlock(&st->map_mu);
 	if (map == NULL)
 		return PX_ENOTFOUND;
 	if (madvise(map, info.me_mapsize, MADV_DONTNEED) != 0)

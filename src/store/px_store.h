@@ -129,6 +129,18 @@ px_err px_scan(px_txn *txn, px_db db, const void *prefix, size_t plen, px_scan_f
 /* Reverse order from the last key with the prefix. */
 px_err px_scan_rev(px_txn *txn, px_db db, const void *prefix, size_t plen, px_scan_fn fn,
                    void *arg) PX_NODISCARD;
+/* As px_scan, over the store's latest data in short read transactions:
+ * a new one every `chunk` entries (0: 4096), which resumes after the last
+ * key seen. A long scan never pins an old snapshot, so writers keep
+ * reusing freed pages (LMDB cannot reuse a page freed after its oldest
+ * reader began, and the file grows instead). fn gets the chunk's
+ * transaction, for reads of other databases consistent with the entry.
+ * A key present for the whole scan is seen once, in order, with its value
+ * at some moment of the scan; a key added or removed meanwhile may or may
+ * not be. With release, px_store_release runs between chunks. */
+typedef px_err (*px_scan_txn_fn)(void *arg, px_txn *txn, px_val key, px_val val);
+px_err px_scan_chunked(px_store *st, px_db db, const void *prefix, size_t plen, size_t chunk,
+                       bool release, px_scan_txn_fn fn, void *arg) PX_NODISCARD;
 /* Number of entries of a database. */
 px_err px_count(px_txn *txn, px_db db, size_t *out) PX_NODISCARD;
 
