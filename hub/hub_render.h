@@ -11,6 +11,11 @@ void hub_fmt_num(double v, bool comma, char *buf, size_t size);
 void hub_fmt_cell(const hub_cell *c, bool comma, char *buf, size_t size);
 const hub_cell *hub_row_cell(const hub_row *r, const char *name);
 /* JSON text of a result (malloc'd; caller frees). */
+/* JSON pieces: a string (escaped), a number (as cJSON prints it), a row
+ * object (with "key": val last when key is not NULL). */
+void hub_json_str(FILE *out, const char *s);
+void hub_json_num(FILE *out, double d);
+void hub_json_row_write(FILE *out, const hub_row *w, bool detail, const char *key, const char *val);
 char *hub_result_json(const hub_result *r);
 
 /* Growing text buffer. */

@@ -12,6 +12,7 @@
 #include "px_report.h"
 #include "pxt.h"
 
+#include <cjson/cJSON.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -609,6 +610,90 @@ test_migration_from_schema_1(void **state)
 	pxt_tmpdir_free(dir);
 }
 
+/* hub_json_row_write against the text cJSON gives for the same object
+ * (what the hub printed before it wrote JSON directly): numbers at the
+ * edges of int and of 15 digits, escapes, duplicate names. */
+static cJSON *
+cjson_row(const hub_row *w, bool detail, const char *key, const char *val)
+{
+	cJSON *o = cJSON_CreateObject();
+	if (detail) {
+		cJSON_AddStringToObject(o, "framework", w->framework);
+		cJSON_AddStringToObject(o, "region", w->region);
+		cJSON_AddStringToObject(o, "tenant", w->tenant);
+		cJSON_AddStringToObject(o, "community", w->community);
+		cJSON_AddStringToObject(o, "community_name", w->community_name);
+		cJSON_AddStringToObject(o, "period", w->period);
+	}
+	cJSON_AddNumberToObject(o, "communities", w->communities);
+	cJSON *ind = cJSON_AddObjectToObject(o, "indicators");
+	for (size_t j = 0; j < w->n_cells; j++) {
+		const hub_cell *c = &w->cells[j];
+		cJSON *x = cJSON_AddObjectToObject(ind, c->name);
+		if (c->suppressed)
+			cJSON_AddNullToObject(x, "value");
+		else
+			cJSON_AddNumberToObject(x, "value", c->value);
+		cJSON_AddBoolToObject(x, "suppressed", c->suppressed);
+		cJSON_AddNumberToObject(x, "population", c->population);
+		cJSON_AddNumberToObject(x, "withheld", c->withheld);
+	}
+	cJSON *fa = cJSON_AddArrayToObject(o, "findings");
+	for (size_t j = 0; j < w->n_findings; j++) {
+		cJSON *x = cJSON_CreateObject();
+		cJSON_AddStringToObject(x, "rule", w->findings[j].rule);
+		cJSON_AddStringToObject(x, "severity", hub_severity_token(w->findings[j].severity));
+		cJSON_AddNumberToObject(x, "count", w->findings[j].count);
+		cJSON_AddBoolToObject(x, "suppressed", w->findings[j].suppressed);
+		cJSON_AddItemToArray(fa, x);
+	}
+	if (key != NULL)
+		cJSON_AddStringToObject(o, key, val);
+	return o;
+}
+
+static void
+test_json_writer(void **state)
+{
+	(void)state;
+	static const double values[] = {0, -0.0, 0.1, 1.0 / 3, 2.0 / 3 * 100, 1e300, -1e-300,
+	                                4.9e-324, 2147483647.0, 2147483648.0, -2147483648.0,
+	                                -2147483649.0, 2147483647.5, 12, 0.25, 123456789.123456789,
+	                                9007199254740993.0, NAN, INFINITY, -INFINITY};
+	size_t nv = sizeof values / sizeof values[0];
+	hub_cell cells[sizeof values / sizeof values[0] + 2];
+	static const char *const names[] = {"members_active", "a \"quoted\" \\ name", "tab\there",
+	                                    "ctl\x01\x1f\x7f", "accentué é ✓", "members_active"};
+	for (size_t i = 0; i < nv; i++)
+		cells[i] = (hub_cell){names[i % 6], values[i], (uint32_t)(i * 1000003u), (uint32_t)i,
+		                      (uint32_t)(i * 7), i % 5 == 4, true};
+	cells[nv] = (hub_cell){"big", 0, UINT32_MAX, UINT32_MAX, 0, false, true};
+	cells[nv + 1] = (hub_cell){"", 1.5, 0, 0, 0, true, true};
+	hub_finding fnd[] = {{"LAU-1", 2, 7, false}, {"r\"\n", 1, 0, true}, {"", 0, UINT32_MAX, false}};
+	hub_row w = {"laurentides", "Montréal", "org \"x\"", "uid\\1", "Nom\r\nlong", "2025-01",
+	             4000000000u, cells, nv + 2, fnd, 3};
+	hub_row empty = {"", "", "", "", "", "", 0, NULL, 0, NULL, 0};
+	const hub_row *rows[] = {&w, &empty};
+	for (int r = 0; r < 2; r++)
+		for (int detail = 0; detail < 2; detail++)
+			for (int keyed = 0; keyed < 2; keyed++) {
+				cJSON *o = cjson_row(rows[r], detail, keyed ? "period" : NULL, "2025-\"Q1\"");
+				char *want = cJSON_PrintUnformatted(o);
+				cJSON_Delete(o);
+				char *got = NULL;
+				size_t len = 0;
+				FILE *out = open_memstream(&got, &len);
+				assert_non_null(out);
+				hub_json_row_write(out, rows[r], detail, keyed ? "period" : NULL, "2025-\"Q1\"");
+				assert_int_equal(fclose(out), 0);
+				if (strcmp(got, want) != 0)
+					print_error("hub_json_row_write:\n%s\ncJSON:\n%s\n", got, want);
+				assert_string_equal(got, want);
+				free(got);
+				free(want);
+			}
+}
+
 int
 main(void)
 {
@@ -617,6 +702,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_index_matches_recomputation),
 	    cmocka_unit_test(test_migration_from_schema_1),
+	    cmocka_unit_test(test_json_writer),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

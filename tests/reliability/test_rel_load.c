@@ -468,11 +468,16 @@ test_load(void **state)
 	assert_int_equal(mismatched, 0);
 	assert_true(ok > 0);
 	assert_true(ld_viewers == 0 || vok > 0);
-	/* The heap (file-backed pages are LMDB's map of the data itself):
-	 * nodes alone, flat; with viewers, flat once the data is. */
-	if (ld_viewers == 0)
-		assert_false(grew);
-	else
+	/* The heap (file-backed pages are LMDB's map of the data itself)
+	 * within 10% of its size after 10 s, and flat once the data is. A
+	 * hub built with AddressSanitizer keeps the high-water mark of its
+	 * heap (the sanitizer's allocator holds freed chunks in per-size
+	 * caches), so its figure is printed, not held to 10%: `make
+	 * test-long` runs this test on the release build. */
+#ifndef __SANITIZE_ADDRESS__
+	assert_false(grew);
+#endif
+	if (ld_viewers > 0)
 		assert_true(anon_b1 <= anon_b0 + anon_b0 / 10);
 
 	for (int i = 0; i < ld_nodes; i++) {
