@@ -811,15 +811,19 @@ hub_page_login(bool en, hub_buf *b, const char *msg)
 
 /* ------------------------------------------------------------- server */
 
-/* Exports are made by HUB_EXPORT_WORKERS threads of the hub's own, in the
- * order asked; up to HUB_EXPORT_QUEUE more wait their turn, beyond that
- * the answer is 503. Two, for 2 cores: an export is CPU (aggregates) then
- * writes; more at once would only share the cores and hold more memory.
- * Identical exports waiting together (same file, filter, scope and
- * language) are made once and written to all their connections: ten
- * viewers asking for the federation's export cost one computation, and
- * each still gets data read after it asked. */
-#define HUB_EXPORT_WORKERS 2
+/* The dashboard's pages and exports are made by HUB_EXPORT_WORKERS
+ * threads of the hub's own, never on nng's (which carry the RPC calls,
+ * and an export waits on each of its writes): up to HUB_EXPORTS_AT_ONCE
+ * exports, and a page (a fraction of a second) whenever one is asked, so
+ * a page never waits behind exports. Up to HUB_EXPORT_QUEUE requests
+ * wait their turn, beyond that the answer is 503. Two exports for 2
+ * cores: an export is CPU (aggregates) then writes; more at once would
+ * only share the cores and hold more memory. Identical requests waiting
+ * together (same page or file, filter, viewer and language) are answered
+ * by one computation: ten viewers asking for the federation's export cost
+ * one, and each still gets data read after it asked. */
+#define HUB_EXPORT_WORKERS 3
+#define HUB_EXPORTS_AT_ONCE 2
 #define HUB_EXPORT_QUEUE 64
 
 struct hub_export_job;
@@ -838,6 +842,7 @@ typedef struct hub_http {
 	atomic_bool stopping;
 	pthread_t workers[HUB_EXPORT_WORKERS];
 	int nworkers;
+	int exports_running;
 	struct hub_export_job *running[HUB_EXPORT_WORKERS]; /* their writes are aborted at stop */
 } hub_http;
 
@@ -1023,22 +1028,32 @@ hub_filter_in_scope(const Praxis__HubViewer *v, const char *tenant, const char *
  * body ends when the connection closes (Connection: close, no length). */
 /* An export taken over from the HTTP server: a worker writes it into the
  * connection, with the identical exports waiting with it (a group). */
+typedef enum { HUB_JOB_CSV, HUB_JOB_JSON, HUB_JOB_PAGE } hub_job_kind;
+
 typedef struct hub_export_job {
 	struct hub_export_job *next;  /* in the queue */
 	struct hub_export_job *group; /* the next one of its group */
+	hub_job_kind kind;
+	/* An export: the connection taken over and its writes. */
 	nng_http_conn *conn;
-	nng_aio *aio; /* its writes */
-	bool dead;    /* its client went away or stalled */
+	nng_aio *aio;
+	bool dead; /* its client went away or stalled */
+	/* A page: the HTTP server's aio, finished by the worker. */
+	nng_aio *req_aio;
+	char path[512];
 	Praxis__HubViewer *v;
-	bool csv, en;
+	bool en;
 	char fw[64], rg[96], per[16], ten[72], com[128];
 } hub_export_job;
 
 static void
 hub_job_free(hub_export_job *j)
 {
-	nng_http_conn_close(j->conn);
+	if (j->conn != NULL)
+		nng_http_conn_close(j->conn);
 	nng_aio_free(j->aio);
+	if (j->req_aio != NULL)
+		nng_aio_finish(j->req_aio, NNG_ECLOSED); /* never answered: the hub stops */
 	praxis__hub_viewer__free_unpacked(j->v, NULL);
 	free(j);
 }
@@ -1053,11 +1068,13 @@ hub_str_same(const char *a, const char *b)
 static bool
 hub_job_same(const hub_export_job *a, const hub_export_job *b)
 {
-	if (a->csv != b->csv || a->en != b->en || strcmp(a->fw, b->fw) || strcmp(a->rg, b->rg) ||
-	    strcmp(a->per, b->per) || strcmp(a->ten, b->ten) || strcmp(a->com, b->com))
+	if (a->kind != b->kind || a->en != b->en || strcmp(a->path, b->path) || strcmp(a->fw, b->fw) ||
+	    strcmp(a->rg, b->rg) || strcmp(a->per, b->per) || strcmp(a->ten, b->ten) ||
+	    strcmp(a->com, b->com))
 		return false;
 	const Praxis__HubViewer *x = a->v, *y = b->v;
-	if (!hub_str_same(x->framework, y->framework) || !hub_str_same(x->region, y->region) ||
+	if (!hub_str_same(x->name, y->name) || !hub_str_same(x->framework, y->framework) ||
+	    !hub_str_same(x->region, y->region) ||
 	    x->n_tenants != y->n_tenants)
 		return false;
 	for (size_t i = 0; i < x->n_tenants; i++)
@@ -1140,11 +1157,12 @@ hub_export_run(hub_http *st, hub_export_job *g)
 	FILE *out = fopencookie(&o, "w", io);
 	px_err rv = PX_ENOMEM;
 	if (out != NULL && setvbuf(out, NULL, _IOFBF, HUB_STREAM_BUF) == 0) {
+		bool csv = g->kind == HUB_JOB_CSV;
 		fprintf(out, "HTTP/1.1 200 OK\r\nContent-Type: %s\r\n%sContent-Disposition: %s\r\n\r\n",
-		        g->csv ? "text/csv; charset=utf-8" : "application/json", hub_stream_head,
-		        g->csv ? "attachment; filename=\"praxis-report.csv\""
-		               : "attachment; filename=\"praxis-report.json\"");
-		rv = g->csv ? hub_export_csv(st->h, &f, out, g->en) : hub_export_json(st->h, &f, out);
+		        csv ? "text/csv; charset=utf-8" : "application/json", hub_stream_head,
+		        csv ? "attachment; filename=\"praxis-report.csv\""
+		            : "attachment; filename=\"praxis-report.json\"");
+		rv = csv ? hub_export_csv(st->h, &f, out, g->en) : hub_export_json(st->h, &f, out);
 		if (rv == PX_OK && fflush(out) != 0)
 			rv = PX_EIO;
 	}
@@ -1171,10 +1189,114 @@ hub_export_run(hub_http *st, hub_export_job *g)
 	malloc_trim(0); /* the export's tables, freed in this thread's arena */
 }
 
+/* Makes the page of group g (jobs linked by ->group) once and answers
+ * each of their requests with it. */
+static void
+hub_page_run(hub_http *st, hub_export_job *g)
+{
+	hub *h = st->h;
+	const Praxis__HubViewer *v = g->v;
+	hub_page pg = {h, v, g->en, false, g->per[0] ? g->per : NULL};
+	hub_buf b = {0};
+	px_err rv = PX_OK;
+	int status = 200; /* or 403, 404 with the messages below */
+	const char *fr_msg = NULL, *en_msg = NULL;
+	if (strncmp(g->path, "/framework/", 11) == 0) {
+		rv = hub_page_framework(&pg, &b, g->path + 11); /* in scope: checked when asked */
+	} else if (strncmp(g->path, "/community/", 11) == 0) {
+		const char *uid = g->path + 11;
+		/* Unscoped first: a community that exists outside the scope is a
+		 * refusal (logged), one that does not exist is a 404. */
+		hub_filter f = {0};
+		f.community = uid;
+		hub_result all;
+		rv = hub_aggregate(h, &f, &all);
+		if (rv == PX_OK) {
+			bool exists = all.n_rows > 0, allowed = exists;
+			for (size_t i = 0; i < all.n_rows; i++)
+				allowed = allowed && hub_scope_allows(v, all.rows[i].tenant,
+				                                      all.rows[i].framework, all.rows[i].region);
+			if (!exists) {
+				status = 404;
+				fr_msg = "Communauté inconnue.";
+				en_msg = "Unknown community.";
+			} else if (!allowed) {
+				status = 403;
+				fr_msg = "PERMISSION_DENIED : cette communauté est hors de votre périmètre.";
+				en_msg = "PERMISSION_DENIED: this community is outside your scope.";
+			} else {
+				rv = hub_page_community(&pg, &b, uid, &all);
+			}
+			hub_result_fini(&all);
+		}
+	} else {
+		rv = hub_page_overview(&pg, &b);
+	}
+	for (hub_export_job *j = g; j != NULL; j = j->group) {
+		nng_aio *aio = j->req_aio;
+		j->req_aio = NULL;
+		if (rv != PX_OK) {
+			hub_reply_error(aio, 500, j->en, px_strerror_user(rv), px_strerror(rv));
+		} else if (status != 200) {
+			if (status == 403)
+				hub_audit(h, "http", j->v->name, "community", j->path + 11, 7, "%s",
+				          "community outside the viewer's scope");
+			hub_reply_error(aio, status, j->en, fr_msg, en_msg);
+		} else {
+			hub_reply_html(aio, 200, &b);
+		}
+	}
+	hub_buf_free(&b);
+	/* A page of a large hub frees tens of MiB (px_agg tables of 10,000
+	 * groups) into this thread's arena: given back now. */
+	malloc_trim(0);
+}
+
 typedef struct hub_worker_arg {
 	hub_http *st;
 	int i;
 } hub_worker_arg;
+
+/* The next job for a worker (st->mu held), with every identical one
+ * waiting: the first page, which takes a fraction of a second, else the
+ * first export when fewer than HUB_EXPORTS_AT_ONCE run. NULL: none. */
+static hub_export_job *
+hub_job_pick(hub_http *st)
+{
+	hub_export_job **pick = NULL;
+	for (hub_export_job **pp = &st->head; *pp != NULL; pp = &(*pp)->next) {
+		if ((*pp)->kind == HUB_JOB_PAGE) {
+			pick = pp;
+			break;
+		}
+		if (pick == NULL && st->exports_running < HUB_EXPORTS_AT_ONCE)
+			pick = pp;
+	}
+	if (pick == NULL)
+		return NULL;
+	hub_export_job *g = *pick, *last = g;
+	*pick = g->next;
+	st->queued--;
+	g->group = NULL;
+	for (hub_export_job **pp = &st->head; *pp != NULL;) {
+		hub_export_job *j = *pp;
+		if (hub_job_same(g, j)) {
+			*pp = j->next;
+			st->queued--;
+			j->group = NULL;
+			last->group = j;
+			last = j;
+		} else {
+			pp = &j->next;
+		}
+	}
+	st->tail = NULL;
+	for (hub_export_job *j = st->head; j != NULL; j = j->next)
+		st->tail = j;
+	if (g->kind != HUB_JOB_PAGE)
+		st->exports_running++;
+	return g;
+}
 
 static void *
 hub_export_worker(void *arg)
@@ -1185,35 +1307,24 @@ hub_export_worker(void *arg)
 	free(wa);
 	pthread_mutex_lock(&st->mu);
 	for (;;) {
-		while (st->head == NULL && !atomic_load(&st->stopping))
+		hub_export_job *g = NULL;
+		while (!atomic_load(&st->stopping) && (g = hub_job_pick(st)) == NULL)
 			pthread_cond_wait(&st->work, &st->mu);
-		if (atomic_load(&st->stopping))
-			break;
-		/* The first waiting export, and every identical one behind it. */
-		hub_export_job *g = st->head, *last = g;
-		st->head = g->next;
-		st->queued--;
-		g->group = NULL;
-		for (hub_export_job **pp = &st->head; *pp != NULL;) {
-			hub_export_job *j = *pp;
-			if (hub_job_same(g, j)) {
-				*pp = j->next;
-				st->queued--;
-				j->group = NULL;
-				last->group = j;
-				last = j;
-			} else {
-				pp = &j->next;
-			}
-		}
-		st->tail = NULL;
-		for (hub_export_job *j = st->head; j != NULL; j = j->next)
-			st->tail = j;
+		if (g == NULL)
+			break; /* stopping */
 		st->running[me] = g;
 		pthread_mutex_unlock(&st->mu);
-		hub_export_run(st, g);
+		bool page = g->kind == HUB_JOB_PAGE;
+		if (page)
+			hub_page_run(st, g);
+		else
+			hub_export_run(st, g);
 		pthread_mutex_lock(&st->mu);
 		st->running[me] = NULL;
+		if (!page) {
+			st->exports_running--;
+			pthread_cond_broadcast(&st->work); /* an export may start now */
+		}
 		pthread_mutex_unlock(&st->mu);
 		while (g != NULL) {
 			hub_export_job *n = g->group;
@@ -1226,19 +1337,28 @@ hub_export_worker(void *arg)
 	return NULL;
 }
 
-/* Takes aio's connection over and queues job j for a worker. 0: the job
- * is the workers' (its answer is theirs); otherwise the HTTP status to
- * answer instead (503 queue full, 500), j still the caller's. */
+/* Queues job j for a worker; for an export, takes aio's connection over
+ * first. 0: the job is the workers' (its answer is theirs); otherwise the
+ * HTTP status to answer instead (503 queue full, 500), j still the
+ * caller's. */
 static int
-hub_export_queue(hub_http *st, nng_aio *aio, hub_export_job *j)
+hub_job_queue(hub_http *st, nng_aio *aio, hub_export_job *j)
 {
-	j->conn = nng_aio_get_input(aio, 2);
-	if (j->conn == NULL || st->nworkers == 0 || nng_aio_alloc(&j->aio, NULL, NULL) != 0)
-		return 500;
-	nng_aio_set_timeout(j->aio, HUB_STREAM_TIMEOUT_MS);
+	bool page = j->kind == HUB_JOB_PAGE;
+	if (page) {
+		j->req_aio = aio;
+	} else {
+		j->conn = nng_aio_get_input(aio, 2);
+		if (j->conn == NULL || nng_aio_alloc(&j->aio, NULL, NULL) != 0) {
+			j->conn = NULL;
+			return 500;
+		}
+		nng_aio_set_timeout(j->aio, HUB_STREAM_TIMEOUT_MS);
+	}
 	pthread_mutex_lock(&st->mu);
-	int code = st->queued >= HUB_EXPORT_QUEUE || atomic_load(&st->stopping) ? 503 : 0;
-	if (code == 0 && nng_http_hijack(j->conn) != 0)
+	int code = st->nworkers == 0 ? 500
+	         : st->queued >= HUB_EXPORT_QUEUE || atomic_load(&st->stopping) ? 503 : 0;
+	if (code == 0 && !page && nng_http_hijack(j->conn) != 0)
 		code = 500;
 	if (code == 0) {
 		j->next = NULL;
@@ -1248,14 +1368,16 @@ hub_export_queue(hub_http *st, nng_aio *aio, hub_export_job *j)
 			st->head = j;
 		st->tail = j;
 		st->queued++;
-		pthread_cond_signal(&st->work);
+		pthread_cond_broadcast(&st->work); /* the idle worker may not be the one signalled */
 	}
 	pthread_mutex_unlock(&st->mu);
-	if (code == 0) {
+	if (code == 0 && !page) {
 		nng_aio_finish(aio, 0); /* the server lets go of the session, not the connection */
-	} else {
+	} else if (code != 0) {
 		nng_aio_free(j->aio);
 		j->aio = NULL;
+		j->conn = NULL;
+		j->req_aio = NULL;
 	}
 	return code;
 }
@@ -1354,104 +1476,66 @@ hub_http_cb(nng_aio *aio)
 		hub_buf_free(&b);
 		return;
 	}
-	char period[16] = "";
-	hub_query_get(query, "period", period, sizeof period);
-	hub_page pg = {h, v, en, false, period[0] ? period : NULL};
-	hub_buf b = {0};
-	px_err rv = PX_OK;
-	if (strcmp(path, "/") == 0 || strcmp(path, "/index.html") == 0) {
-		rv = hub_page_overview(&pg, &b);
-	} else if (strncmp(path, "/framework/", 11) == 0 && path[11] != '\0') {
-		const char *fw = path + 11;
-		if (!hub_filter_in_scope(v, NULL, fw, NULL)) {
-			hub_audit(h, "http", v->name, "framework", fw, 7, "%s", "framework outside the viewer's scope");
-			hub_reply_error(aio, 403, en, "PERMISSION_DENIED : ce cadre est hors de votre périmètre.",
-			                "PERMISSION_DENIED: this framework is outside your scope.");
-			goto done;
-		}
-		rv = hub_page_framework(&pg, &b, fw);
-	} else if (strncmp(path, "/community/", 11) == 0 && path[11] != '\0') {
-		const char *uid = path + 11;
-		/* Unscoped first: a community that exists outside the scope is a
-		 * refusal (logged), one that does not exist is a 404. */
-		hub_filter f = {0};
-		f.community = uid;
-		hub_result all;
-		rv = hub_aggregate(h, &f, &all);
-		if (rv == PX_OK) {
-			bool exists = all.n_rows > 0;
-			bool allowed = exists;
-			for (size_t i = 0; i < all.n_rows; i++)
-				allowed = allowed && hub_scope_allows(v, all.rows[i].tenant, all.rows[i].framework,
-				                                      all.rows[i].region);
-			if (!exists) {
-				hub_reply_error(aio, 404, en, "Communauté inconnue.", "Unknown community.");
-			} else if (!allowed) {
-				hub_audit(h, "http", v->name, "community", uid, 7, "%s",
-				          "community outside the viewer's scope");
-				hub_reply_error(aio, 403, en,
-				                "PERMISSION_DENIED : cette communauté est hors de votre périmètre.",
-				                "PERMISSION_DENIED: this community is outside your scope.");
-			} else {
-				rv = hub_page_community(&pg, &b, uid, &all);
-			}
-			hub_result_fini(&all);
-			if (!exists || !allowed)
-				goto done;
-		}
-	} else if (strcmp(path, "/export.csv") == 0 || strcmp(path, "/export.json") == 0) {
-		char fw[64] = "", rg[96] = "", per[16] = "", ten[72] = "", com[128] = "";
-		hub_query_get(query, "framework", fw, sizeof fw);
-		hub_query_get(query, "region", rg, sizeof rg);
-		hub_query_get(query, "period", per, sizeof per);
-		hub_query_get(query, "tenant", ten, sizeof ten);
-		hub_query_get(query, "community", com, sizeof com);
-		if (!hub_filter_in_scope(v, ten, fw, rg)) {
-			hub_audit(h, "http", v->name, path, query, 7, "%s", "export outside the viewer's scope");
-			hub_reply_error(aio, 403, en, "PERMISSION_DENIED : hors de votre périmètre.",
-			                "PERMISSION_DENIED: outside your scope.");
-			goto done;
-		}
-		hub_export_job *j = calloc(1, sizeof *j);
-		int code = 500;
-		if (j != NULL) {
-			j->v = v;
-			j->csv = strcmp(path, "/export.csv") == 0;
-			j->en = en;
-			memcpy(j->fw, fw, sizeof fw), memcpy(j->rg, rg, sizeof rg);
-			memcpy(j->per, per, sizeof per), memcpy(j->ten, ten, sizeof ten);
-			memcpy(j->com, com, sizeof com);
-			code = hub_export_queue(st, aio, j);
-		}
-		if (code == 0) {
-			v = NULL; /* the export's now */
-			hijacked = true;
-			goto done;
-		}
-		free(j);
-		if (code == 503) {
-			hub_reply_error(aio, 503, en, "Trop d'exports en attente : réessayez dans un instant.",
-			                "Too many exports waiting: try again in a moment.");
-			goto done;
-		}
-		rv = PX_ENOMEM;
-	} else {
+	/* Every page left computes aggregates: a worker makes it (nng's
+	 * threads carry the RPC calls), once for identical requests waiting
+	 * together. */
+	bool is_export = strcmp(path, "/export.csv") == 0 || strcmp(path, "/export.json") == 0;
+	bool is_fw = strncmp(path, "/framework/", 11) == 0 && path[11] != '\0';
+	bool is_com = strncmp(path, "/community/", 11) == 0 && path[11] != '\0';
+	bool is_home = strcmp(path, "/") == 0 || strcmp(path, "/index.html") == 0;
+	if (!is_export && !is_fw && !is_com && !is_home) {
 		hub_reply_error(aio, 404, en, "Page inconnue.", "Unknown page.");
 		goto done;
 	}
-	if (rv != PX_OK)
-		hub_reply_error(aio, 500, en, px_strerror_user(rv), px_strerror(rv));
+	hub_export_job *j = calloc(1, sizeof *j);
+	if (j == NULL) {
+		hub_reply_error(aio, 500, en, px_strerror_user(PX_ENOMEM), px_strerror(PX_ENOMEM));
+		goto done;
+	}
+	j->en = en;
+	j->kind = is_export ? (strcmp(path, "/export.csv") == 0 ? HUB_JOB_CSV : HUB_JOB_JSON)
+	                    : HUB_JOB_PAGE;
+	px_strlcpy(j->path, is_home ? "/" : path, sizeof j->path);
+	hub_query_get(query, "period", j->per, sizeof j->per);
+	if (is_export) {
+		hub_query_get(query, "framework", j->fw, sizeof j->fw);
+		hub_query_get(query, "region", j->rg, sizeof j->rg);
+		hub_query_get(query, "tenant", j->ten, sizeof j->ten);
+		hub_query_get(query, "community", j->com, sizeof j->com);
+	}
+	if (is_fw && !hub_filter_in_scope(v, NULL, path + 11, NULL)) {
+		hub_audit(h, "http", v->name, "framework", path + 11, 7, "%s",
+		          "framework outside the viewer's scope");
+		hub_reply_error(aio, 403, en, "PERMISSION_DENIED : ce cadre est hors de votre périmètre.",
+		                "PERMISSION_DENIED: this framework is outside your scope.");
+		free(j);
+		goto done;
+	}
+	if (is_export && !hub_filter_in_scope(v, j->ten, j->fw, j->rg)) {
+		hub_audit(h, "http", v->name, path, query, 7, "%s", "export outside the viewer's scope");
+		hub_reply_error(aio, 403, en, "PERMISSION_DENIED : hors de votre périmètre.",
+		                "PERMISSION_DENIED: outside your scope.");
+		free(j);
+		goto done;
+	}
+	j->v = v;
+	int code = hub_job_queue(st, aio, j);
+	if (code == 0) {
+		v = NULL; /* the job's now, and so is the answer */
+		hijacked = is_export;
+		goto done;
+	}
+	j->v = NULL;
+	free(j);
+	if (code == 503)
+		hub_reply_error(aio, 503, en, "Trop de demandes en attente : réessayez dans un instant.",
+		                "Too many requests waiting: try again in a moment.");
 	else
-		hub_reply_html(aio, 200, &b);
+		hub_reply_error(aio, 500, en, px_strerror_user(PX_ENOMEM), px_strerror(PX_ENOMEM));
 done:
-	hub_buf_free(&b);
 	praxis__hub_viewer__free_unpacked(v, NULL);
 	if (hijacked)
 		nng_http_req_free(req); /* ours once the connection is */
-	/* A page of a large hub frees tens of MiB (px_agg tables of 10,000
-	 * groups) into the arena of whichever nng thread ran it: given back
-	 * now, or each thread's arena keeps the high-water mark of its pages. */
-	malloc_trim(0);
 }
 
 /* Stops the export workers: a running export stops at its next write,
@@ -1464,7 +1548,8 @@ hub_http_workers_stop(hub_http *st)
 	pthread_cond_broadcast(&st->work);
 	for (int i = 0; i < st->nworkers; i++)
 		for (hub_export_job *j = st->running[i]; j != NULL; j = j->group)
-			nng_aio_abort(j->aio, NNG_ECLOSED);
+			if (j->aio != NULL)
+				nng_aio_abort(j->aio, NNG_ECLOSED);
 	pthread_mutex_unlock(&st->mu);
 	for (int i = 0; i < st->nworkers; i++)
 		pthread_join(st->workers[i], NULL);
@@ -1473,8 +1558,14 @@ hub_http_workers_stop(hub_http *st)
 		st->head = j->next;
 		hub_job_free(j);
 	}
+}
+
+static void
+hub_http_free(hub_http *st)
+{
 	pthread_mutex_destroy(&st->mu);
 	pthread_cond_destroy(&st->work);
+	free(st);
 }
 
 px_err
@@ -1530,7 +1621,7 @@ fail:
 		nng_http_server_release(st->srv);
 	nng_url_free(u);
 	hub_http_workers_stop(st);
-	free(st);
+	hub_http_free(st);
 	return rc == NNG_EADDRINUSE ? PX_EUNAVAIL : PX_EIO;
 }
 
@@ -1540,10 +1631,12 @@ hub_http_stop(hub *h)
 	hub_http *st = h->http;
 	if (st == NULL)
 		return;
-	nng_http_server_stop(st->srv);
+	/* The workers first: the server's stop waits for the requests they
+	 * hold (a page's answer), which they answer or close. */
 	hub_http_workers_stop(st);
+	nng_http_server_stop(st->srv);
 	nng_http_server_release(st->srv);
-	free(st);
+	hub_http_free(st);
 	h->http = NULL;
 }
 
