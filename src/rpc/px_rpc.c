@@ -727,16 +727,9 @@ rpc_serve(px_rpc_call *call, nng_msg *msg)
 	Praxis__Rpc__Request *req = praxis__rpc__request__unpack(
 	    &call->arena.pa, boxlen - PX_BOX_MAC_BYTES, call->plain.p);
 	now = px_now_ms();
-	if (req == NULL) {
-		/* Still remember the nonce: a replayed copy must not get a
-		 * second boxed answer. */
-		(void)rpc_replay_check(srv, pk, nonce, now, now);
-		rpc_call_fail(call, PX_CODE_INVALID_ARGUMENT,
-		              PX_T("enveloppe illisible", "unreadable envelope"));
-		goto boxed;
-	}
-	request_id = req->request_id;
-	px_code rc = rpc_replay_check(srv, pk, nonce, req->sent_ms, now);
+	/* An unreadable envelope has no send time, but its nonce is still
+	 * recorded: a replayed copy must not get a second boxed answer. */
+	px_code rc = rpc_replay_check(srv, pk, nonce, req != NULL ? req->sent_ms : now, now);
 	if (rc == PX_CODE_UNAUTHENTICATED) {
 		rpc_reply_plain(msg, PX_CODE_UNAUTHENTICATED,
 		                PX_T("message rejoué ou périmé", "replayed or stale message"));
@@ -754,6 +747,12 @@ rpc_serve(px_rpc_call *call, nng_msg *msg)
 		rpc_reply_plain(msg, rc, PX_T("trop d'appels", "too many calls"));
 		goto out;
 	}
+	if (req == NULL) {
+		rpc_call_fail(call, PX_CODE_INVALID_ARGUMENT,
+		              PX_T("enveloppe illisible", "unreadable envelope"));
+		goto boxed;
+	}
+	request_id = req->request_id;
 	px_strlcpy(call->method, req->method ? req->method : "", sizeof call->method);
 	call->deadline_ms = req->deadline_ms;
 	if (srv->authorize != NULL) {
