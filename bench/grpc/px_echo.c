@@ -134,10 +134,6 @@ static int echo_server(const echo_opts *o)
 	Pxbench__Echo_Service svc = PXBENCH__ECHO__INIT(echo_);
 	px_rpc_server_opts so = {
 		.url = o->url, .identity = id, .service = &svc.base, .contexts = o->contexts,
-		/* A benchmark sends hundreds of thousands of calls inside one
-		 * replay window: room for all their nonces, so that the check
-		 * stays exactly the production one. */
-		.replay_max = 1u << 24,
 	};
 	px_rpc_server *srv = NULL;
 	echo_check(px_rpc_server_start(&srv, &so), o->url);

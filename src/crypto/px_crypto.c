@@ -28,6 +28,8 @@ _Static_assert(PX_SEED_BYTES == crypto_sign_SEEDBYTES, "seed size");
 _Static_assert(PX_BOX_KEY_BYTES == crypto_box_BEFORENMBYTES, "box key size");
 _Static_assert(PX_BOX_NONCE_BYTES == crypto_box_NONCEBYTES, "box nonce size");
 _Static_assert(PX_BOX_MAC_BYTES == crypto_box_MACBYTES, "box mac size");
+_Static_assert(PX_HASH64_KEY_BYTES == crypto_shorthash_siphash24_KEYBYTES, "hash64 key size");
+_Static_assert(crypto_shorthash_siphash24_BYTES == 8, "hash64 size");
 
 struct px_identity {
 	uint8_t pk[PX_PK_BYTES];
@@ -466,6 +468,17 @@ void
 px_hash(const void *msg, size_t len, uint8_t *out, size_t outlen)
 {
 	crypto_generichash(out, outlen, msg, len, NULL, 0);
+}
+
+uint64_t
+px_hash64(const uint8_t key[PX_HASH64_KEY_BYTES], const void *msg, size_t len)
+{
+	uint8_t out[crypto_shorthash_siphash24_BYTES];
+	crypto_shorthash_siphash24(out, msg, len, key);
+	uint64_t h = 0;
+	for (int i = 7; i >= 0; i--)
+		h = (h << 8) | out[i];
+	return h;
 }
 
 /* ---- RPC box ---- */

@@ -73,6 +73,10 @@ void *px_secure_alloc(size_t len);
 void px_secure_free(void *p);
 /* Generic hash (BLAKE2b) of len bytes into out (16..64 bytes). */
 void px_hash(const void *msg, size_t len, uint8_t *out, size_t outlen);
+/* Keyed 64-bit hash (SipHash-2-4) for hash tables whose keys a peer
+ * chooses: without the secret key it cannot aim its keys at one bucket. */
+#define PX_HASH64_KEY_BYTES 16
+uint64_t px_hash64(const uint8_t key[PX_HASH64_KEY_BYTES], const void *msg, size_t len);
 
 /*
  * Session keys for the RPC box: X25519 keys derived from the Ed25519 pair,

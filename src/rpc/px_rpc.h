@@ -12,14 +12,25 @@
  * box = crypto_box with the per-peer precomputed key (X25519 derived from
  * both Ed25519 identities), so every call is authenticated and encrypted.
  * Request (proto/rpc.proto) carries method, request id, deadline and send
- * time. Replays: a (caller, nonce) seen in the window is rejected with
- * UNAUTHENTICATED; a send time outside +-window, or before the server
- * started, with ABORTED (the nonce cache does not survive a restart, so a
- * request stamped before it cannot be told from a replay). Both are
- * refused before the handler runs. A legitimate request can be stale
- * when it waited in nng's queue while the server was down: the client
- * then stamps it again with a fresh nonce and resends it (at most 3
- * times, within the deadline), for every method since none ran.
+ * time.
+ *
+ * Replays: a request nonce is stream id (8) | counter (8) | random (8),
+ * the stream id drawn at random once per client instance, the counter
+ * numbering its requests from 1 (big-endian both). The server remembers,
+ * per (caller key, stream id), the highest counter accepted and a bitmap
+ * of the 960 below it, as IPsec, DTLS and WireGuard do: a counter seen
+ * already, or older than that, is rejected with UNAUTHENTICATED. Its
+ * memory (about 200 bytes a stream, dropped 2 windows after the stream's
+ * last request) grows with the client instances of the last 2 windows,
+ * not with the requests: a cache of every nonce seen grew with
+ * requests/s x 2 windows, and kept the hub's heap growing through a
+ * 6,000 calls/s load test. A send time outside +-window, or before the
+ * server started, is rejected with ABORTED (the streams do not survive a
+ * restart, so a request stamped before it cannot be told from a replay).
+ * Both are refused before the handler runs. A legitimate request can be
+ * stale when it waited in nng's queue while the server was down: the
+ * client then stamps it again with the next counter and resends it (at
+ * most 3 times, within the deadline), for every method since none ran.
  *
  * Errors found before a request is authenticated (bad magic, oversize,
  * unknown or wrong key, replay) cannot be boxed for an unauthenticated
@@ -74,6 +85,7 @@ typedef struct px_status {
 } px_status;
 
 #define PX_RPC_MAX_MSG_DEFAULT (4u << 20) /* 4 MiB, enforced before decoding */
+#define PX_RPC_REPLAY_MAX_DEFAULT (1u << 16) /* streams: about 14 MiB at most */
 
 /* ---- server ---- */
 
@@ -107,9 +119,12 @@ typedef struct px_rpc_server_opts {
 	int replay_window_ms;         /* 0 = 60000 */
 	px_rpc_authorize_fn authorize;
 	void *authorize_arg;
-	size_t replay_max;            /* nonces remembered per 2 windows; 0 = 1<<20.
-	                                 When full, calls get RESOURCE_EXHAUSTED
-	                                 rather than a weaker replay check. */
+	size_t replay_max;            /* live streams (client instances heard in
+	                                 the last 2 windows) at most; 0 =
+	                                 PX_RPC_REPLAY_MAX_DEFAULT. Beyond it a new
+	                                 stream's calls get RESOURCE_EXHAUSTED
+	                                 rather than a weaker replay check; the
+	                                 streams already known go on. */
 } px_rpc_server_opts;
 
 px_err px_rpc_server_start(px_rpc_server **out, const px_rpc_server_opts *opts) PX_NODISCARD;

@@ -252,6 +252,25 @@ test_box(void **state)
 	px_identity_free(c);
 }
 
+/* SipHash-2-4, the reference vector of the SipHash paper (appendix A): key
+ * 00..0f, message 00..0e, output a129ca6149be45e5; and its twins. */
+static void
+test_hash64_kat(void **state)
+{
+	(void)state;
+	uint8_t key[PX_HASH64_KEY_BYTES], msg[15];
+	for (size_t i = 0; i < sizeof key; i++)
+		key[i] = (uint8_t)i;
+	for (size_t i = 0; i < sizeof msg; i++)
+		msg[i] = (uint8_t)i;
+	assert_int_equal(px_hash64(key, msg, sizeof msg), 0xa129ca6149be45e5ull);
+	msg[3] ^= 0x01;
+	assert_int_not_equal(px_hash64(key, msg, sizeof msg), 0xa129ca6149be45e5ull);
+	msg[3] ^= 0x01;
+	key[15] ^= 0x80;
+	assert_int_not_equal(px_hash64(key, msg, sizeof msg), 0xa129ca6149be45e5ull);
+}
+
 int
 main(void)
 {
@@ -261,6 +280,7 @@ main(void)
 		cmocka_unit_test(test_sign_kat),      cmocka_unit_test(test_hex),
 		cmocka_unit_test(test_keyfile_plain), cmocka_unit_test(test_keyfile_sealed),
 		cmocka_unit_test(test_keyfile_errors), cmocka_unit_test(test_box),
+		cmocka_unit_test(test_hash64_kat),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -144,7 +144,18 @@ pxf_hub_call_boxed(const uint8_t *plain, size_t len)
 	PXF_CHECK(wire != NULL);
 	memcpy(wire, "PX1", 3);
 	memcpy(wire + 3, px_identity_pk(pxf_id), PX_PK_BYTES);
-	px_random(wire + 3 + PX_PK_BYTES, PX_BOX_NONCE_BYTES);
+	/* Nonces as px_rpc's client makes them (one stream, numbered), so a
+	 * long run stays under the hub's cap on streams. */
+	static uint64_t stream, sent;
+	if (stream == 0)
+		stream = px_random_u64() | 1;
+	uint8_t *nonce = wire + 3 + PX_PK_BYTES;
+	for (int i = 0; i < 8; i++) {
+		nonce[i] = (uint8_t)(stream >> (56 - 8 * i));
+		nonce[8 + i] = (uint8_t)((sent + 1) >> (56 - 8 * i));
+	}
+	sent++;
+	px_random(nonce + 16, 8);
 	px_box_seal(pxf_key, wire + 3 + PX_PK_BYTES, plain, len, wire + hdr);
 	int code = pxf_hub_roundtrip(wire, wl);
 	free(wire);

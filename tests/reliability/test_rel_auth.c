@@ -5,7 +5,7 @@
  *  - a request sent outside the time window (10 minutes old, or 10 minutes
  *    ahead) is refused, while the same request sent now is served;
  *  - a captured request replayed is refused, also after the hub restarted
- *    (its nonce cache is gone then: the send time before the hub's start
+ *    (its replay state is gone then: the send time before the hub's start
  *    refuses it);
  *  - a revoked node is refused at its first call after the revocation;
  *  - a viewer token cannot write (every write method of HTTP refused) and
@@ -133,7 +133,7 @@ test_time_window_and_replay_after_restart(void **state)
 	int c_old = au_send(&h, id, &old);
 	int c_ahead = au_send(&h, id, &ahead);
 	int c_replay = au_send(&h, id, &ok);
-	/* The same bytes after a restart: the hub forgot the nonce, but the
+	/* The same bytes after a restart: the hub forgot the stream, but the
 	 * request was sent before it started. */
 	relt_hub_stop(&h, SIGTERM);
 	assert_true(relt_hub_start(&h));

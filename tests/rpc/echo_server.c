@@ -3,7 +3,7 @@
  * tests as a child process.
  *
  *   echo_server --key FILE [--allow HEXPK]... [--url URL] [--max-msg N]
- *               [--contexts N] [--window-ms N]
+ *               [--contexts N] [--window-ms N] [--replay-max N]
  *
  * Prints "READY <url>" on stdout once listening, serves until its stdin
  * reaches end of file (so it never outlives the test that started it), and
@@ -114,6 +114,8 @@ main(int argc, char **argv)
 			o.contexts = atoi(v);
 		else if (strcmp(argv[i], "--window-ms") == 0)
 			o.replay_window_ms = atoi(v);
+		else if (strcmp(argv[i], "--replay-max") == 0)
+			o.replay_max = strtoul(v, NULL, 10);
 		else if (strcmp(argv[i], "--allow") == 0 && echo_nallow < ECHO_MAX_ALLOW) {
 			if (px_hex_decode(v, echo_allow[echo_nallow], PX_PK_BYTES) != PX_OK) {
 				fprintf(stderr, "echo_server: clé invalide / bad key %s\n", v);
