@@ -739,6 +739,117 @@ test_viewer_scope_http(void **state)
 	hubt_http_free(&r);
 }
 
+/* Many viewers at once: pages and exports are made by the hub's workers,
+ * identical requests waiting together answered by one computation. Every
+ * answer must be the one a lone request gets, refusals are still logged
+ * one by one, and a report stored after an answer is in the next one. */
+#define HC_THREADS 12
+#define HC_ROUNDS 3
+
+typedef struct hc_arg {
+	const char *path, *hdr;
+	int status[HC_ROUNDS];
+	char *body[HC_ROUNDS];
+} hc_arg;
+
+static void *
+hc_run(void *p)
+{
+	hc_arg *a = p;
+	for (int i = 0; i < HC_ROUNDS; i++) {
+		hubt_http r;
+		a->status[i] = -1;
+		a->body[i] = NULL;
+		if (hubt_get(T.http_port, a->path, a->hdr, &r)) {
+			a->status[i] = r.status;
+			a->body[i] = strdup(r.body != NULL ? r.body : "");
+			hubt_http_free(&r);
+		}
+	}
+	return NULL;
+}
+
+static int
+hc_denials(void)
+{
+	pxt_run r = pxt_sh("'%s' --data '%s' audit list --json", HUB, T.data);
+	assert_int_equal(r.status, 0);
+	cJSON *j = cJSON_Parse(r.out);
+	pxt_run_free(&r);
+	assert_non_null(j);
+	int n = 0;
+	const cJSON *e;
+	cJSON_ArrayForEach(e, j) {
+		const cJSON *why = cJSON_GetObjectItem(e, "reason");
+		n += cJSON_IsString(why) && strstr(why->valuestring, "community outside") != NULL;
+	}
+	cJSON_Delete(j);
+	return n;
+}
+
+static void
+test_http_concurrent(void **state)
+{
+	(void)state;
+	char lau[300], all[300];
+	snprintf(lau, sizeof lau, "Authorization: Bearer %s\r\n", T.viewer_lau);
+	snprintf(all, sizeof all, "Authorization: Bearer %s\r\n", T.viewer_all);
+	const struct {
+		const char *path, *hdr;
+		int status;
+	} want[] = {{"/export.json", lau, 200},  {"/export.csv", lau, 200},
+	            {"/export.json", all, 200},  {"/export.csv?lang=en", all, 200},
+	            {"/", lau, 200},             {"/?lang=en", all, 200},
+	            {"/community/a-1", lau, 200}, {"/community/b-1", lau, 403},
+	            {"/community/nope", all, 404}, {"/framework/laurentides", lau, 200},
+	            {"/export.json?period=2025", all, 200}, {"/export.json", lau, 200}};
+	_Static_assert(sizeof want / sizeof want[0] == HC_THREADS, "one row a thread");
+	/* What each asks for, alone. */
+	char *alone[HC_THREADS];
+	for (int i = 0; i < HC_THREADS; i++) {
+		hubt_http r;
+		assert_true(hubt_get(T.http_port, want[i].path, want[i].hdr, &r));
+		assert_int_equal(r.status, want[i].status);
+		alone[i] = strdup(r.body);
+		hubt_http_free(&r);
+	}
+	int denied0 = hc_denials();
+	hc_arg args[HC_THREADS];
+	pthread_t thr[HC_THREADS];
+	for (int i = 0; i < HC_THREADS; i++) {
+		args[i] = (hc_arg){want[i].path, want[i].hdr, {0}, {NULL}};
+		assert_int_equal(pthread_create(&thr[i], NULL, hc_run, &args[i]), 0);
+	}
+	for (int i = 0; i < HC_THREADS; i++)
+		pthread_join(thr[i], NULL);
+	int refusals = 0;
+	for (int i = 0; i < HC_THREADS; i++)
+		for (int k = 0; k < HC_ROUNDS; k++) {
+			if (args[i].status[k] != want[i].status || strcmp(args[i].body[k], alone[i]) != 0)
+				print_error("%s round %d: HTTP %d, %zu bytes (alone: %d, %zu bytes)\n",
+				            want[i].path, k, args[i].status[k],
+				            args[i].body[k] ? strlen(args[i].body[k]) : 0, want[i].status,
+				            strlen(alone[i]));
+			assert_int_equal(args[i].status[k], want[i].status);
+			assert_string_equal(args[i].body[k], alone[i]);
+			refusals += args[i].status[k] == 403;
+			free(args[i].body[k]);
+		}
+	/* Each refusal has its audit record, grouped or not. */
+	assert_int_equal(hc_denials() - denied0, refusals);
+	/* Nothing kept from one answer to the next: a new report is in the
+	 * export asked after it was acknowledged. */
+	assert_int_equal(push(&T.a, T.a.id, "a-77", "laurentides", "2025-03", 1, 9, NULL), PX_CODE_OK);
+	hubt_http r;
+	assert_true(hubt_get(T.http_port, "/export.json", lau, &r));
+	assert_int_equal(r.status, 200);
+	assert_string_not_equal(r.body, alone[0]);
+	assert_non_null(strstr(r.body, "\"a-77\""));
+	hubt_http_free(&r);
+	for (int i = 0; i < HC_THREADS; i++)
+		free(alone[i]);
+}
+
 static void
 test_revoke_at_once(void **state)
 {
@@ -929,6 +1040,7 @@ main(void)
 	    cmocka_unit_test(test_submit_batch_mixed),
 	    cmocka_unit_test(test_submit_batch_caps),
 	    cmocka_unit_test(test_viewer_scope_http),
+	    cmocka_unit_test(test_http_concurrent),
 	    cmocka_unit_test(test_revoke_at_once),
 	    cmocka_unit_test(test_audit_and_outputs),
 	    cmocka_unit_test(test_audit_rate_limit),
