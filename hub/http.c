@@ -811,22 +811,22 @@ hub_page_login(bool en, hub_buf *b, const char *msg)
 
 /* ------------------------------------------------------------- server */
 
-/* The dashboard's pages and exports are made by HUB_EXPORT_WORKERS
+/* The dashboard's pages and exports are made by HUB_WORKERS
  * threads of the hub's own, never on nng's (which carry the RPC calls,
  * and an export waits on each of its writes): up to HUB_EXPORTS_AT_ONCE
  * exports, and a page (a fraction of a second) whenever one is asked, so
- * a page never waits behind exports. Up to HUB_EXPORT_QUEUE requests
+ * a page never waits behind exports. Up to HUB_QUEUE_MAX requests
  * wait their turn, beyond that the answer is 503. Two exports for 2
  * cores: an export is CPU (aggregates) then writes; more at once would
  * only share the cores and hold more memory. Identical requests waiting
  * together (same page or file, filter, viewer and language) are answered
  * by one computation: ten viewers asking for the federation's export cost
  * one, and each still gets data read after it asked. */
-#define HUB_EXPORT_WORKERS 3
+#define HUB_WORKERS 3
 #define HUB_EXPORTS_AT_ONCE 2
-#define HUB_EXPORT_QUEUE 64
+#define HUB_QUEUE_MAX 64
 
-struct hub_export_job;
+struct hub_job;
 
 typedef struct hub_http {
 	nng_http_server *srv;
@@ -837,13 +837,13 @@ typedef struct hub_http {
 	 * threads would all wait, and the RPC calls with them). */
 	pthread_mutex_t mu;
 	pthread_cond_t work;
-	struct hub_export_job *head, *tail; /* waiting */
+	struct hub_job *head, *tail; /* waiting */
 	size_t queued;
 	atomic_bool stopping;
-	pthread_t workers[HUB_EXPORT_WORKERS];
+	pthread_t workers[HUB_WORKERS];
 	int nworkers;
 	int exports_running;
-	struct hub_export_job *running[HUB_EXPORT_WORKERS]; /* their writes are aborted at stop */
+	struct hub_job *running[HUB_WORKERS]; /* their writes are aborted at stop */
 } hub_http;
 
 /* Value of key in a query string or form body, URL-decoded into out. */
@@ -1030,9 +1030,9 @@ hub_filter_in_scope(const Praxis__HubViewer *v, const char *tenant, const char *
  * connection, with the identical exports waiting with it (a group). */
 typedef enum { HUB_JOB_CSV, HUB_JOB_JSON, HUB_JOB_PAGE } hub_job_kind;
 
-typedef struct hub_export_job {
-	struct hub_export_job *next;  /* in the queue */
-	struct hub_export_job *group; /* the next one of its group */
+typedef struct hub_job {
+	struct hub_job *next;  /* in the queue */
+	struct hub_job *group; /* the next one of its group */
 	hub_job_kind kind;
 	/* An export: the connection taken over and its writes. */
 	nng_http_conn *conn;
@@ -1044,10 +1044,10 @@ typedef struct hub_export_job {
 	Praxis__HubViewer *v;
 	bool en;
 	char fw[64], rg[96], per[16], ten[72], com[128];
-} hub_export_job;
+} hub_job;
 
 static void
-hub_job_free(hub_export_job *j)
+hub_job_free(hub_job *j)
 {
 	if (j->conn != NULL)
 		nng_http_conn_close(j->conn);
@@ -1066,7 +1066,7 @@ hub_str_same(const char *a, const char *b)
 
 /* Would a and b get the same bytes? */
 static bool
-hub_job_same(const hub_export_job *a, const hub_export_job *b)
+hub_job_same(const hub_job *a, const hub_job *b)
 {
 	if (a->kind != b->kind || a->en != b->en || strcmp(a->path, b->path) || strcmp(a->fw, b->fw) ||
 	    strcmp(a->rg, b->rg) || strcmp(a->per, b->per) || strcmp(a->ten, b->ten) ||
@@ -1086,7 +1086,7 @@ hub_job_same(const hub_export_job *a, const hub_export_job *b)
 /* The stdio cookie of a group's stream: each buffer is written to every
  * connection still open, the writes in parallel. */
 typedef struct hub_group_out {
-	hub_export_job *first;
+	hub_job *first;
 	const atomic_bool *stopping;
 	size_t sent;
 	bool failed; /* every connection is gone, or the hub stops */
@@ -1108,7 +1108,7 @@ hub_group_write(void *cookie, const char *buf, size_t size)
 	}
 	nng_iov iov = {(void *)buf, size};
 	bool any = false;
-	for (hub_export_job *j = o->first; j != NULL; j = j->group) {
+	for (hub_job *j = o->first; j != NULL; j = j->group) {
 		if (j->dead)
 			continue;
 		if (nng_aio_set_iov(j->aio, 1, &iov) != 0) {
@@ -1119,7 +1119,7 @@ hub_group_write(void *cookie, const char *buf, size_t size)
 		any = true;
 	}
 	bool alive = false;
-	for (hub_export_job *j = o->first; any && j != NULL; j = j->group) {
+	for (hub_job *j = o->first; any && j != NULL; j = j->group) {
 		if (j->dead)
 			continue;
 		nng_aio_wait(j->aio); /* on the export's own thread */
@@ -1148,7 +1148,7 @@ static const char hub_stream_head[] =
 /* Writes the export of group g (jobs linked by ->group) into each of
  * their connections, then closes them. */
 static void
-hub_export_run(hub_http *st, hub_export_job *g)
+hub_export_run(hub_http *st, hub_job *g)
 {
 	hub_group_out o = {g, &st->stopping, 0, false, false};
 	hub_filter f = {g->fw[0] ? g->fw : NULL, g->rg[0] ? g->rg : NULL, g->per[0] ? g->per : NULL,
@@ -1192,7 +1192,7 @@ hub_export_run(hub_http *st, hub_export_job *g)
 /* Makes the page of group g (jobs linked by ->group) once and answers
  * each of their requests with it. */
 static void
-hub_page_run(hub_http *st, hub_export_job *g)
+hub_page_run(hub_http *st, hub_job *g)
 {
 	hub *h = st->h;
 	const Praxis__HubViewer *v = g->v;
@@ -1232,7 +1232,7 @@ hub_page_run(hub_http *st, hub_export_job *g)
 	} else {
 		rv = hub_page_overview(&pg, &b);
 	}
-	for (hub_export_job *j = g; j != NULL; j = j->group) {
+	for (hub_job *j = g; j != NULL; j = j->group) {
 		nng_aio *aio = j->req_aio;
 		j->req_aio = NULL;
 		if (rv != PX_OK) {
@@ -1260,11 +1260,11 @@ typedef struct hub_worker_arg {
 /* The next job for a worker (st->mu held), with every identical one
  * waiting: the first page, which takes a fraction of a second, else the
  * first export when fewer than HUB_EXPORTS_AT_ONCE run. NULL: none. */
-static hub_export_job *
+static hub_job *
 hub_job_pick(hub_http *st)
 {
-	hub_export_job **pick = NULL;
-	for (hub_export_job **pp = &st->head; *pp != NULL; pp = &(*pp)->next) {
+	hub_job **pick = NULL;
+	for (hub_job **pp = &st->head; *pp != NULL; pp = &(*pp)->next) {
 		if ((*pp)->kind == HUB_JOB_PAGE) {
 			pick = pp;
 			break;
@@ -1274,12 +1274,12 @@ hub_job_pick(hub_http *st)
 	}
 	if (pick == NULL)
 		return NULL;
-	hub_export_job *g = *pick, *last = g;
+	hub_job *g = *pick, *last = g;
 	*pick = g->next;
 	st->queued--;
 	g->group = NULL;
-	for (hub_export_job **pp = &st->head; *pp != NULL;) {
-		hub_export_job *j = *pp;
+	for (hub_job **pp = &st->head; *pp != NULL;) {
+		hub_job *j = *pp;
 		if (hub_job_same(g, j)) {
 			*pp = j->next;
 			st->queued--;
@@ -1291,7 +1291,7 @@ hub_job_pick(hub_http *st)
 		}
 	}
 	st->tail = NULL;
-	for (hub_export_job *j = st->head; j != NULL; j = j->next)
+	for (hub_job *j = st->head; j != NULL; j = j->next)
 		st->tail = j;
 	if (g->kind != HUB_JOB_PAGE)
 		st->exports_running++;
@@ -1299,7 +1299,7 @@ hub_job_pick(hub_http *st)
 }
 
 static void *
-hub_export_worker(void *arg)
+hub_worker(void *arg)
 {
 	hub_worker_arg *wa = arg;
 	hub_http *st = wa->st;
@@ -1307,7 +1307,7 @@ hub_export_worker(void *arg)
 	free(wa);
 	pthread_mutex_lock(&st->mu);
 	for (;;) {
-		hub_export_job *g = NULL;
+		hub_job *g = NULL;
 		while (!atomic_load(&st->stopping) && (g = hub_job_pick(st)) == NULL)
 			pthread_cond_wait(&st->work, &st->mu);
 		if (g == NULL)
@@ -1327,7 +1327,7 @@ hub_export_worker(void *arg)
 		}
 		pthread_mutex_unlock(&st->mu);
 		while (g != NULL) {
-			hub_export_job *n = g->group;
+			hub_job *n = g->group;
 			hub_job_free(g);
 			g = n;
 		}
@@ -1342,7 +1342,7 @@ hub_export_worker(void *arg)
  * HTTP status to answer instead (503 queue full, 500), j still the
  * caller's. */
 static int
-hub_job_queue(hub_http *st, nng_aio *aio, hub_export_job *j)
+hub_job_queue(hub_http *st, nng_aio *aio, hub_job *j)
 {
 	bool page = j->kind == HUB_JOB_PAGE;
 	if (page) {
@@ -1357,7 +1357,7 @@ hub_job_queue(hub_http *st, nng_aio *aio, hub_export_job *j)
 	}
 	pthread_mutex_lock(&st->mu);
 	int code = st->nworkers == 0 ? 500
-	         : st->queued >= HUB_EXPORT_QUEUE || atomic_load(&st->stopping) ? 503 : 0;
+	         : st->queued >= HUB_QUEUE_MAX || atomic_load(&st->stopping) ? 503 : 0;
 	if (code == 0 && !page && nng_http_hijack(j->conn) != 0)
 		code = 500;
 	if (code == 0) {
@@ -1487,7 +1487,7 @@ hub_http_cb(nng_aio *aio)
 		hub_reply_error(aio, 404, en, "Page inconnue.", "Unknown page.");
 		goto done;
 	}
-	hub_export_job *j = calloc(1, sizeof *j);
+	hub_job *j = calloc(1, sizeof *j);
 	if (j == NULL) {
 		hub_reply_error(aio, 500, en, px_strerror_user(PX_ENOMEM), px_strerror(PX_ENOMEM));
 		goto done;
@@ -1547,14 +1547,14 @@ hub_http_workers_stop(hub_http *st)
 	atomic_store(&st->stopping, true);
 	pthread_cond_broadcast(&st->work);
 	for (int i = 0; i < st->nworkers; i++)
-		for (hub_export_job *j = st->running[i]; j != NULL; j = j->group)
+		for (hub_job *j = st->running[i]; j != NULL; j = j->group)
 			if (j->aio != NULL)
 				nng_aio_abort(j->aio, NNG_ECLOSED);
 	pthread_mutex_unlock(&st->mu);
 	for (int i = 0; i < st->nworkers; i++)
 		pthread_join(st->workers[i], NULL);
 	while (st->head != NULL) {
-		hub_export_job *j = st->head;
+		hub_job *j = st->head;
 		st->head = j->next;
 		hub_job_free(j);
 	}
@@ -1596,14 +1596,14 @@ hub_http_start(hub *h, const char *addr)
 		nng_http_handler_free(st->handler);
 		goto fail;
 	}
-	for (int i = 0; i < HUB_EXPORT_WORKERS; i++) {
+	for (int i = 0; i < HUB_WORKERS; i++) {
 		hub_worker_arg *wa = malloc(sizeof *wa);
 		if (wa == NULL) {
 			rc = NNG_ENOMEM;
 			goto fail;
 		}
 		*wa = (hub_worker_arg){st, i};
-		if (pthread_create(&st->workers[i], NULL, hub_export_worker, wa) != 0) {
+		if (pthread_create(&st->workers[i], NULL, hub_worker, wa) != 0) {
 			free(wa);
 			rc = NNG_ENOMEM;
 			goto fail;
