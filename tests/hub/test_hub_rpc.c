@@ -14,6 +14,9 @@
 #include "hub.pb-c.h"
 
 #include <cjson/cJSON.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1025,6 +1028,91 @@ test_audit_rate_limit(void **state)
 	assert_true(dropped > 0);
 }
 
+/* Clients that ask for exports and never read them: the hub's writes
+ * wait (up to 60 s) on the workers, while RPC calls and pages go on. The
+ * exports once waited on nng's own threads, and every RPC call of the
+ * federation waited with them (RELIABILITY.md, load). */
+static int
+stalled_client(const char *path, const char *hdr)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(fd >= 0);
+	int small = 4096;
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+	struct sockaddr_in a = {0};
+	a.sin_family = AF_INET;
+	a.sin_port = htons((uint16_t)T.http_port);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+	char req[600];
+	int n = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%s\r\n", path, hdr);
+	assert_int_equal(write(fd, req, (size_t)n), n);
+	return fd; /* never read */
+}
+
+static void
+test_http_stalled_clients(void **state)
+{
+	(void)state;
+	/* 20,000 reports: an export of ~6 MB, more than the sockets hold. */
+	char tok[PX_JT_TEXT_MAX];
+	assert_int_equal(hub_cli(tok, sizeof tok, "tenant add grande --region Laurentides"), 0);
+	px_jointoken jt;
+	assert_int_equal(px_jointoken_parse(tok, strlen(tok), &jt), PX_OK);
+	node g;
+	node_open(&g, &jt);
+	assert_int_equal(enroll(&g, tok), PX_CODE_OK);
+	enum { N = 20000, BATCH = 64 };
+	for (int i = 0; i < N; i += BATCH) {
+		Praxis__SignedReport *srs[BATCH];
+		size_t k = 0;
+		for (; k < BATCH && i + (int)k < N; k++) {
+			char uid[32], period[16];
+			int x = i + (int)k;
+			snprintf(uid, sizeof uid, "g-%d", x / 100);
+			snprintf(period, sizeof period, "%04d-%02d", 1900 + (x % 100) / 12, x % 12 + 1);
+			Praxis__CommunityReport *r = make_report(uid, uid, "laurentides", period, 1, 12, 4, 0.75);
+			assert_int_equal(px_report_sign(r, g.id, &srs[k]), PX_OK);
+			px_report_free(r);
+		}
+		Praxis__SubmitReportsResponse *resp = NULL;
+		assert_int_equal(submit_batch(&g, srs, k, &resp), PX_CODE_OK);
+		protobuf_c_message_free_unpacked(&resp->base, NULL);
+		for (size_t j = 0; j < k; j++)
+			px_signed_report_free(srs[j]);
+	}
+	char hdr[300];
+	snprintf(hdr, sizeof hdr, "Authorization: Bearer %s\r\n", T.viewer_all);
+	/* Both exports at once stalled (two files: not one computation), and
+	 * more waiting behind them. */
+	int fds[4] = {stalled_client("/export.json", hdr), stalled_client("/export.json?lang=en", hdr),
+	              stalled_client("/export.csv", hdr), stalled_client("/export.json", hdr)};
+	sleep(3); /* the exports are made and their writes wait */
+	/* The RPC calls go on: a Ping, and a report (a new commit). */
+	Praxis__PingRequest pq = PRAXIS__PING_REQUEST__INIT;
+	ProtobufCMessage *resp = NULL;
+	px_status st;
+	assert_int_equal(px_rpc_call_named(g.cl, &praxis__hub__descriptor, "Ping", &pq.base, 5000, &resp,
+	                                   &st),
+	                 PX_OK);
+	protobuf_c_message_free_unpacked(resp, NULL);
+	assert_int_equal(push(&g, g.id, "g-new", "laurentides", "2025", 1, 12, NULL), PX_CODE_OK);
+	/* A page does not wait behind the exports. */
+	hubt_http r;
+	assert_true(hubt_get(T.http_port, "/community/g-new", hdr, &r));
+	assert_int_equal(r.status, 200);
+	hubt_http_free(&r);
+	/* The stalled clients go away; the next export is whole. */
+	for (int i = 0; i < 4; i++)
+		close(fds[i]);
+	assert_true(hubt_get(T.http_port, "/export.csv", hdr, &r));
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(r.body, "g-new"));
+	assert_true(r.body_len > (size_t)N * 40);
+	hubt_http_free(&r);
+	node_close(&g);
+}
+
 int
 main(void)
 {
@@ -1042,6 +1130,7 @@ main(void)
 	    cmocka_unit_test(test_revoke_at_once),
 	    cmocka_unit_test(test_audit_and_outputs),
 	    cmocka_unit_test(test_audit_rate_limit),
+	    cmocka_unit_test(test_http_stalled_clients),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
