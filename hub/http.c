@@ -826,7 +826,7 @@ hub_page_login(bool en, hub_buf *b, const char *msg)
 #define HUB_EXPORTS_AT_ONCE 2
 #define HUB_QUEUE_MAX 64
 
-struct hub_job;
+struct hub_http_job;
 
 typedef struct hub_http {
 	nng_http_server *srv;
@@ -837,13 +837,13 @@ typedef struct hub_http {
 	 * threads would all wait, and the RPC calls with them). */
 	pthread_mutex_t mu;
 	pthread_cond_t work;
-	struct hub_job *head, *tail; /* waiting */
+	struct hub_http_job *head, *tail; /* waiting */
 	size_t queued;
 	atomic_bool stopping;
 	pthread_t workers[HUB_WORKERS];
 	int nworkers;
 	int exports_running;
-	struct hub_job *running[HUB_WORKERS]; /* their writes are aborted at stop */
+	struct hub_http_job *running[HUB_WORKERS]; /* their writes are aborted at stop */
 } hub_http;
 
 /* Value of key in a query string or form body, URL-decoded into out. */
@@ -1030,9 +1030,9 @@ hub_filter_in_scope(const Praxis__HubViewer *v, const char *tenant, const char *
  * connection, with the identical exports waiting with it (a group). */
 typedef enum { HUB_JOB_CSV, HUB_JOB_JSON, HUB_JOB_PAGE } hub_job_kind;
 
-typedef struct hub_job {
-	struct hub_job *next;  /* in the queue */
-	struct hub_job *group; /* the next one of its group */
+typedef struct hub_http_job {
+	struct hub_http_job *next;  /* in the queue */
+	struct hub_http_job *group; /* the next one of its group */
 	hub_job_kind kind;
 	/* An export: the connection taken over and its writes. */
 	nng_http_conn *conn;
@@ -1044,10 +1044,10 @@ typedef struct hub_job {
 	Praxis__HubViewer *v;
 	bool en;
 	char fw[64], rg[96], per[16], ten[72], com[128];
-} hub_job;
+} hub_http_job;
 
 static void
-hub_job_free(hub_job *j)
+hub_http_job_free(hub_http_job *j)
 {
 	if (j->conn != NULL)
 		nng_http_conn_close(j->conn);
@@ -1066,7 +1066,7 @@ hub_str_same(const char *a, const char *b)
 
 /* Would a and b get the same bytes? */
 static bool
-hub_job_same(const hub_job *a, const hub_job *b)
+hub_http_job_same(const hub_http_job *a, const hub_http_job *b)
 {
 	if (a->kind != b->kind || a->en != b->en || strcmp(a->path, b->path) || strcmp(a->fw, b->fw) ||
 	    strcmp(a->rg, b->rg) || strcmp(a->per, b->per) || strcmp(a->ten, b->ten) ||
@@ -1086,7 +1086,7 @@ hub_job_same(const hub_job *a, const hub_job *b)
 /* The stdio cookie of a group's stream: each buffer is written to every
  * connection still open, the writes in parallel. */
 typedef struct hub_group_out {
-	hub_job *first;
+	hub_http_job *first;
 	const atomic_bool *stopping;
 	size_t sent;
 	bool failed; /* every connection is gone, or the hub stops */
@@ -1108,7 +1108,7 @@ hub_group_write(void *cookie, const char *buf, size_t size)
 	}
 	nng_iov iov = {(void *)buf, size};
 	bool any = false;
-	for (hub_job *j = o->first; j != NULL; j = j->group) {
+	for (hub_http_job *j = o->first; j != NULL; j = j->group) {
 		if (j->dead)
 			continue;
 		if (nng_aio_set_iov(j->aio, 1, &iov) != 0) {
@@ -1119,7 +1119,7 @@ hub_group_write(void *cookie, const char *buf, size_t size)
 		any = true;
 	}
 	bool alive = false;
-	for (hub_job *j = o->first; any && j != NULL; j = j->group) {
+	for (hub_http_job *j = o->first; any && j != NULL; j = j->group) {
 		if (j->dead)
 			continue;
 		nng_aio_wait(j->aio); /* on the export's own thread */
@@ -1148,7 +1148,7 @@ static const char hub_stream_head[] =
 /* Writes the export of group g (jobs linked by ->group) into each of
  * their connections, then closes them. */
 static void
-hub_export_run(hub_http *st, hub_job *g)
+hub_export_run(hub_http *st, hub_http_job *g)
 {
 	hub_group_out o = {g, &st->stopping, 0, false, false};
 	hub_filter f = {g->fw[0] ? g->fw : NULL, g->rg[0] ? g->rg : NULL, g->per[0] ? g->per : NULL,
@@ -1192,7 +1192,7 @@ hub_export_run(hub_http *st, hub_job *g)
 /* Makes the page of group g (jobs linked by ->group) once and answers
  * each of their requests with it. */
 static void
-hub_page_run(hub_http *st, hub_job *g)
+hub_page_run(hub_http *st, hub_http_job *g)
 {
 	hub *h = st->h;
 	const Praxis__HubViewer *v = g->v;
@@ -1232,7 +1232,7 @@ hub_page_run(hub_http *st, hub_job *g)
 	} else {
 		rv = hub_page_overview(&pg, &b);
 	}
-	for (hub_job *j = g; j != NULL; j = j->group) {
+	for (hub_http_job *j = g; j != NULL; j = j->group) {
 		nng_aio *aio = j->req_aio;
 		j->req_aio = NULL;
 		if (rv != PX_OK) {
@@ -1260,11 +1260,11 @@ typedef struct hub_worker_arg {
 /* The next job for a worker (st->mu held), with every identical one
  * waiting: the first page, which takes a fraction of a second, else the
  * first export when fewer than HUB_EXPORTS_AT_ONCE run. NULL: none. */
-static hub_job *
-hub_job_pick(hub_http *st)
+static hub_http_job *
+hub_http_job_pick(hub_http *st)
 {
-	hub_job **pick = NULL;
-	for (hub_job **pp = &st->head; *pp != NULL; pp = &(*pp)->next) {
+	hub_http_job **pick = NULL;
+	for (hub_http_job **pp = &st->head; *pp != NULL; pp = &(*pp)->next) {
 		if ((*pp)->kind == HUB_JOB_PAGE) {
 			pick = pp;
 			break;
@@ -1274,13 +1274,13 @@ hub_job_pick(hub_http *st)
 	}
 	if (pick == NULL)
 		return NULL;
-	hub_job *g = *pick, *last = g;
+	hub_http_job *g = *pick, *last = g;
 	*pick = g->next;
 	st->queued--;
 	g->group = NULL;
-	for (hub_job **pp = &st->head; *pp != NULL;) {
-		hub_job *j = *pp;
-		if (hub_job_same(g, j)) {
+	for (hub_http_job **pp = &st->head; *pp != NULL;) {
+		hub_http_job *j = *pp;
+		if (hub_http_job_same(g, j)) {
 			*pp = j->next;
 			st->queued--;
 			j->group = NULL;
@@ -1291,7 +1291,7 @@ hub_job_pick(hub_http *st)
 		}
 	}
 	st->tail = NULL;
-	for (hub_job *j = st->head; j != NULL; j = j->next)
+	for (hub_http_job *j = st->head; j != NULL; j = j->next)
 		st->tail = j;
 	if (g->kind != HUB_JOB_PAGE)
 		st->exports_running++;
@@ -1307,8 +1307,8 @@ hub_worker(void *arg)
 	free(wa);
 	pthread_mutex_lock(&st->mu);
 	for (;;) {
-		hub_job *g = NULL;
-		while (!atomic_load(&st->stopping) && (g = hub_job_pick(st)) == NULL)
+		hub_http_job *g = NULL;
+		while (!atomic_load(&st->stopping) && (g = hub_http_job_pick(st)) == NULL)
 			pthread_cond_wait(&st->work, &st->mu);
 		if (g == NULL)
 			break; /* stopping */
@@ -1327,8 +1327,8 @@ hub_worker(void *arg)
 		}
 		pthread_mutex_unlock(&st->mu);
 		while (g != NULL) {
-			hub_job *n = g->group;
-			hub_job_free(g);
+			hub_http_job *n = g->group;
+			hub_http_job_free(g);
 			g = n;
 		}
 		pthread_mutex_lock(&st->mu);
@@ -1342,7 +1342,7 @@ hub_worker(void *arg)
  * HTTP status to answer instead (503 queue full, 500), j still the
  * caller's. */
 static int
-hub_job_queue(hub_http *st, nng_aio *aio, hub_job *j)
+hub_http_job_queue(hub_http *st, nng_aio *aio, hub_http_job *j)
 {
 	bool page = j->kind == HUB_JOB_PAGE;
 	if (page) {
@@ -1487,7 +1487,7 @@ hub_http_cb(nng_aio *aio)
 		hub_reply_error(aio, 404, en, "Page inconnue.", "Unknown page.");
 		goto done;
 	}
-	hub_job *j = calloc(1, sizeof *j);
+	hub_http_job *j = calloc(1, sizeof *j);
 	if (j == NULL) {
 		hub_reply_error(aio, 500, en, px_strerror_user(PX_ENOMEM), px_strerror(PX_ENOMEM));
 		goto done;
@@ -1519,7 +1519,7 @@ hub_http_cb(nng_aio *aio)
 		goto done;
 	}
 	j->v = v;
-	int code = hub_job_queue(st, aio, j);
+	int code = hub_http_job_queue(st, aio, j);
 	if (code == 0) {
 		v = NULL; /* the job's now, and so is the answer */
 		hijacked = is_export;
@@ -1547,16 +1547,16 @@ hub_http_workers_stop(hub_http *st)
 	atomic_store(&st->stopping, true);
 	pthread_cond_broadcast(&st->work);
 	for (int i = 0; i < st->nworkers; i++)
-		for (hub_job *j = st->running[i]; j != NULL; j = j->group)
+		for (hub_http_job *j = st->running[i]; j != NULL; j = j->group)
 			if (j->aio != NULL)
 				nng_aio_abort(j->aio, NNG_ECLOSED);
 	pthread_mutex_unlock(&st->mu);
 	for (int i = 0; i < st->nworkers; i++)
 		pthread_join(st->workers[i], NULL);
 	while (st->head != NULL) {
-		hub_job *j = st->head;
+		hub_http_job *j = st->head;
 		st->head = j->next;
-		hub_job_free(j);
+		hub_http_job_free(j);
 	}
 }
 
