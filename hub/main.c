@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <time.h>
 #include <stdarg.h>
@@ -720,6 +721,54 @@ cmd_key(int argc, char **argv)
 	return HX_OK;
 }
 
+/* Size of hub.mdb in bytes, or -1. */
+static long long
+hx_file_size(const char *path)
+{
+	struct stat sb;
+	return stat(path, &sb) == 0 ? (long long)sb.st_size : -1;
+}
+
+static int
+cmd_compact(int argc, char **argv)
+{
+	if (hx_help(argc, argv, 2, PX_T(
+	    "usage : praxis-hub [--data DIR] compact\n"
+	    "  Réécrit hub.mdb sans ses pages libres (après la migration des vues, par exemple)\n"
+	    "  et affiche sa taille avant et après. Refusé pendant que « serve » tient la base.\n",
+	    "usage: praxis-hub [--data DIR] compact\n"
+	    "  Rewrites hub.mdb without its free pages (after the views' migration, e.g.)\n"
+	    "  and prints its size before and after. Refused while `serve` holds the store.\n")))
+		return HX_OK;
+	hx_opt o[] = {{NULL, false, NULL}};
+	char *pos[1];
+	int np;
+	if (!hx_parse(argc, argv, 2, o, pos, &np, 0))
+		return HX_USAGE;
+	hub *h = NULL;
+	int ec = hx_open(&h);
+	if (ec != HX_OK)
+		return ec;
+	char path[700];
+	px_strlcpy(path, px_store_path(h->st), sizeof path);
+	long long before = hx_file_size(path);
+	px_err rv = px_store_compact(h->st);
+	hub_close(h);
+	if (rv == PX_EPRECOND)
+		return hx_fail(rv, "%s",
+		               PX_T("hub.mdb est ouverte par un autre processus (praxis-hub serve ?) : "
+		                    "arrêtez-le et réessayez",
+		                    "hub.mdb is open in another process (praxis-hub serve?): stop it "
+		                    "and try again"));
+	if (rv != PX_OK)
+		return hx_fail(rv, PX_T("compactage de « %s » impossible", "cannot compact '%s'"), path);
+	long long after = hx_file_size(path);
+	printf(PX_T("%s compactée : %lld octets avant, %lld après\n",
+	            "%s compacted: %lld bytes before, %lld after\n"),
+	       path, before, after);
+	return HX_OK;
+}
+
 static const char *
 hx_usage(void)
 {
@@ -733,6 +782,7 @@ hx_usage(void)
 	    "  audit list [--json]                          refus journalisés\n"
 	    "  dashboard --out DIR [--scope S]              pages HTML statiques\n"
 	    "  key                                          clé publique du hub\n"
+	    "  compact                                      réécrire hub.mdb sans ses pages libres\n"
 	    "Données : --data, sinon $PRAXIS_HUB_DATA, sinon ./praxis-hub-data.\n"
 	    "Phrase de passe de la clé : $PRAXIS_HUB_PASSPHRASE.\n",
 	    "usage: praxis-hub [--data DIR] [--lang fr|en] COMMAND …\n"
@@ -744,6 +794,7 @@ hx_usage(void)
 	    "  audit list [--json]                          logged refusals\n"
 	    "  dashboard --out DIR [--scope S]              static HTML pages\n"
 	    "  key                                          the hub's public key\n"
+	    "  compact                                      rewrite hub.mdb without its free pages\n"
 	    "Data: --data, else $PRAXIS_HUB_DATA, else ./praxis-hub-data.\n"
 	    "Key passphrase: $PRAXIS_HUB_PASSPHRASE.\n");
 }
@@ -782,7 +833,7 @@ main(int argc, char **argv)
 	static const struct { const char *name; int (*fn)(int, char **); } cmds[] = {
 		{"init", cmd_init},     {"serve", cmd_serve},   {"tenant", cmd_tenant},
 		{"viewer", cmd_viewer}, {"report", cmd_report}, {"audit", cmd_audit},
-		{"dashboard", cmd_dashboard}, {"key", cmd_key},
+		{"dashboard", cmd_dashboard}, {"key", cmd_key}, {"compact", cmd_compact},
 	};
 	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
 		if (strcmp(argv[1], cmds[i].name) == 0)
