@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <time.h>
 #include <stdarg.h>
@@ -178,25 +179,62 @@ hx_help(int argc, char **argv, int first, const char *text)
 	return false;
 }
 
+/* A command line as its row in main's table parsed it: the options with
+ * their values, the positional (borrowed from argv), and argv itself (the
+ * subcommand of tenant and viewer is argv[2]). */
+#define HX_MAX_OPTS 8
+typedef struct hx_args {
+	char **argv;
+	hx_opt o[HX_MAX_OPTS + 1]; /* ends with a NULL name */
+	char *pos[1];
+	int np;
+} hx_args;
+
+#define HX_ARG(n) {(n), true, NULL}
+#define HX_FLAG(n) {(n), false, NULL}
+#define HX_OPTS_END {NULL, false, NULL}
+
+/* A command: its options, whether argv[2] is a subcommand (its options
+ * then start at argv[3], and without one the help is a usage error on
+ * stderr), the most positionals, and its --help text. A row without help
+ * (key) takes no options and ignores its arguments. */
+typedef struct hx_cmd {
+	const char *name;
+	int (*run)(const hx_args *a);
+	hx_opt opts[HX_MAX_OPTS];
+	bool sub;
+	int max_pos;
+	const char *help_fr, *help_en;
+} hx_cmd;
+
+/* --help, then the options and positionals of c's row; then c->run. */
+static int
+hx_run(const hx_cmd *c, int argc, char **argv)
+{
+	hx_args a;
+	memset(&a, 0, sizeof a);
+	a.argv = argv;
+	if (c->help_fr != NULL) {
+		const char *help = PX_T(c->help_fr, c->help_en);
+		if (c->sub && argc < 3) {
+			fputs(help, stderr);
+			return HX_USAGE;
+		}
+		if (hx_help(argc, argv, 2, help))
+			return HX_OK;
+		memcpy(a.o, c->opts, sizeof c->opts);
+		if (!hx_parse(argc, argv, c->sub ? 3 : 2, a.o, a.pos, &a.np, c->max_pos))
+			return HX_USAGE;
+	}
+	return c->run(&a);
+}
+
 /* ------------------------------------------------------------- commands */
 
 static int
-cmd_init(int argc, char **argv)
+cmd_init(const hx_args *a)
 {
-	if (hx_help(argc, argv, 2, PX_T(
-	    "usage : praxis-hub [--data DIR] init [--listen URL]\n"
-	    "  Crée le répertoire de données, la clé d'identité du hub et hub.mdb.\n"
-	    "  --listen URL  adresse RPC annoncée dans les jetons (défaut " HUB_DEFAULT_LISTEN ")\n",
-	    "usage: praxis-hub [--data DIR] init [--listen URL]\n"
-	    "  Creates the data directory, the hub's identity key and hub.mdb.\n"
-	    "  --listen URL  RPC address given in join tokens (default " HUB_DEFAULT_LISTEN ")\n")))
-		return HX_OK;
-	hx_opt o[] = {{"listen", true, NULL}, {NULL, false, NULL}};
-	char *pos[1];
-	int np;
-	if (!hx_parse(argc, argv, 2, o, pos, &np, 0))
-		return HX_USAGE;
-	const char *listen = hx_get(o, "listen") ? hx_get(o, "listen") : HUB_DEFAULT_LISTEN;
+	const char *listen = hx_get(a->o, "listen") ? hx_get(a->o, "listen") : HUB_DEFAULT_LISTEN;
 	if (strncmp(listen, "tcp://", 6) != 0 && strncmp(listen, "ipc://", 6) != 0)
 		return hx_fail(PX_EINVAL, PX_T("adresse invalide « %s » (tcp://hôte:port)",
 		                               "invalid address '%s' (tcp://host:port)"), listen), HX_USAGE;
@@ -220,20 +258,8 @@ cmd_init(int argc, char **argv)
 }
 
 static int
-cmd_serve(int argc, char **argv)
+cmd_serve(const hx_args *a)
 {
-	if (hx_help(argc, argv, 2, PX_T(
-	    "usage : praxis-hub [--data DIR] serve [--listen URL] [--http HÔTE:PORT] [--no-http]\n"
-	    "  Sert praxis.Hub (RPC) et le tableau de bord jusqu'à SIGTERM/SIGINT.\n",
-	    "usage: praxis-hub [--data DIR] serve [--listen URL] [--http HOST:PORT] [--no-http]\n"
-	    "  Serves praxis.Hub (RPC) and the dashboard until SIGTERM/SIGINT.\n")))
-		return HX_OK;
-	hx_opt o[] = {{"listen", true, NULL}, {"http", true, NULL}, {"no-http", false, NULL},
-	              {NULL, false, NULL}};
-	char *pos[1];
-	int np;
-	if (!hx_parse(argc, argv, 2, o, pos, &np, 0))
-		return HX_USAGE;
 	/* Signals are blocked before any thread starts so that only sigwait
 	 * below receives them. */
 	sigset_t set;
@@ -246,15 +272,15 @@ cmd_serve(int argc, char **argv)
 	if (ec != HX_OK)
 		return ec;
 	hub_load_plugins(h);
-	const char *listen = hx_get(o, "listen") ? hx_get(o, "listen") : h->listen;
+	const char *listen = hx_get(a->o, "listen") ? hx_get(a->o, "listen") : h->listen;
 	px_err rv = hub_rpc_start(h, listen);
 	if (rv != PX_OK) {
 		ec = hx_fail(rv, PX_T("écoute RPC impossible sur %s", "cannot listen for RPC on %s"), listen);
 		hub_close(h);
 		return ec;
 	}
-	const char *http = hx_get(o, "http") ? hx_get(o, "http") : HUB_DEFAULT_HTTP;
-	if (hx_get(o, "no-http") == NULL) {
+	const char *http = hx_get(a->o, "http") ? hx_get(a->o, "http") : HUB_DEFAULT_HTTP;
+	if (hx_get(a->o, "no-http") == NULL) {
 		rv = hub_http_start(h, http);
 		if (rv != PX_OK) {
 			ec = hx_fail(rv, PX_T("écoute HTTP impossible sur %s", "cannot listen for HTTP on %s"),
@@ -265,7 +291,7 @@ cmd_serve(int argc, char **argv)
 		}
 	}
 	printf("rpc %s\n", listen);
-	if (hx_get(o, "no-http") == NULL)
+	if (hx_get(a->o, "no-http") == NULL)
 		printf("http http://%s/\n", http);
 	printf(PX_T("prêt\n", "ready\n"));
 	fflush(stdout);
@@ -318,38 +344,13 @@ hx_tenant_list(hub *h, bool json)
 }
 
 static int
-cmd_tenant(int argc, char **argv)
+cmd_tenant(const hx_args *a)
 {
-	const char *help = PX_T(
-	    "usage :\n"
-	    "  praxis-hub tenant add NOM --region R [--ttl DURÉE] [--address URL]\n"
-	    "  praxis-hub tenant list [--json]\n"
-	    "  praxis-hub tenant revoke NOM\n"
-	    "  praxis-hub tenant rotate-key NOM [--ttl DURÉE] [--address URL]\n"
-	    "  add et rotate-key impriment un jeton d'adhésion à usage unique (pxj1.…),\n"
-	    "  valable --ttl (défaut 7d ; 30s, 15m, 12h, 7d).\n",
-	    "usage:\n"
-	    "  praxis-hub tenant add NAME --region R [--ttl DURATION] [--address URL]\n"
-	    "  praxis-hub tenant list [--json]\n"
-	    "  praxis-hub tenant revoke NAME\n"
-	    "  praxis-hub tenant rotate-key NAME [--ttl DURATION] [--address URL]\n"
-	    "  add and rotate-key print a single-use join token (pxj1.…),\n"
-	    "  valid for --ttl (default 7d; 30s, 15m, 12h, 7d).\n");
-	if (argc < 3 || hx_help(argc, argv, 2, help)) {
-		fputs(help, argc < 3 ? stderr : stdout);
-		return argc < 3 ? HX_USAGE : HX_OK;
-	}
-	const char *sub = argv[2];
-	hx_opt o[] = {{"region", true, NULL}, {"ttl", true, NULL}, {"address", true, NULL},
-	              {"json", false, NULL}, {NULL, false, NULL}};
-	char *pos[2];
-	int np;
-	if (!hx_parse(argc, argv, 3, o, pos, &np, 1))
-		return HX_USAGE;
+	const char *sub = a->argv[2];
 	int64_t ttl = HUB_DEFAULT_TTL_MS;
-	if (hx_get(o, "ttl") != NULL && !hx_duration(hx_get(o, "ttl"), &ttl)) {
+	if (hx_get(a->o, "ttl") != NULL && !hx_duration(hx_get(a->o, "ttl"), &ttl)) {
 		hx_fail(PX_EINVAL, PX_T("durée invalide « %s » (ex. 12h, 7d)", "invalid duration '%s' (e.g. 12h, 7d)"),
-		        hx_get(o, "ttl"));
+		        hx_get(a->o, "ttl"));
 		return HX_USAGE;
 	}
 	if (strcmp(sub, "add") != 0 && strcmp(sub, "list") != 0 && strcmp(sub, "revoke") != 0 &&
@@ -358,7 +359,7 @@ cmd_tenant(int argc, char **argv)
 		return HX_USAGE;
 	}
 	bool needs_name = strcmp(sub, "list") != 0;
-	if (needs_name && np != 1) {
+	if (needs_name && a->np != 1) {
 		hx_fail(PX_OK, PX_T("nom d'organisation manquant (voir --help)", "missing tenant name (see --help)"));
 		return HX_USAGE;
 	}
@@ -367,20 +368,20 @@ cmd_tenant(int argc, char **argv)
 	char token[PX_JT_TEXT_MAX];
 	px_err rv;
 	if (strcmp(sub, "add") == 0) {
-		if (hx_get(o, "region") == NULL) {
+		if (hx_get(a->o, "region") == NULL) {
 			hx_fail(PX_OK, PX_T("--region est obligatoire", "--region is required"));
 			return HX_USAGE;
 		}
-		if (!px_tenant_name_valid(pos[0])) {
+		if (!px_tenant_name_valid(a->pos[0])) {
 			hx_fail(PX_EINVAL, PX_T("nom d'organisation invalide « %s » (lettres, chiffres, . _ -, 64 au plus)",
-			                        "invalid tenant name '%s' (letters, digits, . _ -, at most 64)"), pos[0]);
+			                        "invalid tenant name '%s' (letters, digits, . _ -, at most 64)"), a->pos[0]);
 			return HX_INVALID;
 		}
 		if ((ec = hx_open(&h)) != HX_OK)
 			return ec;
-		rv = hub_tenant_add(h, pos[0], hx_get(o, "region"), ttl, hx_get(o, "address"), token);
+		rv = hub_tenant_add(h, a->pos[0], hx_get(a->o, "region"), ttl, hx_get(a->o, "address"), token);
 		if (rv == PX_EEXISTS)
-			ec = hx_fail(rv, PX_T("l'organisation « %s » existe déjà", "tenant '%s' already exists"), pos[0]);
+			ec = hx_fail(rv, PX_T("l'organisation « %s » existe déjà", "tenant '%s' already exists"), a->pos[0]);
 		else if (rv != PX_OK)
 			ec = hx_fail(rv, PX_T("ajout impossible", "cannot add tenant"));
 		else
@@ -388,11 +389,11 @@ cmd_tenant(int argc, char **argv)
 	} else if (strcmp(sub, "rotate-key") == 0) {
 		if ((ec = hx_open(&h)) != HX_OK)
 			return ec;
-		rv = hub_tenant_rotate(h, pos[0], ttl, hx_get(o, "address"), token);
+		rv = hub_tenant_rotate(h, a->pos[0], ttl, hx_get(a->o, "address"), token);
 		if (rv == PX_ENOTFOUND)
-			ec = hx_fail(rv, PX_T("organisation « %s » inconnue", "unknown tenant '%s'"), pos[0]);
+			ec = hx_fail(rv, PX_T("organisation « %s » inconnue", "unknown tenant '%s'"), a->pos[0]);
 		else if (rv == PX_EPERM)
-			ec = hx_fail(rv, PX_T("l'organisation « %s » est révoquée", "tenant '%s' is revoked"), pos[0]);
+			ec = hx_fail(rv, PX_T("l'organisation « %s » est révoquée", "tenant '%s' is revoked"), a->pos[0]);
 		else if (rv != PX_OK)
 			ec = hx_fail(rv, PX_T("rotation impossible", "cannot rotate"));
 		else
@@ -400,17 +401,17 @@ cmd_tenant(int argc, char **argv)
 	} else if (strcmp(sub, "revoke") == 0) {
 		if ((ec = hx_open(&h)) != HX_OK)
 			return ec;
-		rv = hub_tenant_revoke(h, pos[0]);
+		rv = hub_tenant_revoke(h, a->pos[0]);
 		if (rv == PX_ENOTFOUND)
-			ec = hx_fail(rv, PX_T("organisation « %s » inconnue", "unknown tenant '%s'"), pos[0]);
+			ec = hx_fail(rv, PX_T("organisation « %s » inconnue", "unknown tenant '%s'"), a->pos[0]);
 		else if (rv != PX_OK)
 			ec = hx_fail(rv, PX_T("révocation impossible", "cannot revoke"));
 		else
-			printf(PX_T("organisation %s révoquée\n", "tenant %s revoked\n"), pos[0]);
+			printf(PX_T("organisation %s révoquée\n", "tenant %s revoked\n"), a->pos[0]);
 	} else if (strcmp(sub, "list") == 0) {
 		if ((ec = hx_open(&h)) != HX_OK)
 			return ec;
-		rv = hx_tenant_list(h, hx_get(o, "json") != NULL);
+		rv = hx_tenant_list(h, hx_get(a->o, "json") != NULL);
 		if (rv != PX_OK)
 			ec = hx_fail(rv, PX_T("lecture impossible", "cannot read"));
 	} else {
@@ -447,51 +448,29 @@ hx_viewer_print(void *arg, const Praxis__HubViewer *v)
 }
 
 static int
-cmd_viewer(int argc, char **argv)
+cmd_viewer(const hx_args *a)
 {
-	const char *help = PX_T(
-	    "usage :\n"
-	    "  praxis-hub viewer add NOM --scope 'tenants=a,b;framework=F;region=R'\n"
-	    "  praxis-hub viewer list [--json]\n"
-	    "  praxis-hub viewer revoke NOM\n"
-	    "  add imprime un jeton de lecture seule (pxv1.…) ; une clé absente du\n"
-	    "  périmètre veut dire « tout » (--scope all ou '' : tout voir).\n",
-	    "usage:\n"
-	    "  praxis-hub viewer add NAME --scope 'tenants=a,b;framework=F;region=R'\n"
-	    "  praxis-hub viewer list [--json]\n"
-	    "  praxis-hub viewer revoke NAME\n"
-	    "  add prints a read-only viewer token (pxv1.…); a key missing from the\n"
-	    "  scope means \"all\" (--scope all or '' sees everything).\n");
-	if (argc < 3 || hx_help(argc, argv, 2, help)) {
-		fputs(help, argc < 3 ? stderr : stdout);
-		return argc < 3 ? HX_USAGE : HX_OK;
-	}
-	const char *sub = argv[2];
-	hx_opt o[] = {{"scope", true, NULL}, {"json", false, NULL}, {NULL, false, NULL}};
-	char *pos[2];
-	int np;
-	if (!hx_parse(argc, argv, 3, o, pos, &np, 1))
-		return HX_USAGE;
+	const char *sub = a->argv[2];
 	hub *h = NULL;
 	int ec = HX_OK;
 	px_err rv;
 	if (strcmp(sub, "add") == 0) {
-		if (np != 1 || hx_get(o, "scope") == NULL) {
+		if (a->np != 1 || hx_get(a->o, "scope") == NULL) {
 			hx_fail(PX_OK, PX_T("usage : viewer add NOM --scope PÉRIMÈTRE", "usage: viewer add NAME --scope SCOPE"));
 			return HX_USAGE;
 		}
 		Praxis__HubViewer v = PRAXIS__HUB_VIEWER__INIT;
-		rv = hub_scope_parse(hx_get(o, "scope"), &v);
+		rv = hub_scope_parse(hx_get(a->o, "scope"), &v);
 		hub_viewer_fields_free(&v);
 		if (rv != PX_OK) {
 			hx_fail(rv, PX_T("périmètre invalide « %s » (tenants=a,b;framework=F;region=R)",
-			                 "invalid scope '%s' (tenants=a,b;framework=F;region=R)"), hx_get(o, "scope"));
+			                 "invalid scope '%s' (tenants=a,b;framework=F;region=R)"), hx_get(a->o, "scope"));
 			return HX_USAGE;
 		}
 		if ((ec = hx_open(&h)) != HX_OK)
 			return ec;
 		char token[PX_VT_TEXT_MAX];
-		rv = hub_viewer_add(h, pos[0], hx_get(o, "scope"), token);
+		rv = hub_viewer_add(h, a->pos[0], hx_get(a->o, "scope"), token);
 		if (rv != PX_OK)
 			ec = hx_fail(rv, PX_T("ajout impossible", "cannot add viewer"));
 		else
@@ -499,7 +478,7 @@ cmd_viewer(int argc, char **argv)
 	} else if (strcmp(sub, "list") == 0) {
 		if ((ec = hx_open(&h)) != HX_OK)
 			return ec;
-		cJSON *arr = hx_get(o, "json") ? cJSON_CreateArray() : NULL;
+		cJSON *arr = hx_get(a->o, "json") ? cJSON_CreateArray() : NULL;
 		rv = hub_viewer_each(h, hx_viewer_print, arr);
 		if (arr != NULL) {
 			char *s = cJSON_PrintUnformatted(arr);
@@ -510,17 +489,17 @@ cmd_viewer(int argc, char **argv)
 		if (rv != PX_OK)
 			ec = hx_fail(rv, PX_T("lecture impossible", "cannot read"));
 	} else if (strcmp(sub, "revoke") == 0) {
-		if (np != 1) {
+		if (a->np != 1) {
 			hx_fail(PX_OK, PX_T("nom manquant", "missing name"));
 			return HX_USAGE;
 		}
 		if ((ec = hx_open(&h)) != HX_OK)
 			return ec;
-		rv = hub_viewer_revoke(h, pos[0]);
+		rv = hub_viewer_revoke(h, a->pos[0]);
 		if (rv != PX_OK)
-			ec = hx_fail(rv, PX_T("révocation impossible de « %s »", "cannot revoke '%s'"), pos[0]);
+			ec = hx_fail(rv, PX_T("révocation impossible de « %s »", "cannot revoke '%s'"), a->pos[0]);
 		else
-			printf(PX_T("lecteur %s révoqué\n", "viewer %s revoked\n"), pos[0]);
+			printf(PX_T("lecteur %s révoqué\n", "viewer %s revoked\n"), a->pos[0]);
 	} else {
 		hx_fail(PX_OK, PX_T("sous-commande inconnue « %s » (voir --help)", "unknown subcommand '%s' (see --help)"), sub);
 		return HX_USAGE;
@@ -530,36 +509,19 @@ cmd_viewer(int argc, char **argv)
 }
 
 static int
-cmd_report(int argc, char **argv)
+cmd_report(const hx_args *a)
 {
-	if (hx_help(argc, argv, 2, PX_T(
-	    "usage : praxis-hub report [--framework F] [--region R] [--period P] [--tenant T]\n"
-	    "                          [--community UID] [--csv | --json] [--lang fr|en]\n"
-	    "  Agrégats des derniers rapports reçus (cellules de moins de k personnes masquées).\n"
-	    "  --csv : UTF-8 avec BOM, séparateur « ; », virgule décimale (Excel français).\n",
-	    "usage: praxis-hub report [--framework F] [--region R] [--period P] [--tenant T]\n"
-	    "                         [--community UID] [--csv | --json] [--lang fr|en]\n"
-	    "  Aggregates of the latest reports received (cells under k people suppressed).\n"
-	    "  --csv: UTF-8 with BOM, ';' separator, decimal comma (French Excel).\n")))
-		return HX_OK;
-	hx_opt o[] = {{"framework", true, NULL}, {"region", true, NULL}, {"period", true, NULL},
-	              {"tenant", true, NULL},    {"community", true, NULL}, {"csv", false, NULL},
-	              {"json", false, NULL},     {"lang", true, NULL},   {NULL, false, NULL}};
-	char *pos[1];
-	int np;
-	if (!hx_parse(argc, argv, 2, o, pos, &np, 0))
-		return HX_USAGE;
-	if (hx_get(o, "csv") && hx_get(o, "json")) {
+	if (hx_get(a->o, "csv") && hx_get(a->o, "json")) {
 		hx_fail(PX_OK, PX_T("--csv et --json s'excluent", "--csv and --json exclude each other"));
 		return HX_USAGE;
 	}
 	bool en = px_lang_en();
-	if (hx_get(o, "lang") != NULL)
-		en = strcmp(hx_get(o, "lang"), "en") == 0;
+	if (hx_get(a->o, "lang") != NULL)
+		en = strcmp(hx_get(a->o, "lang"), "en") == 0;
 	px_period per;
-	if (hx_get(o, "period") != NULL && px_period_parse(hx_get(o, "period"), &per) != PX_OK) {
+	if (hx_get(a->o, "period") != NULL && px_period_parse(hx_get(a->o, "period"), &per) != PX_OK) {
 		hx_fail(PX_EINVAL, PX_T("période invalide « %s » (2025, 2025-Q1 ou 2025-03)",
-		                        "invalid period '%s' (2025, 2025-Q1 or 2025-03)"), hx_get(o, "period"));
+		                        "invalid period '%s' (2025, 2025-Q1 or 2025-03)"), hx_get(a->o, "period"));
 		return HX_USAGE;
 	}
 	hub *h = NULL;
@@ -568,16 +530,16 @@ cmd_report(int argc, char **argv)
 		return ec;
 	hub_load_plugins(h);
 	hub_filter f = {0};
-	f.framework = hx_get(o, "framework");
-	f.region = hx_get(o, "region");
-	f.period = hx_get(o, "period");
-	f.tenant = hx_get(o, "tenant");
-	f.community = hx_get(o, "community");
+	f.framework = hx_get(a->o, "framework");
+	f.region = hx_get(a->o, "region");
+	f.period = hx_get(a->o, "period");
+	f.tenant = hx_get(a->o, "tenant");
+	f.community = hx_get(a->o, "community");
 	hub_result r;
 	px_err rv;
-	if (hx_get(o, "csv") || hx_get(o, "json")) {
+	if (hx_get(a->o, "csv") || hx_get(a->o, "json")) {
 		/* Community rows streamed: a large hub exports without holding them. */
-		rv = hx_get(o, "csv") ? hub_export_csv(h, &f, stdout, en) : hub_export_json(h, &f, stdout);
+		rv = hx_get(a->o, "csv") ? hub_export_csv(h, &f, stdout, en) : hub_export_json(h, &f, stdout);
 		if (rv != PX_OK)
 			ec = hx_fail(rv, PX_T("agrégation impossible", "cannot aggregate"));
 		hub_close(h);
@@ -587,9 +549,9 @@ cmd_report(int argc, char **argv)
 	if (rv != PX_OK) {
 		ec = hx_fail(rv, PX_T("agrégation impossible", "cannot aggregate"));
 	} else {
-		if (hx_get(o, "json"))
+		if (hx_get(a->o, "json"))
 			hub_render_json(h, &r, stdout);
-		else if (hx_get(o, "csv"))
+		else if (hx_get(a->o, "csv"))
 			hub_render_csv(h, &r, stdout, en);
 		else
 			hub_render_table(h, &r, stdout, en);
@@ -626,27 +588,17 @@ hx_audit_print(void *arg, uint64_t seq, const Praxis__HubAuditEvent *e)
 }
 
 static int
-cmd_audit(int argc, char **argv)
+cmd_audit(const hx_args *a)
 {
-	if (hx_help(argc, argv, 2, PX_T("usage : praxis-hub audit list [--json]\n"
-	                                "  Refus (PERMISSION_DENIED, UNAUTHENTICATED) journalisés par le hub.\n",
-	                                "usage: praxis-hub audit list [--json]\n"
-	                                "  Refusals (PERMISSION_DENIED, UNAUTHENTICATED) logged by the hub.\n")))
-		return HX_OK;
-	hx_opt o[] = {{"json", false, NULL}, {NULL, false, NULL}};
-	char *pos[1];
-	int np;
-	if (!hx_parse(argc, argv, 2, o, pos, &np, 1))
-		return HX_USAGE;
-	if (np == 1 && strcmp(pos[0], "list") != 0) {
-		hx_fail(PX_OK, PX_T("sous-commande inconnue « %s »", "unknown subcommand '%s'"), pos[0]);
+	if (a->np == 1 && strcmp(a->pos[0], "list") != 0) {
+		hx_fail(PX_OK, PX_T("sous-commande inconnue « %s »", "unknown subcommand '%s'"), a->pos[0]);
 		return HX_USAGE;
 	}
 	hub *h = NULL;
 	int ec = hx_open(&h);
 	if (ec != HX_OK)
 		return ec;
-	cJSON *arr = hx_get(o, "json") ? cJSON_CreateArray() : NULL;
+	cJSON *arr = hx_get(a->o, "json") ? cJSON_CreateArray() : NULL;
 	px_err rv = hub_audit_each(h, hx_audit_print, arr);
 	if (arr != NULL) {
 		char *s = cJSON_PrintUnformatted(arr);
@@ -661,43 +613,32 @@ cmd_audit(int argc, char **argv)
 }
 
 static int
-cmd_dashboard(int argc, char **argv)
+cmd_dashboard(const hx_args *a)
 {
-	if (hx_help(argc, argv, 2, PX_T(
-	    "usage : praxis-hub dashboard --out DIR [--scope PÉRIMÈTRE] [--lang fr|en]\n"
-	    "  Écrit les pages du tableau de bord en HTML statique (sans script).\n",
-	    "usage: praxis-hub dashboard --out DIR [--scope SCOPE] [--lang fr|en]\n"
-	    "  Writes the dashboard pages as static HTML files (no script).\n")))
-		return HX_OK;
-	hx_opt o[] = {{"out", true, NULL}, {"scope", true, NULL}, {"lang", true, NULL}, {NULL, false, NULL}};
-	char *pos[1];
-	int np;
-	if (!hx_parse(argc, argv, 2, o, pos, &np, 0))
-		return HX_USAGE;
-	if (hx_get(o, "out") == NULL) {
+	if (hx_get(a->o, "out") == NULL) {
 		hx_fail(PX_OK, PX_T("--out DIR est obligatoire", "--out DIR is required"));
 		return HX_USAGE;
 	}
 	Praxis__HubViewer v = PRAXIS__HUB_VIEWER__INIT;
-	bool scoped = hx_get(o, "scope") != NULL;
-	if (scoped && hub_scope_parse(hx_get(o, "scope"), &v) != PX_OK) {
+	bool scoped = hx_get(a->o, "scope") != NULL;
+	if (scoped && hub_scope_parse(hx_get(a->o, "scope"), &v) != PX_OK) {
 		hub_viewer_fields_free(&v);
 		hx_fail(PX_EINVAL, PX_T("périmètre invalide", "invalid scope"));
 		return HX_USAGE;
 	}
 	bool en = px_lang_en();
-	if (hx_get(o, "lang") != NULL)
-		en = strcmp(hx_get(o, "lang"), "en") == 0;
+	if (hx_get(a->o, "lang") != NULL)
+		en = strcmp(hx_get(a->o, "lang"), "en") == 0;
 	hub *h = NULL;
 	int ec = hx_open(&h);
 	if (ec == HX_OK) {
 		hub_load_plugins(h);
-		px_err rv = hub_dashboard_write(h, scoped ? &v : NULL, hx_get(o, "out"), en);
+		px_err rv = hub_dashboard_write(h, scoped ? &v : NULL, hx_get(a->o, "out"), en);
 		if (rv != PX_OK)
-			ec = hx_fail(rv, PX_T("écriture impossible dans « %s »", "cannot write to '%s'"), hx_get(o, "out"));
+			ec = hx_fail(rv, PX_T("écriture impossible dans « %s »", "cannot write to '%s'"), hx_get(a->o, "out"));
 		else
 			printf(PX_T("tableau de bord écrit dans %s/index.html\n", "dashboard written to %s/index.html\n"),
-			       hx_get(o, "out"));
+			       hx_get(a->o, "out"));
 		hub_close(h);
 	}
 	hub_viewer_fields_free(&v);
@@ -705,10 +646,9 @@ cmd_dashboard(int argc, char **argv)
 }
 
 static int
-cmd_key(int argc, char **argv)
+cmd_key(const hx_args *a)
 {
-	(void)argc;
-	(void)argv;
+	(void)a;
 	hub *h = NULL;
 	int ec = hx_open(&h);
 	if (ec != HX_OK)
@@ -719,6 +659,116 @@ cmd_key(int argc, char **argv)
 	hub_close(h);
 	return HX_OK;
 }
+
+/* Size of hub.mdb in bytes, or -1. */
+static long long
+hx_file_size(const char *path)
+{
+	struct stat sb;
+	return stat(path, &sb) == 0 ? (long long)sb.st_size : -1;
+}
+
+static int
+cmd_compact(const hx_args *a)
+{
+	hub *h = NULL;
+	int ec = hx_open(&h);
+	if (ec != HX_OK)
+		return ec;
+	char path[700];
+	px_strlcpy(path, px_store_path(h->st), sizeof path);
+	long long before = hx_file_size(path);
+	px_err rv = px_store_compact(h->st);
+	hub_close(h);
+	if (rv == PX_EPRECOND)
+		return hx_fail(rv, "%s",
+		               PX_T("hub.mdb est ouverte par un autre processus (praxis-hub serve ?) : "
+		                    "arrêtez-le et réessayez",
+		                    "hub.mdb is open in another process (praxis-hub serve?): stop it "
+		                    "and try again"));
+	if (rv != PX_OK)
+		return hx_fail(rv, PX_T("compactage de « %s » impossible", "cannot compact '%s'"), path);
+	long long after = hx_file_size(path);
+	printf(PX_T("%s compactée : %lld octets avant, %lld après\n",
+	            "%s compacted: %lld bytes before, %lld after\n"),
+	       path, before, after);
+	return HX_OK;
+}
+
+/* The commands: name, function, options, subcommand, most positionals,
+ * --help in French and English (see hx_cmd). */
+static const hx_cmd hx_cmds[] = {
+	{"init", cmd_init, {HX_ARG("listen")}, false, 0,
+	    "usage : praxis-hub [--data DIR] init [--listen URL]\n"
+	    "  Crée le répertoire de données, la clé d'identité du hub et hub.mdb.\n"
+	    "  --listen URL  adresse RPC annoncée dans les jetons (défaut " HUB_DEFAULT_LISTEN ")\n",
+	    "usage: praxis-hub [--data DIR] init [--listen URL]\n"
+	    "  Creates the data directory, the hub's identity key and hub.mdb.\n"
+	    "  --listen URL  RPC address given in join tokens (default " HUB_DEFAULT_LISTEN ")\n"},
+	{"serve", cmd_serve, {HX_ARG("listen"), HX_ARG("http"), HX_FLAG("no-http")}, false, 0,
+	    "usage : praxis-hub [--data DIR] serve [--listen URL] [--http HÔTE:PORT] [--no-http]\n"
+	    "  Sert praxis.Hub (RPC) et le tableau de bord jusqu'à SIGTERM/SIGINT.\n",
+	    "usage: praxis-hub [--data DIR] serve [--listen URL] [--http HOST:PORT] [--no-http]\n"
+	    "  Serves praxis.Hub (RPC) and the dashboard until SIGTERM/SIGINT.\n"},
+	{"tenant", cmd_tenant, {HX_ARG("region"), HX_ARG("ttl"), HX_ARG("address"), HX_FLAG("json")}, true, 1,
+	    "usage :\n"
+	    "  praxis-hub tenant add NOM --region R [--ttl DURÉE] [--address URL]\n"
+	    "  praxis-hub tenant list [--json]\n"
+	    "  praxis-hub tenant revoke NOM\n"
+	    "  praxis-hub tenant rotate-key NOM [--ttl DURÉE] [--address URL]\n"
+	    "  add et rotate-key impriment un jeton d'adhésion à usage unique (pxj1.…),\n"
+	    "  valable --ttl (défaut 7d ; 30s, 15m, 12h, 7d).\n",
+	    "usage:\n"
+	    "  praxis-hub tenant add NAME --region R [--ttl DURATION] [--address URL]\n"
+	    "  praxis-hub tenant list [--json]\n"
+	    "  praxis-hub tenant revoke NAME\n"
+	    "  praxis-hub tenant rotate-key NAME [--ttl DURATION] [--address URL]\n"
+	    "  add and rotate-key print a single-use join token (pxj1.…),\n"
+	    "  valid for --ttl (default 7d; 30s, 15m, 12h, 7d).\n"},
+	{"viewer", cmd_viewer, {HX_ARG("scope"), HX_FLAG("json")}, true, 1,
+	    "usage :\n"
+	    "  praxis-hub viewer add NOM --scope 'tenants=a,b;framework=F;region=R'\n"
+	    "  praxis-hub viewer list [--json]\n"
+	    "  praxis-hub viewer revoke NOM\n"
+	    "  add imprime un jeton de lecture seule (pxv1.…) ; une clé absente du\n"
+	    "  périmètre veut dire « tout » (--scope all ou '' : tout voir).\n",
+	    "usage:\n"
+	    "  praxis-hub viewer add NAME --scope 'tenants=a,b;framework=F;region=R'\n"
+	    "  praxis-hub viewer list [--json]\n"
+	    "  praxis-hub viewer revoke NAME\n"
+	    "  add prints a read-only viewer token (pxv1.…); a key missing from the\n"
+	    "  scope means \"all\" (--scope all or '' sees everything).\n"},
+	{"report", cmd_report,
+	 {HX_ARG("framework"), HX_ARG("region"), HX_ARG("period"), HX_ARG("tenant"), HX_ARG("community"),
+	  HX_FLAG("csv"), HX_FLAG("json"), HX_ARG("lang")},
+	 false, 0,
+	    "usage : praxis-hub report [--framework F] [--region R] [--period P] [--tenant T]\n"
+	    "                          [--community UID] [--csv | --json] [--lang fr|en]\n"
+	    "  Agrégats des derniers rapports reçus (cellules de moins de k personnes masquées).\n"
+	    "  --csv : UTF-8 avec BOM, séparateur « ; », virgule décimale (Excel français).\n",
+	    "usage: praxis-hub report [--framework F] [--region R] [--period P] [--tenant T]\n"
+	    "                         [--community UID] [--csv | --json] [--lang fr|en]\n"
+	    "  Aggregates of the latest reports received (cells under k people suppressed).\n"
+	    "  --csv: UTF-8 with BOM, ';' separator, decimal comma (French Excel).\n"},
+	{"audit", cmd_audit, {HX_FLAG("json")}, false, 1,
+	    "usage : praxis-hub audit list [--json]\n"
+	    "  Refus (PERMISSION_DENIED, UNAUTHENTICATED) journalisés par le hub.\n",
+	    "usage: praxis-hub audit list [--json]\n"
+	    "  Refusals (PERMISSION_DENIED, UNAUTHENTICATED) logged by the hub.\n"},
+	{"dashboard", cmd_dashboard, {HX_ARG("out"), HX_ARG("scope"), HX_ARG("lang")}, false, 0,
+	    "usage : praxis-hub dashboard --out DIR [--scope PÉRIMÈTRE] [--lang fr|en]\n"
+	    "  Écrit les pages du tableau de bord en HTML statique (sans script).\n",
+	    "usage: praxis-hub dashboard --out DIR [--scope SCOPE] [--lang fr|en]\n"
+	    "  Writes the dashboard pages as static HTML files (no script).\n"},
+	{"compact", cmd_compact, {HX_OPTS_END}, false, 0,
+	    "usage : praxis-hub [--data DIR] compact\n"
+	    "  Réécrit hub.mdb sans ses pages libres (après la migration des vues, par exemple)\n"
+	    "  et affiche sa taille avant et après. Refusé pendant que « serve » tient la base.\n",
+	    "usage: praxis-hub [--data DIR] compact\n"
+	    "  Rewrites hub.mdb without its free pages (after the views' migration, e.g.)\n"
+	    "  and prints its size before and after. Refused while `serve` holds the store.\n"},
+	{"key", cmd_key, {HX_OPTS_END}, false, 0, NULL, NULL},
+};
 
 static const char *
 hx_usage(void)
@@ -733,6 +783,7 @@ hx_usage(void)
 	    "  audit list [--json]                          refus journalisés\n"
 	    "  dashboard --out DIR [--scope S]              pages HTML statiques\n"
 	    "  key                                          clé publique du hub\n"
+	    "  compact                                      réécrire hub.mdb sans ses pages libres\n"
 	    "Données : --data, sinon $PRAXIS_HUB_DATA, sinon ./praxis-hub-data.\n"
 	    "Phrase de passe de la clé : $PRAXIS_HUB_PASSPHRASE.\n",
 	    "usage: praxis-hub [--data DIR] [--lang fr|en] COMMAND …\n"
@@ -744,6 +795,7 @@ hx_usage(void)
 	    "  audit list [--json]                          logged refusals\n"
 	    "  dashboard --out DIR [--scope S]              static HTML pages\n"
 	    "  key                                          the hub's public key\n"
+	    "  compact                                      rewrite hub.mdb without its free pages\n"
 	    "Data: --data, else $PRAXIS_HUB_DATA, else ./praxis-hub-data.\n"
 	    "Key passphrase: $PRAXIS_HUB_PASSPHRASE.\n");
 }
@@ -779,14 +831,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "praxis-hub: libsodium\n");
 		return HX_IO;
 	}
-	static const struct { const char *name; int (*fn)(int, char **); } cmds[] = {
-		{"init", cmd_init},     {"serve", cmd_serve},   {"tenant", cmd_tenant},
-		{"viewer", cmd_viewer}, {"report", cmd_report}, {"audit", cmd_audit},
-		{"dashboard", cmd_dashboard}, {"key", cmd_key},
-	};
-	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
-		if (strcmp(argv[1], cmds[i].name) == 0)
-			return cmds[i].fn(argc, argv);
+	for (size_t i = 0; i < sizeof hx_cmds / sizeof hx_cmds[0]; i++)
+		if (strcmp(argv[1], hx_cmds[i].name) == 0)
+			return hx_run(&hx_cmds[i], argc, argv);
 	hx_fail(PX_OK, PX_T("commande inconnue « %s »", "unknown command '%s'"), argv[1]);
 	fputs(hx_usage(), stderr);
 	return HX_USAGE;
