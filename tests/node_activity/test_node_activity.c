@@ -590,6 +590,204 @@ test_activity_bad_input(void **state)
 }
 
 
+/* Runs args and asserts exit 0 and stdout equal to want (French unless lang). */
+static void
+says(fx *f, const char *lang, const char *want, const char *args)
+{
+	pxt_run r = run(f, lang, args);
+	if (r.status != 0 || strcmp(r.out, want) != 0)
+		fprintf(stderr, "command: %s\nexit %d\nstdout: %s\nwant: %s\nstderr: %s\n", args, r.status, r.out, want,
+		        r.err);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, want);
+	pxt_run_free(&r);
+}
+
+/* Exit rc and stderr holding needle, in English. */
+static void
+fails_en(fx *f, int rc, const char *needle, const char *args)
+{
+	pxt_run r = run(f, "en_US.UTF-8", args);
+	if (r.status != rc || strstr(r.err, needle) == NULL)
+		fprintf(stderr, "command: %s\nexit %d (want %d)\nstderr lacks '%s': %s\n", args, r.status, rc, needle, r.err);
+	assert_int_equal(r.status, rc);
+	assert_non_null(strstr(r.err, needle));
+	pxt_run_free(&r);
+}
+
+/* One member's attendance row of `meeting show` as JSON text. */
+static char *
+att_row(fx *f, const char *meeting, int member)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "--json meeting show %s", meeting);
+	cJSON *j = json_of(f, cmd);
+	cJSON *o, *found = NULL;
+	cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(j, "attendance"))
+		if ((int)num(o, "member_id", NULL) == member)
+			found = o;
+	char *s = found != NULL ? cJSON_PrintUnformatted(found) : strdup("none");
+	cJSON_Delete(j);
+	return s;
+}
+
+static void
+att_is(fx *f, const char *meeting, int member, const char *want)
+{
+	char *s = att_row(f, meeting, member);
+	assert_string_equal(s, want);
+	free(s);
+}
+
+/* rsvp and attend, word for word: every answer's spelling, the messages
+ * in both languages and as JSON, each refusal (which stores nothing), an
+ * answer and an attendance kept on one record, and the meeting held only
+ * when someone attends. */
+static void
+test_rsvp_attend(void **state)
+{
+	fx *f = *state;
+	ok(f, "community add --name Autre --framework laurentides");
+	ok(f, "member add --community 2 --family Ailleurs --first Zoé --birth 03/03 --org 1");
+	ok(f, "meeting add --community 1 --date 2025-03-05 --duration 2.5");
+	ok(f, "meeting add --community 1 --date 2099-01-01");
+
+	static const char *const answers[][2] = {
+	    {"confirmed", "présence confirmée"}, {"confirme", "présence confirmée"}, {"confirmé", "présence confirmée"},
+	    {"oui", "présence confirmée"},       {"yes", "présence confirmée"},      {"absent", "absence avisée"},
+	    {"absente", "absence avisée"},       {"absence", "absence avisée"},      {"non", "absence avisée"},
+	    {"no", "absence avisée"},            {"none", "sans réponse"},           {"aucune", "sans réponse"},
+	};
+	for (size_t i = 0; i < sizeof answers / sizeof answers[0]; i++) {
+		char cmd[128], want[128];
+		snprintf(cmd, sizeof cmd, "rsvp 1 1 %s", answers[i][0]);
+		snprintf(want, sizeof want, "Rencontre 1, membre 1 : %s.\n", answers[i][1]);
+		says(f, NULL, want, cmd);
+	}
+	says(f, "en_US.UTF-8", "Meeting 1, member 1: confirmed.\n", "rsvp 1 1 oui");
+	says(f, "en_US.UTF-8", "Meeting 1, member 1: absence notified.\n", "rsvp 1 1 absent");
+	says(f, "en_US.UTF-8", "Meeting 1, member 1: no answer.\n", "rsvp 1 1 none");
+	says(f, NULL, "{\"ok\":true}\n", "--json rsvp 1 1 confirmed");
+	/* An answer for a meeting to come is fine. */
+	says(f, NULL, "Rencontre 2, membre 2 : absence avisée.\n", "rsvp 2 2 non");
+	att_is(f, "1", 1, "{\"member_id\":1,\"name\":\"Émilie Gagnon\",\"rsvp\":\"confirmed\",\"present\":false,\"hours\":0}");
+	att_is(f, "2", 2, "{\"member_id\":2,\"name\":\"Anne Roy\",\"rsvp\":\"absent\",\"present\":false,\"hours\":0}");
+
+	/* Refusals, in both languages; none of them stores anything. */
+	fails(f, 2, "réponse inconnue « peut-être » (confirmed, absent ou none)", "rsvp 1 2 peut-être");
+	fails_en(f, 2, "unknown answer 'maybe' (confirmed, absent or none)", "rsvp 1 2 maybe");
+	fails(f, 3, "rencontre « 9 » introuvable", "rsvp 9 2 oui");
+	fails_en(f, 3, "meeting '9' not found", "attend 9 2");
+	fails(f, 3, "membre « x » introuvable", "rsvp 1 x oui");
+	fails_en(f, 3, "member 'x' not found", "attend 1 x");
+	fails(f, 2, "le membre 3 n'est pas de la communauté de la rencontre 1", "attend 1 3");
+	fails_en(f, 2, "member 3 does not belong to meeting 1's community", "rsvp 1 3 oui");
+	fails(f, 2, "heures invalides « 25 » (0 à 24)", "attend 1 2 --hours 25");
+	fails_en(f, 2, "invalid hours '-1' (0 to 24)", "attend 1 2 --hours -1");
+	fails(f, 2, "--absent et des heures : choisir l'un ou l'autre", "attend 1 2 --absent --hours 1");
+	fails_en(f, 2, "--absent with hours: choose one", "attend 1 2 --absent --hours 1");
+	fails(f, 2, "la rencontre 2 est prévue le 2099-01-01 : la présence se note après", "attend 2 1");
+	fails_en(f, 2, "meeting 2 is planned on 2099-01-01: attendance is recorded afterwards", "attend 2 2 --absent");
+	att_is(f, "1", 2, "none");
+	att_is(f, "2", 1, "none");
+	att_is(f, "2", 2, "{\"member_id\":2,\"name\":\"Anne Roy\",\"rsvp\":\"absent\",\"present\":false,\"hours\":0}");
+
+	/* Absent: not held; her answer stays on the record. */
+	says(f, NULL, "Rencontre 1, membre 1 : absente.\n", "attend 1 1 --absent --hours 0");
+	att_is(f, "1", 1, "{\"member_id\":1,\"name\":\"Émilie Gagnon\",\"rsvp\":\"confirmed\",\"present\":false,\"hours\":0}");
+	cJSON *j = json_of(f, "--json meeting list --community 1");
+	assert_true(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(j, 0), "held")));
+	cJSON_Delete(j);
+	says(f, "en_US.UTF-8", "Meeting 1, member 1: absent.\n", "attend 1 1 --absent");
+
+	/* Present: the meeting's duration by default, or the hours given; held. */
+	says(f, NULL, "Rencontre 1, membre 1 : présente, 2.5 h.\n", "attend 1 1");
+	att_is(f, "1", 1, "{\"member_id\":1,\"name\":\"Émilie Gagnon\",\"rsvp\":\"confirmed\",\"present\":true,\"hours\":2.5}");
+	j = json_of(f, "--json meeting list --community 1");
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(j, 0), "held")));
+	cJSON_Delete(j);
+	says(f, "en_US.UTF-8", "Meeting 1, member 2: present, 1.25 h.\n", "attend 1 2 --hours 1.25");
+	says(f, NULL, "{\"ok\":true}\n", "--json attend 1 2 --hours 0");
+	att_is(f, "1", 2, "{\"member_id\":2,\"name\":\"Anne Roy\",\"rsvp\":\"none\",\"present\":true,\"hours\":0}");
+	/* An answer given after the attendance keeps it. */
+	says(f, NULL, "Rencontre 1, membre 2 : absence avisée.\n", "rsvp 1 2 absent");
+	att_is(f, "1", 2, "{\"member_id\":2,\"name\":\"Anne Roy\",\"rsvp\":\"absent\",\"present\":true,\"hours\":0}");
+}
+
+/* member export, the right of access: every part of a member's record,
+ * hers only, field for field. Today's dates are set aside and the
+ * protocol's clauses counted, so the rest is compared as text. */
+static void
+test_member_export(void **state)
+{
+	fx *f = *state;
+	ok(f, "meeting add --community 1 --date 2025-03-05 --duration 2");
+	ok(f, "meeting add --community 1 --date 2025-04-02");
+	ok(f, "rsvp 1 1 oui");
+	ok(f, "attend 1 1 --hours 1.5");
+	ok(f, "attend 1 2");
+	ok(f, "rsvp 2 1 non");
+	ok(f, "hours log 1 --month 2025-03 --hours 2 --activity préparation");
+	ok(f, "hours log 1 --month 2025-04 --hours 0.5");
+	ok(f, "hours log 2 --month 2025-03 --hours 1");
+	ok(f, "survey record 1 --period 2025 --answers 5,4");
+	ok(f, "survey record 2 --period 2025 --answers 1,1");
+	ok(f, "approval add --community 1 --member 1 --year 2025 --hours 6 --manager 'Luc Côté' --date 2025-02-01 "
+	      "--reason formation");
+	ok(f, "approval add --community 1 --member 2 --year 2025 --hours 3 --manager Luc --date 2025-02-01");
+	ok(f, "protocol new 1");
+	ok(f, "protocol sign 1 --as member --date 2025-01-12");
+
+	cJSON *j = json_of(f, "member export 1");
+	assert_string_equal(str(j, "generated"), "praxis-node member export");
+	assert_int_equal((int)strlen(str(j, "date")), 10);
+	cJSON_DeleteItemFromObjectCaseSensitive(j, "date");
+	cJSON *h;
+	cJSON_ArrayForEach(h, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "member"), "history"))
+		cJSON_DeleteItemFromObjectCaseSensitive(h, "date");
+	cJSON *p = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "protocols"), 0);
+	assert_int_equal((int)strlen(str(p, "created")), 10);
+	cJSON_DeleteItemFromObjectCaseSensitive(p, "created");
+	cJSON_ReplaceItemInObjectCaseSensitive(
+	    p, "clauses", cJSON_CreateNumber(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(p, "clauses"))));
+	char *got = cJSON_PrintUnformatted(j);
+	static const char want[] =
+	    "{\"generated\":\"praxis-node member export\","
+	    "\"member\":{\"id\":1,\"community_id\":1,\"family_name\":\"Gagnon\",\"first_name\":\"Émilie\","
+	    "\"birth_day_month\":\"14/03\",\"org_id\":2,\"org\":\"CISSS des Laurentides\",\"job_title\":\"\","
+	    "\"discipline\":\"\",\"email\":\"\",\"role\":\"member\",\"status\":\"candidate\",\"joined\":\"2025-01-10\","
+	    "\"left\":null,\"directory_consent\":false,\"participation_imposed\":false,"
+	    "\"history\":[{\"from\":\"unspecified\",\"to\":\"candidate\",\"reason\":\"ajout\"}]},"
+	    "\"community\":{\"id\":1,\"name\":\"L'Amalgame\",\"framework\":\"laurentides\"},"
+	    "\"protocols\":[{\"id\":1,\"family_name\":\"Gagnon\",\"first_name\":\"Émilie\",\"birth_day_month\":\"14/03\","
+	    "\"org_name\":\"CISSS des Laurentides\",\"director_name\":\"Jean Roy\",\"clauses_version\":\"amalgame-2020.1\","
+	    "\"clauses\":15,\"signatures\":[{\"signer\":\"member\",\"signer_name\":\"Émilie Gagnon\",\"date\":\"2025-01-12\"}],"
+	    "\"status\":\"draft\",\"cancel_reason\":\"\",\"cancel_date\":null}],"
+	    "\"attendance\":[{\"meeting_id\":1,\"date\":\"2025-03-05\",\"rsvp\":\"confirmed\",\"present\":true,\"hours\":1.5},"
+	    "{\"meeting_id\":2,\"date\":\"2025-04-02\",\"rsvp\":\"absence_notified\",\"present\":false,\"hours\":0}],"
+	    "\"hours\":[{\"month\":\"2025-03\",\"hours\":2,\"activity\":\"préparation\"},"
+	    "{\"month\":\"2025-04\",\"hours\":0.5,\"activity\":\"\"}],"
+	    "\"surveys\":[{\"period\":\"2025\",\"answers\":[5,4]}],"
+	    "\"approvals\":[{\"year\":2025,\"extra_hours\":6,\"manager\":\"Luc Côté\",\"date\":\"2025-02-01\","
+	    "\"reason\":\"formation\"}],"
+	    "\"has_signer_key\":true}";
+	if (strcmp(got, want) != 0)
+		fprintf(stderr, "export:\n%s\nwant:\n%s\n", got, want);
+	assert_string_equal(got, want);
+	free(got);
+	cJSON_Delete(j);
+
+	/* Member 2: no protocol, no signer key, no answer of meeting 2. */
+	j = json_of(f, "member export 2");
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "protocols")), 0);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "attendance")), 1);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "hours")), 1);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "surveys")), 1);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "approvals")), 1);
+	assert_true(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(j, "has_signer_key")));
+	cJSON_Delete(j);
+}
+
 /* CIS-3 through the activity commands: the 25th hour of a year is refused
  * without a manager's approval (nothing stored), accepted with one. The
  * change-time check looks at the current calendar year (node_check_change
@@ -657,6 +855,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_plan_roundtrip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_meetings_and_report, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_activity_bad_input, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rsvp_attend, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_member_export, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cis3_approval, setup_cisss, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
