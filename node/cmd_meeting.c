@@ -230,6 +230,20 @@ meet_resolve_community(px_node *n, px_txn *txn, const char *ref, uint64_t *out, 
 	return PX_OK;
 }
 
+/* A year from 1900 to 2200. */
+static px_err
+meet_parse_year(px_node *n, const char *s, int32_t *out, int *rc)
+{
+	char *end;
+	long y = strtol(s, &end, 10);
+	if (*end != '\0' || y < 1900 || y > 2200) {
+		*rc = node_fail(n, PX_EINVAL, PX_T("année invalide « %s »", "invalid year '%s'"), s);
+		return PX_EINVAL;
+	}
+	*out = (int32_t)y;
+	return PX_OK;
+}
+
 /* A member who can take part (not erased). *m freed by the caller. */
 static px_err
 meet_load_member(px_node *n, px_txn *txn, const char *ref, Praxis__Member **m, int *rc)
@@ -870,7 +884,7 @@ struct hours_acc {
 	px_node *n;
 	px_txn *txn;
 	uint64_t member;
-	int year;
+	int32_t year;
 	struct hours_month v[64];
 	size_t nv;
 };
@@ -944,15 +958,8 @@ hours_list(px_node *n, const node_args *a)
 	if (h == NULL)
 		return node_store_fail(n, PX_ENOMEM);
 	const char *ys = node_opt_get(a->opts, "year");
-	if (ys != NULL) {
-		char *end;
-		long y = strtol(ys, &end, 10);
-		if (*end != '\0' || y < 1900 || y > 2200) {
-			rc = node_fail(n, PX_EINVAL, PX_T("année invalide « %s »", "invalid year '%s'"), ys);
-			goto out;
-		}
-		h->year = (int)y;
-	}
+	if (ys != NULL && meet_parse_year(n, ys, &h->year, &rc) != PX_OK)
+		goto out;
 	if (node_txn_begin(n, false, &txn, &rc) != PX_OK || meet_load_member(n, txn, a->pos[0], &mem, &rc) != PX_OK)
 		goto out;
 	h->n = n;
@@ -1185,13 +1192,8 @@ approval_add(px_node *n, const node_args *a)
 	Praxis__Approval ap = PRAXIS__APPROVAL__INIT;
 	const char *ys = node_opt_get(a->opts, "year"), *hs = node_opt_get(a->opts, "hours"),
 	           *mgr = node_opt_get(a->opts, "manager");
-	char *end;
-	long y = strtol(ys, &end, 10);
-	if (*end != '\0' || y < 1900 || y > 2200) {
-		rc = node_fail(n, PX_EINVAL, PX_T("année invalide « %s »", "invalid year '%s'"), ys);
+	if (meet_parse_year(n, ys, &ap.year, &rc) != PX_OK)
 		goto out;
-	}
-	ap.year = (int32_t)y;
 	if (node_parse_hours(hs, &ap.extra_hours) != PX_OK || ap.extra_hours <= 0) {
 		rc = node_fail(n, PX_EINVAL, PX_T("heures supplémentaires invalides « %s » (plus de 0)",
 		                                  "invalid extra hours '%s' (above 0)"),
@@ -1250,7 +1252,7 @@ out:
 }
 
 struct approval_list {
-	int year;
+	int32_t year;
 	node_listing out;
 };
 
@@ -1295,15 +1297,8 @@ approval_list(px_node *n, const node_args *a)
 	px_err err;
 	struct approval_list l = {0};
 	const char *ys = node_opt_get(a->opts, "year");
-	if (ys != NULL) {
-		char *end;
-		long y = strtol(ys, &end, 10);
-		if (*end != '\0' || y < 1900 || y > 2200) {
-			rc = node_fail(n, PX_EINVAL, PX_T("année invalide « %s »", "invalid year '%s'"), ys);
-			goto out;
-		}
-		l.year = (int)y;
-	}
+	if (ys != NULL && meet_parse_year(n, ys, &l.year, &rc) != PX_OK)
+		goto out;
 	uint64_t cid;
 	if (node_txn_begin(n, false, &txn, &rc) != PX_OK ||
 	    meet_resolve_community(n, txn, node_opt_get(a->opts, "community"), &cid, &rc) != PX_OK)

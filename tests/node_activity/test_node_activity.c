@@ -519,6 +519,31 @@ test_meetings_and_report(void **state)
 	free(h);
 }
 
+/* Runs args and asserts exit 0 and stdout equal to want (French unless lang). */
+static void
+says(fx *f, const char *lang, const char *want, const char *args)
+{
+	pxt_run r = run(f, lang, args);
+	if (r.status != 0 || strcmp(r.out, want) != 0)
+		fprintf(stderr, "command: %s\nexit %d\nstdout: %s\nwant: %s\nstderr: %s\n", args, r.status, r.out, want,
+		        r.err);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, want);
+	pxt_run_free(&r);
+}
+
+/* Exit rc and stderr holding needle, in English. */
+static void
+fails_en(fx *f, int rc, const char *needle, const char *args)
+{
+	pxt_run r = run(f, "en_US.UTF-8", args);
+	if (r.status != rc || strstr(r.err, needle) == NULL)
+		fprintf(stderr, "command: %s\nexit %d (want %d)\nstderr lacks '%s': %s\n", args, r.status, rc, needle, r.err);
+	assert_int_equal(r.status, rc);
+	assert_non_null(strstr(r.err, needle));
+	pxt_run_free(&r);
+}
+
 static void
 test_activity_bad_input(void **state)
 {
@@ -546,7 +571,11 @@ test_activity_bad_input(void **state)
 	fails(f, 2, "réponses invalides", "survey record 1 --period 2025 --answers ''");
 	fails(f, 2, "période invalide", "survey record 1 --period 25 --answers 3");
 	fails(f, 2, "vide", "approval add --community 1 --year 2025 --hours 4 --manager ' '");
-	fails(f, 2, "année invalide", "approval add --community 1 --year 20x5 --hours 4 --manager M");
+	fails(f, 2, "année invalide « 20x5 »", "approval add --community 1 --year 20x5 --hours 4 --manager M");
+	fails(f, 2, "année invalide « 1899 »", "approval list --community 1 --year 1899");
+	fails(f, 2, "année invalide « 2201 »", "hours list 1 --year 2201");
+	fails_en(f, 2, "invalid year '2025a'", "hours list 1 --year 2025a");
+	fails_en(f, 2, "invalid year ''", "approval list --community 1 --year ''");
 	fails(f, 2, "n'est pas de cette communauté", "approval add --community 1 --member 3 --year 2025 --hours 4 --manager M");
 	fails(f, 2, "année invalide", "report annual 1 1850");
 	fails(f, 2, "format inconnu", "report annual 1 2025 --format pdf");
@@ -589,31 +618,6 @@ test_activity_bad_input(void **state)
 	}
 }
 
-
-/* Runs args and asserts exit 0 and stdout equal to want (French unless lang). */
-static void
-says(fx *f, const char *lang, const char *want, const char *args)
-{
-	pxt_run r = run(f, lang, args);
-	if (r.status != 0 || strcmp(r.out, want) != 0)
-		fprintf(stderr, "command: %s\nexit %d\nstdout: %s\nwant: %s\nstderr: %s\n", args, r.status, r.out, want,
-		        r.err);
-	assert_int_equal(r.status, 0);
-	assert_string_equal(r.out, want);
-	pxt_run_free(&r);
-}
-
-/* Exit rc and stderr holding needle, in English. */
-static void
-fails_en(fx *f, int rc, const char *needle, const char *args)
-{
-	pxt_run r = run(f, "en_US.UTF-8", args);
-	if (r.status != rc || strstr(r.err, needle) == NULL)
-		fprintf(stderr, "command: %s\nexit %d (want %d)\nstderr lacks '%s': %s\n", args, r.status, rc, needle, r.err);
-	assert_int_equal(r.status, rc);
-	assert_non_null(strstr(r.err, needle));
-	pxt_run_free(&r);
-}
 
 /* One member's attendance row of `meeting show` as JSON text. */
 static char *
