@@ -372,6 +372,25 @@ member_fields_from(const node_opt *o)
 	return f;
 }
 
+/* Begins a transaction and loads the member a->pos[0] names into *m. On
+ * failure *rc holds the exit code; either way the caller aborts *txn and
+ * frees *m. */
+static px_err
+member_load(px_node *n, const node_args *a, bool write, px_txn **txn, Praxis__Member **m, int *rc)
+{
+	uint64_t id;
+	px_err err;
+	if ((err = node_txn_begin(n, write, txn, rc)) != PX_OK)
+		return err;
+	if ((err = node_resolve_member(n, *txn, a->pos[0], &id)) != PX_OK) {
+		*rc = member_ref_fail(n, err, PX_T("membre", "member"), a->pos[0]);
+		return err;
+	}
+	if ((err = node_member_get(n, *txn, id, m)) != PX_OK)
+		*rc = node_store_fail(n, err);
+	return err;
+}
+
 /* Runs the change-time checks of a member change; prints findings. */
 static px_err
 member_check(px_node *n, px_txn *txn, const Praxis__Member *m, bool add, int old_status)
@@ -461,19 +480,13 @@ member_edit(px_node *n, const node_args *a)
 		return node_fail(n, PX_EINVAL, "%s", PX_T("un membre ne change pas de communauté : ajoutez-la à l'autre",
 		                                          "a member does not move between communities: add her to the other"));
 	px_txn *txn = NULL;
-	px_err err = px_txn_begin(n->st, true, &txn);
-	if (err != PX_OK)
-		return node_store_fail(n, err);
+	px_err err;
 	int rc;
-	uint64_t id;
 	Praxis__Member *m = NULL;
 	char why[512] = "";
-	if ((err = node_resolve_member(n, txn, a->pos[0], &id)) != PX_OK) {
-		rc = member_ref_fail(n, err, PX_T("membre", "member"), a->pos[0]);
+	if (member_load(n, a, true, &txn, &m, &rc) != PX_OK)
 		goto out;
-	}
-	if ((err = node_member_get(n, txn, id, &m)) != PX_OK)
-		goto fail;
+	uint64_t id = m->id;
 	if (m->status == PRAXIS__MEMBER_STATUS__MEMBER_ERASED) {
 		rc = node_fail(n, PX_EINVAL, PX_T("le membre n° %llu a été effacé", "member #%llu was erased"),
 		               (unsigned long long)id);
@@ -904,20 +917,11 @@ member_show(px_node *n, const node_args *a)
 {
 	bool export = strcmp(a->cmd->sub, "export") == 0;
 	px_txn *txn = NULL;
-	px_err err = px_txn_begin(n->st, false, &txn);
-	if (err != PX_OK)
-		return node_store_fail(n, err);
-	uint64_t id;
+	px_err err;
 	int rc = NODE_EXIT_OK;
 	Praxis__Member *m = NULL;
-	if ((err = node_resolve_member(n, txn, a->pos[0], &id)) != PX_OK) {
-		rc = member_ref_fail(n, err, PX_T("membre", "member"), a->pos[0]);
+	if (member_load(n, a, false, &txn, &m, &rc) != PX_OK)
 		goto out;
-	}
-	if ((err = node_member_get(n, txn, id, &m)) != PX_OK) {
-		rc = node_store_fail(n, err);
-		goto out;
-	}
 	if (export) {
 		cJSON *j = NULL;
 		if ((err = member_export_json(n, txn, m, &j)) != PX_OK) {
@@ -1097,21 +1101,15 @@ static int
 member_remove(px_node *n, const node_args *a)
 {
 	px_txn *txn = NULL;
-	px_err err = px_txn_begin(n->st, true, &txn);
-	if (err != PX_OK)
-		return node_store_fail(n, err);
+	px_err err;
 	int rc = NODE_EXIT_OK;
-	uint64_t id;
 	Praxis__Member *m = NULL;
 	struct member_ids pids = {NULL, 0};
 	struct member_hours_keys hk = {NULL, 0};
 	Praxis__StatusChange *hist = NULL, **hptr = NULL;
-	if ((err = node_resolve_member(n, txn, a->pos[0], &id)) != PX_OK) {
-		rc = member_ref_fail(n, err, PX_T("membre", "member"), a->pos[0]);
+	if (member_load(n, a, true, &txn, &m, &rc) != PX_OK)
 		goto out;
-	}
-	if ((err = node_member_get(n, txn, id, &m)) != PX_OK)
-		goto fail;
+	uint64_t id = m->id;
 	if (m->status == PRAXIS__MEMBER_STATUS__MEMBER_ERASED) {
 		rc = node_fail(n, PX_EINVAL, PX_T("le membre n° %llu est déjà effacé", "member #%llu is already erased"),
 		               (unsigned long long)id);

@@ -652,9 +652,19 @@ test_member_erasure(void **state)
 	cJSON_Delete(s);
 	r = nt_run(&n, "member remove 6");
 	nt_expect(&r, 2, "remove twice");
+	assert_true(has(r.err, "le membre n° 6 est déjà effacé"));
 	pxt_run_free(&r);
 	r = nt_run(&n, "member edit 6 --family Revenante");
 	nt_expect(&r, 2, "edit erased");
+	assert_true(has(r.err, "le membre n° 6 a été effacé"));
+	pxt_run_free(&r);
+	r = nt_run_en(&n, "member edit 6 --family Revenante");
+	nt_expect(&r, 2, "edit erased, English");
+	assert_true(has(r.err, "member #6 was erased"));
+	pxt_run_free(&r);
+	r = nt_run_en(&n, "member export 60");
+	nt_expect(&r, 3, "export unknown, English");
+	assert_true(has(r.err, "unknown member '60'"));
 	pxt_run_free(&r);
 	/* The store still works after compaction. */
 	r = nt_run(&n, "member add --community CdP --family Après --first Compactage");
