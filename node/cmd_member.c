@@ -731,7 +731,8 @@ struct member_collect {
 	px_node *n;
 	px_txn *txn;
 	uint64_t member;
-	cJSON *arr;
+	cJSON *arr;                                      /* the part being read */
+	cJSON *(*row)(uint64_t member, const void *msg); /* member_collect_row's */
 };
 
 static px_err
@@ -807,54 +808,59 @@ member_collect_attendance(void *arg, px_val key, px_val val)
 	return PX_OK;
 }
 
-static px_err
-member_collect_hours(void *arg, px_val key, void *msg)
+/* One row of the hours, surveys or approvals parts: NULL when msg is not
+ * the member's (surveys and approvals are read by community). */
+static cJSON *
+member_hours_row(uint64_t member, const void *msg)
 {
-	struct member_collect *c = arg;
-	(void)key;
-	Praxis__HoursEntry *h = msg;
+	const Praxis__HoursEntry *h = msg;
+	(void)member; /* read by member */
 	cJSON *j = cJSON_CreateObject();
 	char mon[24];
 	snprintf(mon, sizeof mon, "%04d-%02d", h->month / 100, h->month % 100);
 	cJSON_AddStringToObject(j, "month", mon);
 	cJSON_AddNumberToObject(j, "hours", h->hours);
 	cJSON_AddStringToObject(j, "activity", h->activity);
-	cJSON_AddItemToArray(c->arr, j);
-	return PX_OK;
+	return j;
+}
+
+static cJSON *
+member_survey_row(uint64_t member, const void *msg)
+{
+	const Praxis__SurveyResponse *s = msg;
+	if (s->member_id != member)
+		return NULL;
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "period", s->period);
+	cJSON *ans = cJSON_AddArrayToObject(j, "answers");
+	for (size_t i = 0; i < s->n_answers; i++)
+		cJSON_AddItemToArray(ans, cJSON_CreateNumber(s->answers[i]));
+	return j;
+}
+
+static cJSON *
+member_approval_row(uint64_t member, const void *msg)
+{
+	const Praxis__Approval *a = msg;
+	if (a->member_id != member)
+		return NULL;
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddNumberToObject(j, "year", a->year);
+	cJSON_AddNumberToObject(j, "extra_hours", a->extra_hours);
+	cJSON_AddStringToObject(j, "manager", a->manager);
+	node_json_date(j, "date", a->date);
+	cJSON_AddStringToObject(j, "reason", a->reason);
+	return j;
 }
 
 static px_err
-member_collect_survey(void *arg, px_val key, void *msg)
+member_collect_row(void *arg, px_val key, void *msg)
 {
 	struct member_collect *c = arg;
 	(void)key;
-	Praxis__SurveyResponse *s = msg;
-	if (s->member_id == c->member) {
-		cJSON *j = cJSON_CreateObject();
-		cJSON_AddStringToObject(j, "period", s->period);
-		cJSON *ans = cJSON_AddArrayToObject(j, "answers");
-		for (size_t i = 0; i < s->n_answers; i++)
-			cJSON_AddItemToArray(ans, cJSON_CreateNumber(s->answers[i]));
+	cJSON *j = c->row(c->member, msg);
+	if (j != NULL)
 		cJSON_AddItemToArray(c->arr, j);
-	}
-	return PX_OK;
-}
-
-static px_err
-member_collect_approval(void *arg, px_val key, void *msg)
-{
-	struct member_collect *c = arg;
-	(void)key;
-	Praxis__Approval *a = msg;
-	if (a->member_id == c->member) {
-		cJSON *j = cJSON_CreateObject();
-		cJSON_AddNumberToObject(j, "year", a->year);
-		cJSON_AddNumberToObject(j, "extra_hours", a->extra_hours);
-		cJSON_AddStringToObject(j, "manager", a->manager);
-		node_json_date(j, "date", a->date);
-		cJSON_AddStringToObject(j, "reason", a->reason);
-		cJSON_AddItemToArray(c->arr, j);
-	}
 	return PX_OK;
 }
 
@@ -874,7 +880,7 @@ member_export_json(px_node *n, px_txn *txn, const Praxis__Member *m, cJSON **out
 		cJSON_AddStringToObject(cj, "framework", c->framework);
 		protobuf_c_message_free_unpacked(&c->base, NULL);
 	}
-	struct member_collect col = {n, txn, m->id, NULL};
+	struct member_collect col = {n, txn, m->id, NULL, NULL};
 	uint8_t k[8];
 	px_err err;
 	col.arr = cJSON_AddArrayToObject(j, "protocols");
@@ -885,21 +891,24 @@ member_export_json(px_node *n, px_txn *txn, const Praxis__Member *m, cJSON **out
 	if ((err = px_scan(txn, n->db.attendance, k, node_key_id(k, m->community_id), member_collect_attendance,
 	                   &col)) != PX_OK)
 		goto fail;
-	col.arr = cJSON_AddArrayToObject(j, "hours");
-	if ((err = node_scan(txn, n->db.hours, k, node_key_id(k, m->id),
-	                     &praxis__hours_entry__descriptor, member_collect_hours, &col)) !=
-	    PX_OK)
-		goto fail;
-	col.arr = cJSON_AddArrayToObject(j, "surveys");
-	if ((err = node_scan(txn, n->db.surveys, k, node_key_id(k, m->community_id),
-	                     &praxis__survey_response__descriptor, member_collect_survey, &col)) !=
-	    PX_OK)
-		goto fail;
-	col.arr = cJSON_AddArrayToObject(j, "approvals");
-	if ((err = node_scan(txn, n->db.approvals, k, node_key_id(k, m->community_id),
-	                     &praxis__approval__descriptor, member_collect_approval, &col)) !=
-	    PX_OK)
-		goto fail;
+	const struct {
+		const char *name;
+		px_db db;
+		uint64_t key;
+		const ProtobufCMessageDescriptor *desc;
+		cJSON *(*row)(uint64_t member, const void *msg);
+	} parts[] = {
+	    {"hours", n->db.hours, m->id, &praxis__hours_entry__descriptor, member_hours_row},
+	    {"surveys", n->db.surveys, m->community_id, &praxis__survey_response__descriptor, member_survey_row},
+	    {"approvals", n->db.approvals, m->community_id, &praxis__approval__descriptor, member_approval_row},
+	};
+	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+		col.arr = cJSON_AddArrayToObject(j, parts[i].name);
+		col.row = parts[i].row;
+		if ((err = node_scan(txn, parts[i].db, k, node_key_id(k, parts[i].key), parts[i].desc, member_collect_row,
+		                     &col)) != PX_OK)
+			goto fail;
+	}
 	char sk[40];
 	snprintf(sk, sizeof sk, "member/%llu", (unsigned long long)m->id);
 	px_val v;
