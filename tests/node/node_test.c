@@ -33,6 +33,37 @@ nt_run_en(const nt_node *n, const char *fmt, ...)
 	return r;
 }
 
+bool
+nt_has(const char *hay, const char *needle)
+{
+	return hay != NULL && strstr(hay, needle) != NULL;
+}
+
+void
+nt_ok(const nt_node *n, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	pxt_run r = nt_vrun(n, "", fmt, ap);
+	va_end(ap);
+	nt_expect(&r, 0, fmt);
+	pxt_run_free(&r);
+}
+
+void
+nt_fails(const nt_node *n, int code, const char *needle, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	pxt_run r = nt_vrun(n, "", fmt, ap);
+	va_end(ap);
+	nt_expect(&r, code, fmt);
+	if (!nt_has(r.err, needle))
+		fprintf(stderr, "%s: stderr lacks '%s':\n%s\n", fmt, needle, r.err);
+	assert_true(nt_has(r.err, needle));
+	pxt_run_free(&r);
+}
+
 void
 nt_expect(const pxt_run *r, int code, const char *what)
 {
