@@ -27,6 +27,8 @@ pxt_run nt_run_en(const nt_node *n, const char *fmt, ...) __attribute__((format(
 
 /* Runs (as nt_run) and asserts exit 0, printing the run when not. */
 void nt_ok(const nt_node *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Runs (as nt_run) and asserts exit 0 and stdout holding needle. */
+void nt_says(const nt_node *n, const char *needle, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Runs (as nt_run) and asserts exit code and stderr holding needle. */
 void nt_fails(const nt_node *n, int code, const char *needle, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

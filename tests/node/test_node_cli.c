@@ -24,10 +24,7 @@ test_init(void **state)
 	assert_int_equal(st.st_mode & 077, 0); /* secret key 0600 */
 	free(key);
 	/* Twice: refused, nothing changed. */
-	pxt_run r = nt_run(&n, "init --name Autre");
-	nt_expect(&r, 2, "init twice");
-	assert_true(nt_has(r.err, "existe déjà"));
-	pxt_run_free(&r);
+	nt_fails(&n, 2, "existe déjà", "init --name Autre");
 	cJSON *orgs = nt_json(&n, "org list");
 	assert_int_equal(cJSON_GetArraySize(orgs), 1);
 	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(orgs, 0), "name")->valuestring, "Org Test");
@@ -36,7 +33,7 @@ test_init(void **state)
 	/* Empty name and bad sector: refused, no data directory left. */
 	nt_node m = {n.dir, NULL};
 	assert_true(asprintf(&m.data, "%s/other", n.dir) > 0);
-	r = nt_run(&m, "init --name '  '");
+	pxt_run r = nt_run(&m, "init --name '  '");
 	nt_expect(&r, 2, "init empty name");
 	assert_true(nt_has(r.err, "nom"));
 	pxt_run_free(&r);
@@ -70,10 +67,7 @@ test_help_and_usage(void **state)
 	assert_true(nt_has(r.out, "member search"));
 	assert_false(nt_has(r.out, "community add"));
 	pxt_run_free(&r);
-	r = nt_run(&n, "member add --help");
-	nt_expect(&r, 0, "member add --help");
-	assert_true(nt_has(r.out, "--family"));
-	pxt_run_free(&r);
+	nt_says(&n, "--family", "member add --help");
 	r = nt_run_en(&n, "member add --help");
 	assert_true(nt_has(r.out, "Add a member."));
 	pxt_run_free(&r);
@@ -165,10 +159,7 @@ test_usage_errors(void **state)
 	assert_int_equal(cJSON_GetArraySize(m), 0);
 	cJSON_Delete(m);
 	/* --help prints the row's usage line, French or English. */
-	r = nt_run(&n, "rsvp --help");
-	nt_expect(&r, 0, "rsvp --help");
-	assert_true(nt_has(r.out, "praxis-node rsvp RENCONTRE MEMBRE confirmed|absent|none"));
-	pxt_run_free(&r);
+	nt_says(&n, "praxis-node rsvp RENCONTRE MEMBRE confirmed|absent|none", "rsvp --help");
 	r = nt_run(&n, "--lang en rsvp --help");
 	nt_expect(&r, 0, "rsvp --help en");
 	assert_true(nt_has(r.out, "praxis-node rsvp MEETING MEMBER confirmed|absent|none"));
@@ -295,10 +286,7 @@ test_org_and_community(void **state)
 	nt_expect(&r, 2, "community edit unknown framework");
 	pxt_run_free(&r);
 	nt_fails(&n, 3, "Inconnue", "community show 'Inconnue'");
-	r = nt_run(&n, "community list");
-	nt_expect(&r, 0, "community list table");
-	assert_true(nt_has(r.out, "CdP Familles"));
-	pxt_run_free(&r);
+	nt_says(&n, "CdP Familles", "community list");
 	nt_fini(&n);
 }
 
@@ -459,13 +447,10 @@ test_member_life(void **state)
 	assert_string_equal(cJSON_GetObjectItem(last, "to")->valuestring, "cancelled");
 	assert_string_equal(cJSON_GetObjectItem(last, "reason")->valuestring, "Bris de confidentialité");
 	cJSON_Delete(m);
-	pxt_run r = nt_run(&n, "member show 1");
-	nt_expect(&r, 0, "show text");
-	assert_true(nt_has(r.out, "Bris de confidentialité"));
-	pxt_run_free(&r);
+	nt_says(&n, "Bris de confidentialité", "member show 1");
 
 	/* Export: everything about her, as JSON. */
-	r = nt_run(&n, "member export 1");
+	pxt_run r = nt_run(&n, "member export 1");
 	nt_expect(&r, 0, "export");
 	cJSON *x = cJSON_Parse(r.out);
 	assert_non_null(x);

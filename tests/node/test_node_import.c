@@ -115,10 +115,7 @@ test_import_comma_multiline(void **state)
 	                  "\n"
 	                  "Ødegård,Åse,29,2,Psychoéducation,\n";
 	char *path = write_tmp(&n, "members.csv", csv, strlen(csv));
-	pxt_run r = nt_run(&n, "member import '%s' --community CdP --status active", path);
-	nt_expect(&r, 0, "import comma");
-	assert_true(nt_has(r.out, "2 membre(s) importé(s)"));
-	pxt_run_free(&r);
+	nt_says(&n, "2 membre(s) importé(s)", "member import '%s' --community CdP --status active", path);
 	cJSON *s = nt_json(&n, "member search odegard");
 	assert_int_equal(cJSON_GetArraySize(s), 1);
 	cJSON *m = cJSON_GetArrayItem(s, 0);
@@ -206,14 +203,11 @@ test_import_bad_files(void **state)
 	(void)state;
 	nt_node n;
 	setup(&n, "imp-files");
-	pxt_run r = nt_run(&n, "member import /nonexistent/x.csv --community CdP");
-	nt_expect(&r, 3, "missing file");
-	assert_true(nt_has(r.err, "/nonexistent/x.csv"));
-	pxt_run_free(&r);
+	nt_fails(&n, 3, "/nonexistent/x.csv", "member import /nonexistent/x.csv --community CdP");
 	const char *ok = "Nom;Prénom\nRoy;Anne\n";
 	char *p = write_tmp(&n, "ok.csv", ok, strlen(ok));
 	nt_fails(&n, 3, "Fantôme", "member import '%s' --community Fantôme", p);
-	r = nt_run(&n, "member import '%s'", p);
+	pxt_run r = nt_run(&n, "member import '%s'", p);
 	nt_expect(&r, 2, "no community");
 	pxt_run_free(&r);
 	free(p);
