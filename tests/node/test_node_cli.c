@@ -548,12 +548,12 @@ test_member_erasure(void **state)
 	assert_null(strstr(r.out, "LAU-2"));
 	pxt_run_free(&r);
 	/* Kept for counts only: no more signing or cancelling. */
-	r = nt_run(&n, "protocol sign 1 --as director");
-	nt_expect(&r, 2, "sign erased");
-	assert_non_null(strstr(r.err, "effacé"));
-	pxt_run_free(&r);
-	r = nt_run(&n, "protocol cancel 1 --reason 'départ'");
-	nt_expect(&r, 2, "cancel erased");
+	nt_fails(&n, 2, "le protocole 1 est celui d'un membre effacé : il ne sert plus qu'aux comptes",
+	         "protocol sign 1 --as director");
+	nt_fails(&n, 2, "le protocole 1 est celui d'un membre effacé", "protocol cancel 1 --reason 'départ'");
+	r = nt_run_en(&n, "protocol cancel 1 --reason gone");
+	nt_expect(&r, 2, "cancel erased, English");
+	assert_true(nt_has(r.err, "protocol 1 belongs to an erased member: it is kept for counts only"));
 	pxt_run_free(&r);
 	/* The others are still there, and the counts stay right. */
 	assert_true(pxt_file_contains(mdb, "Membre3", 7));

@@ -125,6 +125,31 @@ teardown(void **state)
 	return 0;
 }
 
+/* Runs args and asserts exit 0 and stdout equal to want (French unless lang). */
+static void
+says(fx *f, const char *lang, const char *want, const char *args)
+{
+	pxt_run r = run(f, lang, args);
+	if (r.status != 0 || strcmp(r.out, want) != 0)
+		fprintf(stderr, "command: %s\nexit %d\nstdout: %s\nwant: %s\nstderr: %s\n", args, r.status, r.out, want,
+		        r.err);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, want);
+	pxt_run_free(&r);
+}
+
+/* Exit rc and stderr holding needle, in English. */
+static void
+fails_en(fx *f, int rc, const char *needle, const char *args)
+{
+	pxt_run r = run(f, "en_US.UTF-8", args);
+	if (r.status != rc || strstr(r.err, needle) == NULL)
+		fprintf(stderr, "command: %s\nexit %d (want %d)\nstderr lacks '%s': %s\n", args, r.status, rc, needle, r.err);
+	assert_int_equal(r.status, rc);
+	assert_non_null(strstr(r.err, needle));
+	pxt_run_free(&r);
+}
+
 /* ------------------------------------------------------------ protocols */
 
 static void
@@ -319,8 +344,22 @@ test_protocol_bad_input(void **state)
 	char *out = stdout_of(f, "member show 1");
 	assert_non_null(strstr(out, "LAU-7 : Manquement à la confidentialité"));
 	free(out);
-	fails(f, 2, "annulé", "protocol sign 1 --as director");
-	fails(f, 2, "déjà annulé", "protocol cancel 1 --reason again");
+	fails(f, 2, "le protocole 1 est annulé", "protocol sign 1 --as director");
+	fails_en(f, 2, "protocol 1 is cancelled", "protocol sign 1 --as member");
+	fails(f, 2, "le protocole 1 est déjà annulé", "protocol cancel 1 --reason again");
+	fails_en(f, 2, "protocol 1 is already cancelled", "protocol cancel 1 --reason again");
+	/* Each protocol command names the protocol it cannot read. */
+	static const char *const cmds[] = {"protocol sign %s --as member", "protocol cancel %s --reason r",
+	                                   "protocol verify %s", "protocol show %s"};
+	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+		char cmd[128];
+		snprintf(cmd, sizeof cmd, cmds[i], "x1");
+		fails(f, 2, "numéro de protocole invalide « x1 »", cmd);
+		fails_en(f, 2, "invalid protocol number 'x1'", cmd);
+		snprintf(cmd, sizeof cmd, cmds[i], "9");
+		fails(f, 3, "protocole 9 introuvable", cmd);
+		fails_en(f, 3, "protocol 9 not found", cmd);
+	}
 	/* A new protocol is possible once the old one is cancelled. */
 	ok(f, "protocol new 1");
 }
@@ -517,31 +556,6 @@ test_meetings_and_report(void **state)
 	assert_null(strstr(h, "src="));
 	assert_null(strstr(h, "<link"));
 	free(h);
-}
-
-/* Runs args and asserts exit 0 and stdout equal to want (French unless lang). */
-static void
-says(fx *f, const char *lang, const char *want, const char *args)
-{
-	pxt_run r = run(f, lang, args);
-	if (r.status != 0 || strcmp(r.out, want) != 0)
-		fprintf(stderr, "command: %s\nexit %d\nstdout: %s\nwant: %s\nstderr: %s\n", args, r.status, r.out, want,
-		        r.err);
-	assert_int_equal(r.status, 0);
-	assert_string_equal(r.out, want);
-	pxt_run_free(&r);
-}
-
-/* Exit rc and stderr holding needle, in English. */
-static void
-fails_en(fx *f, int rc, const char *needle, const char *args)
-{
-	pxt_run r = run(f, "en_US.UTF-8", args);
-	if (r.status != rc || strstr(r.err, needle) == NULL)
-		fprintf(stderr, "command: %s\nexit %d (want %d)\nstderr lacks '%s': %s\n", args, r.status, rc, needle, r.err);
-	assert_int_equal(r.status, rc);
-	assert_non_null(strstr(r.err, needle));
-	pxt_run_free(&r);
 }
 
 static void
