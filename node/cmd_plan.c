@@ -165,14 +165,8 @@ plan_add_node(plan_build *b, const cJSON *o, int level, uint32_t parent, const c
 		return PX_EINVAL;
 	}
 	Praxis__Plan *p = b->plan;
-	if (p->n_items == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 64;
-		Praxis__PlanItem **v = realloc(p->items, cap * sizeof *v);
-		if (v == NULL)
-			return PX_ENOMEM;
-		p->items = v;
-		b->cap = cap;
-	}
+	if (node_reserve((void **)&p->items, p->n_items, &b->cap, sizeof *p->items) != PX_OK)
+		return PX_ENOMEM;
 	Praxis__PlanItem *it = malloc(sizeof *it);
 	if (it == NULL)
 		return PX_ENOMEM;

@@ -72,14 +72,8 @@ outbox_count(outbox_counts *c, const char *rule, int sev)
 			c->v[i].count++;
 			return PX_OK;
 		}
-	if (c->n == c->cap) {
-		size_t nc = c->cap ? c->cap * 2 : 16;
-		void *np = realloc(c->v, nc * sizeof *c->v);
-		if (np == NULL)
-			return PX_ENOMEM;
-		c->v = np;
-		c->cap = nc;
-	}
+	if (node_reserve((void **)&c->v, c->n, &c->cap, sizeof *c->v) != PX_OK)
+		return PX_ENOMEM;
 	c->v[c->n].rule_id = rule; /* borrowed from the findings, which outlive the build */
 	c->v[c->n].severity = sev;
 	c->v[c->n].count = 1;
@@ -100,18 +94,8 @@ outbox_ind_cb(void *arg, const char *name, double value, uint32_t population)
 	for (size_t i = 0; i < c->n; i++)
 		if (strcmp(c->v[i].name, name) == 0)
 			return; /* the report refuses duplicates: keep the first */
-	if (c->n == c->cap) {
-		size_t nc = c->cap ? c->cap * 2 : 8;
-		void *np = realloc(c->v, nc * sizeof *c->v);
-		if (np == NULL) {
-			c->oom = true;
-			return;
-		}
-		c->v = np;
-		c->cap = nc;
-	}
-	char *nm = strdup(name);
-	if (nm == NULL) {
+	char *nm = NULL;
+	if (node_reserve((void **)&c->v, c->n, &c->cap, sizeof *c->v) != PX_OK || (nm = strdup(name)) == NULL) {
 		c->oom = true;
 		return;
 	}
@@ -280,14 +264,8 @@ outbox_ids_cb(void *arg, px_val key, px_val val)
 	(void)val;
 	if (key.size != 8)
 		return PX_OK;
-	if (c->n == c->cap) {
-		size_t nc = c->cap ? c->cap * 2 : 16;
-		void *np = realloc(c->v, nc * sizeof *c->v);
-		if (np == NULL)
-			return PX_ENOMEM;
-		c->v = np;
-		c->cap = nc;
-	}
+	if (node_reserve((void **)&c->v, c->n, &c->cap, sizeof *c->v) != PX_OK)
+		return PX_ENOMEM;
 	c->v[c->n++] = px_rd64(key.data);
 	return PX_OK;
 }
@@ -335,14 +313,8 @@ outbox_keys_cb(void *arg, px_val key, px_val val)
 	praxis__outbox_entry__free_unpacked(e, NULL);
 	if (!take)
 		return PX_OK;
-	if (c->n == c->cap) {
-		size_t nc = c->cap ? c->cap * 2 : 16;
-		void *np = realloc(c->v, nc * sizeof *c->v);
-		if (np == NULL)
-			return PX_ENOMEM;
-		c->v = np;
-		c->cap = nc;
-	}
+	if (node_reserve((void **)&c->v, c->n, &c->cap, sizeof *c->v) != PX_OK)
+		return PX_ENOMEM;
 	memcpy(c->v[c->n].k, key.data, key.size);
 	c->v[c->n].len = key.size;
 	c->n++;

@@ -658,19 +658,25 @@ node_table_new(size_t ncols, const char *const *headers)
 	return t;
 }
 
+px_err
+node_reserve(void **arr, size_t n, size_t *cap, size_t elem)
+{
+	if (n < *cap)
+		return PX_OK;
+	size_t nc = *cap == 0 ? 16 : *cap * 2;
+	void *na = realloc(*arr, nc * elem);
+	if (na == NULL)
+		return PX_ENOMEM;
+	*arr = na;
+	*cap = nc;
+	return PX_OK;
+}
+
 void
 node_table_row(node_table *t, const char *const *cells)
 {
-	if (t == NULL)
+	if (t == NULL || node_reserve((void **)&t->cells, t->nrows, &t->cap, t->ncols * sizeof *t->cells) != PX_OK)
 		return;
-	if (t->nrows == t->cap) {
-		size_t nc = t->cap == 0 ? 16 : t->cap * 2;
-		char **c = realloc(t->cells, nc * t->ncols * sizeof *c);
-		if (c == NULL)
-			return;
-		t->cells = c;
-		t->cap = nc;
-	}
 	for (size_t i = 0; i < t->ncols; i++)
 		t->cells[t->nrows * t->ncols + i] = strdup(cells[i] != NULL ? cells[i] : "");
 	t->nrows++;

@@ -47,6 +47,8 @@ nt_vcheck(const nt_node *n, int code, const char *needle, const char *fmt, va_li
 	pxt_run r = nt_vrun(n, "", fmt, ap);
 	nt_expect(&r, code, fmt);
 	const char *in = code == 0 ? r.out : r.err;
+	if (in == NULL)
+		in = "";
 	if (needle != NULL && !nt_has(in, needle))
 		fprintf(stderr, "%s: %s lacks '%s':\n%s\n", fmt, code == 0 ? "stdout" : "stderr", needle, in);
 	assert_true(needle == NULL || nt_has(in, needle));
