@@ -297,7 +297,11 @@ test_protocol_bad_input(void **state)
 	ok(f, "member add --community 1 --family Sans --first Date --org 2");
 	fails(f, 2, "date de naissance", "protocol new 4");
 	fails(f, 2, "fichier de clauses invalide", "protocol new 1 --clauses /dev/null");
-	fails(f, 4, "impossible de lire", "protocol new 1 --clauses /nonexistent.json");
+	fails(f, 4, "impossible de lire /nonexistent.json : No such file or directory",
+	      "protocol new 1 --clauses /nonexistent.json");
+	fails_en(f, 4, "cannot read /nonexistent.json: No such file or directory", "protocol new 1 --clauses /nonexistent.json");
+	fails(f, 4, "impossible de lire /nonexistent.json : No such file or directory", "plan import 1 /nonexistent.json");
+	fails_en(f, 4, "cannot read /nonexistent.json: No such file or directory", "plan import 1 /nonexistent.json");
 	cJSON *j = json_of(f, "--json protocol list");
 	assert_int_equal(cJSON_GetArraySize(j), 0);
 	cJSON_Delete(j);
@@ -806,6 +810,49 @@ test_member_export(void **state)
 	cJSON_Delete(j);
 }
 
+/* A copy of src padded with trailing blank lines to about len bytes: still
+ * the same JSON, but read in several chunks. Returns its path (malloc'd). */
+static char *
+padded_copy(fx *f, const char *src, const char *name, size_t len)
+{
+	size_t n = 0;
+	char *data = pxt_read_file(src, &n);
+	assert_non_null(data);
+	char *big = malloc(len);
+	assert_non_null(big);
+	memcpy(big, data, n);
+	memset(big + n, '\n', len - n);
+	free(data);
+	char *path = NULL;
+	assert_true(asprintf(&path, "%s/%s", f->dir, name) > 0);
+	assert_true(pxt_write_file(path, big, len));
+	free(big);
+	return path;
+}
+
+/* Files larger than the readers' first buffer (the plan's 64 KiB, the
+ * clauses' 16 KiB) read whole. */
+static void
+test_large_files(void **state)
+{
+	fx *f = *state;
+	char *plan = padded_copy(f, PXT_SOURCE_DIR "/data/plans/amalgame-2020-2021.json", "plan.json", 300000);
+	char cmd[8192];
+	snprintf(cmd, sizeof cmd, "plan import 1 %s", plan);
+	ok(f, cmd);
+	cJSON *j = json_of(f, "report annual 1 2021 --format json");
+	assert_int_equal((int)num(cJSON_GetObjectItemCaseSensitive(j, "plan"), "specific_objectives", NULL), 16);
+	cJSON_Delete(j);
+	char *clauses = padded_copy(f, PXT_SOURCE_DIR "/data/protocols/laurentides.json", "clauses.json", 100000);
+	snprintf(cmd, sizeof cmd, "protocol new 1 --clauses %s", clauses);
+	ok(f, cmd);
+	j = json_of(f, "--json protocol show 1");
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "clauses")), 15);
+	cJSON_Delete(j);
+	free(plan);
+	free(clauses);
+}
+
 /* CIS-3 through the activity commands: the 25th hour of a year is refused
  * without a manager's approval (nothing stored), accepted with one. The
  * change-time check looks at the current calendar year (node_check_change
@@ -875,6 +922,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_activity_bad_input, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rsvp_attend, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_member_export, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_large_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cis3_approval, setup_cisss, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
