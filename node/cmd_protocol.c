@@ -224,33 +224,17 @@ proto_find_clauses(const char *framework)
 static px_err
 proto_read_clauses(px_node *n, const char *path, Praxis__Protocol *p, int *rc)
 {
-	FILE *f = fopen(path, "rb");
-	if (f == NULL) {
+	size_t len;
+	char *buf = node_read_file(path, SIZE_MAX, &len);
+	if (buf == NULL && errno == ENOMEM) {
+		*rc = node_store_fail(n, PX_ENOMEM);
+		return PX_ENOMEM;
+	}
+	if (buf == NULL) {
 		*rc = node_fail(n, PX_EIO, PX_T("impossible de lire %s : %s", "cannot read %s: %s"), path,
 		                strerror(errno));
 		return PX_EIO;
 	}
-	char *buf = NULL;
-	size_t cap = 0, len = 0;
-	for (;;) {
-		if (len + 4096 > cap) {
-			cap = cap ? cap * 2 : 16384;
-			char *b = realloc(buf, cap + 1);
-			if (b == NULL) {
-				free(buf);
-				fclose(f);
-				*rc = node_store_fail(n, PX_ENOMEM);
-				return PX_ENOMEM;
-			}
-			buf = b;
-		}
-		size_t got = fread(buf + len, 1, cap - len, f);
-		len += got;
-		if (got == 0)
-			break;
-	}
-	fclose(f);
-	buf[len] = '\0';
 	cJSON *j = cJSON_Parse(buf);
 	free(buf);
 	px_err err = PX_EINVAL;

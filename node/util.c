@@ -658,6 +658,37 @@ node_table_new(size_t ncols, const char *const *headers)
 	return t;
 }
 
+char *
+node_read_file(const char *path, size_t max, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (f == NULL)
+		return NULL;
+	char *buf = NULL;
+	size_t cap = 0, n = 0;
+	for (;;) {
+		if (n + 4096 > cap) {
+			cap = cap ? cap * 2 : 16384;
+			char *b = cap > max ? NULL : realloc(buf, cap + 1);
+			if (b == NULL) {
+				free(buf);
+				fclose(f);
+				errno = cap > max ? EFBIG : ENOMEM;
+				return NULL;
+			}
+			buf = b;
+		}
+		size_t got = fread(buf + n, 1, cap - n, f);
+		n += got;
+		if (got == 0)
+			break;
+	}
+	fclose(f);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
 px_err
 node_reserve(void **arr, size_t n, size_t *cap, size_t elem)
 {
