@@ -184,8 +184,12 @@ test_protocol_sign_verify(void **state)
 
 	/* Both signatures made the candidate active (LAU-1), with history. */
 	j = json_of(f, "--json member show 1");
-	char *s = cJSON_PrintUnformatted(j);
-	assert_non_null(strstr(s, "active"));
+	assert_string_equal(str(j, "status"), "active");
+	cJSON *h = cJSON_GetObjectItemCaseSensitive(j, "history");
+	assert_int_equal(cJSON_GetArraySize(h), 2);
+	char *s = cJSON_PrintUnformatted(cJSON_GetArrayItem(h, 1));
+	assert_string_equal(s, "{\"from\":\"candidate\",\"to\":\"active\",\"date\":\"2025-01-13\","
+	                       "\"reason\":\"protocole d'engagement signé\"}");
 	free(s);
 	cJSON_Delete(j);
 
@@ -348,6 +352,14 @@ test_protocol_bad_input(void **state)
 	char *out = stdout_of(f, "member show 1");
 	assert_non_null(strstr(out, "LAU-7 : Manquement à la confidentialité"));
 	free(out);
+	j = json_of(f, "--json member show 1");
+	assert_string_equal(str(j, "left"), "2025-06-01");
+	cJSON *h = cJSON_GetObjectItemCaseSensitive(j, "history");
+	char *last = cJSON_PrintUnformatted(cJSON_GetArrayItem(h, cJSON_GetArraySize(h) - 1));
+	assert_string_equal(last, "{\"from\":\"candidate\",\"to\":\"cancelled\",\"date\":\"2025-06-01\","
+	                          "\"reason\":\"LAU-7 : Manquement à la confidentialité\"}");
+	free(last);
+	cJSON_Delete(j);
 	fails(f, 2, "le protocole 1 est annulé", "protocol sign 1 --as director");
 	fails_en(f, 2, "protocol 1 is cancelled", "protocol sign 1 --as member");
 	fails(f, 2, "le protocole 1 est déjà annulé", "protocol cancel 1 --reason again");
