@@ -175,6 +175,30 @@ member_parse_status(const char *s, int *out, char *why, size_t whylen)
 	return PX_OK;
 }
 
+px_err
+member_set_status(Praxis__Member *m, Praxis__MemberStatus to, int32_t date, const char *reason)
+{
+	Praxis__StatusChange *sc = malloc(sizeof *sc);
+	if (sc == NULL)
+		return PX_ENOMEM;
+	praxis__status_change__init(sc);
+	sc->from = m->status;
+	sc->to = to;
+	sc->date = date;
+	sc->reason = strdup(reason);
+	Praxis__StatusChange **h = realloc(m->history, (m->n_history + 1) * sizeof *h);
+	if (sc->reason == NULL || h == NULL) {
+		protobuf_c_message_free_unpacked(&sc->base, NULL);
+		if (h != NULL)
+			m->history = h;
+		return PX_ENOMEM;
+	}
+	m->history = h;
+	m->history[m->n_history++] = sc;
+	m->status = to;
+	return PX_OK;
+}
+
 /* Assigns a string field, borrowed or copied. */
 static px_err
 member_set(char **field, const char *v, bool owned)
@@ -520,26 +544,9 @@ member_edit(px_node *n, const node_args *a)
 			goto out;
 		}
 		if (st != old_status) {
-			Praxis__StatusChange *sc = malloc(sizeof *sc);
-			Praxis__StatusChange **nh = realloc(m->history, (m->n_history + 1) * sizeof *nh);
-			if (nh != NULL)
-				m->history = nh;
-			if (sc == NULL || nh == NULL) {
-				free(sc);
-				err = PX_ENOMEM;
+			if ((err = member_set_status(m, (Praxis__MemberStatus)st, px_date_today(),
+			                             reason != NULL ? reason : "")) != PX_OK)
 				goto fail;
-			}
-			praxis__status_change__init(sc);
-			sc->from = (Praxis__MemberStatus)old_status;
-			sc->to = (Praxis__MemberStatus)st;
-			sc->date = px_date_today();
-			sc->reason = strdup(reason != NULL ? reason : "");
-			m->history[m->n_history++] = sc;
-			if (sc->reason == NULL) {
-				err = PX_ENOMEM;
-				goto fail;
-			}
-			m->status = (Praxis__MemberStatus)st;
 			if ((st == PRAXIS__MEMBER_STATUS__MEMBER_CANCELLED || st == PRAXIS__MEMBER_STATUS__MEMBER_ALUMNI) &&
 			    m->left == 0)
 				m->left = px_date_today();

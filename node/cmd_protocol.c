@@ -16,6 +16,7 @@
 #define _GNU_SOURCE
 #include "node.h"
 #include "canon.h"
+#include "member.h"
 #include "px_crypto.h"
 
 #include <errno.h>
@@ -574,31 +575,6 @@ out:
 	return rc;
 }
 
-/* Adds a status change to m's history and sets its status. */
-static px_err
-proto_member_status(Praxis__Member *m, Praxis__MemberStatus to, int32_t date, const char *reason)
-{
-	Praxis__StatusChange *sc = malloc(sizeof *sc);
-	if (sc == NULL)
-		return PX_ENOMEM;
-	praxis__status_change__init(sc);
-	sc->from = m->status;
-	sc->to = to;
-	sc->date = date;
-	sc->reason = strdup(reason);
-	Praxis__StatusChange **h = realloc(m->history, (m->n_history + 1) * sizeof *h);
-	if (sc->reason == NULL || h == NULL) {
-		protobuf_c_message_free_unpacked(&sc->base, NULL);
-		if (h != NULL)
-			m->history = h;
-		return PX_ENOMEM;
-	}
-	m->history = h;
-	m->history[m->n_history++] = sc;
-	m->status = to;
-	return PX_OK;
-}
-
 /* ----------------------------------------------------------- protocol sign */
 
 static int
@@ -691,7 +667,7 @@ proto_sign(px_node *n, const node_args *a)
 		/* LAU-1: both signatures make a candidate an active member. */
 		if (node_member_get(n, txn, p->member_id, &m) == PX_OK &&
 		    m->status == PRAXIS__MEMBER_STATUS__MEMBER_CANDIDATE) {
-			if ((err = proto_member_status(m, PRAXIS__MEMBER_STATUS__MEMBER_ACTIVE, date,
+			if ((err = member_set_status(m, PRAXIS__MEMBER_STATUS__MEMBER_ACTIVE, date,
 			                               "protocole d'engagement signé")) != PX_OK ||
 			    (err = node_member_put(n, txn, m)) != PX_OK) {
 				rc = node_store_fail(n, err);
@@ -1096,7 +1072,7 @@ proto_cancel(px_node *n, const node_args *a)
 		char *why = NULL;
 		if (asprintf(&why, "LAU-7 : %s", reason) < 0)
 			why = NULL;
-		err = why != NULL ? proto_member_status(m, PRAXIS__MEMBER_STATUS__MEMBER_CANCELLED, date, why) : PX_ENOMEM;
+		err = why != NULL ? member_set_status(m, PRAXIS__MEMBER_STATUS__MEMBER_CANCELLED, date, why) : PX_ENOMEM;
 		free(why);
 		if (err == PX_OK) {
 			if (m->left == 0)
