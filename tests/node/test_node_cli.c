@@ -285,7 +285,12 @@ test_org_and_community(void **state)
 	r = nt_run(&n, "community edit 2 --framework nulle-part");
 	nt_expect(&r, 2, "community edit unknown framework");
 	pxt_run_free(&r);
-	nt_fails(&n, 3, "Inconnue", "community show 'Inconnue'");
+	nt_fails(&n, 3, "communauté inconnue « Inconnue »", "community show 'Inconnue'");
+	nt_fails(&n, 3, "communauté inconnue « 9 »", "community edit 9 --region Laurentides");
+	r = nt_run_en(&n, "community edit Nowhere --region Laurentides");
+	nt_expect(&r, 3, "community edit unknown, English");
+	assert_true(nt_has(r.err, "unknown community 'Nowhere'"));
+	pxt_run_free(&r);
 	nt_says(&n, "CdP Familles", "community list");
 	nt_fini(&n);
 }
