@@ -252,6 +252,18 @@ done:
 	return rv;
 }
 
+/* Scans all of db in one read transaction. */
+static px_err
+outbox_scan_all(px_node *n, px_db db, px_scan_fn fn, void *arg)
+{
+	px_txn *txn = NULL;
+	px_err rv = px_txn_begin(n->st, false, &txn);
+	if (rv == PX_OK)
+		rv = px_scan(txn, db, NULL, 0, fn, arg);
+	px_txn_abort(txn);
+	return rv;
+}
+
 typedef struct outbox_ids {
 	uint64_t *v;
 	size_t n, cap;
@@ -276,12 +288,7 @@ outbox_build_all(px_node *n, const px_identity *id, const px_period *periods, si
 {
 	*built = *same = 0;
 	outbox_ids ids = {0};
-	px_txn *txn = NULL;
-	px_err rv = px_txn_begin(n->st, false, &txn);
-	if (rv != PX_OK)
-		return rv;
-	rv = px_scan(txn, n->db.communities, NULL, 0, outbox_ids_cb, &ids);
-	px_txn_abort(txn);
+	px_err rv = outbox_scan_all(n, n->db.communities, outbox_ids_cb, &ids);
 	for (size_t i = 0; rv == PX_OK && i < ids.n; i++)
 		for (size_t p = 0; rv == PX_OK && p < np; p++) {
 			bool changed = false;
@@ -325,12 +332,7 @@ px_err
 outbox_pending(px_node *n, outbox_key **keys, size_t *count)
 {
 	outbox_keys_ctx c = {NULL, 0, 0, true};
-	px_txn *txn = NULL;
-	px_err rv = px_txn_begin(n->st, false, &txn);
-	if (rv != PX_OK)
-		return rv;
-	rv = px_scan(txn, n->db.outbox, NULL, 0, outbox_keys_cb, &c);
-	px_txn_abort(txn);
+	px_err rv = outbox_scan_all(n, n->db.outbox, outbox_keys_cb, &c);
 	if (rv != PX_OK) {
 		free(c.v);
 		return rv;
@@ -466,12 +468,6 @@ outbox_each_cb(void *arg, px_val key, px_val val)
 px_err
 outbox_each(px_node *n, outbox_fn fn, void *arg)
 {
-	px_txn *txn = NULL;
-	px_err rv = px_txn_begin(n->st, false, &txn);
-	if (rv != PX_OK)
-		return rv;
 	outbox_each_ctx c = {fn, arg};
-	rv = px_scan(txn, n->db.outbox, NULL, 0, outbox_each_cb, &c);
-	px_txn_abort(txn);
-	return rv;
+	return outbox_scan_all(n, n->db.outbox, outbox_each_cb, &c);
 }
