@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define NT_EN "LANG=en_US.UTF-8 LC_ALL= LC_MESSAGES="
+
 static pxt_run
 nt_vrun(const nt_node *n, const char *env, const char *fmt, va_list ap)
 {
@@ -28,7 +30,7 @@ nt_run_en(const nt_node *n, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	pxt_run r = nt_vrun(n, "LANG=en_US.UTF-8 LC_ALL= LC_MESSAGES=", fmt, ap);
+	pxt_run r = nt_vrun(n, NT_EN, fmt, ap);
 	va_end(ap);
 	return r;
 }
@@ -42,9 +44,9 @@ nt_has(const char *hay, const char *needle)
 /* Runs fmt, asserts exit code and, when needle is not NULL, that the
  * stream (stdout for 0, else stderr) holds it. */
 static void
-nt_vcheck(const nt_node *n, int code, const char *needle, const char *fmt, va_list ap)
+nt_vcheck(const nt_node *n, const char *env, int code, const char *needle, const char *fmt, va_list ap)
 {
-	pxt_run r = nt_vrun(n, "", fmt, ap);
+	pxt_run r = nt_vrun(n, env, fmt, ap);
 	nt_expect(&r, code, fmt);
 	const char *in = code == 0 ? r.out : r.err;
 	if (in == NULL)
@@ -60,7 +62,7 @@ nt_ok(const nt_node *n, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	nt_vcheck(n, 0, NULL, fmt, ap);
+	nt_vcheck(n, "", 0, NULL, fmt, ap);
 	va_end(ap);
 }
 
@@ -69,7 +71,7 @@ nt_says(const nt_node *n, const char *needle, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	nt_vcheck(n, 0, needle, fmt, ap);
+	nt_vcheck(n, "", 0, needle, fmt, ap);
 	va_end(ap);
 }
 
@@ -78,7 +80,16 @@ nt_fails(const nt_node *n, int code, const char *needle, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	nt_vcheck(n, code, needle, fmt, ap);
+	nt_vcheck(n, "", code, needle, fmt, ap);
+	va_end(ap);
+}
+
+void
+nt_fails_en(const nt_node *n, int code, const char *needle, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	nt_vcheck(n, NT_EN, code, needle, fmt, ap);
 	va_end(ap);
 }
 

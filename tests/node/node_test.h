@@ -32,6 +32,9 @@ void nt_says(const nt_node *n, const char *needle, const char *fmt, ...) __attri
 /* Runs (as nt_run) and asserts exit code and stderr holding needle. */
 void nt_fails(const nt_node *n, int code, const char *needle, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* The same in English (LANG=en_US.UTF-8). */
+void nt_fails_en(const nt_node *n, int code, const char *needle, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 /* Runs with --json, checks exit 0 and parses stdout; the caller deletes. */
 cJSON *nt_json(const nt_node *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
