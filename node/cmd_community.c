@@ -97,6 +97,25 @@ comm_ref_fail(px_node *n, px_err err, const char *ref)
 	return node_store_fail(n, err);
 }
 
+/* Begins a transaction and loads the community ref names into *c. On
+ * failure *rc holds the exit code; either way the caller aborts *txn and
+ * frees *c. */
+static px_err
+comm_load(px_node *n, const char *ref, bool write, px_txn **txn, Praxis__Community **c, int *rc)
+{
+	uint64_t id;
+	px_err err;
+	if ((err = node_txn_begin(n, write, txn, rc)) != PX_OK)
+		return err;
+	if ((err = node_resolve_community(n, *txn, ref, &id)) != PX_OK) {
+		*rc = comm_ref_fail(n, err, ref);
+		return err;
+	}
+	if ((err = node_community_get(n, *txn, id, c)) != PX_OK)
+		*rc = node_store_fail(n, err);
+	return err;
+}
+
 /* Parsed and checked options, applied to a record by comm_apply. */
 typedef struct comm_in {
 	const char *framework;
@@ -347,20 +366,14 @@ comm_edit(px_node *n, const node_args *a)
 {
 	const node_opt *opts = a->opts;
 	px_txn *txn = NULL;
-	px_err err = px_txn_begin(n->st, true, &txn);
-	if (err != PX_OK)
-		return node_store_fail(n, err);
-	uint64_t id;
+	px_err err;
 	Praxis__Community *c = NULL;
 	comm_in in;
 	memset(&in, 0, sizeof in);
 	int rc;
-	if ((err = node_resolve_community(n, txn, a->pos[0], &id)) != PX_OK) {
-		rc = comm_ref_fail(n, err, a->pos[0]);
+	if (comm_load(n, a->pos[0], true, &txn, &c, &rc) != PX_OK)
 		goto out;
-	}
-	if ((err = node_community_get(n, txn, id, &c)) != PX_OK)
-		goto fail;
+	uint64_t id = c->id;
 	if ((rc = comm_check(n, txn, opts, c->framework, &in)) != NODE_EXIT_OK)
 		goto out;
 	const char *v;
@@ -478,21 +491,11 @@ static int
 comm_show(px_node *n, const node_args *a)
 {
 	px_txn *txn = NULL;
-	px_err err = px_txn_begin(n->st, false, &txn);
-	if (err != PX_OK)
-		return node_store_fail(n, err);
-	uint64_t id;
 	int rc = NODE_EXIT_OK;
 	Praxis__Community *c = NULL;
 	Praxis__Organization *host = NULL;
-	if ((err = node_resolve_community(n, txn, a->pos[0], &id)) != PX_OK) {
-		rc = comm_ref_fail(n, err, a->pos[0]);
+	if (comm_load(n, a->pos[0], false, &txn, &c, &rc) != PX_OK)
 		goto out;
-	}
-	if ((err = node_community_get(n, txn, id, &c)) != PX_OK) {
-		rc = node_store_fail(n, err);
-		goto out;
-	}
 	if (node_org_get(n, txn, c->host_org_id, &host) != PX_OK)
 		host = NULL;
 	if (n->json) {

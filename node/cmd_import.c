@@ -231,15 +231,9 @@ imp_cmp_key(const void *a, const void *b)
 static void PX_PRINTF(3, 4)
 imp_bad_row(imp_ctx *c, size_t line, const char *fmt, ...)
 {
-	if (c->n_bad == c->cap_bad) {
-		size_t nc = c->cap_bad == 0 ? 8 : c->cap_bad * 2;
-		imp_bad *nb = realloc(c->bad, nc * sizeof *nb);
-		if (nb == NULL) {
-			c->fatal = PX_ENOMEM;
-			return;
-		}
-		c->bad = nb;
-		c->cap_bad = nc;
+	if (node_reserve((void **)&c->bad, c->n_bad, &c->cap_bad, sizeof *c->bad) != PX_OK) {
+		c->fatal = PX_ENOMEM;
+		return;
 	}
 	va_list ap;
 	va_start(ap, fmt);
@@ -256,15 +250,9 @@ static void
 imp_field(void *s, size_t len, void *data)
 {
 	imp_ctx *c = data;
-	if (c->nf == c->capf) {
-		size_t nc = c->capf == 0 ? 16 : c->capf * 2;
-		char **nf = realloc(c->fields, nc * sizeof *nf);
-		if (nf == NULL) {
-			c->fatal = PX_ENOMEM;
-			return;
-		}
-		c->fields = nf;
-		c->capf = nc;
+	if (node_reserve((void **)&c->fields, c->nf, &c->capf, sizeof *c->fields) != PX_OK) {
+		c->fatal = PX_ENOMEM;
+		return;
 	}
 	if (!imp_utf8_valid(s, len))
 		c->bad_encoding = true;

@@ -176,6 +176,12 @@ meet_rsvp_name(int v)
 }
 
 static const char *
+meet_presence_name(bool present)
+{
+	return present ? PX_T("présente", "present") : PX_T("absente", "absent");
+}
+
+static const char *
 meet_rsvp_token(int v)
 {
 	return v == 1 ? "confirmed" : v == 2 ? "absent" : "none";
@@ -221,6 +227,20 @@ meet_resolve_community(px_node *n, px_txn *txn, const char *ref, uint64_t *out, 
 		*rc = node_fail(n, PX_ENOTFOUND, PX_T("communauté « %s » introuvable", "community '%s' not found"), ref);
 		return PX_ENOTFOUND;
 	}
+	return PX_OK;
+}
+
+/* A year from 1900 to 2200. */
+static px_err
+meet_parse_year(px_node *n, const char *s, int32_t *out, int *rc)
+{
+	char *end;
+	long y = strtol(s, &end, 10);
+	if (*end != '\0' || y < 1900 || y > 2200) {
+		*rc = node_fail(n, PX_EINVAL, PX_T("année invalide « %s »", "invalid year '%s'"), s);
+		return PX_EINVAL;
+	}
+	*out = (int32_t)y;
 	return PX_OK;
 }
 
@@ -521,7 +541,7 @@ meet_show_member(void *arg, px_val key, px_val val)
 			char *ids = node_fmt("%llu", (unsigned long long)mid);
 			char *h = node_fmt("%g", at->hours);
 			const char *cells[] = {ids, name ? name : "", meet_rsvp_name(at->rsvp),
-			                       at->present ? PX_T("présente", "present") : PX_T("absente", "absent"), h};
+			                       meet_presence_name(at->present), h};
 			node_table_row(s->t, cells);
 			free(ids), free(h);
 		}
@@ -652,9 +672,8 @@ out:
 /* ------------------------------------------------------------ rsvp, attend */
 
 /* Loads meeting and member, checks she belongs to the meeting's community,
- * and loads (or starts) her attendance record into *at (caller frees with
- * meet_free when *fresh is false; a fresh one lives in the caller's
- * storage `blank`). */
+ * and loads (or starts) her attendance record into *at (the caller frees
+ * all three with node_msg_free, a fresh record as well). */
 static px_err
 meet_att_prepare(px_node *n, px_txn *txn, const char *mref, const char *pref, Praxis__Meeting **m,
                  Praxis__Member **mem, Praxis__Attendance **at, int *rc)
@@ -685,8 +704,19 @@ meet_att_prepare(px_node *n, px_txn *txn, const char *mref, const char *pref, Pr
 	return err;
 }
 
+/* What rsvp or attend writes on an attendance record, read from the
+ * command line before the transaction starts. */
+struct meet_att_change {
+	bool attend;       /* attend; else rsvp */
+	Praxis__Rsvp rsvp; /* rsvp: the answer */
+	bool absent;       /* attend: she was absent */
+	double hours;      /* attend: hours present, below 0 for the meeting's duration */
+};
+
+/* rsvp and attend: writes c on the record of member a->pos[1] at meeting
+ * a->pos[0]; her attending makes the meeting held. */
 static int
-cmd_rsvp(px_node *n, const node_args *a)
+meet_att_write(px_node *n, const node_args *a, const struct meet_att_change *c)
 {
 	int rc = NODE_EXIT_OK;
 	px_txn *txn = NULL;
@@ -694,37 +724,47 @@ cmd_rsvp(px_node *n, const node_args *a)
 	Praxis__Member *mem = NULL;
 	Praxis__Attendance *at = NULL;
 	px_err err;
-	const char *w = a->pos[2];
-	Praxis__Rsvp r;
-	if (!strcmp(w, "confirmed") || !strcmp(w, "confirme") || !strcmp(w, "confirmé") || !strcmp(w, "oui") ||
-	    !strcmp(w, "yes"))
-		r = PRAXIS__RSVP__RSVP_CONFIRMED;
-	else if (!strcmp(w, "absent") || !strcmp(w, "absente") || !strcmp(w, "absence") || !strcmp(w, "non") ||
-	         !strcmp(w, "no"))
-		r = PRAXIS__RSVP__RSVP_ABSENCE_NOTIFIED;
-	else if (!strcmp(w, "none") || !strcmp(w, "aucune"))
-		r = PRAXIS__RSVP__RSVP_NONE;
-	else {
-		rc = node_fail(n, PX_EINVAL,
-		               PX_T("réponse inconnue « %s » (confirmed, absent ou none)",
-		                    "unknown answer '%s' (confirmed, absent or none)"),
-		               w);
-		goto out;
-	}
 	if (node_txn_begin(n, true, &txn, &rc) != PX_OK ||
 	    meet_att_prepare(n, txn, a->pos[0], a->pos[1], &m, &mem, &at, &rc) != PX_OK)
 		goto out;
-	at->rsvp = r;
+	if (c->attend && m->date > px_date_today()) {
+		char d[11];
+		px_date_format(m->date, d);
+		rc = node_fail(n, PX_EINVAL,
+		               PX_T("la rencontre %llu est prévue le %s : la présence se note après",
+		                    "meeting %llu is planned on %s: attendance is recorded afterwards"),
+		               (unsigned long long)m->id, d);
+		goto out;
+	}
+	char what[64];
+	if (c->attend) {
+		at->present = !c->absent;
+		at->hours = c->absent ? 0 : (c->hours >= 0 ? c->hours : m->duration_hours);
+		if (c->absent)
+			snprintf(what, sizeof what, "%s", meet_presence_name(false));
+		else
+			snprintf(what, sizeof what, "%s, %g h", meet_presence_name(true), at->hours);
+	} else {
+		at->rsvp = c->rsvp;
+		snprintf(what, sizeof what, "%s", meet_rsvp_name(c->rsvp));
+	}
 	if ((err = node_attendance_put(n, txn, m->community_id, at)) != PX_OK) {
 		rc = node_store_fail(n, err);
 		goto out;
+	}
+	if (c->attend && !c->absent && !m->held) {
+		m->held = true;
+		if ((err = node_meeting_put(n, txn, m)) != PX_OK) {
+			rc = node_store_fail(n, err);
+			goto out;
+		}
 	}
 	pxp_change ch = {.kind = PXP_CHANGE_ATTENDANCE, .member_id = mem->id, .meeting_id = m->id,
 	                 .month = m->date / 100};
 	if ((rc = node_txn_check_commit(n, &txn, m->community_id, &ch)) != NODE_EXIT_OK)
 		goto out;
 	char *msg = node_fmt(PX_T("Rencontre %llu, membre %llu : %s.", "Meeting %llu, member %llu: %s."),
-	                     (unsigned long long)m->id, (unsigned long long)mem->id, meet_rsvp_name(r));
+	                     (unsigned long long)m->id, (unsigned long long)mem->id, what);
 	meet_print_ok(n, msg, 0);
 	free(msg);
 out:
@@ -736,68 +776,37 @@ out:
 }
 
 static int
+cmd_rsvp(px_node *n, const node_args *a)
+{
+	struct meet_att_change c = {.attend = false};
+	const char *w = a->pos[2];
+	if (!strcmp(w, "confirmed") || !strcmp(w, "confirme") || !strcmp(w, "confirmé") || !strcmp(w, "oui") ||
+	    !strcmp(w, "yes"))
+		c.rsvp = PRAXIS__RSVP__RSVP_CONFIRMED;
+	else if (!strcmp(w, "absent") || !strcmp(w, "absente") || !strcmp(w, "absence") || !strcmp(w, "non") ||
+	         !strcmp(w, "no"))
+		c.rsvp = PRAXIS__RSVP__RSVP_ABSENCE_NOTIFIED;
+	else if (!strcmp(w, "none") || !strcmp(w, "aucune"))
+		c.rsvp = PRAXIS__RSVP__RSVP_NONE;
+	else
+		return node_fail(n, PX_EINVAL,
+		                 PX_T("réponse inconnue « %s » (confirmed, absent ou none)",
+		                      "unknown answer '%s' (confirmed, absent or none)"),
+		                 w);
+	return meet_att_write(n, a, &c);
+}
+
+static int
 cmd_attend(px_node *n, const node_args *a)
 {
-	int rc = NODE_EXIT_OK;
-	px_txn *txn = NULL;
-	Praxis__Meeting *m = NULL;
-	Praxis__Member *mem = NULL;
-	Praxis__Attendance *at = NULL;
-	px_err err;
-	bool absent = node_opt_get(a->opts, "absent") != NULL;
+	struct meet_att_change c = {.attend = true, .absent = node_opt_get(a->opts, "absent") != NULL, .hours = -1};
 	const char *hs = node_opt_get(a->opts, "hours");
-	double hours = -1;
-	if (hs != NULL && (node_parse_hours(hs, &hours) != PX_OK || hours > 24)) {
-		rc = node_fail(n, PX_EINVAL, PX_T("heures invalides « %s » (0 à 24)", "invalid hours '%s' (0 to 24)"), hs);
-		goto out;
-	}
-	if (absent && hs != NULL && hours > 0) {
-		rc = node_fail(n, PX_EINVAL, "%s", PX_T("--absent et des heures : choisir l'un ou l'autre",
-		                                        "--absent with hours: choose one"));
-		goto out;
-	}
-	if (node_txn_begin(n, true, &txn, &rc) != PX_OK ||
-	    meet_att_prepare(n, txn, a->pos[0], a->pos[1], &m, &mem, &at, &rc) != PX_OK)
-		goto out;
-	if (m->date > px_date_today()) {
-		char d[11];
-		px_date_format(m->date, d);
-		rc = node_fail(n, PX_EINVAL,
-		               PX_T("la rencontre %llu est prévue le %s : la présence se note après",
-		                    "meeting %llu is planned on %s: attendance is recorded afterwards"),
-		               (unsigned long long)m->id, d);
-		goto out;
-	}
-	at->present = !absent;
-	at->hours = absent ? 0 : (hours >= 0 ? hours : m->duration_hours);
-	if ((err = node_attendance_put(n, txn, m->community_id, at)) != PX_OK) {
-		rc = node_store_fail(n, err);
-		goto out;
-	}
-	if (!absent && !m->held) {
-		m->held = true;
-		if ((err = node_meeting_put(n, txn, m)) != PX_OK) {
-			rc = node_store_fail(n, err);
-			goto out;
-		}
-	}
-	pxp_change ch = {.kind = PXP_CHANGE_ATTENDANCE, .member_id = mem->id, .meeting_id = m->id,
-	                 .month = m->date / 100};
-	if ((rc = node_txn_check_commit(n, &txn, m->community_id, &ch)) != NODE_EXIT_OK)
-		goto out;
-	char *msg = absent ? node_fmt(PX_T("Rencontre %llu, membre %llu : absente.", "Meeting %llu, member %llu: absent."),
-	                              (unsigned long long)m->id, (unsigned long long)mem->id)
-	                   : node_fmt(PX_T("Rencontre %llu, membre %llu : présente, %g h.",
-	                                   "Meeting %llu, member %llu: present, %g h."),
-	                              (unsigned long long)m->id, (unsigned long long)mem->id, at->hours);
-	meet_print_ok(n, msg, 0);
-	free(msg);
-out:
-	px_txn_abort(txn);
-	node_msg_free(m);
-	node_msg_free(mem);
-	node_msg_free(at);
-	return rc;
+	if (hs != NULL && (node_parse_hours(hs, &c.hours) != PX_OK || c.hours > 24))
+		return node_fail(n, PX_EINVAL, PX_T("heures invalides « %s » (0 à 24)", "invalid hours '%s' (0 to 24)"), hs);
+	if (c.absent && hs != NULL && c.hours > 0)
+		return node_fail(n, PX_EINVAL, "%s",
+		                 PX_T("--absent et des heures : choisir l'un ou l'autre", "--absent with hours: choose one"));
+	return meet_att_write(n, a, &c);
 }
 
 /* ------------------------------------------------------------------ hours */
@@ -875,7 +884,7 @@ struct hours_acc {
 	px_node *n;
 	px_txn *txn;
 	uint64_t member;
-	int year;
+	int32_t year;
 	struct hours_month v[64];
 	size_t nv;
 };
@@ -949,15 +958,8 @@ hours_list(px_node *n, const node_args *a)
 	if (h == NULL)
 		return node_store_fail(n, PX_ENOMEM);
 	const char *ys = node_opt_get(a->opts, "year");
-	if (ys != NULL) {
-		char *end;
-		long y = strtol(ys, &end, 10);
-		if (*end != '\0' || y < 1900 || y > 2200) {
-			rc = node_fail(n, PX_EINVAL, PX_T("année invalide « %s »", "invalid year '%s'"), ys);
-			goto out;
-		}
-		h->year = (int)y;
-	}
+	if (ys != NULL && meet_parse_year(n, ys, &h->year, &rc) != PX_OK)
+		goto out;
 	if (node_txn_begin(n, false, &txn, &rc) != PX_OK || meet_load_member(n, txn, a->pos[0], &mem, &rc) != PX_OK)
 		goto out;
 	h->n = n;
@@ -1190,13 +1192,8 @@ approval_add(px_node *n, const node_args *a)
 	Praxis__Approval ap = PRAXIS__APPROVAL__INIT;
 	const char *ys = node_opt_get(a->opts, "year"), *hs = node_opt_get(a->opts, "hours"),
 	           *mgr = node_opt_get(a->opts, "manager");
-	char *end;
-	long y = strtol(ys, &end, 10);
-	if (*end != '\0' || y < 1900 || y > 2200) {
-		rc = node_fail(n, PX_EINVAL, PX_T("année invalide « %s »", "invalid year '%s'"), ys);
+	if (meet_parse_year(n, ys, &ap.year, &rc) != PX_OK)
 		goto out;
-	}
-	ap.year = (int32_t)y;
 	if (node_parse_hours(hs, &ap.extra_hours) != PX_OK || ap.extra_hours <= 0) {
 		rc = node_fail(n, PX_EINVAL, PX_T("heures supplémentaires invalides « %s » (plus de 0)",
 		                                  "invalid extra hours '%s' (above 0)"),
@@ -1255,7 +1252,7 @@ out:
 }
 
 struct approval_list {
-	int year;
+	int32_t year;
 	node_listing out;
 };
 
@@ -1300,15 +1297,8 @@ approval_list(px_node *n, const node_args *a)
 	px_err err;
 	struct approval_list l = {0};
 	const char *ys = node_opt_get(a->opts, "year");
-	if (ys != NULL) {
-		char *end;
-		long y = strtol(ys, &end, 10);
-		if (*end != '\0' || y < 1900 || y > 2200) {
-			rc = node_fail(n, PX_EINVAL, PX_T("année invalide « %s »", "invalid year '%s'"), ys);
-			goto out;
-		}
-		l.year = (int)y;
-	}
+	if (ys != NULL && meet_parse_year(n, ys, &l.year, &rc) != PX_OK)
+		goto out;
 	uint64_t cid;
 	if (node_txn_begin(n, false, &txn, &rc) != PX_OK ||
 	    meet_resolve_community(n, txn, node_opt_get(a->opts, "community"), &cid, &rc) != PX_OK)

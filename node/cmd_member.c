@@ -175,6 +175,30 @@ member_parse_status(const char *s, int *out, char *why, size_t whylen)
 	return PX_OK;
 }
 
+px_err
+member_set_status(Praxis__Member *m, Praxis__MemberStatus to, int32_t date, const char *reason)
+{
+	Praxis__StatusChange *sc = malloc(sizeof *sc);
+	if (sc == NULL)
+		return PX_ENOMEM;
+	praxis__status_change__init(sc);
+	sc->from = m->status;
+	sc->to = to;
+	sc->date = date;
+	sc->reason = strdup(reason);
+	Praxis__StatusChange **h = realloc(m->history, (m->n_history + 1) * sizeof *h);
+	if (sc->reason == NULL || h == NULL) {
+		protobuf_c_message_free_unpacked(&sc->base, NULL);
+		if (h != NULL)
+			m->history = h;
+		return PX_ENOMEM;
+	}
+	m->history = h;
+	m->history[m->n_history++] = sc;
+	m->status = to;
+	return PX_OK;
+}
+
 /* Assigns a string field, borrowed or copied. */
 static px_err
 member_set(char **field, const char *v, bool owned)
@@ -372,6 +396,25 @@ member_fields_from(const node_opt *o)
 	return f;
 }
 
+/* Begins a transaction and loads the member a->pos[0] names into *m. On
+ * failure *rc holds the exit code; either way the caller aborts *txn and
+ * frees *m. */
+static px_err
+member_load(px_node *n, const node_args *a, bool write, px_txn **txn, Praxis__Member **m, int *rc)
+{
+	uint64_t id;
+	px_err err;
+	if ((err = node_txn_begin(n, write, txn, rc)) != PX_OK)
+		return err;
+	if ((err = node_resolve_member(n, *txn, a->pos[0], &id)) != PX_OK) {
+		*rc = member_ref_fail(n, err, PX_T("membre", "member"), a->pos[0]);
+		return err;
+	}
+	if ((err = node_member_get(n, *txn, id, m)) != PX_OK)
+		*rc = node_store_fail(n, err);
+	return err;
+}
+
 /* Runs the change-time checks of a member change; prints findings. */
 static px_err
 member_check(px_node *n, px_txn *txn, const Praxis__Member *m, bool add, int old_status)
@@ -461,19 +504,13 @@ member_edit(px_node *n, const node_args *a)
 		return node_fail(n, PX_EINVAL, "%s", PX_T("un membre ne change pas de communauté : ajoutez-la à l'autre",
 		                                          "a member does not move between communities: add her to the other"));
 	px_txn *txn = NULL;
-	px_err err = px_txn_begin(n->st, true, &txn);
-	if (err != PX_OK)
-		return node_store_fail(n, err);
+	px_err err;
 	int rc;
-	uint64_t id;
 	Praxis__Member *m = NULL;
 	char why[512] = "";
-	if ((err = node_resolve_member(n, txn, a->pos[0], &id)) != PX_OK) {
-		rc = member_ref_fail(n, err, PX_T("membre", "member"), a->pos[0]);
+	if (member_load(n, a, true, &txn, &m, &rc) != PX_OK)
 		goto out;
-	}
-	if ((err = node_member_get(n, txn, id, &m)) != PX_OK)
-		goto fail;
+	uint64_t id = m->id;
 	if (m->status == PRAXIS__MEMBER_STATUS__MEMBER_ERASED) {
 		rc = node_fail(n, PX_EINVAL, PX_T("le membre n° %llu a été effacé", "member #%llu was erased"),
 		               (unsigned long long)id);
@@ -507,26 +544,9 @@ member_edit(px_node *n, const node_args *a)
 			goto out;
 		}
 		if (st != old_status) {
-			Praxis__StatusChange *sc = malloc(sizeof *sc);
-			Praxis__StatusChange **nh = realloc(m->history, (m->n_history + 1) * sizeof *nh);
-			if (nh != NULL)
-				m->history = nh;
-			if (sc == NULL || nh == NULL) {
-				free(sc);
-				err = PX_ENOMEM;
+			if ((err = member_set_status(m, (Praxis__MemberStatus)st, px_date_today(),
+			                             reason != NULL ? reason : "")) != PX_OK)
 				goto fail;
-			}
-			praxis__status_change__init(sc);
-			sc->from = (Praxis__MemberStatus)old_status;
-			sc->to = (Praxis__MemberStatus)st;
-			sc->date = px_date_today();
-			sc->reason = strdup(reason != NULL ? reason : "");
-			m->history[m->n_history++] = sc;
-			if (sc->reason == NULL) {
-				err = PX_ENOMEM;
-				goto fail;
-			}
-			m->status = (Praxis__MemberStatus)st;
 			if ((st == PRAXIS__MEMBER_STATUS__MEMBER_CANCELLED || st == PRAXIS__MEMBER_STATUS__MEMBER_ALUMNI) &&
 			    m->left == 0)
 				m->left = px_date_today();
@@ -718,7 +738,8 @@ struct member_collect {
 	px_node *n;
 	px_txn *txn;
 	uint64_t member;
-	cJSON *arr;
+	cJSON *arr;                                      /* the part being read */
+	cJSON *(*row)(uint64_t member, const void *msg); /* member_collect_row's */
 };
 
 static px_err
@@ -794,54 +815,59 @@ member_collect_attendance(void *arg, px_val key, px_val val)
 	return PX_OK;
 }
 
-static px_err
-member_collect_hours(void *arg, px_val key, void *msg)
+/* One row of the hours, surveys or approvals parts: NULL when msg is not
+ * the member's (surveys and approvals are read by community). */
+static cJSON *
+member_hours_row(uint64_t member, const void *msg)
 {
-	struct member_collect *c = arg;
-	(void)key;
-	Praxis__HoursEntry *h = msg;
+	const Praxis__HoursEntry *h = msg;
+	(void)member; /* read by member */
 	cJSON *j = cJSON_CreateObject();
 	char mon[24];
 	snprintf(mon, sizeof mon, "%04d-%02d", h->month / 100, h->month % 100);
 	cJSON_AddStringToObject(j, "month", mon);
 	cJSON_AddNumberToObject(j, "hours", h->hours);
 	cJSON_AddStringToObject(j, "activity", h->activity);
-	cJSON_AddItemToArray(c->arr, j);
-	return PX_OK;
+	return j;
+}
+
+static cJSON *
+member_survey_row(uint64_t member, const void *msg)
+{
+	const Praxis__SurveyResponse *s = msg;
+	if (s->member_id != member)
+		return NULL;
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "period", s->period);
+	cJSON *ans = cJSON_AddArrayToObject(j, "answers");
+	for (size_t i = 0; i < s->n_answers; i++)
+		cJSON_AddItemToArray(ans, cJSON_CreateNumber(s->answers[i]));
+	return j;
+}
+
+static cJSON *
+member_approval_row(uint64_t member, const void *msg)
+{
+	const Praxis__Approval *a = msg;
+	if (a->member_id != member)
+		return NULL;
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddNumberToObject(j, "year", a->year);
+	cJSON_AddNumberToObject(j, "extra_hours", a->extra_hours);
+	cJSON_AddStringToObject(j, "manager", a->manager);
+	node_json_date(j, "date", a->date);
+	cJSON_AddStringToObject(j, "reason", a->reason);
+	return j;
 }
 
 static px_err
-member_collect_survey(void *arg, px_val key, void *msg)
+member_collect_row(void *arg, px_val key, void *msg)
 {
 	struct member_collect *c = arg;
 	(void)key;
-	Praxis__SurveyResponse *s = msg;
-	if (s->member_id == c->member) {
-		cJSON *j = cJSON_CreateObject();
-		cJSON_AddStringToObject(j, "period", s->period);
-		cJSON *ans = cJSON_AddArrayToObject(j, "answers");
-		for (size_t i = 0; i < s->n_answers; i++)
-			cJSON_AddItemToArray(ans, cJSON_CreateNumber(s->answers[i]));
+	cJSON *j = c->row(c->member, msg);
+	if (j != NULL)
 		cJSON_AddItemToArray(c->arr, j);
-	}
-	return PX_OK;
-}
-
-static px_err
-member_collect_approval(void *arg, px_val key, void *msg)
-{
-	struct member_collect *c = arg;
-	(void)key;
-	Praxis__Approval *a = msg;
-	if (a->member_id == c->member) {
-		cJSON *j = cJSON_CreateObject();
-		cJSON_AddNumberToObject(j, "year", a->year);
-		cJSON_AddNumberToObject(j, "extra_hours", a->extra_hours);
-		cJSON_AddStringToObject(j, "manager", a->manager);
-		node_json_date(j, "date", a->date);
-		cJSON_AddStringToObject(j, "reason", a->reason);
-		cJSON_AddItemToArray(c->arr, j);
-	}
 	return PX_OK;
 }
 
@@ -861,7 +887,7 @@ member_export_json(px_node *n, px_txn *txn, const Praxis__Member *m, cJSON **out
 		cJSON_AddStringToObject(cj, "framework", c->framework);
 		protobuf_c_message_free_unpacked(&c->base, NULL);
 	}
-	struct member_collect col = {n, txn, m->id, NULL};
+	struct member_collect col = {n, txn, m->id, NULL, NULL};
 	uint8_t k[8];
 	px_err err;
 	col.arr = cJSON_AddArrayToObject(j, "protocols");
@@ -872,21 +898,24 @@ member_export_json(px_node *n, px_txn *txn, const Praxis__Member *m, cJSON **out
 	if ((err = px_scan(txn, n->db.attendance, k, node_key_id(k, m->community_id), member_collect_attendance,
 	                   &col)) != PX_OK)
 		goto fail;
-	col.arr = cJSON_AddArrayToObject(j, "hours");
-	if ((err = node_scan(txn, n->db.hours, k, node_key_id(k, m->id),
-	                     &praxis__hours_entry__descriptor, member_collect_hours, &col)) !=
-	    PX_OK)
-		goto fail;
-	col.arr = cJSON_AddArrayToObject(j, "surveys");
-	if ((err = node_scan(txn, n->db.surveys, k, node_key_id(k, m->community_id),
-	                     &praxis__survey_response__descriptor, member_collect_survey, &col)) !=
-	    PX_OK)
-		goto fail;
-	col.arr = cJSON_AddArrayToObject(j, "approvals");
-	if ((err = node_scan(txn, n->db.approvals, k, node_key_id(k, m->community_id),
-	                     &praxis__approval__descriptor, member_collect_approval, &col)) !=
-	    PX_OK)
-		goto fail;
+	const struct {
+		const char *name;
+		px_db db;
+		uint64_t key;
+		const ProtobufCMessageDescriptor *desc;
+		cJSON *(*row)(uint64_t member, const void *msg);
+	} parts[] = {
+	    {"hours", n->db.hours, m->id, &praxis__hours_entry__descriptor, member_hours_row},
+	    {"surveys", n->db.surveys, m->community_id, &praxis__survey_response__descriptor, member_survey_row},
+	    {"approvals", n->db.approvals, m->community_id, &praxis__approval__descriptor, member_approval_row},
+	};
+	for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+		col.arr = cJSON_AddArrayToObject(j, parts[i].name);
+		col.row = parts[i].row;
+		if ((err = node_scan(txn, parts[i].db, k, node_key_id(k, parts[i].key), parts[i].desc, member_collect_row,
+		                     &col)) != PX_OK)
+			goto fail;
+	}
 	char sk[40];
 	snprintf(sk, sizeof sk, "member/%llu", (unsigned long long)m->id);
 	px_val v;
@@ -904,20 +933,11 @@ member_show(px_node *n, const node_args *a)
 {
 	bool export = strcmp(a->cmd->sub, "export") == 0;
 	px_txn *txn = NULL;
-	px_err err = px_txn_begin(n->st, false, &txn);
-	if (err != PX_OK)
-		return node_store_fail(n, err);
-	uint64_t id;
+	px_err err;
 	int rc = NODE_EXIT_OK;
 	Praxis__Member *m = NULL;
-	if ((err = node_resolve_member(n, txn, a->pos[0], &id)) != PX_OK) {
-		rc = member_ref_fail(n, err, PX_T("membre", "member"), a->pos[0]);
+	if (member_load(n, a, false, &txn, &m, &rc) != PX_OK)
 		goto out;
-	}
-	if ((err = node_member_get(n, txn, id, &m)) != PX_OK) {
-		rc = node_store_fail(n, err);
-		goto out;
-	}
 	if (export) {
 		cJSON *j = NULL;
 		if ((err = member_export_json(n, txn, m, &j)) != PX_OK) {
@@ -1097,21 +1117,15 @@ static int
 member_remove(px_node *n, const node_args *a)
 {
 	px_txn *txn = NULL;
-	px_err err = px_txn_begin(n->st, true, &txn);
-	if (err != PX_OK)
-		return node_store_fail(n, err);
+	px_err err;
 	int rc = NODE_EXIT_OK;
-	uint64_t id;
 	Praxis__Member *m = NULL;
 	struct member_ids pids = {NULL, 0};
 	struct member_hours_keys hk = {NULL, 0};
 	Praxis__StatusChange *hist = NULL, **hptr = NULL;
-	if ((err = node_resolve_member(n, txn, a->pos[0], &id)) != PX_OK) {
-		rc = member_ref_fail(n, err, PX_T("membre", "member"), a->pos[0]);
+	if (member_load(n, a, true, &txn, &m, &rc) != PX_OK)
 		goto out;
-	}
-	if ((err = node_member_get(n, txn, id, &m)) != PX_OK)
-		goto fail;
+	uint64_t id = m->id;
 	if (m->status == PRAXIS__MEMBER_STATUS__MEMBER_ERASED) {
 		rc = node_fail(n, PX_EINVAL, PX_T("le membre n° %llu est déjà effacé", "member #%llu is already erased"),
 		               (unsigned long long)id);

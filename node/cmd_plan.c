@@ -165,14 +165,8 @@ plan_add_node(plan_build *b, const cJSON *o, int level, uint32_t parent, const c
 		return PX_EINVAL;
 	}
 	Praxis__Plan *p = b->plan;
-	if (p->n_items == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 64;
-		Praxis__PlanItem **v = realloc(p->items, cap * sizeof *v);
-		if (v == NULL)
-			return PX_ENOMEM;
-		p->items = v;
-		b->cap = cap;
-	}
+	if (node_reserve((void **)&p->items, p->n_items, &b->cap, sizeof *p->items) != PX_OK)
+		return PX_ENOMEM;
 	Praxis__PlanItem *it = malloc(sizeof *it);
 	if (it == NULL)
 		return PX_ENOMEM;
@@ -400,42 +394,6 @@ plan_print_item(const Praxis__Plan *p, size_t idx, int depth)
 
 /* ---------------------------------------------------------------- helpers */
 
-static char *
-plan_read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (f == NULL)
-		return NULL;
-	char *buf = NULL;
-	size_t cap = 0, n = 0;
-	for (;;) {
-		if (n + 4096 > cap) {
-			cap = cap ? cap * 2 : 65536;
-			if (cap > 64u << 20) { /* an action plan is never this big */
-				free(buf);
-				fclose(f);
-				errno = EFBIG;
-				return NULL;
-			}
-			char *b = realloc(buf, cap + 1);
-			if (b == NULL) {
-				free(buf);
-				fclose(f);
-				return NULL;
-			}
-			buf = b;
-		}
-		size_t got = fread(buf + n, 1, cap - n, f);
-		n += got;
-		if (got == 0)
-			break;
-	}
-	fclose(f);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-}
-
 /* Loads the community's plan (the one starting at --period-start, else the
  * latest). Prints why on failure. */
 static px_err
@@ -478,7 +436,8 @@ plan_import(px_node *n, const node_args *a)
 	px_err err;
 	const char *path = a->pos[1];
 	size_t len;
-	if ((buf = plan_read_file(path, &len)) == NULL) {
+	/* An action plan is never larger than 64 MiB. */
+	if ((buf = node_read_file(path, 64u << 20, &len)) == NULL) {
 		rc = node_fail(n, PX_EIO, PX_T("impossible de lire %s : %s", "cannot read %s: %s"), path, strerror(errno));
 		goto out;
 	}

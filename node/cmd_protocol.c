@@ -16,6 +16,7 @@
 #define _GNU_SOURCE
 #include "node.h"
 #include "canon.h"
+#include "member.h"
 #include "px_crypto.h"
 
 #include <errno.h>
@@ -131,18 +132,23 @@ proto_parse_date_opt(px_node *n, const char *s, int32_t *out, int *rc)
 	return PX_OK;
 }
 
-/* Loads protocol ref; prints the error and sets *rc on failure. */
+/* Begins a transaction (a write one when write) and loads protocol ref
+ * into *out. On failure it prints the error and sets *rc; either way the
+ * caller aborts *txn and frees *out. */
 static px_err
-proto_load(px_node *n, px_txn *txn, const char *ref, Praxis__Protocol **out, int *rc)
+proto_load(px_node *n, bool write, const char *ref, px_txn **txn, Praxis__Protocol **out, int *rc)
 {
 	uint64_t id;
+	px_err err;
+	if ((err = node_txn_begin(n, write, txn, rc)) != PX_OK)
+		return err;
 	if (!node_parse_id(ref, &id)) {
 		*rc = node_fail(n, PX_EINVAL,
 		                PX_T("numéro de protocole invalide « %s »", "invalid protocol number '%s'"),
 		                ref != NULL ? ref : "");
 		return PX_EINVAL;
 	}
-	px_err err = node_protocol_get(n, txn, id, out);
+	err = node_protocol_get(n, *txn, id, out);
 	if (err == PX_ENOTFOUND)
 		*rc = node_fail(n, err, PX_T("protocole %s introuvable", "protocol %s not found"), ref);
 	else if (err != PX_OK)
@@ -150,16 +156,21 @@ proto_load(px_node *n, px_txn *txn, const char *ref, Praxis__Protocol **out, int
 	return err;
 }
 
-/* The protocol of an erased member is kept for counts only. */
+/* A cancelled protocol (said with `cancelled`, a format taking its
+ * number), or an erased member's, kept for counts only, takes no more
+ * signatures or cancellations. */
 static bool
-proto_refuse_erased(px_node *n, const Praxis__Protocol *p, int *rc)
+proto_refuse_closed(px_node *n, const Praxis__Protocol *p, const char *cancelled, int *rc)
 {
-	if (!p->erased)
+	if (p->status == PRAXIS__PROTOCOL_STATUS__PROTOCOL_CANCELLED)
+		*rc = node_fail(n, PX_EPRECOND, cancelled, (unsigned long long)p->id);
+	else if (p->erased)
+		*rc = node_fail(n, PX_EPRECOND,
+		                PX_T("le protocole %llu est celui d'un membre effacé : il ne sert plus qu'aux comptes",
+		                     "protocol %llu belongs to an erased member: it is kept for counts only"),
+		                (unsigned long long)p->id);
+	else
 		return false;
-	*rc = node_fail(n, PX_EPRECOND,
-	                PX_T("le protocole %llu est celui d'un membre effacé : il ne sert plus qu'aux comptes",
-	                     "protocol %llu belongs to an erased member: it is kept for counts only"),
-	                (unsigned long long)p->id);
 	return true;
 }
 
@@ -214,33 +225,17 @@ proto_find_clauses(const char *framework)
 static px_err
 proto_read_clauses(px_node *n, const char *path, Praxis__Protocol *p, int *rc)
 {
-	FILE *f = fopen(path, "rb");
-	if (f == NULL) {
+	size_t len;
+	char *buf = node_read_file(path, SIZE_MAX, &len);
+	if (buf == NULL && errno == ENOMEM) {
+		*rc = node_store_fail(n, PX_ENOMEM);
+		return PX_ENOMEM;
+	}
+	if (buf == NULL) {
 		*rc = node_fail(n, PX_EIO, PX_T("impossible de lire %s : %s", "cannot read %s: %s"), path,
 		                strerror(errno));
 		return PX_EIO;
 	}
-	char *buf = NULL;
-	size_t cap = 0, len = 0;
-	for (;;) {
-		if (len + 4096 > cap) {
-			cap = cap ? cap * 2 : 16384;
-			char *b = realloc(buf, cap + 1);
-			if (b == NULL) {
-				free(buf);
-				fclose(f);
-				*rc = node_store_fail(n, PX_ENOMEM);
-				return PX_ENOMEM;
-			}
-			buf = b;
-		}
-		size_t got = fread(buf + len, 1, cap - len, f);
-		len += got;
-		if (got == 0)
-			break;
-	}
-	fclose(f);
-	buf[len] = '\0';
 	cJSON *j = cJSON_Parse(buf);
 	free(buf);
 	px_err err = PX_EINVAL;
@@ -580,31 +575,6 @@ out:
 	return rc;
 }
 
-/* Adds a status change to m's history and sets its status. */
-static px_err
-proto_member_status(Praxis__Member *m, Praxis__MemberStatus to, int32_t date, const char *reason)
-{
-	Praxis__StatusChange *sc = malloc(sizeof *sc);
-	if (sc == NULL)
-		return PX_ENOMEM;
-	praxis__status_change__init(sc);
-	sc->from = m->status;
-	sc->to = to;
-	sc->date = date;
-	sc->reason = strdup(reason);
-	Praxis__StatusChange **h = realloc(m->history, (m->n_history + 1) * sizeof *h);
-	if (sc->reason == NULL || h == NULL) {
-		protobuf_c_message_free_unpacked(&sc->base, NULL);
-		if (h != NULL)
-			m->history = h;
-		return PX_ENOMEM;
-	}
-	m->history = h;
-	m->history[m->n_history++] = sc;
-	m->status = to;
-	return PX_OK;
-}
-
 /* ----------------------------------------------------------- protocol sign */
 
 static int
@@ -649,16 +619,8 @@ proto_sign(px_node *n, const node_args *a)
 	bool member = strcmp(signer, NODE_SIGNER_MEMBER) == 0;
 	bool created = false;
 	for (int pass = 0; pass < 2; pass++) {
-		if (node_txn_begin(n, pass == 1, &txn, &rc) != PX_OK)
-			goto out;
-		if (proto_load(n, txn, a->pos[0], &p, &rc) != PX_OK)
-			goto out;
-		if (p->status == PRAXIS__PROTOCOL_STATUS__PROTOCOL_CANCELLED) {
-			rc = node_fail(n, PX_EPRECOND, PX_T("le protocole %llu est annulé", "protocol %llu is cancelled"),
-			               (unsigned long long)p->id);
-			goto out;
-		}
-		if (proto_refuse_erased(n, p, &rc))
+		if (proto_load(n, pass == 1, a->pos[0], &txn, &p, &rc) != PX_OK ||
+		    proto_refuse_closed(n, p, PX_T("le protocole %llu est annulé", "protocol %llu is cancelled"), &rc))
 			goto out;
 		if (pass == 1)
 			break;
@@ -705,7 +667,7 @@ proto_sign(px_node *n, const node_args *a)
 		/* LAU-1: both signatures make a candidate an active member. */
 		if (node_member_get(n, txn, p->member_id, &m) == PX_OK &&
 		    m->status == PRAXIS__MEMBER_STATUS__MEMBER_CANDIDATE) {
-			if ((err = proto_member_status(m, PRAXIS__MEMBER_STATUS__MEMBER_ACTIVE, date,
+			if ((err = member_set_status(m, PRAXIS__MEMBER_STATUS__MEMBER_ACTIVE, date,
 			                               "protocole d'engagement signé")) != PX_OK ||
 			    (err = node_member_put(n, txn, m)) != PX_OK) {
 				rc = node_store_fail(n, err);
@@ -822,9 +784,7 @@ proto_verify(px_node *n, const node_args *a)
 	int rc = NODE_EXIT_OK;
 	px_txn *txn = NULL;
 	Praxis__Protocol *p = NULL;
-	if (node_txn_begin(n, false, &txn, &rc) != PX_OK)
-		goto out;
-	if (proto_load(n, txn, a->pos[0], &p, &rc) != PX_OK)
+	if (proto_load(n, false, a->pos[0], &txn, &p, &rc) != PX_OK)
 		goto out;
 	proto_sig_state ms = proto_sig_check(n, txn, p, NODE_SIGNER_MEMBER);
 	proto_sig_state ds = proto_sig_check(n, txn, p, NODE_SIGNER_DIRECTOR);
@@ -937,9 +897,7 @@ proto_show(px_node *n, const node_args *a)
 	int rc = NODE_EXIT_OK;
 	px_txn *txn = NULL;
 	Praxis__Protocol *p = NULL;
-	if (node_txn_begin(n, false, &txn, &rc) != PX_OK)
-		goto out;
-	if (proto_load(n, txn, a->pos[0], &p, &rc) != PX_OK)
+	if (proto_load(n, false, a->pos[0], &txn, &p, &rc) != PX_OK)
 		goto out;
 	if (n->json) {
 		node_json_print(proto_json(n, txn, p));
@@ -1096,16 +1054,9 @@ proto_cancel(px_node *n, const node_args *a)
 	int32_t date;
 	if (proto_parse_date_opt(n, node_opt_get(a->opts, "date"), &date, &rc) != PX_OK)
 		goto out;
-	if (node_txn_begin(n, true, &txn, &rc) != PX_OK)
-		goto out;
-	if (proto_load(n, txn, a->pos[0], &p, &rc) != PX_OK)
-		goto out;
-	if (p->status == PRAXIS__PROTOCOL_STATUS__PROTOCOL_CANCELLED) {
-		rc = node_fail(n, PX_EPRECOND, PX_T("le protocole %llu est déjà annulé", "protocol %llu is already cancelled"),
-		               (unsigned long long)p->id);
-		goto out;
-	}
-	if (proto_refuse_erased(n, p, &rc))
+	if (proto_load(n, true, a->pos[0], &txn, &p, &rc) != PX_OK ||
+	    proto_refuse_closed(n, p, PX_T("le protocole %llu est déjà annulé", "protocol %llu is already cancelled"),
+	                        &rc))
 		goto out;
 	p->status = PRAXIS__PROTOCOL_STATUS__PROTOCOL_CANCELLED;
 	proto_set_str(&p->cancel_reason, reason);
@@ -1121,7 +1072,7 @@ proto_cancel(px_node *n, const node_args *a)
 		char *why = NULL;
 		if (asprintf(&why, "LAU-7 : %s", reason) < 0)
 			why = NULL;
-		err = why != NULL ? proto_member_status(m, PRAXIS__MEMBER_STATUS__MEMBER_CANCELLED, date, why) : PX_ENOMEM;
+		err = why != NULL ? member_set_status(m, PRAXIS__MEMBER_STATUS__MEMBER_CANCELLED, date, why) : PX_ENOMEM;
 		free(why);
 		if (err == PX_OK) {
 			if (m->left == 0)

@@ -95,15 +95,9 @@ rep_member_fn(void *arg, px_val key, px_val val)
 		return PX_OK;
 	if (err != PX_OK)
 		return err;
-	if (r->nmem == r->capmem) {
-		size_t cap = r->capmem ? r->capmem * 2 : 64;
-		rep_member *v = realloc(r->mem, cap * sizeof *v);
-		if (v == NULL) {
-			node_msg_free(m);
-			return PX_ENOMEM;
-		}
-		r->mem = v;
-		r->capmem = cap;
+	if (node_reserve((void **)&r->mem, r->nmem, &r->capmem, sizeof *r->mem) != PX_OK) {
+		node_msg_free(m);
+		return PX_ENOMEM;
 	}
 	rep_member *x = &r->mem[r->nmem++];
 	x->id = m->id;

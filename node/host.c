@@ -91,14 +91,8 @@ node_findings_fini(node_findings *f)
 static px_err
 host_add(node_findings *out, const px_plugin_finding *pf)
 {
-	if (out->n == out->cap) {
-		size_t nc = out->cap == 0 ? 8 : out->cap * 2;
-		node_finding *nv = realloc(out->v, nc * sizeof *nv);
-		if (nv == NULL)
-			return PX_ENOMEM;
-		out->v = nv;
-		out->cap = nc;
-	}
+	if (node_reserve((void **)&out->v, out->n, &out->cap, sizeof *out->v) != PX_OK)
+		return PX_ENOMEM;
 	node_finding *f = &out->v[out->n];
 	memset(f, 0, sizeof *f);
 	px_strlcpy(f->rule_id, pf->rule_id != NULL ? pf->rule_id : "?", sizeof f->rule_id);

@@ -1,6 +1,7 @@
 /*
  * member.h - member validation shared by `member add|edit` and
- * `member import` (node engineer's internal header).
+ * `member import`, and the status changes of `member edit` and
+ * `protocol sign|cancel` (node engineer's internal header).
  */
 #ifndef NODE_MEMBER_H
 #define NODE_MEMBER_H
@@ -29,6 +30,11 @@ void member_orgs_free(member_orgs *o);
  */
 px_err member_fill(px_node *n, px_txn *txn, const member_fields *f, Praxis__Member *m, bool add,
                    bool owned, member_orgs *orgs, char *why, size_t whylen) PX_NODISCARD;
+
+/* Adds the change to status `to` (on date, for reason, copied) to m's
+ * history and sets m's status; m is an unpacked message. PX_ENOMEM leaves
+ * the status as it was. */
+px_err member_set_status(Praxis__Member *m, Praxis__MemberStatus to, int32_t date, const char *reason) PX_NODISCARD;
 
 /* Parses a status word; on error why is filled. ERASED is refused (that
  * is `member remove`). */

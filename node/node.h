@@ -281,6 +281,17 @@ const char *node_role_token(int v);
 const char *node_sector_token(int v);
 const char *node_fac_role_token(int v);
 
+/* ---- growing arrays ----
+ * Makes room for element n of *arr (elem bytes each) with *cap elements
+ * allocated, doubling from 16; *arr is realloc'd (the caller frees it) and
+ * is left as it was on PX_ENOMEM. Pass the array as (void **)&v. */
+px_err node_reserve(void **arr, size_t n, size_t *cap, size_t elem) PX_NODISCARD;
+
+/* The whole file at path, NUL-terminated, malloc'd (the caller frees);
+ * *len gets its size. NULL with errno set when it cannot be read, or is
+ * larger than about max bytes (EFBIG; SIZE_MAX for no bound). */
+char *node_read_file(const char *path, size_t max, size_t *len);
+
 /* ---- validation ---- */
 /* "14/03", "14-03", "14/03/1980" (year ignored): day and month, 31/02 refused. */
 px_err node_parse_birth(const char *s, int32_t *day, int32_t *month) PX_NODISCARD;

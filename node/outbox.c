@@ -72,14 +72,8 @@ outbox_count(outbox_counts *c, const char *rule, int sev)
 			c->v[i].count++;
 			return PX_OK;
 		}
-	if (c->n == c->cap) {
-		size_t nc = c->cap ? c->cap * 2 : 16;
-		void *np = realloc(c->v, nc * sizeof *c->v);
-		if (np == NULL)
-			return PX_ENOMEM;
-		c->v = np;
-		c->cap = nc;
-	}
+	if (node_reserve((void **)&c->v, c->n, &c->cap, sizeof *c->v) != PX_OK)
+		return PX_ENOMEM;
 	c->v[c->n].rule_id = rule; /* borrowed from the findings, which outlive the build */
 	c->v[c->n].severity = sev;
 	c->v[c->n].count = 1;
@@ -100,18 +94,8 @@ outbox_ind_cb(void *arg, const char *name, double value, uint32_t population)
 	for (size_t i = 0; i < c->n; i++)
 		if (strcmp(c->v[i].name, name) == 0)
 			return; /* the report refuses duplicates: keep the first */
-	if (c->n == c->cap) {
-		size_t nc = c->cap ? c->cap * 2 : 8;
-		void *np = realloc(c->v, nc * sizeof *c->v);
-		if (np == NULL) {
-			c->oom = true;
-			return;
-		}
-		c->v = np;
-		c->cap = nc;
-	}
-	char *nm = strdup(name);
-	if (nm == NULL) {
+	char *nm = NULL;
+	if (node_reserve((void **)&c->v, c->n, &c->cap, sizeof *c->v) != PX_OK || (nm = strdup(name)) == NULL) {
 		c->oom = true;
 		return;
 	}
@@ -268,6 +252,18 @@ done:
 	return rv;
 }
 
+/* Scans all of db in one read transaction. */
+static px_err
+outbox_scan_all(px_node *n, px_db db, px_scan_fn fn, void *arg)
+{
+	px_txn *txn = NULL;
+	px_err rv = px_txn_begin(n->st, false, &txn);
+	if (rv == PX_OK)
+		rv = px_scan(txn, db, NULL, 0, fn, arg);
+	px_txn_abort(txn);
+	return rv;
+}
+
 typedef struct outbox_ids {
 	uint64_t *v;
 	size_t n, cap;
@@ -280,14 +276,8 @@ outbox_ids_cb(void *arg, px_val key, px_val val)
 	(void)val;
 	if (key.size != 8)
 		return PX_OK;
-	if (c->n == c->cap) {
-		size_t nc = c->cap ? c->cap * 2 : 16;
-		void *np = realloc(c->v, nc * sizeof *c->v);
-		if (np == NULL)
-			return PX_ENOMEM;
-		c->v = np;
-		c->cap = nc;
-	}
+	if (node_reserve((void **)&c->v, c->n, &c->cap, sizeof *c->v) != PX_OK)
+		return PX_ENOMEM;
 	c->v[c->n++] = px_rd64(key.data);
 	return PX_OK;
 }
@@ -298,12 +288,7 @@ outbox_build_all(px_node *n, const px_identity *id, const px_period *periods, si
 {
 	*built = *same = 0;
 	outbox_ids ids = {0};
-	px_txn *txn = NULL;
-	px_err rv = px_txn_begin(n->st, false, &txn);
-	if (rv != PX_OK)
-		return rv;
-	rv = px_scan(txn, n->db.communities, NULL, 0, outbox_ids_cb, &ids);
-	px_txn_abort(txn);
+	px_err rv = outbox_scan_all(n, n->db.communities, outbox_ids_cb, &ids);
 	for (size_t i = 0; rv == PX_OK && i < ids.n; i++)
 		for (size_t p = 0; rv == PX_OK && p < np; p++) {
 			bool changed = false;
@@ -335,14 +320,8 @@ outbox_keys_cb(void *arg, px_val key, px_val val)
 	praxis__outbox_entry__free_unpacked(e, NULL);
 	if (!take)
 		return PX_OK;
-	if (c->n == c->cap) {
-		size_t nc = c->cap ? c->cap * 2 : 16;
-		void *np = realloc(c->v, nc * sizeof *c->v);
-		if (np == NULL)
-			return PX_ENOMEM;
-		c->v = np;
-		c->cap = nc;
-	}
+	if (node_reserve((void **)&c->v, c->n, &c->cap, sizeof *c->v) != PX_OK)
+		return PX_ENOMEM;
 	memcpy(c->v[c->n].k, key.data, key.size);
 	c->v[c->n].len = key.size;
 	c->n++;
@@ -353,12 +332,7 @@ px_err
 outbox_pending(px_node *n, outbox_key **keys, size_t *count)
 {
 	outbox_keys_ctx c = {NULL, 0, 0, true};
-	px_txn *txn = NULL;
-	px_err rv = px_txn_begin(n->st, false, &txn);
-	if (rv != PX_OK)
-		return rv;
-	rv = px_scan(txn, n->db.outbox, NULL, 0, outbox_keys_cb, &c);
-	px_txn_abort(txn);
+	px_err rv = outbox_scan_all(n, n->db.outbox, outbox_keys_cb, &c);
 	if (rv != PX_OK) {
 		free(c.v);
 		return rv;
@@ -494,12 +468,6 @@ outbox_each_cb(void *arg, px_val key, px_val val)
 px_err
 outbox_each(px_node *n, outbox_fn fn, void *arg)
 {
-	px_txn *txn = NULL;
-	px_err rv = px_txn_begin(n->st, false, &txn);
-	if (rv != PX_OK)
-		return rv;
 	outbox_each_ctx c = {fn, arg};
-	rv = px_scan(txn, n->db.outbox, NULL, 0, outbox_each_cb, &c);
-	px_txn_abort(txn);
-	return rv;
+	return outbox_scan_all(n, n->db.outbox, outbox_each_cb, &c);
 }

@@ -658,19 +658,56 @@ node_table_new(size_t ncols, const char *const *headers)
 	return t;
 }
 
+char *
+node_read_file(const char *path, size_t max, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (f == NULL)
+		return NULL;
+	char *buf = NULL;
+	size_t cap = 0, n = 0;
+	for (;;) {
+		if (n + 4096 > cap) {
+			cap = cap ? cap * 2 : 16384;
+			char *b = cap > max ? NULL : realloc(buf, cap + 1);
+			if (b == NULL) {
+				free(buf);
+				fclose(f);
+				errno = cap > max ? EFBIG : ENOMEM;
+				return NULL;
+			}
+			buf = b;
+		}
+		size_t got = fread(buf + n, 1, cap - n, f);
+		n += got;
+		if (got == 0)
+			break;
+	}
+	fclose(f);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+}
+
+px_err
+node_reserve(void **arr, size_t n, size_t *cap, size_t elem)
+{
+	if (n < *cap)
+		return PX_OK;
+	size_t nc = *cap == 0 ? 16 : *cap * 2;
+	void *na = realloc(*arr, nc * elem);
+	if (na == NULL)
+		return PX_ENOMEM;
+	*arr = na;
+	*cap = nc;
+	return PX_OK;
+}
+
 void
 node_table_row(node_table *t, const char *const *cells)
 {
-	if (t == NULL)
+	if (t == NULL || node_reserve((void **)&t->cells, t->nrows, &t->cap, t->ncols * sizeof *t->cells) != PX_OK)
 		return;
-	if (t->nrows == t->cap) {
-		size_t nc = t->cap == 0 ? 16 : t->cap * 2;
-		char **c = realloc(t->cells, nc * t->ncols * sizeof *c);
-		if (c == NULL)
-			return;
-		t->cells = c;
-		t->cap = nc;
-	}
 	for (size_t i = 0; i < t->ncols; i++)
 		t->cells[t->nrows * t->ncols + i] = strdup(cells[i] != NULL ? cells[i] : "");
 	t->nrows++;

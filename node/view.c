@@ -40,14 +40,8 @@ struct node_view {
 static void *
 view_push(void **arr, size_t *n, size_t *cap, size_t elem)
 {
-	if (*n == *cap) {
-		size_t nc = *cap == 0 ? 16 : *cap * 2;
-		void *na = realloc(*arr, nc * elem);
-		if (na == NULL)
-			return NULL;
-		*arr = na;
-		*cap = nc;
-	}
+	if (node_reserve(arr, *n, cap, elem) != PX_OK)
+		return NULL;
 	void *e = (char *)*arr + (*n)++ * elem;
 	memset(e, 0, elem);
 	return e;

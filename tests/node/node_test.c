@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define NT_EN "LANG=en_US.UTF-8 LC_ALL= LC_MESSAGES="
+
 static pxt_run
 nt_vrun(const nt_node *n, const char *env, const char *fmt, va_list ap)
 {
@@ -28,9 +30,67 @@ nt_run_en(const nt_node *n, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	pxt_run r = nt_vrun(n, "LANG=en_US.UTF-8 LC_ALL= LC_MESSAGES=", fmt, ap);
+	pxt_run r = nt_vrun(n, NT_EN, fmt, ap);
 	va_end(ap);
 	return r;
+}
+
+bool
+nt_has(const char *hay, const char *needle)
+{
+	return hay != NULL && strstr(hay, needle) != NULL;
+}
+
+/* Runs fmt, asserts exit code and, when needle is not NULL, that the
+ * stream (stdout for 0, else stderr) holds it. */
+static void
+nt_vcheck(const nt_node *n, const char *env, int code, const char *needle, const char *fmt, va_list ap)
+{
+	pxt_run r = nt_vrun(n, env, fmt, ap);
+	nt_expect(&r, code, fmt);
+	const char *in = code == 0 ? r.out : r.err;
+	if (in == NULL)
+		in = "";
+	if (needle != NULL && !nt_has(in, needle))
+		fprintf(stderr, "%s: %s lacks '%s':\n%s\n", fmt, code == 0 ? "stdout" : "stderr", needle, in);
+	assert_true(needle == NULL || nt_has(in, needle));
+	pxt_run_free(&r);
+}
+
+void
+nt_ok(const nt_node *n, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	nt_vcheck(n, "", 0, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void
+nt_says(const nt_node *n, const char *needle, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	nt_vcheck(n, "", 0, needle, fmt, ap);
+	va_end(ap);
+}
+
+void
+nt_fails(const nt_node *n, int code, const char *needle, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	nt_vcheck(n, "", code, needle, fmt, ap);
+	va_end(ap);
+}
+
+void
+nt_fails_en(const nt_node *n, int code, const char *needle, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	nt_vcheck(n, NT_EN, code, needle, fmt, ap);
+	va_end(ap);
 }
 
 void

@@ -11,12 +11,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static bool
-has(const char *hay, const char *needle)
-{
-	return hay != NULL && strstr(hay, needle) != NULL;
-}
-
 static void
 test_init(void **state)
 {
@@ -30,10 +24,7 @@ test_init(void **state)
 	assert_int_equal(st.st_mode & 077, 0); /* secret key 0600 */
 	free(key);
 	/* Twice: refused, nothing changed. */
-	pxt_run r = nt_run(&n, "init --name Autre");
-	nt_expect(&r, 2, "init twice");
-	assert_true(has(r.err, "existe déjà"));
-	pxt_run_free(&r);
+	nt_fails(&n, 2, "existe déjà", "init --name Autre");
 	cJSON *orgs = nt_json(&n, "org list");
 	assert_int_equal(cJSON_GetArraySize(orgs), 1);
 	assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(orgs, 0), "name")->valuestring, "Org Test");
@@ -42,19 +33,19 @@ test_init(void **state)
 	/* Empty name and bad sector: refused, no data directory left. */
 	nt_node m = {n.dir, NULL};
 	assert_true(asprintf(&m.data, "%s/other", n.dir) > 0);
-	r = nt_run(&m, "init --name '  '");
+	pxt_run r = nt_run(&m, "init --name '  '");
 	nt_expect(&r, 2, "init empty name");
-	assert_true(has(r.err, "nom"));
+	assert_true(nt_has(r.err, "nom"));
 	pxt_run_free(&r);
 	r = nt_run(&m, "init --name X --sector galactique");
 	nt_expect(&r, 2, "init bad sector");
-	assert_true(has(r.err, "galactique"));
+	assert_true(nt_has(r.err, "galactique"));
 	pxt_run_free(&r);
 	assert_int_not_equal(access(m.data, F_OK), 0);
 	/* Every other command before init: not found, with the way out. */
 	r = nt_run(&m, "member list");
 	nt_expect(&r, 3, "before init");
-	assert_true(has(r.err, "praxis-node init"));
+	assert_true(nt_has(r.err, "praxis-node init"));
 	pxt_run_free(&r);
 	free(m.data);
 	nt_fini(&n);
@@ -68,29 +59,20 @@ test_help_and_usage(void **state)
 	nt_init(&n, "node-help");
 	pxt_run r = nt_run(&n, "--help");
 	nt_expect(&r, 0, "--help");
-	assert_true(has(r.out, "member import"));
-	assert_true(has(r.out, "Codes de sortie"));
+	assert_true(nt_has(r.out, "member import"));
+	assert_true(nt_has(r.out, "Codes de sortie"));
 	pxt_run_free(&r);
 	r = nt_run(&n, "member --help");
 	nt_expect(&r, 0, "member --help");
-	assert_true(has(r.out, "member search"));
-	assert_false(has(r.out, "community add"));
+	assert_true(nt_has(r.out, "member search"));
+	assert_false(nt_has(r.out, "community add"));
 	pxt_run_free(&r);
-	r = nt_run(&n, "member add --help");
-	nt_expect(&r, 0, "member add --help");
-	assert_true(has(r.out, "--family"));
-	pxt_run_free(&r);
+	nt_says(&n, "--family", "member add --help");
 	r = nt_run_en(&n, "member add --help");
-	assert_true(has(r.out, "Add a member."));
+	assert_true(nt_has(r.out, "Add a member."));
 	pxt_run_free(&r);
-	r = nt_run(&n, "frobnicate");
-	nt_expect(&r, 1, "unknown command");
-	assert_true(has(r.err, "frobnicate"));
-	pxt_run_free(&r);
-	r = nt_run(&n, "member add --community 1 --family A --first B --colour blue");
-	nt_expect(&r, 1, "unknown option");
-	assert_true(has(r.err, "--colour"));
-	pxt_run_free(&r);
+	nt_fails(&n, 1, "frobnicate", "frobnicate");
+	nt_fails(&n, 1, "--colour", "member add --community 1 --family A --first B --colour blue");
 	nt_fini(&n);
 }
 
@@ -104,12 +86,9 @@ test_usage_errors(void **state)
 	(void)state;
 	nt_node n;
 	nt_init(&n, "node-usage");
-	pxt_run r = nt_run(&n, "community add --name 'CdP U' --framework laurentides");
-	nt_expect(&r, 0, "community add");
-	pxt_run_free(&r);
-	r = nt_run(&n, "member add --community 1 --family Tremblay --first Anne");
-	nt_expect(&r, 0, "member add");
-	pxt_run_free(&r);
+	nt_ok(&n, "community add --name 'CdP U' --framework laurentides");
+	nt_ok(&n, "member add --community 1 --family Tremblay --first Anne");
+	pxt_run r;
 	static const struct {
 		const char *args, *fr, *en;
 	} bad[] = {
@@ -157,7 +136,7 @@ test_usage_errors(void **state)
 			    : en == 1 ? nt_run_en(&n, "%s", bad[i].args)
 			              : nt_run(&n, "--lang en %s", bad[i].args);
 			nt_expect(&r, 1, bad[i].args);
-			if (!has(r.err, en ? bad[i].en : bad[i].fr))
+			if (!nt_has(r.err, en ? bad[i].en : bad[i].fr))
 				fail_msg("%s (%s): expected \"%s\" in: %s", bad[i].args, en ? "en" : "fr",
 				         en ? bad[i].en : bad[i].fr, r.err);
 			assert_true(r.out == NULL || r.out[0] == '\0');
@@ -166,10 +145,10 @@ test_usage_errors(void **state)
 	}
 	/* Usage lines, not parser messages, end with the way to the help. */
 	r = nt_run(&n, "rsvp 1");
-	assert_true(has(r.err, "Voir « praxis-node --help »."));
+	assert_true(nt_has(r.err, "Voir « praxis-node --help »."));
 	pxt_run_free(&r);
 	r = nt_run_en(&n, "rsvp 1");
-	assert_true(has(r.err, "See 'praxis-node --help'."));
+	assert_true(nt_has(r.err, "See 'praxis-node --help'."));
 	pxt_run_free(&r);
 	/* Nothing was written by the refused commands. */
 	assert_int_equal(nt_member_count(&n, NULL), 1);
@@ -180,14 +159,11 @@ test_usage_errors(void **state)
 	assert_int_equal(cJSON_GetArraySize(m), 0);
 	cJSON_Delete(m);
 	/* --help prints the row's usage line, French or English. */
-	r = nt_run(&n, "rsvp --help");
-	nt_expect(&r, 0, "rsvp --help");
-	assert_true(has(r.out, "praxis-node rsvp RENCONTRE MEMBRE confirmed|absent|none"));
-	pxt_run_free(&r);
+	nt_says(&n, "praxis-node rsvp RENCONTRE MEMBRE confirmed|absent|none", "rsvp --help");
 	r = nt_run(&n, "--lang en rsvp --help");
 	nt_expect(&r, 0, "rsvp --help en");
-	assert_true(has(r.out, "praxis-node rsvp MEETING MEMBER confirmed|absent|none"));
-	assert_true(has(r.out, "Record a member's answer"));
+	assert_true(nt_has(r.out, "praxis-node rsvp MEETING MEMBER confirmed|absent|none"));
+	assert_true(nt_has(r.out, "Record a member's answer"));
 	pxt_run_free(&r);
 	nt_fini(&n);
 }
@@ -226,7 +202,7 @@ test_help_options_accepted(void **state)
 			if (l == 0 || strncmp(o + 2, "json", l) == 0)
 				continue;
 			pxt_run r = nt_run(&n, "%s --%.*s=x a b c d e f g h i j k l m n o p q r s t", cmd, (int)l, o + 2);
-			if (has(r.err, "option inconnue"))
+			if (nt_has(r.err, "option inconnue"))
 				fail_msg("'%s' shows --%.*s, its parser refuses it: %s", cmd, (int)l, o + 2, r.err);
 			pxt_run_free(&r);
 			checked++;
@@ -243,28 +219,22 @@ test_org_and_community(void **state)
 	(void)state;
 	nt_node n;
 	nt_init(&n, "node-comm");
-	pxt_run r = nt_run(&n, "org add --name 'Maison de la Famille' --sector communautaire --network ROCFM --venue");
-	nt_expect(&r, 0, "org add");
-	pxt_run_free(&r);
-	r = nt_run(&n, "org add --name 'maison de la famille'");
+	nt_ok(&n, "org add --name 'Maison de la Famille' --sector communautaire --network ROCFM --venue");
+	pxt_run r = nt_run(&n, "org add --name 'maison de la famille'");
 	nt_expect(&r, 2, "org duplicate");
 	pxt_run_free(&r);
 	cJSON *o = nt_json(&n, "org show 'Maison de la Famille'");
 	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(o, "rocfm_member")));
 	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(o, "volunteer_venue")));
 	cJSON_Delete(o);
-	r = nt_run(&n, "org edit 2 --director 'Anne Côté' --rocfm non");
-	nt_expect(&r, 0, "org edit");
-	pxt_run_free(&r);
+	nt_ok(&n, "org edit 2 --director 'Anne Côté' --rocfm non");
 	o = nt_json(&n, "org show 2");
 	assert_string_equal(cJSON_GetObjectItem(o, "director")->valuestring, "Anne Côté");
 	assert_true(cJSON_IsFalse(cJSON_GetObjectItem(o, "rocfm_member")));
 	cJSON_Delete(o);
 
-	r = nt_run(&n, "community add --name 'CdP Familles' --framework rocfm --host-org 2 --region Montréal "
-	               "--facilitator 'coordonnatrice:Sylvie' --facilitator 'coordonnatrice:Marc' --value Respect");
-	nt_expect(&r, 0, "community add");
-	pxt_run_free(&r);
+	nt_ok(&n, "community add --name 'CdP Familles' --framework rocfm --host-org 2 --region Montréal "
+	          "--facilitator 'coordonnatrice:Sylvie' --facilitator 'coordonnatrice:Marc' --value Respect");
 	/* Bad input: each refused with a clear message, nothing created. */
 	static const struct {
 		const char *args, *msg;
@@ -286,9 +256,9 @@ test_org_and_community(void **state)
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		r = nt_run(&n, "%s", bad[i].args);
 		nt_expect(&r, bad[i].code, bad[i].args);
-		if (!has(r.err, bad[i].msg))
+		if (!nt_has(r.err, bad[i].msg))
 			fprintf(stderr, "%s: stderr lacks '%s':\n%s\n", bad[i].args, bad[i].msg, r.err);
-		assert_true(has(r.err, bad[i].msg));
+		assert_true(nt_has(r.err, bad[i].msg));
 		pxt_run_free(&r);
 	}
 	cJSON *l = nt_json(&n, "community list");
@@ -301,13 +271,9 @@ test_org_and_community(void **state)
 	                    "coordinator");
 	cJSON_Delete(l);
 
-	r = nt_run(&n, "community add --name 'CdP CISSS' --framework cisss --job-title 'Travailleuse sociale' "
-	               "--sponsor 'M. Gestion' --param annual_hours_cap=30 --facilitator 'animatrice:Julie:2025-01-01:2025-12-31'");
-	nt_expect(&r, 0, "community add cisss");
-	pxt_run_free(&r);
-	r = nt_run(&n, "community edit 'CdP CISSS' --region Laurentides --param annual_hours_cap=28");
-	nt_expect(&r, 0, "community edit");
-	pxt_run_free(&r);
+	nt_ok(&n, "community add --name 'CdP CISSS' --framework cisss --job-title 'Travailleuse sociale' "
+	          "--sponsor 'M. Gestion' --param annual_hours_cap=30 --facilitator 'animatrice:Julie:2025-01-01:2025-12-31'");
+	nt_ok(&n, "community edit 'CdP CISSS' --region Laurentides --param annual_hours_cap=28");
 	c = nt_json(&n, "community show 2");
 	assert_string_equal(cJSON_GetObjectItem(c, "region")->valuestring, "Laurentides");
 	assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(c, "params"), 0)->valuestring, "annual_hours_cap=28");
@@ -319,14 +285,10 @@ test_org_and_community(void **state)
 	r = nt_run(&n, "community edit 2 --framework nulle-part");
 	nt_expect(&r, 2, "community edit unknown framework");
 	pxt_run_free(&r);
-	r = nt_run(&n, "community show 'Inconnue'");
-	nt_expect(&r, 3, "community show unknown");
-	assert_true(has(r.err, "Inconnue"));
-	pxt_run_free(&r);
-	r = nt_run(&n, "community list");
-	nt_expect(&r, 0, "community list table");
-	assert_true(has(r.out, "CdP Familles"));
-	pxt_run_free(&r);
+	nt_fails(&n, 3, "communauté inconnue « Inconnue »", "community show 'Inconnue'");
+	nt_fails(&n, 3, "communauté inconnue « 9 »", "community edit 9 --region Laurentides");
+	nt_fails_en(&n, 3, "unknown community 'Nowhere'", "community edit Nowhere --region Laurentides");
+	nt_says(&n, "CdP Familles", "community list");
 	nt_fini(&n);
 }
 
@@ -336,12 +298,9 @@ test_member_bad_input(void **state)
 	(void)state;
 	nt_node n;
 	nt_init(&n, "node-bad");
-	pxt_run r = nt_run(&n, "community add --name CdP --framework laurentides");
-	nt_expect(&r, 0, "community add");
-	pxt_run_free(&r);
-	r = nt_run(&n, "member add --community CdP --family Gagnon --first Louise --birth 02/11");
-	nt_expect(&r, 0, "member add");
-	pxt_run_free(&r);
+	nt_ok(&n, "community add --name CdP --framework laurentides");
+	nt_ok(&n, "member add --community CdP --family Gagnon --first Louise --birth 02/11");
+	pxt_run r;
 	char *mdb = nt_mdb(&n);
 	size_t before_len = 0;
 	char *before = pxt_read_file(mdb, &before_len);
@@ -378,10 +337,10 @@ test_member_bad_input(void **state)
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		r = nt_run(&n, "%s", bad[i].args);
 		nt_expect(&r, bad[i].code, bad[i].args);
-		if (!has(r.err, bad[i].msg))
+		if (!nt_has(r.err, bad[i].msg))
 			fprintf(stderr, "%s: stderr lacks '%s':\n%s\n", bad[i].args, bad[i].msg, r.err);
-		assert_true(has(r.err, bad[i].msg));
-		assert_true(has(r.err, "erreur"));
+		assert_true(nt_has(r.err, bad[i].msg));
+		assert_true(nt_has(r.err, "erreur"));
 		pxt_run_free(&r);
 	}
 	/* Nothing changed: the store's bytes are the same. */
@@ -397,18 +356,15 @@ test_member_bad_input(void **state)
 	assert_string_equal(cJSON_GetObjectItem(m, "birth_day_month")->valuestring, "02/11");
 	cJSON_Delete(m);
 	/* English, with LANG. */
-	r = nt_run_en(&n, "member add --community Nowhere --family A --first B");
-	nt_expect(&r, 3, "english");
-	assert_true(has(r.err, "error: unknown community 'Nowhere'"));
-	pxt_run_free(&r);
+	nt_fails_en(&n, 3, "error: unknown community 'Nowhere'", "member add --community Nowhere --family A --first B");
 	r = nt_run_en(&n, "member add --community CdP --family A --first B --birth 31/02");
-	assert_true(has(r.err, "invalid birth date '31/02'"));
+	assert_true(nt_has(r.err, "invalid birth date '31/02'"));
 	pxt_run_free(&r);
 	r = nt_run_en(&n, "community add --name Z --framework nope");
-	assert_true(has(r.err, "unknown framework 'nope'"));
+	assert_true(nt_has(r.err, "unknown framework 'nope'"));
 	pxt_run_free(&r);
 	r = nt_run_en(&n, "member list");
-	assert_true(has(r.out, "First name"));
+	assert_true(nt_has(r.out, "First name"));
 	pxt_run_free(&r);
 	/* --json errors are JSON too. */
 	r = nt_run(&n, "--json member show 77");
@@ -427,23 +383,13 @@ test_member_life(void **state)
 	(void)state;
 	nt_node n;
 	nt_init(&n, "node-life");
-	pxt_run r = nt_run(&n, "org add --name 'CLSC Nord' --sector public");
-	nt_expect(&r, 0, "org add");
-	pxt_run_free(&r);
-	r = nt_run(&n, "community add --name CdP --framework example");
-	nt_expect(&r, 0, "community add");
-	pxt_run_free(&r);
-	r = nt_run(&n, "member add --community CdP --family Bédard --first Élise --birth 29/02 --org 'CLSC Nord' "
-	               "--job-title 'Intervenante' --discipline 'Travail social' --email elise.bedard@clsc.example "
-	               "--role animatrice --consent oui --joined 15/01/2025");
-	nt_expect(&r, 0, "member add");
-	pxt_run_free(&r);
-	r = nt_run(&n, "member add --community CdP --family Côté --first Émile");
-	nt_expect(&r, 0, "member add 2");
-	pxt_run_free(&r);
-	r = nt_run(&n, "member add --community CdP --family Lavoie --first Bédardine --org 'CLSC Nord'");
-	nt_expect(&r, 0, "member add 3");
-	pxt_run_free(&r);
+	nt_ok(&n, "org add --name 'CLSC Nord' --sector public");
+	nt_ok(&n, "community add --name CdP --framework example");
+	nt_ok(&n, "member add --community CdP --family Bédard --first Élise --birth 29/02 --org 'CLSC Nord' "
+	          "--job-title 'Intervenante' --discipline 'Travail social' --email elise.bedard@clsc.example "
+	          "--role animatrice --consent oui --joined 15/01/2025");
+	nt_ok(&n, "member add --community CdP --family Côté --first Émile");
+	nt_ok(&n, "member add --community CdP --family Lavoie --first Bédardine --org 'CLSC Nord'");
 
 	cJSON *m = nt_json(&n, "member show 1");
 	assert_string_equal(cJSON_GetObjectItem(m, "first_name")->valuestring, "Élise");
@@ -479,9 +425,7 @@ test_member_life(void **state)
 	cJSON_Delete(s);
 
 	/* A rename moves the name index. */
-	r = nt_run(&n, "member edit 2 --family Tremblay");
-	nt_expect(&r, 0, "rename");
-	pxt_run_free(&r);
+	nt_ok(&n, "member edit 2 --family Tremblay");
 	s = nt_json(&n, "member search cote");
 	assert_int_equal(cJSON_GetArraySize(s), 0);
 	cJSON_Delete(s);
@@ -490,12 +434,8 @@ test_member_life(void **state)
 	cJSON_Delete(s);
 
 	/* Status changes keep their reason (LAU-7). */
-	r = nt_run(&n, "member edit 1 --status active");
-	nt_expect(&r, 0, "activate");
-	pxt_run_free(&r);
-	r = nt_run(&n, "member edit 1 --status annulée --reason 'Bris de confidentialité'");
-	nt_expect(&r, 0, "cancel");
-	pxt_run_free(&r);
+	nt_ok(&n, "member edit 1 --status active");
+	nt_ok(&n, "member edit 1 --status annulée --reason 'Bris de confidentialité'");
 	m = nt_json(&n, "member show 1");
 	assert_string_equal(cJSON_GetObjectItem(m, "status")->valuestring, "cancelled");
 	assert_non_null(cJSON_GetObjectItem(m, "left")->valuestring);
@@ -506,13 +446,10 @@ test_member_life(void **state)
 	assert_string_equal(cJSON_GetObjectItem(last, "to")->valuestring, "cancelled");
 	assert_string_equal(cJSON_GetObjectItem(last, "reason")->valuestring, "Bris de confidentialité");
 	cJSON_Delete(m);
-	r = nt_run(&n, "member show 1");
-	nt_expect(&r, 0, "show text");
-	assert_true(has(r.out, "Bris de confidentialité"));
-	pxt_run_free(&r);
+	nt_says(&n, "Bris de confidentialité", "member show 1");
 
 	/* Export: everything about her, as JSON. */
-	r = nt_run(&n, "member export 1");
+	pxt_run r = nt_run(&n, "member export 1");
 	nt_expect(&r, 0, "export");
 	cJSON *x = cJSON_Parse(r.out);
 	assert_non_null(x);
@@ -527,8 +464,8 @@ test_member_life(void **state)
 
 	r = nt_run(&n, "member list");
 	nt_expect(&r, 0, "list table");
-	assert_true(has(r.out, "Bédard"));
-	assert_true(has(r.out, "Adhésion"));
+	assert_true(nt_has(r.out, "Bédard"));
+	assert_true(nt_has(r.out, "Adhésion"));
 	pxt_run_free(&r);
 	nt_fini(&n);
 }
@@ -539,26 +476,16 @@ test_member_erasure(void **state)
 	(void)state;
 	nt_node n;
 	nt_init(&n, "node-erase");
-	pxt_run r = nt_run(&n, "community add --name CdP --framework laurentides");
-	nt_expect(&r, 0, "community add");
-	pxt_run_free(&r);
+	nt_ok(&n, "community add --name CdP --framework laurentides");
 	for (int i = 0; i < 5; i++) {
-		r = nt_run(&n, "member add --community CdP --family Membre%d --first Test --joined 2025-0%d-10", i, i + 1);
-		nt_expect(&r, 0, "member add");
-		pxt_run_free(&r);
+		nt_ok(&n, "member add --community CdP --family Membre%d --first Test --joined 2025-0%d-10", i, i + 1);
 	}
-	r = nt_run(&n, "member add --community CdP --family Quattlebaum --first Zéphyrine --birth 07/08 "
-	               "--email zephyrine.q@exemple.org --job-title 'Nutritionniste' --joined 2025-03-01");
-	nt_expect(&r, 0, "member add");
-	pxt_run_free(&r);
-	r = nt_run(&n, "member edit 6 --status suspendue --reason 'Absences répétées de Zéphyrine'");
-	nt_expect(&r, 0, "suspend");
-	pxt_run_free(&r);
+	nt_ok(&n, "member add --community CdP --family Quattlebaum --first Zéphyrine --birth 07/08 "
+	          "--email zephyrine.q@exemple.org --job-title 'Nutritionniste' --joined 2025-03-01");
+	nt_ok(&n, "member edit 6 --status suspendue --reason 'Absences répétées de Zéphyrine'");
 	/* Her name also lands in a protocol, free text of hours and an approval. */
-	r = nt_run(&n, "protocol new 6");
-	nt_expect(&r, 0, "protocol new");
-	pxt_run_free(&r);
-	r = pxt_sh("PRAXIS_PASSPHRASE=secret %s/praxis-node --data '%s' protocol sign 1 --as member --date 2025-04-01",
+	nt_ok(&n, "protocol new 6");
+	pxt_run r = pxt_sh("PRAXIS_PASSPHRASE=secret %s/praxis-node --data '%s' protocol sign 1 --as member --date 2025-04-01",
 	           PXT_BIN_DIR, n.data);
 	nt_expect(&r, 0, "protocol sign");
 	pxt_run_free(&r);
@@ -569,21 +496,15 @@ test_member_erasure(void **state)
 	cJSON *before = nt_json(&n, "report annual CdP 2025 --format json");
 	cJSON *bp = cJSON_GetObjectItem(before, "protocols");
 	assert_int_equal(cJSON_GetObjectItem(bp, "signed_valid")->valueint, 1);
-	r = nt_run(&n, "hours log 6 --month 2025-04 --hours 2 --activity 'Fiche préparée par Quattlebaum'");
-	nt_expect(&r, 0, "hours log");
-	pxt_run_free(&r);
-	r = nt_run(&n, "approval add --community CdP --member 6 --year 2025 --hours 4 --manager 'M. Gestion' "
-	               "--reason 'Quattlebaum prépare la formation'");
-	nt_expect(&r, 0, "approval add");
-	pxt_run_free(&r);
+	nt_ok(&n, "hours log 6 --month 2025-04 --hours 2 --activity 'Fiche préparée par Quattlebaum'");
+	nt_ok(&n, "approval add --community CdP --member 6 --year 2025 --hours 4 --manager 'M. Gestion' "
+	          "--reason 'Quattlebaum prépare la formation'");
 	char *mdb = nt_mdb(&n);
 	assert_true(pxt_file_contains(mdb, "Quattlebaum", 11));
 	assert_true(pxt_file_contains(mdb, "zephyrine.q@exemple.org", 23));
 	assert_int_equal(nt_member_count(&n, "CdP"), 6);
 
-	r = nt_run(&n, "member remove 6");
-	nt_expect(&r, 0, "remove");
-	pxt_run_free(&r);
+	nt_ok(&n, "member remove 6");
 	/* No trace of her in the LMDB file's bytes. */
 	assert_false(pxt_file_contains(mdb, "Quattlebaum", 11));
 	assert_false(pxt_file_contains(mdb, "quattlebaum", 11)); /* the normalized index key */
@@ -619,22 +540,18 @@ test_member_erasure(void **state)
 	cJSON_ArrayForEach(sg, cJSON_GetObjectItem(pj, "signatures"))
 		assert_string_equal(cJSON_GetObjectItem(sg, "state")->valuestring, "valid");
 	cJSON_Delete(pj);
-	r = nt_run(&n, "protocol verify 1");
-	nt_expect(&r, 0, "verify erased");
-	pxt_run_free(&r);
+	nt_ok(&n, "protocol verify 1");
 	/* Her names left by right: the framework does not see a form with
 	 * missing fields (LAU-2). */
 	r = nt_run(&n, "audit CdP --json");
 	assert_null(strstr(r.out, "LAU-2"));
 	pxt_run_free(&r);
 	/* Kept for counts only: no more signing or cancelling. */
-	r = nt_run(&n, "protocol sign 1 --as director");
-	nt_expect(&r, 2, "sign erased");
-	assert_non_null(strstr(r.err, "effacé"));
-	pxt_run_free(&r);
-	r = nt_run(&n, "protocol cancel 1 --reason 'départ'");
-	nt_expect(&r, 2, "cancel erased");
-	pxt_run_free(&r);
+	nt_fails(&n, 2, "le protocole 1 est celui d'un membre effacé : il ne sert plus qu'aux comptes",
+	         "protocol sign 1 --as director");
+	nt_fails(&n, 2, "le protocole 1 est celui d'un membre effacé", "protocol cancel 1 --reason 'départ'");
+	nt_fails_en(&n, 2, "protocol 1 belongs to an erased member: it is kept for counts only",
+	            "protocol cancel 1 --reason gone");
 	/* The others are still there, and the counts stay right. */
 	assert_true(pxt_file_contains(mdb, "Membre3", 7));
 	assert_int_equal(nt_member_count(&n, "CdP"), 6);
@@ -650,16 +567,12 @@ test_member_erasure(void **state)
 	cJSON *s = nt_json(&n, "member search quat");
 	assert_int_equal(cJSON_GetArraySize(s), 0);
 	cJSON_Delete(s);
-	r = nt_run(&n, "member remove 6");
-	nt_expect(&r, 2, "remove twice");
-	pxt_run_free(&r);
-	r = nt_run(&n, "member edit 6 --family Revenante");
-	nt_expect(&r, 2, "edit erased");
-	pxt_run_free(&r);
+	nt_fails(&n, 2, "le membre n° 6 est déjà effacé", "member remove 6");
+	nt_fails(&n, 2, "le membre n° 6 a été effacé", "member edit 6 --family Revenante");
+	nt_fails_en(&n, 2, "member #6 was erased", "member edit 6 --family Revenante");
+	nt_fails_en(&n, 3, "unknown member '60'", "member export 60");
 	/* The store still works after compaction. */
-	r = nt_run(&n, "member add --community CdP --family Après --first Compactage");
-	nt_expect(&r, 0, "add after compact");
-	pxt_run_free(&r);
+	nt_ok(&n, "member add --community CdP --family Après --first Compactage");
 	assert_int_equal(nt_member_count(&n, NULL), 7);
 	free(mdb);
 	nt_fini(&n);
@@ -697,8 +610,8 @@ test_plugin_and_audit(void **state)
 	cJSON_Delete(p);
 	pxt_run r = nt_run(&n, "plugin info cisss");
 	nt_expect(&r, 0, "plugin info");
-	assert_true(has(r.out, "CIS-3"));
-	assert_true(has(r.out, "annual_hours_cap"));
+	assert_true(nt_has(r.out, "CIS-3"));
+	assert_true(nt_has(r.out, "annual_hours_cap"));
 	pxt_run_free(&r);
 	r = nt_run(&n, "plugin info absent");
 	nt_expect(&r, 3, "plugin info unknown");
@@ -717,25 +630,21 @@ test_plugin_and_audit(void **state)
 	}
 	cJSON_Delete(p);
 	/* A bad override is reported when the plugin runs. */
-	r = nt_run(&n, "community add --name C --framework cisss");
-	nt_expect(&r, 0, "community add cisss");
-	pxt_run_free(&r);
+	nt_ok(&n, "community add --name C --framework cisss");
 	const char *bad = "[plugin.cisss]\nannual_hours_cap = lots\n";
 	assert_true(pxt_write_file(ini, bad, strlen(bad)));
 	r = nt_run(&n, "audit C");
 	assert_int_not_equal(r.status, 0);
-	assert_true(has(r.err, "annual_hours_cap"));
+	assert_true(nt_has(r.err, "annual_hours_cap"));
 	pxt_run_free(&r);
 	unlink(ini);
 	free(ini);
 
-	r = nt_run(&n, "community add --name Amalgame --framework laurentides");
-	nt_expect(&r, 0, "community add");
-	pxt_run_free(&r);
+	nt_ok(&n, "community add --name Amalgame --framework laurentides");
 	r = nt_run(&n, "audit");
 	nt_expect(&r, 0, "audit");
-	assert_true(has(r.out, "Amalgame"));
-	assert_true(has(r.out, "LAU-"));
+	assert_true(nt_has(r.out, "Amalgame"));
+	assert_true(nt_has(r.out, "LAU-"));
 	pxt_run_free(&r);
 	cJSON *a = nt_json(&n, "audit Amalgame");
 	cJSON *comms = cJSON_GetObjectItem(a, "communities");

@@ -11,12 +11,6 @@
 #include <string.h>
 #include <unistd.h>
 
-static bool
-has(const char *hay, const char *needle)
-{
-	return hay != NULL && strstr(hay, needle) != NULL;
-}
-
 static char *
 write_tmp(const nt_node *n, const char *name, const char *data, size_t len)
 {
@@ -70,7 +64,7 @@ test_import_1000(void **state)
 	assert_non_null(j);
 	assert_int_equal(cJSON_GetObjectItem(j, "imported")->valueint, 1000);
 	cJSON_Delete(j);
-	assert_true(has(r.err, "Remarque")); /* unknown column: ignored with a warning */
+	assert_true(nt_has(r.err, "Remarque")); /* unknown column: ignored with a warning */
 	pxt_run_free(&r);
 	assert_int_equal(nt_member_count(&n, "CdP"), 1000);
 
@@ -121,10 +115,7 @@ test_import_comma_multiline(void **state)
 	                  "\n"
 	                  "Ødegård,Åse,29,2,Psychoéducation,\n";
 	char *path = write_tmp(&n, "members.csv", csv, strlen(csv));
-	pxt_run r = nt_run(&n, "member import '%s' --community CdP --status active", path);
-	nt_expect(&r, 0, "import comma");
-	assert_true(has(r.out, "2 membre(s) importé(s)"));
-	pxt_run_free(&r);
+	nt_says(&n, "2 membre(s) importé(s)", "member import '%s' --community CdP --status active", path);
 	cJSON *s = nt_json(&n, "member search odegard");
 	assert_int_equal(cJSON_GetArraySize(s), 1);
 	cJSON *m = cJSON_GetArrayItem(s, 0);
@@ -162,12 +153,12 @@ test_import_bad_rows(void **state)
 	pxt_run r = nt_run(&n, "member import '%s' --community CdP", path);
 	nt_expect(&r, 2, "import bad rows");
 	/* Line 3's record has a bad e-mail too: three bad records. */
-	assert_true(has(r.err, "ligne 2 : adresse courriel invalide"));
-	assert_true(has(r.err, "ligne 5 : date de naissance invalide « 31/02 »"));
-	assert_true(has(r.err, "ligne 9 : nom de famille vide"));
-	assert_true(has(r.err, "rien n'a été importé"));
-	assert_false(has(r.err, "ligne 4 "));
-	assert_false(has(r.err, "ligne 6 "));
+	assert_true(nt_has(r.err, "ligne 2 : adresse courriel invalide"));
+	assert_true(nt_has(r.err, "ligne 5 : date de naissance invalide « 31/02 »"));
+	assert_true(nt_has(r.err, "ligne 9 : nom de famille vide"));
+	assert_true(nt_has(r.err, "rien n'a été importé"));
+	assert_false(nt_has(r.err, "ligne 4 "));
+	assert_false(nt_has(r.err, "ligne 6 "));
 	pxt_run_free(&r);
 	assert_int_equal(nt_member_count(&n, NULL), 0);
 	size_t after_len;
@@ -192,12 +183,12 @@ test_import_bad_rows(void **state)
 	assert_int_equal(cJSON_GetArraySize(errs), 2);
 	assert_int_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(errs, 0), "line")->valueint, 3);
 	assert_int_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(errs, 1), "line")->valueint, 4);
-	assert_true(has(cJSON_GetObjectItem(cJSON_GetArrayItem(errs, 1), "reason")->valuestring, "Organisme inconnu"));
+	assert_true(nt_has(cJSON_GetObjectItem(cJSON_GetArrayItem(errs, 1), "reason")->valuestring, "Organisme inconnu"));
 	cJSON_Delete(j);
 	pxt_run_free(&r);
 	r = nt_run_en(&n, "member import '%s' --community CdP", path);
-	assert_true(has(r.err, "line 3: invalid birth date '31/02'"));
-	assert_true(has(r.err, "nothing was imported"));
+	assert_true(nt_has(r.err, "line 3: invalid birth date '31/02'"));
+	assert_true(nt_has(r.err, "nothing was imported"));
 	pxt_run_free(&r);
 	assert_int_equal(nt_member_count(&n, NULL), 0);
 	free(path);
@@ -212,17 +203,11 @@ test_import_bad_files(void **state)
 	(void)state;
 	nt_node n;
 	setup(&n, "imp-files");
-	pxt_run r = nt_run(&n, "member import /nonexistent/x.csv --community CdP");
-	nt_expect(&r, 3, "missing file");
-	assert_true(has(r.err, "/nonexistent/x.csv"));
-	pxt_run_free(&r);
+	nt_fails(&n, 3, "/nonexistent/x.csv", "member import /nonexistent/x.csv --community CdP");
 	const char *ok = "Nom;Prénom\nRoy;Anne\n";
 	char *p = write_tmp(&n, "ok.csv", ok, strlen(ok));
-	r = nt_run(&n, "member import '%s' --community Fantôme", p);
-	nt_expect(&r, 3, "unknown community");
-	assert_true(has(r.err, "Fantôme"));
-	pxt_run_free(&r);
-	r = nt_run(&n, "member import '%s'", p);
+	nt_fails(&n, 3, "Fantôme", "member import '%s' --community Fantôme", p);
+	pxt_run r = nt_run(&n, "member import '%s'", p);
 	nt_expect(&r, 2, "no community");
 	pxt_run_free(&r);
 	free(p);
@@ -230,23 +215,17 @@ test_import_bad_files(void **state)
 	p = write_tmp(&n, "nohdr.csv", nohdr, strlen(nohdr));
 	r = nt_run(&n, "member import '%s' --community CdP", p);
 	nt_expect(&r, 2, "no name columns");
-	assert_true(has(r.err, "ligne 1"));
-	assert_true(has(r.err, "Prénom"));
+	assert_true(nt_has(r.err, "ligne 1"));
+	assert_true(nt_has(r.err, "Prénom"));
 	pxt_run_free(&r);
 	free(p);
 	const char *latin1 = "Nom;Pr\xE9nom\nRoy;H\xE9l\xE8ne\n"; /* Windows-1252 */
 	p = write_tmp(&n, "latin1.csv", latin1, strlen(latin1));
-	r = nt_run(&n, "member import '%s' --community CdP", p);
-	nt_expect(&r, 2, "latin1");
-	assert_true(has(r.err, "UTF-8"));
-	pxt_run_free(&r);
+	nt_fails(&n, 2, "UTF-8", "member import '%s' --community CdP", p);
 	free(p);
 	const char *quote = "Nom;Prénom\nRoy;\"Anne\nRoy;Béa\n";
 	p = write_tmp(&n, "quote.csv", quote, strlen(quote));
-	r = nt_run(&n, "member import '%s' --community CdP", p);
-	nt_expect(&r, 2, "unclosed quote");
-	assert_true(has(r.err, "ligne 2"));
-	pxt_run_free(&r);
+	nt_fails(&n, 2, "ligne 2", "member import '%s' --community CdP", p);
 	free(p);
 	p = write_tmp(&n, "vide.csv", "", 0);
 	r = nt_run(&n, "member import '%s' --community CdP", p);
@@ -272,7 +251,7 @@ test_import_progress(void **state)
 	/* Not a terminal: no progress bar in the output. */
 	pxt_run r = nt_run(&n, "member import '%s' --community CdP", path);
 	nt_expect(&r, 0, "import");
-	assert_false(has(r.err, "Importation ["));
+	assert_false(nt_has(r.err, "Importation ["));
 	pxt_run_free(&r);
 	/* On a terminal (a pty from script(1)): the bar is drawn up to 100 %. */
 	if (access("/usr/bin/script", X_OK) == 0) {
@@ -283,9 +262,9 @@ test_import_progress(void **state)
 		           "script -qec \"%s/praxis-node --data '%s' member import '%s' --community C\" /dev/null",
 		           PXT_BIN_DIR, data2, PXT_BIN_DIR, data2, PXT_BIN_DIR, data2, path);
 		nt_expect(&r, 0, "import on a tty");
-		assert_true(has(r.out, "Importation ["));
-		assert_true(has(r.out, "100 %"));
-		assert_true(has(r.out, "2000 membre(s)"));
+		assert_true(nt_has(r.out, "Importation ["));
+		assert_true(nt_has(r.out, "100 %"));
+		assert_true(nt_has(r.out, "2000 membre(s)"));
 		pxt_run_free(&r);
 		free(data2);
 	}

@@ -13,12 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static bool
-has(const char *hay, const char *needle)
-{
-	return hay != NULL && strstr(hay, needle) != NULL;
-}
-
 static const char *
 status_of(const nt_node *n, int id, char *buf, size_t len)
 {
@@ -34,27 +28,17 @@ test_lau1(void **state)
 	(void)state;
 	nt_node n;
 	nt_init(&n, "rules-lau");
-	pxt_run r = nt_run(&n, "community add --name Amalgame --framework laurentides");
-	nt_expect(&r, 0, "community add");
-	pxt_run_free(&r);
-	r = nt_run(&n, "member add --community Amalgame --family Lafleur --first Rose --birth 12/05 --consent oui");
-	nt_expect(&r, 0, "member add candidate");
-	pxt_run_free(&r);
+	nt_ok(&n, "community add --name Amalgame --framework laurentides");
+	nt_ok(&n, "member add --community Amalgame --family Lafleur --first Rose --birth 12/05 --consent oui");
 	/* Activating her without a signed protocol: refused with LAU-1. */
-	r = nt_run(&n, "member edit 1 --status active");
-	nt_expect(&r, 2, "activate without protocol");
-	assert_true(has(r.err, "LAU-1"));
-	pxt_run_free(&r);
+	nt_fails(&n, 2, "LAU-1", "member edit 1 --status active");
 	char st[32];
 	assert_string_equal(status_of(&n, 1, st, sizeof st), "candidate");
 	/* Adding her directly as active: refused too, nothing added. */
-	r = nt_run(&n, "member add --community Amalgame --family Lafleur --first Iris --status active");
-	nt_expect(&r, 2, "add active without protocol");
-	assert_true(has(r.err, "LAU-1"));
-	pxt_run_free(&r);
+	nt_fails(&n, 2, "LAU-1", "member add --community Amalgame --family Lafleur --first Iris --status active");
 	assert_int_equal(nt_member_count(&n, NULL), 1);
-	r = nt_run_en(&n, "member edit 1 --status active");
-	assert_true(has(r.err, "refused by rule LAU-1"));
+	pxt_run r = nt_run_en(&n, "member edit 1 --status active");
+	assert_true(nt_has(r.err, "refused by rule LAU-1"));
 	pxt_run_free(&r);
 
 	/* With the protocol signed by her only: still refused. */
@@ -71,19 +55,14 @@ test_lau1(void **state)
 	           n.data);
 	nt_expect(&r, 0, "sign member");
 	pxt_run_free(&r);
-	r = nt_run(&n, "member edit 1 --status active");
-	nt_expect(&r, 2, "activate with one signature");
-	assert_true(has(r.err, "LAU-1"));
-	pxt_run_free(&r);
+	nt_fails(&n, 2, "LAU-1", "member edit 1 --status active");
 	assert_string_equal(status_of(&n, 1, st, sizeof st), "candidate");
 	r = pxt_sh("PRAXIS_PASSPHRASE=secret %s/praxis-node --data '%s' protocol sign 1 --as director", PXT_BIN_DIR,
 	           n.data);
 	nt_expect(&r, 0, "sign director");
 	pxt_run_free(&r);
 	/* Both signatures: she is (or may now be made) active. */
-	r = nt_run(&n, "member edit 1 --status active");
-	nt_expect(&r, 0, "activate with both signatures");
-	pxt_run_free(&r);
+	nt_ok(&n, "member edit 1 --status active");
 	assert_string_equal(status_of(&n, 1, st, sizeof st), "active");
 	nt_fini(&n);
 }
@@ -105,46 +84,27 @@ test_bru4_and_bru1(void **state)
 	                   start, end);
 	nt_expect(&r, 0, "community add started");
 	pxt_run_free(&r);
-	r = nt_run(&n, "member add --community 'Intervision Nord' --family Janssens --first Lore --status active");
-	nt_expect(&r, 2, "join started cycle");
-	assert_true(has(r.err, "BRU-4"));
-	pxt_run_free(&r);
+	nt_fails(&n, 2, "BRU-4", "member add --community 'Intervision Nord' --family Janssens --first Lore --status active");
 	assert_int_equal(nt_member_count(&n, NULL), 0);
 	/* Joined before the cycle started: accepted. */
-	r = nt_run(&n, "member add --community 'Intervision Nord' --family Peeters --first An --status active --joined %s",
+	nt_ok(&n, "member add --community 'Intervision Nord' --family Peeters --first An --status active --joined %s",
 	           start);
-	nt_expect(&r, 0, "member from the start");
-	pxt_run_free(&r);
 	/* A candidate activated now joins a started cycle: refused too. */
-	r = nt_run(&n, "member add --community 'Intervision Nord' --family Maes --first Jan");
-	nt_expect(&r, 0, "candidate");
-	pxt_run_free(&r);
-	r = nt_run(&n, "member edit 2 --status active");
-	nt_expect(&r, 2, "activate in started cycle");
-	assert_true(has(r.err, "BRU-4"));
-	pxt_run_free(&r);
+	nt_ok(&n, "member add --community 'Intervision Nord' --family Maes --first Jan");
+	nt_fails(&n, 2, "BRU-4", "member edit 2 --status active");
 
 	/* A cycle not started yet: 14 people fit, the 15th is refused (BRU-1). */
-	r = nt_run(&n, "community add --name 'Intervision Sud' --framework brusano --region 'Bruxelles-Sud' "
-	               "--cycle-start %s --cycle-end %s",
+	nt_ok(&n, "community add --name 'Intervision Sud' --framework brusano --region 'Bruxelles-Sud' "
+	          "--cycle-start %s --cycle-end %s",
 	           fut, end);
-	nt_expect(&r, 0, "community add future");
-	pxt_run_free(&r);
 	for (int i = 0; i < 14; i++) {
-		r = nt_run(&n, "member add --community 'Intervision Sud' --family Membre%d --first X --status active %s", i,
+		nt_ok(&n, "member add --community 'Intervision Sud' --family Membre%d --first X --status active %s", i,
 		           i < 2 ? "--role moderator" : "");
-		nt_expect(&r, 0, "member of the group");
-		pxt_run_free(&r);
 	}
-	r = nt_run(&n, "member add --community 'Intervision Sud' --family Quinze --first X --status active");
-	nt_expect(&r, 2, "15th");
-	assert_true(has(r.err, "BRU-1"));
-	pxt_run_free(&r);
+	nt_fails(&n, 2, "BRU-1", "member add --community 'Intervision Sud' --family Quinze --first X --status active");
 	assert_int_equal(nt_member_count(&n, "Intervision Sud"), 14);
 	/* As a candidate she is not in the group yet: accepted. */
-	r = nt_run(&n, "member add --community 'Intervision Sud' --family Quinze --first X");
-	nt_expect(&r, 0, "15th as candidate");
-	pxt_run_free(&r);
+	nt_ok(&n, "member add --community 'Intervision Sud' --family Quinze --first X");
 	nt_fini(&n);
 }
 
@@ -154,17 +114,12 @@ test_import_refused_by_rule(void **state)
 	(void)state;
 	nt_node n;
 	nt_init(&n, "rules-imp");
-	pxt_run r = nt_run(&n, "community add --name Amalgame --framework laurentides");
-	nt_expect(&r, 0, "community add");
-	pxt_run_free(&r);
+	nt_ok(&n, "community add --name Amalgame --framework laurentides");
 	const char *csv = "Nom;Prénom;Statut\nA;Un;candidate\nB;Deux;active\nC;Trois;candidate\n";
 	char *p = NULL;
 	assert_true(asprintf(&p, "%s/lau.csv", n.dir) > 0);
 	assert_true(pxt_write_file(p, csv, strlen(csv)));
-	r = nt_run(&n, "member import '%s' --community Amalgame", p);
-	nt_expect(&r, 2, "import with an active member without protocol");
-	assert_true(has(r.err, "ligne 3 : LAU-1"));
-	pxt_run_free(&r);
+	nt_fails(&n, 2, "ligne 3 : LAU-1", "member import '%s' --community Amalgame", p);
 	assert_int_equal(nt_member_count(&n, NULL), 0);
 	free(p);
 	nt_fini(&n);
@@ -179,23 +134,16 @@ test_override_and_preexisting(void **state)
 	(void)state;
 	nt_node n;
 	nt_init(&n, "rules-ovr");
-	pxt_run r = nt_run(&n, "community add --name Amalgame --framework laurentides");
-	nt_expect(&r, 0, "community add");
-	pxt_run_free(&r);
-	r = nt_run(&n, "member add --community Amalgame --family Lafleur --first Rose --birth 12/05 --consent oui");
-	nt_expect(&r, 0, "member add");
-	pxt_run_free(&r);
-	r = nt_run(&n, "member edit 1 --status active");
-	nt_expect(&r, 2, "activate without protocol");
-	assert_true(has(r.err, "--override"));
-	pxt_run_free(&r);
-	r = nt_run(&n, "--override '' member edit 1 --status active");
+	nt_ok(&n, "community add --name Amalgame --framework laurentides");
+	nt_ok(&n, "member add --community Amalgame --family Lafleur --first Rose --birth 12/05 --consent oui");
+	nt_fails(&n, 2, "--override", "member edit 1 --status active");
+	pxt_run r = nt_run(&n, "--override '' member edit 1 --status active");
 	nt_expect(&r, 1, "empty reason");
 	pxt_run_free(&r);
 	r = nt_run(&n, "--override 'Direction en congé' member edit 1 --status active");
 	nt_expect(&r, 0, "activate by derogation");
-	assert_true(has(r.err, "dérogation"));
-	assert_true(has(r.err, "Direction en congé"));
+	assert_true(nt_has(r.err, "dérogation"));
+	assert_true(nt_has(r.err, "Direction en congé"));
 	pxt_run_free(&r);
 	char st[32];
 	assert_string_equal(status_of(&n, 1, st, sizeof st), "active");
@@ -206,27 +154,25 @@ test_override_and_preexisting(void **state)
 	/* The derogation is listed, with its rule and reason. */
 	r = nt_run(&n, "derogation list");
 	nt_expect(&r, 0, "derogation list");
-	assert_true(has(r.out, "LAU-1") && has(r.out, "Direction en congé") && has(r.out, "1 dérogation"));
+	assert_true(nt_has(r.out, "LAU-1") && nt_has(r.out, "Direction en congé") && nt_has(r.out, "1 dérogation"));
 	pxt_run_free(&r);
 	r = nt_run_en(&n, "--json derogation list");
 	nt_expect(&r, 0, "derogation list --json");
-	assert_true(has(r.out, "\"rule\":\"LAU-1\"") && has(r.out, "without"));
+	assert_true(nt_has(r.out, "\"rule\":\"LAU-1\"") && nt_has(r.out, "without"));
 	pxt_run_free(&r);
 	/* The audit still reports her. */
 	r = nt_run(&n, "audit");
-	assert_true(has(r.out, "LAU-1"));
+	assert_true(nt_has(r.out, "LAU-1"));
 	pxt_run_free(&r);
 	/* A meeting this year, and her RSVP: LAU-1 was there before, so it
 	 * does not refuse the RSVP. */
 	int32_t today = px_date_today();
 	char date[11];
 	px_date_format(today / 10000 * 10000 + 105, date);
-	r = nt_run(&n, "meeting add --community Amalgame --date %s --duration 2", date);
-	nt_expect(&r, 0, "meeting add");
-	pxt_run_free(&r);
+	nt_ok(&n, "meeting add --community Amalgame --date %s --duration 2", date);
 	r = nt_run(&n, "rsvp 1 1 confirmed");
 	nt_expect(&r, 0, "rsvp of a member with a pre-existing LAU-1");
-	assert_true(has(r.err, "LAU-1"));
+	assert_true(nt_has(r.err, "LAU-1"));
 	pxt_run_free(&r);
 	nt_fini(&n);
 }
@@ -240,28 +186,18 @@ test_change_outside_plan_period(void **state)
 	(void)state;
 	nt_node n;
 	nt_init(&n, "rules-per");
-	pxt_run r = nt_run(&n, "community add --name Amalgame --framework laurentides");
-	nt_expect(&r, 0, "community add");
-	pxt_run_free(&r);
-	r = nt_run(&n, "plan import Amalgame '%s/data/plans/amalgame-2020-2021.json'", PXT_SOURCE_DIR);
-	nt_expect(&r, 0, "plan import");
-	pxt_run_free(&r);
-	r = nt_run(&n, "member add --community Amalgame --family Lafleur --first Rose --joined 2025-01-01");
-	nt_expect(&r, 0, "member add");
-	pxt_run_free(&r);
-	r = nt_run(&n, "meeting add --community Amalgame --date 2025-03-04 --duration 2.5");
-	nt_expect(&r, 0, "meeting 1");
-	pxt_run_free(&r);
-	r = nt_run(&n, "meeting add --community Amalgame --date 2025-03-18 --duration 2.5");
-	nt_expect(&r, 0, "meeting 2");
-	pxt_run_free(&r);
-	r = nt_run(&n, "attend 1 1");
+	nt_ok(&n, "community add --name Amalgame --framework laurentides");
+	nt_ok(&n, "plan import Amalgame '%s/data/plans/amalgame-2020-2021.json'", PXT_SOURCE_DIR);
+	nt_ok(&n, "member add --community Amalgame --family Lafleur --first Rose --joined 2025-01-01");
+	nt_ok(&n, "meeting add --community Amalgame --date 2025-03-04 --duration 2.5");
+	nt_ok(&n, "meeting add --community Amalgame --date 2025-03-18 --duration 2.5");
+	pxt_run r = nt_run(&n, "attend 1 1");
 	nt_expect(&r, 0, "attend 1");
-	assert_false(has(r.err, "LAU-3"));
+	assert_false(nt_has(r.err, "LAU-3"));
 	pxt_run_free(&r);
 	r = nt_run(&n, "attend 2 1");
 	nt_expect(&r, 0, "attend 2");
-	assert_true(has(r.err, "LAU-3"));
+	assert_true(nt_has(r.err, "LAU-3"));
 	pxt_run_free(&r);
 	nt_fini(&n);
 }

@@ -29,16 +29,24 @@ run(fx *f, const char *lang, const char *args)
 	              lang ? lang : "fr_CA.UTF-8", f->dir, NODE, args);
 }
 
+#define EN "en_US.UTF-8"
+
 /* Runs and expects exit code rc; returns the run for more checks. */
 static pxt_run
-expect(fx *f, int rc, const char *args)
+expect_in(fx *f, const char *lang, int rc, const char *args)
 {
-	pxt_run r = run(f, NULL, args);
+	pxt_run r = run(f, lang, args);
 	if (r.status != rc)
 		fprintf(stderr, "command: %s\nexit %d (want %d)\nstdout: %s\nstderr: %s\n", args, r.status, rc, r.out,
 		        r.err);
 	assert_int_equal(r.status, rc);
 	return r;
+}
+
+static pxt_run
+expect(fx *f, int rc, const char *args)
+{
+	return expect_in(f, NULL, rc, args);
 }
 
 static void
@@ -48,16 +56,22 @@ ok(fx *f, const char *args)
 	pxt_run_free(&r);
 }
 
-/* Exit code rc and stderr containing needle. */
+/* Exit code rc and stderr containing needle (French unless lang). */
 static void
-fails(fx *f, int rc, const char *needle, const char *args)
+fails_in(fx *f, const char *lang, int rc, const char *needle, const char *args)
 {
-	pxt_run r = expect(f, rc, args);
+	pxt_run r = expect_in(f, lang, rc, args);
 	if (needle != NULL && strstr(r.err, needle) == NULL)
 		fprintf(stderr, "command: %s\nstderr lacks '%s': %s\n", args, needle, r.err);
 	if (needle != NULL)
 		assert_non_null(strstr(r.err, needle));
 	pxt_run_free(&r);
+}
+
+static void
+fails(fx *f, int rc, const char *needle, const char *args)
+{
+	fails_in(f, NULL, rc, needle, args);
 }
 
 static cJSON *
@@ -125,6 +139,17 @@ teardown(void **state)
 	return 0;
 }
 
+/* Runs args and asserts exit 0 and stdout equal to want (French unless lang). */
+static void
+says(fx *f, const char *lang, const char *want, const char *args)
+{
+	pxt_run r = expect_in(f, lang, 0, args);
+	if (strcmp(r.out, want) != 0)
+		fprintf(stderr, "command: %s\nstdout: %s\nwant: %s\n", args, r.out, want);
+	assert_string_equal(r.out, want);
+	pxt_run_free(&r);
+}
+
 /* ------------------------------------------------------------ protocols */
 
 static void
@@ -147,10 +172,7 @@ test_protocol_sign_verify(void **state)
 	pxt_run_free(&r);
 
 	/* English when LANG says so. */
-	r = run(f, "en_US.UTF-8", "protocol verify 1");
-	assert_int_equal(r.status, 2);
-	assert_non_null(strstr(r.err, "the director's signature is missing"));
-	pxt_run_free(&r);
+	fails_in(f, EN, 2, "the director's signature is missing", "protocol verify 1");
 
 	ok(f, "protocol sign 1 --as director --date 13-01-2025");
 	r = expect(f, 0, "protocol verify 1");
@@ -159,8 +181,12 @@ test_protocol_sign_verify(void **state)
 
 	/* Both signatures made the candidate active (LAU-1), with history. */
 	j = json_of(f, "--json member show 1");
-	char *s = cJSON_PrintUnformatted(j);
-	assert_non_null(strstr(s, "active"));
+	assert_string_equal(str(j, "status"), "active");
+	cJSON *h = cJSON_GetObjectItemCaseSensitive(j, "history");
+	assert_int_equal(cJSON_GetArraySize(h), 2);
+	char *s = cJSON_PrintUnformatted(cJSON_GetArrayItem(h, 1));
+	assert_string_equal(s, "{\"from\":\"candidate\",\"to\":\"active\",\"date\":\"2025-01-13\","
+	                       "\"reason\":\"protocole d'engagement signé\"}");
 	free(s);
 	cJSON_Delete(j);
 
@@ -272,7 +298,11 @@ test_protocol_bad_input(void **state)
 	ok(f, "member add --community 1 --family Sans --first Date --org 2");
 	fails(f, 2, "date de naissance", "protocol new 4");
 	fails(f, 2, "fichier de clauses invalide", "protocol new 1 --clauses /dev/null");
-	fails(f, 4, "impossible de lire", "protocol new 1 --clauses /nonexistent.json");
+	fails(f, 4, "impossible de lire /nonexistent.json : No such file or directory",
+	      "protocol new 1 --clauses /nonexistent.json");
+	fails_in(f, EN, 4, "cannot read /nonexistent.json: No such file or directory", "protocol new 1 --clauses /nonexistent.json");
+	fails(f, 4, "impossible de lire /nonexistent.json : No such file or directory", "plan import 1 /nonexistent.json");
+	fails_in(f, EN, 4, "cannot read /nonexistent.json: No such file or directory", "plan import 1 /nonexistent.json");
 	cJSON *j = json_of(f, "--json protocol list");
 	assert_int_equal(cJSON_GetArraySize(j), 0);
 	cJSON_Delete(j);
@@ -319,8 +349,30 @@ test_protocol_bad_input(void **state)
 	char *out = stdout_of(f, "member show 1");
 	assert_non_null(strstr(out, "LAU-7 : Manquement à la confidentialité"));
 	free(out);
-	fails(f, 2, "annulé", "protocol sign 1 --as director");
-	fails(f, 2, "déjà annulé", "protocol cancel 1 --reason again");
+	j = json_of(f, "--json member show 1");
+	assert_string_equal(str(j, "left"), "2025-06-01");
+	cJSON *h = cJSON_GetObjectItemCaseSensitive(j, "history");
+	char *last = cJSON_PrintUnformatted(cJSON_GetArrayItem(h, cJSON_GetArraySize(h) - 1));
+	assert_string_equal(last, "{\"from\":\"candidate\",\"to\":\"cancelled\",\"date\":\"2025-06-01\","
+	                          "\"reason\":\"LAU-7 : Manquement à la confidentialité\"}");
+	free(last);
+	cJSON_Delete(j);
+	fails(f, 2, "le protocole 1 est annulé", "protocol sign 1 --as director");
+	fails_in(f, EN, 2, "protocol 1 is cancelled", "protocol sign 1 --as member");
+	fails(f, 2, "le protocole 1 est déjà annulé", "protocol cancel 1 --reason again");
+	fails_in(f, EN, 2, "protocol 1 is already cancelled", "protocol cancel 1 --reason again");
+	/* Each protocol command names the protocol it cannot read. */
+	static const char *const cmds[] = {"protocol sign %s --as member", "protocol cancel %s --reason r",
+	                                   "protocol verify %s", "protocol show %s"};
+	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+		char cmd[128];
+		snprintf(cmd, sizeof cmd, cmds[i], "x1");
+		fails(f, 2, "numéro de protocole invalide « x1 »", cmd);
+		fails_in(f, EN, 2, "invalid protocol number 'x1'", cmd);
+		snprintf(cmd, sizeof cmd, cmds[i], "9");
+		fails(f, 3, "protocole 9 introuvable", cmd);
+		fails_in(f, EN, 3, "protocol 9 not found", cmd);
+	}
 	/* A new protocol is possible once the old one is cancelled. */
 	ok(f, "protocol new 1");
 }
@@ -546,7 +598,11 @@ test_activity_bad_input(void **state)
 	fails(f, 2, "réponses invalides", "survey record 1 --period 2025 --answers ''");
 	fails(f, 2, "période invalide", "survey record 1 --period 25 --answers 3");
 	fails(f, 2, "vide", "approval add --community 1 --year 2025 --hours 4 --manager ' '");
-	fails(f, 2, "année invalide", "approval add --community 1 --year 20x5 --hours 4 --manager M");
+	fails(f, 2, "année invalide « 20x5 »", "approval add --community 1 --year 20x5 --hours 4 --manager M");
+	fails(f, 2, "année invalide « 1899 »", "approval list --community 1 --year 1899");
+	fails(f, 2, "année invalide « 2201 »", "hours list 1 --year 2201");
+	fails_in(f, EN, 2, "invalid year '2025a'", "hours list 1 --year 2025a");
+	fails_in(f, EN, 2, "invalid year ''", "approval list --community 1 --year ''");
 	fails(f, 2, "n'est pas de cette communauté", "approval add --community 1 --member 3 --year 2025 --hours 4 --manager M");
 	fails(f, 2, "année invalide", "report annual 1 1850");
 	fails(f, 2, "format inconnu", "report annual 1 2025 --format pdf");
@@ -570,10 +626,7 @@ test_activity_bad_input(void **state)
 	cJSON_Delete(j);
 
 	/* English messages. */
-	pxt_run r = run(f, "en_US.UTF-8", "meeting add --community Nowhere --date 2025-03-05");
-	assert_int_equal(r.status, 3);
-	assert_non_null(strstr(r.err, "community 'Nowhere' not found"));
-	pxt_run_free(&r);
+	fails_in(f, EN, 3, "community 'Nowhere' not found", "meeting add --community Nowhere --date 2025-03-05");
 
 	/* --help at every level. */
 	static const char *helps[] = {"protocol new", "protocol sign", "protocol verify", "protocol cancel",
@@ -589,6 +642,222 @@ test_activity_bad_input(void **state)
 	}
 }
 
+
+/* One member's attendance row of `meeting show` as JSON text. */
+static char *
+att_row(fx *f, const char *meeting, int member)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "--json meeting show %s", meeting);
+	cJSON *j = json_of(f, cmd);
+	cJSON *o, *found = NULL;
+	cJSON_ArrayForEach(o, cJSON_GetObjectItemCaseSensitive(j, "attendance"))
+		if ((int)num(o, "member_id", NULL) == member)
+			found = o;
+	char *s = found != NULL ? cJSON_PrintUnformatted(found) : strdup("none");
+	cJSON_Delete(j);
+	return s;
+}
+
+static void
+att_is(fx *f, const char *meeting, int member, const char *want)
+{
+	char *s = att_row(f, meeting, member);
+	assert_string_equal(s, want);
+	free(s);
+}
+
+/* rsvp and attend, word for word: every answer's spelling, the messages
+ * in both languages and as JSON, each refusal (which stores nothing), an
+ * answer and an attendance kept on one record, and the meeting held only
+ * when someone attends. */
+static void
+test_rsvp_attend(void **state)
+{
+	fx *f = *state;
+	ok(f, "community add --name Autre --framework laurentides");
+	ok(f, "member add --community 2 --family Ailleurs --first Zoé --birth 03/03 --org 1");
+	ok(f, "meeting add --community 1 --date 2025-03-05 --duration 2.5");
+	ok(f, "meeting add --community 1 --date 2099-01-01");
+
+	static const char *const answers[][2] = {
+	    {"confirmed", "présence confirmée"}, {"confirme", "présence confirmée"}, {"confirmé", "présence confirmée"},
+	    {"oui", "présence confirmée"},       {"yes", "présence confirmée"},      {"absent", "absence avisée"},
+	    {"absente", "absence avisée"},       {"absence", "absence avisée"},      {"non", "absence avisée"},
+	    {"no", "absence avisée"},            {"none", "sans réponse"},           {"aucune", "sans réponse"},
+	};
+	for (size_t i = 0; i < sizeof answers / sizeof answers[0]; i++) {
+		char cmd[128], want[128];
+		snprintf(cmd, sizeof cmd, "rsvp 1 1 %s", answers[i][0]);
+		snprintf(want, sizeof want, "Rencontre 1, membre 1 : %s.\n", answers[i][1]);
+		says(f, NULL, want, cmd);
+	}
+	says(f, EN, "Meeting 1, member 1: confirmed.\n", "rsvp 1 1 oui");
+	says(f, EN, "Meeting 1, member 1: absence notified.\n", "rsvp 1 1 absent");
+	says(f, EN, "Meeting 1, member 1: no answer.\n", "rsvp 1 1 none");
+	says(f, NULL, "{\"ok\":true}\n", "--json rsvp 1 1 confirmed");
+	/* An answer for a meeting to come is fine. */
+	says(f, NULL, "Rencontre 2, membre 2 : absence avisée.\n", "rsvp 2 2 non");
+	att_is(f, "1", 1, "{\"member_id\":1,\"name\":\"Émilie Gagnon\",\"rsvp\":\"confirmed\",\"present\":false,\"hours\":0}");
+	att_is(f, "2", 2, "{\"member_id\":2,\"name\":\"Anne Roy\",\"rsvp\":\"absent\",\"present\":false,\"hours\":0}");
+
+	/* Refusals, in both languages; none of them stores anything. */
+	fails(f, 2, "réponse inconnue « peut-être » (confirmed, absent ou none)", "rsvp 1 2 peut-être");
+	fails_in(f, EN, 2, "unknown answer 'maybe' (confirmed, absent or none)", "rsvp 1 2 maybe");
+	fails(f, 3, "rencontre « 9 » introuvable", "rsvp 9 2 oui");
+	fails_in(f, EN, 3, "meeting '9' not found", "attend 9 2");
+	fails(f, 3, "membre « x » introuvable", "rsvp 1 x oui");
+	fails_in(f, EN, 3, "member 'x' not found", "attend 1 x");
+	fails(f, 2, "le membre 3 n'est pas de la communauté de la rencontre 1", "attend 1 3");
+	fails_in(f, EN, 2, "member 3 does not belong to meeting 1's community", "rsvp 1 3 oui");
+	fails(f, 2, "heures invalides « 25 » (0 à 24)", "attend 1 2 --hours 25");
+	fails_in(f, EN, 2, "invalid hours '-1' (0 to 24)", "attend 1 2 --hours -1");
+	fails(f, 2, "--absent et des heures : choisir l'un ou l'autre", "attend 1 2 --absent --hours 1");
+	fails_in(f, EN, 2, "--absent with hours: choose one", "attend 1 2 --absent --hours 1");
+	fails(f, 2, "la rencontre 2 est prévue le 2099-01-01 : la présence se note après", "attend 2 1");
+	fails_in(f, EN, 2, "meeting 2 is planned on 2099-01-01: attendance is recorded afterwards", "attend 2 2 --absent");
+	att_is(f, "1", 2, "none");
+	att_is(f, "2", 1, "none");
+	att_is(f, "2", 2, "{\"member_id\":2,\"name\":\"Anne Roy\",\"rsvp\":\"absent\",\"present\":false,\"hours\":0}");
+
+	/* Absent: not held; her answer stays on the record. */
+	says(f, NULL, "Rencontre 1, membre 1 : absente.\n", "attend 1 1 --absent --hours 0");
+	att_is(f, "1", 1, "{\"member_id\":1,\"name\":\"Émilie Gagnon\",\"rsvp\":\"confirmed\",\"present\":false,\"hours\":0}");
+	cJSON *j = json_of(f, "--json meeting list --community 1");
+	assert_true(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(j, 0), "held")));
+	cJSON_Delete(j);
+	says(f, EN, "Meeting 1, member 1: absent.\n", "attend 1 1 --absent");
+
+	/* Present: the meeting's duration by default, or the hours given; held. */
+	says(f, NULL, "Rencontre 1, membre 1 : présente, 2.5 h.\n", "attend 1 1");
+	att_is(f, "1", 1, "{\"member_id\":1,\"name\":\"Émilie Gagnon\",\"rsvp\":\"confirmed\",\"present\":true,\"hours\":2.5}");
+	j = json_of(f, "--json meeting list --community 1");
+	assert_true(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(j, 0), "held")));
+	cJSON_Delete(j);
+	says(f, EN, "Meeting 1, member 2: present, 1.25 h.\n", "attend 1 2 --hours 1.25");
+	says(f, NULL, "{\"ok\":true}\n", "--json attend 1 2 --hours 0");
+	att_is(f, "1", 2, "{\"member_id\":2,\"name\":\"Anne Roy\",\"rsvp\":\"none\",\"present\":true,\"hours\":0}");
+	/* An answer given after the attendance keeps it. */
+	says(f, NULL, "Rencontre 1, membre 2 : absence avisée.\n", "rsvp 1 2 absent");
+	att_is(f, "1", 2, "{\"member_id\":2,\"name\":\"Anne Roy\",\"rsvp\":\"absent\",\"present\":true,\"hours\":0}");
+}
+
+/* member export, the right of access: every part of a member's record,
+ * hers only, field for field. Today's dates are set aside and the
+ * protocol's clauses counted, so the rest is compared as text. */
+static void
+test_member_export(void **state)
+{
+	fx *f = *state;
+	ok(f, "meeting add --community 1 --date 2025-03-05 --duration 2");
+	ok(f, "meeting add --community 1 --date 2025-04-02");
+	ok(f, "rsvp 1 1 oui");
+	ok(f, "attend 1 1 --hours 1.5");
+	ok(f, "attend 1 2");
+	ok(f, "rsvp 2 1 non");
+	ok(f, "hours log 1 --month 2025-03 --hours 2 --activity préparation");
+	ok(f, "hours log 1 --month 2025-04 --hours 0.5");
+	ok(f, "hours log 2 --month 2025-03 --hours 1");
+	ok(f, "survey record 1 --period 2025 --answers 5,4");
+	ok(f, "survey record 2 --period 2025 --answers 1,1");
+	ok(f, "approval add --community 1 --member 1 --year 2025 --hours 6 --manager 'Luc Côté' --date 2025-02-01 "
+	      "--reason formation");
+	ok(f, "approval add --community 1 --member 2 --year 2025 --hours 3 --manager Luc --date 2025-02-01");
+	ok(f, "protocol new 1");
+	ok(f, "protocol sign 1 --as member --date 2025-01-12");
+
+	cJSON *j = json_of(f, "member export 1");
+	assert_string_equal(str(j, "generated"), "praxis-node member export");
+	assert_int_equal((int)strlen(str(j, "date")), 10);
+	cJSON_DeleteItemFromObjectCaseSensitive(j, "date");
+	cJSON *h;
+	cJSON_ArrayForEach(h, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "member"), "history"))
+		cJSON_DeleteItemFromObjectCaseSensitive(h, "date");
+	cJSON *p = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "protocols"), 0);
+	assert_int_equal((int)strlen(str(p, "created")), 10);
+	cJSON_DeleteItemFromObjectCaseSensitive(p, "created");
+	cJSON_ReplaceItemInObjectCaseSensitive(
+	    p, "clauses", cJSON_CreateNumber(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(p, "clauses"))));
+	char *got = cJSON_PrintUnformatted(j);
+	static const char want[] =
+	    "{\"generated\":\"praxis-node member export\","
+	    "\"member\":{\"id\":1,\"community_id\":1,\"family_name\":\"Gagnon\",\"first_name\":\"Émilie\","
+	    "\"birth_day_month\":\"14/03\",\"org_id\":2,\"org\":\"CISSS des Laurentides\",\"job_title\":\"\","
+	    "\"discipline\":\"\",\"email\":\"\",\"role\":\"member\",\"status\":\"candidate\",\"joined\":\"2025-01-10\","
+	    "\"left\":null,\"directory_consent\":false,\"participation_imposed\":false,"
+	    "\"history\":[{\"from\":\"unspecified\",\"to\":\"candidate\",\"reason\":\"ajout\"}]},"
+	    "\"community\":{\"id\":1,\"name\":\"L'Amalgame\",\"framework\":\"laurentides\"},"
+	    "\"protocols\":[{\"id\":1,\"family_name\":\"Gagnon\",\"first_name\":\"Émilie\",\"birth_day_month\":\"14/03\","
+	    "\"org_name\":\"CISSS des Laurentides\",\"director_name\":\"Jean Roy\",\"clauses_version\":\"amalgame-2020.1\","
+	    "\"clauses\":15,\"signatures\":[{\"signer\":\"member\",\"signer_name\":\"Émilie Gagnon\",\"date\":\"2025-01-12\"}],"
+	    "\"status\":\"draft\",\"cancel_reason\":\"\",\"cancel_date\":null}],"
+	    "\"attendance\":[{\"meeting_id\":1,\"date\":\"2025-03-05\",\"rsvp\":\"confirmed\",\"present\":true,\"hours\":1.5},"
+	    "{\"meeting_id\":2,\"date\":\"2025-04-02\",\"rsvp\":\"absence_notified\",\"present\":false,\"hours\":0}],"
+	    "\"hours\":[{\"month\":\"2025-03\",\"hours\":2,\"activity\":\"préparation\"},"
+	    "{\"month\":\"2025-04\",\"hours\":0.5,\"activity\":\"\"}],"
+	    "\"surveys\":[{\"period\":\"2025\",\"answers\":[5,4]}],"
+	    "\"approvals\":[{\"year\":2025,\"extra_hours\":6,\"manager\":\"Luc Côté\",\"date\":\"2025-02-01\","
+	    "\"reason\":\"formation\"}],"
+	    "\"has_signer_key\":true}";
+	if (strcmp(got, want) != 0)
+		fprintf(stderr, "export:\n%s\nwant:\n%s\n", got, want);
+	assert_string_equal(got, want);
+	free(got);
+	cJSON_Delete(j);
+
+	/* Member 2: no protocol, no signer key, no answer of meeting 2. */
+	j = json_of(f, "member export 2");
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "protocols")), 0);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "attendance")), 1);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "hours")), 1);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "surveys")), 1);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "approvals")), 1);
+	assert_true(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(j, "has_signer_key")));
+	cJSON_Delete(j);
+}
+
+/* A copy of src padded with trailing blank lines to about len bytes: still
+ * the same JSON, but read in several chunks. Returns its path (malloc'd). */
+static char *
+padded_copy(fx *f, const char *src, const char *name, size_t len)
+{
+	size_t n = 0;
+	char *data = pxt_read_file(src, &n);
+	assert_non_null(data);
+	char *big = malloc(len);
+	assert_non_null(big);
+	memcpy(big, data, n);
+	memset(big + n, '\n', len - n);
+	free(data);
+	char *path = NULL;
+	assert_true(asprintf(&path, "%s/%s", f->dir, name) > 0);
+	assert_true(pxt_write_file(path, big, len));
+	free(big);
+	return path;
+}
+
+/* Files larger than the readers' first buffer (the plan's 64 KiB, the
+ * clauses' 16 KiB) read whole. */
+static void
+test_large_files(void **state)
+{
+	fx *f = *state;
+	char *plan = padded_copy(f, PXT_SOURCE_DIR "/data/plans/amalgame-2020-2021.json", "plan.json", 300000);
+	char cmd[8192];
+	snprintf(cmd, sizeof cmd, "plan import 1 %s", plan);
+	ok(f, cmd);
+	cJSON *j = json_of(f, "report annual 1 2021 --format json");
+	assert_int_equal((int)num(cJSON_GetObjectItemCaseSensitive(j, "plan"), "specific_objectives", NULL), 16);
+	cJSON_Delete(j);
+	char *clauses = padded_copy(f, PXT_SOURCE_DIR "/data/protocols/laurentides.json", "clauses.json", 100000);
+	snprintf(cmd, sizeof cmd, "protocol new 1 --clauses %s", clauses);
+	ok(f, cmd);
+	j = json_of(f, "--json protocol show 1");
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "clauses")), 15);
+	cJSON_Delete(j);
+	free(plan);
+	free(clauses);
+}
 
 /* CIS-3 through the activity commands: the 25th hour of a year is refused
  * without a manager's approval (nothing stored), accepted with one. The
@@ -657,6 +926,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_plan_roundtrip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_meetings_and_report, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_activity_bad_input, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rsvp_attend, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_member_export, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_large_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cis3_approval, setup_cisss, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
