@@ -872,7 +872,7 @@ typedef struct chunk_seen {
 	px_store *st;
 	char keys[1100][8];
 	size_t n;
-	bool wrote, out_of_order;
+	bool wrote, wrote2, out_of_order;
 } chunk_seen;
 
 static px_err
@@ -899,6 +899,17 @@ chunk_seen_cb(void *arg, px_txn *txn, px_val key, px_val val)
 		assert_int_equal(px_del(w, db, "k0700", 5), PX_OK);
 		assert_int_equal(px_txn_commit(w), PX_OK);
 		c->wrote = true;
+	}
+	if (c->n == 128 && !c->wrote2) {
+		/* The last entry of a chunk, where the next one resumes: removed,
+		 * and a key right after it added. */
+		px_txn *w;
+		px_db db = px_store_db(c->st, "members");
+		assert_int_equal(px_txn_begin(c->st, true, &w), PX_OK);
+		assert_int_equal(px_del(w, db, key.data, key.size), PX_OK);
+		assert_int_equal(px_put(w, db, "k0127a", 6, "", 0), PX_OK);
+		assert_int_equal(px_txn_commit(w), PX_OK);
+		c->wrote2 = true;
 	}
 	return PX_OK;
 }
@@ -975,27 +986,30 @@ test_scan_chunked(void **state)
 	assert_int_equal(px_scan_chunked(st, db, "k", 1, 64, true, chunk_seen_cb, c), PX_OK);
 	assert_false(c->out_of_order);
 	/* 1000 keys, k0700 removed and k0500x added ahead of the cursor,
-	 * k0050x added behind it. */
-	assert_int_equal(c->n, 1000);
-	bool saw500x = false, saw50x = false, saw700 = false;
+	 * k0050x added behind it; k0127 seen before its removal, k0127a
+	 * after it. */
+	assert_int_equal(c->n, 1001);
+	bool saw500x = false, saw50x = false, saw700 = false, saw127a = false;
 	for (size_t i = 0; i < c->n; i++) {
+		saw127a |= strcmp(c->keys[i], "k0127a") == 0;
 		saw500x |= strcmp(c->keys[i], "k0500x") == 0;
 		saw50x |= strcmp(c->keys[i], "k0050x") == 0;
 		saw700 |= strcmp(c->keys[i], "k0700") == 0;
 		assert_true(c->keys[i][0] == 'k');
 	}
 	assert_true(saw500x);
+	assert_true(saw127a);
 	assert_false(saw50x);
 	assert_false(saw700);
 	/* A chunk of 1 and the default chunk see the same keys. */
 	size_t n1 = c->n;
 	c->n = 0;
-	c->wrote = true;
+	c->wrote = c->wrote2 = true;
 	assert_int_equal(px_scan_chunked(st, db, "k", 1, 1, false, chunk_seen_cb, c), PX_OK);
-	assert_int_equal(c->n, n1 + 1); /* k0050x now */
+	assert_int_equal(c->n, n1); /* k0050x now, k0127 no more */
 	c->n = 0;
 	assert_int_equal(px_scan_chunked(st, db, NULL, 0, 0, false, chunk_seen_cb, c), PX_OK);
-	assert_int_equal(c->n, n1 + 3); /* and "a", "z" */
+	assert_int_equal(c->n, n1 + 2); /* and "a", "z" */
 	assert_false(c->out_of_order);
 	free(c);
 	/* PX_ENOTFOUND stops without error; bad arguments. */
