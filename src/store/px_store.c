@@ -782,8 +782,11 @@ store_has_prefix(const MDB_val *k, const void *prefix, size_t plen)
 	return k->mv_size >= plen && (plen == 0 || memcmp(k->mv_data, prefix, plen) == 0);
 }
 
+/* Forward from the first key with the prefix, or from the first key >=
+ * *from when from is not NULL; rev: backward from the last key with it. */
 static px_err
-store_scan(px_txn *t, px_db db, const void *prefix, size_t plen, px_scan_fn fn, void *arg, bool rev)
+store_scan(px_txn *t, px_db db, const void *prefix, size_t plen, const MDB_val *from,
+           px_scan_fn fn, void *arg, bool rev)
 {
 	MDB_dbi dbi;
 	if (t == NULL || fn == NULL || (prefix == NULL && plen > 0))
@@ -800,7 +803,10 @@ store_scan(px_txn *t, px_db db, const void *prefix, size_t plen, px_scan_fn fn, 
 		return store_fail(t, store_err(rc, "mdb_cursor_open"));
 	MDB_val k = {plen, (void *)prefix}, v;
 	MDB_cursor_op next = rev ? MDB_PREV : MDB_NEXT;
-	if (!rev) {
+	if (!rev && from != NULL) {
+		k = *from;
+		rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	} else if (!rev) {
 		rc = mdb_cursor_get(c, &k, &v, plen ? MDB_SET_RANGE : MDB_FIRST);
 	} else {
 		/* The first key past every key with the prefix is the prefix with
@@ -849,13 +855,43 @@ store_scan(px_txn *t, px_db db, const void *prefix, size_t plen, px_scan_fn fn, 
 px_err
 px_scan(px_txn *txn, px_db db, const void *prefix, size_t plen, px_scan_fn fn, void *arg)
 {
-	return store_scan(txn, db, prefix, plen, fn, arg, false);
+	return store_scan(txn, db, prefix, plen, NULL, fn, arg, false);
 }
 
 px_err
 px_scan_rev(px_txn *txn, px_db db, const void *prefix, size_t plen, px_scan_fn fn, void *arg)
 {
-	return store_scan(txn, db, prefix, plen, fn, arg, true);
+	return store_scan(txn, db, prefix, plen, NULL, fn, arg, true);
+}
+
+/* One chunk of px_scan_chunked: its callback between store_scan and the
+ * caller's, which skips the key the previous chunk ended on and stops
+ * this one after `chunk` entries. */
+typedef struct store_chunk {
+	px_txn *t;
+	px_scan_txn_fn fn;
+	void *arg;
+	size_t n, chunk;
+	uint8_t last[STORE_KEY_MAX];
+	size_t last_len;
+	bool resume, full;
+} store_chunk;
+
+static px_err
+store_chunk_cb(void *arg, px_val key, px_val val)
+{
+	store_chunk *c = arg;
+	if (c->resume && key.size == c->last_len && memcmp(key.data, c->last, key.size) == 0)
+		return PX_OK; /* where the previous chunk ended */
+	px_err rv = c->fn(c->arg, c->t, key, val);
+	if (rv != PX_OK || ++c->n < c->chunk)
+		return rv;
+	if (key.size > sizeof c->last)
+		return PX_ECORRUPT; /* LMDB keys are at most 511 bytes */
+	memcpy(c->last, key.data, key.size);
+	c->last_len = key.size;
+	c->full = true;
+	return PX_ENOTFOUND; /* this chunk is done */
 }
 
 px_err
@@ -864,76 +900,30 @@ px_scan_chunked(px_store *st, px_db db, const void *prefix, size_t plen, size_t 
 {
 	if (st == NULL || fn == NULL || (prefix == NULL && plen > 0) || plen > STORE_KEY_MAX)
 		return PX_EINVAL;
-	if (chunk == 0)
-		chunk = 4096;
-	uint8_t last[STORE_KEY_MAX];
-	size_t last_len = 0;
-	bool resume = false;
+	store_chunk *c = calloc(1, sizeof *c);
+	if (c == NULL)
+		return PX_ENOMEM;
+	c->fn = fn;
+	c->arg = arg;
+	c->chunk = chunk ? chunk : 4096;
+	px_err rv;
 	for (;;) {
-		px_txn *t;
-		px_err rv = px_txn_begin(st, false, &t);
-		if (rv != PX_OK)
-			return rv;
-		MDB_dbi dbi;
-		if (db.id < 0 || db.id >= st->n_dbs) {
-			px_txn_abort(t);
-			return PX_EINVAL;
-		}
-		if (!store_db_ok(t, db, &dbi)) {
-			px_txn_abort(t);
-			return PX_OK; /* absent from a read-only store: empty */
-		}
-		MDB_cursor *c;
-		int rc = mdb_cursor_open(t->txn, dbi, &c);
-		if (rc != 0) {
-			px_txn_abort(t);
-			return store_err(rc, "mdb_cursor_open");
-		}
-		MDB_val k, v;
-		if (resume) {
-			k.mv_size = last_len;
-			k.mv_data = last;
-			rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
-			if (rc == 0 && k.mv_size == last_len && memcmp(k.mv_data, last, last_len) == 0)
-				rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
-		} else {
-			k.mv_size = plen;
-			k.mv_data = (void *)prefix;
-			rc = mdb_cursor_get(c, &k, &v, plen ? MDB_SET_RANGE : MDB_FIRST);
-		}
-		size_t n = 0;
-		bool more = false;
-		while (rc == 0 && store_has_prefix(&k, prefix, plen)) {
-			px_val kv = {k.mv_data, k.mv_size}, vv = {v.mv_data, v.mv_size};
-			if ((rv = fn(arg, t, kv, vv)) != PX_OK)
-				break;
-			if (++n == chunk) {
-				if (k.mv_size > sizeof last) {
-					rv = PX_ECORRUPT; /* LMDB keys are at most 511 bytes */
-					break;
-				}
-				memcpy(last, k.mv_data, k.mv_size);
-				last_len = k.mv_size;
-				resume = more = true;
-				break;
-			}
-			rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
-		}
-		mdb_cursor_close(c);
+		if ((rv = px_txn_begin(st, false, &c->t)) != PX_OK)
+			break;
+		c->n = 0;
+		c->full = false;
+		MDB_val from = {c->last_len, c->last};
+		rv = store_scan(c->t, db, prefix, plen, c->resume ? &from : NULL, store_chunk_cb, c, false);
 		/* Memory only: a failed release changes no result. */
-		bool released = !release || px_store_release(st) == PX_OK;
-		(void)released;
-		px_txn_abort(t);
-		if (rv == PX_ENOTFOUND)
-			return PX_OK; /* the callback asked to stop */
-		if (rv != PX_OK)
-			return rv;
-		if (!more) {
-			if (rc != 0 && rc != MDB_NOTFOUND)
-				return store_err(rc, "mdb_cursor_get");
-			return PX_OK;
-		}
+		if (release && px_store_release(st) != PX_OK)
+			px_log(PX_LOG_DEBUG, "store: px_store_release failed");
+		px_txn_abort(c->t);
+		if (rv != PX_OK || !c->full)
+			break;
+		c->resume = true;
 	}
+	free(c);
+	return rv;
 }
 
 px_err
